@@ -1,0 +1,209 @@
+// gale-bench: whole-topology throughput and memory, each beside a same-run baseline.
+//   gale-bench [tuples]   (default 20,000,000)
+#include <gale/gale.h>
+
+#include <array>
+#include <boost/lockfree/spsc_queue.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "gale/worker/local_cluster.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr std::size_t kItemBytes = 100;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+long rss_kib() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+// Baseline: N 100-byte items from one thread to another through a bare lock-free SPSC queue.
+double spsc_baseline(std::int64_t n) {
+  using Item = std::array<char, kItemBytes>;
+  boost::lockfree::spsc_queue<Item, boost::lockfree::capacity<32768>> q;
+  auto t0 = Clock::now();
+  std::thread consumer([&] {
+    Item item;
+    std::int64_t got = 0;
+    std::uint64_t check = 0;
+    while (got < n) {
+      if (q.pop(item)) {
+        check += static_cast<unsigned char>(item[got % kItemBytes]);
+        ++got;
+      }
+    }
+    if (check == 1) std::puts("");  // keep the reads
+  });
+  Item item;
+  std::memset(item.data(), 'x', item.size());
+  for (std::int64_t i = 0; i < n; ++i)
+    while (!q.push(item)) {
+    }
+  consumer.join();
+  return static_cast<double>(n) / seconds_since(t0);
+}
+
+struct Shared {
+  std::atomic<std::int64_t> done{0};
+};
+
+// Emits the same 100-byte value `limit` times, tracked (message id) when `tracked`.
+class ConstSpout : public gale::Spout {
+ public:
+  ConstSpout(std::int64_t limit, bool tracked) : limit_(limit), tracked_(tracked) {}
+  void open(const gale::Config&, gale::TopologyContext&, gale::SpoutCollector& out) override {
+    out_ = &out;
+  }
+  void next_tuple() override {
+    if (sent_ >= limit_) return;
+    if (tracked_) {
+      out_->emit(values_, static_cast<gale::MessageId>(sent_));
+    } else {
+      out_->emit(values_);
+    }
+    ++sent_;
+  }
+  void declare_outputs(gale::OutputDeclarer& d) const override { d.declare({"payload"}); }
+
+ private:
+  gale::Values values_{std::string(kItemBytes, 'x')};
+  gale::SpoutCollector* out_ = nullptr;
+  std::int64_t limit_, sent_ = 0;
+  bool tracked_;
+};
+
+class IdBolt : public gale::Bolt {
+ public:
+  void prepare(const gale::Config&, gale::TopologyContext&, gale::OutputCollector& out) override {
+    out_ = &out;
+  }
+  void execute(const gale::Tuple& in) override {
+    out_->emit(in, in.values());
+    out_->ack(in);
+  }
+  void declare_outputs(gale::OutputDeclarer& d) const override { d.declare({"payload"}); }
+
+ private:
+  gale::OutputCollector* out_ = nullptr;
+};
+
+class NullBolt : public gale::Bolt {
+ public:
+  NullBolt(std::shared_ptr<Shared> shared, bool ack) : shared_(std::move(shared)), ack_(ack) {}
+  void prepare(const gale::Config&, gale::TopologyContext&, gale::OutputCollector& out) override {
+    out_ = &out;
+  }
+  void execute(const gale::Tuple& in) override {
+    if (ack_) out_->ack(in);
+    shared_->done.store(++count_, std::memory_order_relaxed);
+  }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+  gale::OutputCollector* out_ = nullptr;
+  std::int64_t count_ = 0;
+  bool ack_;
+};
+
+gale::Topology pipeline(std::int64_t n, bool tracked, bool null_acks,
+                        const std::shared_ptr<Shared>& shared) {
+  gale::TopologyBuilder b;
+  b.set_spout("const", [=] { return std::make_unique<ConstSpout>(n, tracked); });
+  b.set_bolt("id", [] { return std::make_unique<IdBolt>(); }).local_or_shuffle_grouping("const");
+  b.set_bolt("null", [=] { return std::make_unique<NullBolt>(shared, null_acks); })
+      .local_or_shuffle_grouping("id");
+  return b.build();
+}
+
+// Tuples per second through const → id → null, until the null bolt has seen all n.
+double pipeline_rate(std::int64_t n, bool acking, double* complete_ms = nullptr) {
+  auto shared = std::make_shared<Shared>();
+  gale::Config conf;
+  conf.set(gale::conf::kTopologyAckerExecutors, acking ? 1 : 0);
+  conf.set(gale::conf::kTopologyMaxSpoutPending, 20000);
+  gale::worker::LocalCluster cluster("bench", pipeline(n, acking, acking, shared), conf);
+  auto t0 = Clock::now();
+  cluster.start();
+  while (shared->done.load(std::memory_order_relaxed) < n) std::this_thread::sleep_for(1ms);
+  double rate = static_cast<double>(n) / seconds_since(t0);
+  cluster.drain(30s);
+  cluster.stop();
+  if (complete_ms) *complete_ms = cluster.stats().find("const")->complete_latency_ms;
+  return rate;
+}
+
+// Bytes per tracked tuple held pending (spout's pending map and the acker's), measured as
+// the growth of RSS while `n` trees stay open.
+double bytes_per_pending(std::int64_t n) {
+  auto shared = std::make_shared<Shared>();
+  gale::TopologyBuilder b;
+  b.set_spout("const", [=] { return std::make_unique<ConstSpout>(n, true); });
+  b.set_bolt("null", [=] { return std::make_unique<NullBolt>(shared, false); })
+      .shuffle_grouping("const");
+  gale::Config conf;
+  conf.set(gale::conf::kTopologyMaxSpoutPending, 0);
+  conf.set(gale::conf::kTopologyMessageTimeoutSecs, 3600);
+  gale::worker::LocalCluster cluster("pending", b.build(), conf);
+  long before = rss_kib();  // includes start-up (threads, queues): small beside n trees
+  cluster.start();
+  while (shared->done.load() < n) std::this_thread::sleep_for(1ms);
+  cluster.wait_idle(10s);
+  long after = rss_kib();
+  cluster.stop();
+  return static_cast<double>(after - before) * 1024.0 / static_cast<double>(n);
+}
+
+void idle_memory() {
+  long base = rss_kib();
+  auto shared = std::make_shared<Shared>();
+  gale::worker::LocalCluster cluster("idle", pipeline(0, true, true, shared), gale::Config{});
+  cluster.start();
+  std::this_thread::sleep_for(500ms);
+  long running = rss_kib();
+  cluster.stop();
+  std::printf("%-44s %10.1f MiB   (process before start: %.1f MiB, topology adds %.1f MiB)\n",
+              "idle worker RSS (const/id/null + acker)", running / 1024.0, base / 1024.0,
+              (running - base) / 1024.0);
+}
+
+void report(const char* what, double value, const char* baseline_name, double baseline,
+            double target) {
+  double ratio = value / baseline;
+  std::printf("%-44s %10.2f M/s   baseline %-28s %8.2f M/s   ratio %5.1f%%  target >= %.0f%%  %s\n",
+              what, value / 1e6, baseline_name, baseline / 1e6, ratio * 100, target * 100,
+              ratio >= target ? "MET" : "SHORT");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::int64_t n = argc > 1 ? std::stoll(argv[1]) : 20'000'000;
+  std::printf("gale-bench: %lld tuples of %zu bytes, %u hardware threads\n",
+              static_cast<long long>(n), kItemBytes, std::thread::hardware_concurrency());
+  idle_memory();
+  double spsc = spsc_baseline(n);
+  double off = pipeline_rate(n, false);
+  report("const->id->null, acking off", off, "bare SPSC queue", spsc, 0.5);
+  double complete_ms = 0;
+  double on = pipeline_rate(n / 4, true, &complete_ms);
+  report("const->id->null, acking on", on, "acking off", off, 0.4);
+  std::printf("%-44s %10.3f ms (mean, sampled; at full load)\n", "complete latency, acking on",
+              complete_ms);
+  std::printf("%-44s %10.0f bytes\n", "memory per pending tracked tuple",
+              bytes_per_pending(1'000'000));
+  return 0;
+}

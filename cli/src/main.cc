@@ -1,0 +1,13 @@
+// gale: the command line. main() only parses arguments and hands over to a verb.
+#include <CLI/CLI.hpp>
+
+#include "local_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"gale: real-time stream processing"};
+  app.require_subcommand(1);
+  gale::cli::add_local_command(app);
+  CLI11_PARSE(app, argc, argv);
+  if (gale::cli::local_chosen()) return gale::cli::run_local();
+  return 2;
+}

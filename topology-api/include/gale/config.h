@@ -1,0 +1,92 @@
+#pragma once
+// Topology and component configuration: string keys, Storm's names where Storm has one.
+//
+// Keys in Gale's namespaces (topology., worker., supervisor., nimbus., storm., gale.) must be
+// known: a misspelt key is refused with a suggestion, a value of the wrong type or out of
+// range is refused with the expected form. Any other key (for example "wordcount.min.length"
+// or "risk.rules.file") belongs to the topology and is stored as given.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gale/value.h"
+
+namespace gale {
+
+namespace conf {
+// Storm's keys. Defaults and meanings: docs/CONFIGURATION.md (and Config::schema()).
+inline constexpr const char* kTopologyName = "topology.name";
+inline constexpr const char* kTopologyWorkers = "topology.workers";
+inline constexpr const char* kTopologyAckerExecutors = "topology.acker.executors";
+inline constexpr const char* kTopologyMaxSpoutPending = "topology.max.spout.pending";
+inline constexpr const char* kTopologyMessageTimeoutSecs = "topology.message.timeout.secs";
+inline constexpr const char* kTopologyEnableMessageTimeouts = "topology.enable.message.timeouts";
+inline constexpr const char* kTopologyTickTupleFreqSecs = "topology.tick.tuple.freq.secs";
+inline constexpr const char* kTopologyDebug = "topology.debug";
+inline constexpr const char* kTopologyMaxTaskParallelism = "topology.max.task.parallelism";
+inline constexpr const char* kTopologyProducerBatchSize = "topology.producer.batch.size";
+inline constexpr const char* kTopologyBatchFlushIntervalMillis = "topology.batch.flush.interval.millis";
+inline constexpr const char* kTopologyExecutorReceiveBufferSize = "topology.executor.receive.buffer.size";
+inline constexpr const char* kTopologyStatsSampleRate = "topology.stats.sample.rate";
+inline constexpr const char* kTopologySpoutWaitParkMicrosec = "topology.spout.wait.park.microsec";
+inline constexpr const char* kTopologyBoltWaitParkMicrosec = "topology.bolt.wait.park.microsec";
+}  // namespace conf
+
+// Outcome of Config::set. Converts to true only when the value was stored.
+struct ConfigResult {
+  enum class Status { ok, unknown, invalid };
+  Status status = Status::ok;
+  std::string message;  // empty when ok; otherwise names the key and what was expected
+  explicit operator bool() const { return status == Status::ok; }
+};
+
+// One known key: its type, default, allowed range and meaning.
+struct ConfigKey {
+  std::string name;
+  Value::Type type;
+  Value default_value;  // null: no default (unset unless given)
+  std::optional<double> min;
+  std::optional<double> max;
+  std::string doc;
+  bool per_component = false;  // may also be set per component (TopologyBuilder)
+};
+
+class Config {
+ public:
+  Config() = default;
+
+  // Parses text ("3", "true", "0.5", "word") into the key's type. For CLI flags and files.
+  ConfigResult set(std::string_view key, std::string_view text);
+  ConfigResult set(std::string_view key, const char* text) { return set(key, std::string_view(text)); }
+  ConfigResult set(std::string_view key, std::int64_t v) { return set_value(key, Value(v)); }
+  ConfigResult set(std::string_view key, int v) { return set_value(key, Value(v)); }
+  ConfigResult set(std::string_view key, double v) { return set_value(key, Value(v)); }
+  ConfigResult set(std::string_view key, bool v) { return set_value(key, Value(v)); }
+  ConfigResult set_value(std::string_view key, Value v);
+
+  bool contains(std::string_view key) const;
+  // The value set, else the schema default, else null.
+  Value get(std::string_view key) const;
+  // Typed getters: the value set, else the schema default, else `fallback`.
+  std::int64_t get_int(std::string_view key, std::int64_t fallback = 0) const;
+  double get_double(std::string_view key, double fallback = 0) const;
+  bool get_bool(std::string_view key, bool fallback = false) const;
+  std::string get_string(std::string_view key, std::string_view fallback = {}) const;
+
+  // Keys set explicitly, sorted.
+  const std::map<std::string, Value, std::less<>>& entries() const { return entries_; }
+  // This config with every key of `over` set on top.
+  Config merged(const Config& over) const;
+
+  // Every key Gale knows, in documentation order.
+  static const std::vector<ConfigKey>& schema();
+  static const ConfigKey* find_key(std::string_view key);
+
+ private:
+  std::map<std::string, Value, std::less<>> entries_;
+};
+
+}  // namespace gale

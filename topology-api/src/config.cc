@@ -1,0 +1,338 @@
+#include "gale/config.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include "gale/errors.h"
+#include "text.h"
+
+namespace gale {
+namespace {
+
+using Type = Value::Type;
+
+// Keys under these prefixes belong to Gale: an unknown one is a mistake, not a user key.
+constexpr std::array<std::string_view, 6> kReservedPrefixes = {
+    "topology.", "worker.", "supervisor.", "nimbus.", "storm.", "gale."};
+
+// A suggestion further than this from every known key would be a guess, not a correction.
+constexpr std::size_t kMaxSuggestionDistance = 3;
+
+std::vector<ConfigKey> make_schema() {
+  using namespace conf;
+  const Value none;
+  return {
+      {kTopologyName, Type::string, none, {}, {}, "The topology's name."},
+      {kTopologyWorkers,
+       Type::int64,
+       1,
+       1,
+       {},
+       "Worker processes the topology runs in (cluster mode; local mode runs one)."},
+      {kTopologyAckerExecutors,
+       Type::int64,
+       none,
+       0,
+       {},
+       "Acker executors. Unset: one per worker. 0 turns tracking off: tracked spout tuples are "
+       "acked as soon as they are emitted."},
+      {kTopologyMaxSpoutPending,
+       Type::int64,
+       5000,
+       0,
+       {},
+       "Per spout task, the most tracked tuples in flight (emitted, not yet acked or failed); "
+       "0: no cap.",
+       true},
+      {kTopologyMessageTimeoutSecs,
+       Type::int64,
+       30,
+       1,
+       {},
+       "A tracked tuple not completed within this many seconds fails (the runtime expires it "
+       "between 1x and 1.34x of this)."},
+      {kTopologyEnableMessageTimeouts,
+       Type::boolean,
+       true,
+       {},
+       {},
+       "Whether tracked tuples time out at all (false: a lost tuple is never replayed)."},
+      {kTopologyTickTupleFreqSecs,
+       Type::int64,
+       0,
+       0,
+       {},
+       "Send tick tuples to bolts every this many seconds; 0: none.",
+       true},
+      {kTopologyDebug, Type::boolean, false, {}, {}, "Log every emitted tuple.", true},
+      {kTopologyMaxTaskParallelism,
+       Type::int64,
+       none,
+       1,
+       {},
+       "Cap on the executors of any one component."},
+      {kTopologyProducerBatchSize, Type::int64, 100, 1, 10000,
+       "Tuples per batch between executors."},
+      {kTopologyBatchFlushIntervalMillis,
+       Type::int64,
+       1,
+       0,
+       {},
+       "Longest time, in milliseconds, a partial batch waits before it is sent."},
+      {kTopologyExecutorReceiveBufferSize, Type::int64, 32768, 64, 16777216,
+       "Capacity of an executor's input queue in tuples (rounded up to whole batches)."},
+      {kTopologyStatsSampleRate, Type::float64, 0.05, 0, 1,
+       "Share of tuples sampled for latency statistics."},
+      {kTopologySpoutWaitParkMicrosec,
+       Type::int64,
+       100,
+       0,
+       {},
+       "How long, in microseconds, an idle spout sleeps once spinning and yielding found no "
+       "work."},
+      {kTopologyBoltWaitParkMicrosec,
+       Type::int64,
+       100,
+       0,
+       {},
+       "How long, in microseconds, a bolt or acker with an empty input queue sleeps once "
+       "spinning and yielding found no work."},
+  };
+}
+
+bool is_reserved(std::string_view key) {
+  return std::any_of(kReservedPrefixes.begin(), kReservedPrefixes.end(),
+                     [&](std::string_view prefix) { return key.starts_with(prefix); });
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t substitution = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+      diagonal = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitution});
+    }
+  }
+  return row[b.size()];
+}
+
+// The known key nearest to `key`, if one is near enough to be what the user meant.
+const ConfigKey* nearest_key(std::string_view key) {
+  const ConfigKey* best = nullptr;
+  std::size_t best_distance = kMaxSuggestionDistance + 1;
+  for (const ConfigKey& k : Config::schema()) {
+    std::size_t d = edit_distance(key, k.name);
+    if (d < best_distance) {
+      best = &k;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+ConfigResult unknown(std::string_view key, const ConfigKey* near) {
+  std::string message = text::concat("unknown config key ", text::quoted(key));
+  if (near != nullptr) {
+    message += text::concat(" (did you mean ", text::quoted(near->name), "?)");
+  } else {
+    message +=
+        " (keys under topology., worker., supervisor., nimbus., storm. and gale. are "
+        "reserved for Gale; see docs/CONFIGURATION.md)";
+  }
+  return {ConfigResult::Status::unknown, std::move(message)};
+}
+
+std::string format_bound(const ConfigKey& key, double bound) {
+  if (key.type == Type::int64) return std::to_string(static_cast<std::int64_t>(bound));
+  return Value(bound).to_string();
+}
+
+// "an integer >= 1", "a number between 0 and 1", "true or false": what the key accepts.
+std::string expected_form(const ConfigKey& key) {
+  std::string form;
+  switch (key.type) {
+    case Type::boolean:
+      return "true or false";
+    case Type::string:
+      return "a string";
+    case Type::int64:
+      form = "an integer";
+      break;
+    default:
+      form = "a number";
+      break;
+  }
+  if (key.min && key.max) {
+    return text::concat(form, " between ", format_bound(key, *key.min), " and ",
+                        format_bound(key, *key.max));
+  }
+  if (key.min) return text::concat(form, " >= ", format_bound(key, *key.min));
+  if (key.max) return text::concat(form, " <= ", format_bound(key, *key.max));
+  return form;
+}
+
+ConfigResult invalid(const ConfigKey& key, std::string_view given) {
+  return {ConfigResult::Status::invalid,
+          text::concat(key.name, ": expected ", expected_form(key), ", got ", given)};
+}
+
+// How a refused typed value is shown: its type too, since "3" and 3 look alike.
+std::string describe(const Value& v) {
+  if (v.is_null()) return "null";
+  return text::concat(type_name(v.type()), " ", text::quoted(v.to_string()));
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+std::optional<Value> parse_bool(std::string_view text) {
+  for (std::string_view yes : {"true", "1", "yes"}) {
+    if (equals_ignoring_case(text, yes)) return Value(true);
+  }
+  for (std::string_view no : {"false", "0", "no"}) {
+    if (equals_ignoring_case(text, no)) return Value(false);
+  }
+  return std::nullopt;
+}
+
+// The whole of `text` as a T, or nothing: no spaces, no trailing characters.
+template <class T>
+std::optional<T> parse_number(std::string_view text) {
+  T number{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return number;
+}
+
+std::optional<Value> parse_as(Type type, std::string_view text) {
+  switch (type) {
+    case Type::boolean:
+      return parse_bool(text);
+    case Type::string:
+      return Value(text);
+    case Type::int64:
+      if (auto n = parse_number<std::int64_t>(text)) return Value(*n);
+      return std::nullopt;
+    case Type::float64:
+      if (auto d = parse_number<double>(text); d && std::isfinite(*d)) return Value(*d);
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
+// `v` as a value of `type`: unchanged, or an int64 widened to double; nothing otherwise.
+std::optional<Value> coerce(Type type, const Value& v) {
+  if (v.type() == type) return v;
+  if (type == Type::float64 && v.is_int()) return Value(v.as_double());
+  return std::nullopt;
+}
+
+std::optional<Value> within_range(const ConfigKey& key, std::optional<Value> v) {
+  if (!v || !(v->is_int() || v->is_double())) return v;
+  double number = v->as_double();
+  if ((key.min && number < *key.min) || (key.max && number > *key.max)) return std::nullopt;
+  return v;
+}
+
+// The value of `key` as `type` for a typed getter, or nothing when unset and without default.
+// User keys set from text are strings, so a string is parsed.
+std::optional<Value> read_as(const Config& config, std::string_view key, Type type) {
+  Value v = config.get(key);
+  if (v.is_null()) return std::nullopt;
+  std::optional<Value> converted = coerce(type, v);
+  if (!converted && v.is_string()) converted = parse_as(type, v.as_string());
+  if (!converted) {
+    throw TypeError(text::concat("config key ", text::quoted(key), ": expected ", type_name(type),
+                                 ", got ", describe(v)));
+  }
+  return converted;
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& Config::schema() {
+  static const std::vector<ConfigKey> kSchema = make_schema();
+  return kSchema;
+}
+
+const ConfigKey* Config::find_key(std::string_view key) {
+  const auto& keys = schema();
+  auto it =
+      std::find_if(keys.begin(), keys.end(), [&](const ConfigKey& k) { return k.name == key; });
+  return it == keys.end() ? nullptr : &*it;
+}
+
+ConfigResult Config::set(std::string_view key, std::string_view text) {
+  const ConfigKey* spec = find_key(key);
+  if (spec == nullptr) return set_value(key, Value(text));
+  std::optional<Value> v = within_range(*spec, parse_as(spec->type, text));
+  if (!v) return invalid(*spec, text::quoted(text));
+  entries_.insert_or_assign(std::string(key), std::move(*v));
+  return {};
+}
+
+ConfigResult Config::set_value(std::string_view key, Value v) {
+  const ConfigKey* spec = find_key(key);
+  if (spec == nullptr) {
+    // A key close to a known one is a typo even outside the reserved prefixes
+    // ("topolgy.workers"); storing it as a user key would silently ignore it.
+    const ConfigKey* near = nearest_key(key);
+    if (near != nullptr || is_reserved(key)) return unknown(key, near);
+    entries_.insert_or_assign(std::string(key), std::move(v));
+    return {};
+  }
+  std::optional<Value> checked = within_range(*spec, coerce(spec->type, v));
+  if (!checked) return invalid(*spec, describe(v));
+  entries_.insert_or_assign(std::string(key), std::move(*checked));
+  return {};
+}
+
+bool Config::contains(std::string_view key) const {
+  return entries_.find(key) != entries_.end();
+}
+
+Value Config::get(std::string_view key) const {
+  if (auto it = entries_.find(key); it != entries_.end()) return it->second;
+  if (const ConfigKey* spec = find_key(key)) return spec->default_value;
+  return Value();
+}
+
+std::int64_t Config::get_int(std::string_view key, std::int64_t fallback) const {
+  std::optional<Value> v = read_as(*this, key, Type::int64);
+  return v ? v->as_int() : fallback;
+}
+
+double Config::get_double(std::string_view key, double fallback) const {
+  std::optional<Value> v = read_as(*this, key, Type::float64);
+  return v ? v->as_double() : fallback;
+}
+
+bool Config::get_bool(std::string_view key, bool fallback) const {
+  std::optional<Value> v = read_as(*this, key, Type::boolean);
+  return v ? v->as_bool() : fallback;
+}
+
+std::string Config::get_string(std::string_view key, std::string_view fallback) const {
+  Value v = get(key);
+  return v.is_null() ? std::string(fallback) : v.to_string();
+}
+
+Config Config::merged(const Config& over) const {
+  Config result = *this;
+  for (const auto& [key, value] : over.entries_) result.entries_.insert_or_assign(key, value);
+  return result;
+}
+
+}  // namespace gale

@@ -1,0 +1,124 @@
+#include "runtime.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "executor.h"
+#include "spout_executor.h"
+
+namespace gale::worker {
+
+std::unique_ptr<Executor> make_bolt_executor(Runtime& runtime, int index);
+std::unique_ptr<Executor> make_acker_executor(Runtime& runtime, int index);
+
+RuntimeSettings RuntimeSettings::from(const Config& conf) {
+  RuntimeSettings s{};
+  s.batch_size = static_cast<std::size_t>(conf.get_int(conf::kTopologyProducerBatchSize, 100));
+  auto buffer = static_cast<std::size_t>(conf.get_int(conf::kTopologyExecutorReceiveBufferSize, 32768));
+  s.inbox_batches = std::max<std::size_t>(2, (buffer + s.batch_size - 1) / s.batch_size);
+  s.flush_interval_ns = conf.get_int(conf::kTopologyBatchFlushIntervalMillis, 1) * kNanosPerMilli;
+  s.timeout_ns = conf.get_bool(conf::kTopologyEnableMessageTimeouts, true)
+                     ? conf.get_int(conf::kTopologyMessageTimeoutSecs, 30) * kNanosPerSecond
+                     : 0;
+  double rate = conf.get_double(conf::kTopologyStatsSampleRate, 0.05);
+  s.sample_every = rate > 0 ? std::max(1, static_cast<int>(std::lround(1.0 / rate))) : 0;
+  s.spout_park_us = conf.get_int(conf::kTopologySpoutWaitParkMicrosec, 100);
+  s.bolt_park_us = conf.get_int(conf::kTopologyBoltWaitParkMicrosec, 100);
+  return s;
+}
+
+std::unique_ptr<Executor> make_executor(Runtime& runtime, int index) {
+  const auto& info = runtime.layout().executors()[static_cast<std::size_t>(index)];
+  switch (runtime.layout().component(info.component).kind) {
+    case ComponentInfo::Kind::spout:
+      return std::make_unique<SpoutExecutor>(runtime, index);
+    case ComponentInfo::Kind::bolt:
+      return make_bolt_executor(runtime, index);
+    case ComponentInfo::Kind::acker:
+      return make_acker_executor(runtime, index);
+  }
+  return nullptr;
+}
+
+Runtime::Runtime(const Layout& layout, std::shared_ptr<Clock> clock)
+    : layout_(layout), clock_(std::move(clock)), settings_(RuntimeSettings::from(layout.config())) {
+  for (int t = 1; t <= layout_.task_count(); ++t) worker_tasks_.push_back(t);
+}
+
+Runtime::~Runtime() { stop(); }
+
+void Runtime::start() {
+  started_ns_ = clock_->now_ns();
+  int n = static_cast<int>(layout_.executors().size());
+  // Every queue exists before any thread runs, so early emits have somewhere to go.
+  for (int i = 0; i < n; ++i) executors_.push_back(make_executor(*this, i));
+  try {
+    for (auto& e : executors_) e->start();
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+bool Runtime::quiescent() const {
+  return std::all_of(executors_.begin(), executors_.end(), [](const auto& e) {
+    return e->idle() && e->pending() == 0;
+  });
+}
+
+bool Runtime::idle() const {
+  return std::all_of(executors_.begin(), executors_.end(), [](const auto& e) { return e->idle(); });
+}
+
+void Runtime::stop() {
+  for (auto& e : executors_) e->request_stop();
+  for (auto& e : executors_) e->join();
+}
+
+TopologyStats Runtime::stats() const {
+  TopologyStats out;
+  out.topology = layout_.topology_name();
+  double uptime_ns = static_cast<double>(clock_->now_ns() - started_ns_);
+  out.uptime_secs = uptime_ns / 1e9;
+  for (std::size_t c = 0; c < layout_.components().size(); ++c) {
+    const ComponentInfo& info = layout_.components()[c];
+    ComponentStats cs;
+    cs.id = info.id;
+    cs.kind = info.kind == ComponentInfo::Kind::spout ? "spout"
+              : info.kind == ComponentInfo::Kind::bolt ? "bolt"
+                                                       : "acker";
+    cs.executors = info.executors;
+    cs.tasks = static_cast<int>(info.tasks.size());
+    LatencyStat execute, process, complete;
+    for (const auto& e : executors_) {
+      if (e->component().id != info.id) continue;
+      const ExecutorStats& s = e->stats();
+      cs.emitted += s.emitted.get();
+      cs.transferred += s.transferred.get();
+      cs.executed += s.executed.get();
+      cs.acked += s.acked.get();
+      cs.failed += s.failed.get();
+      for (auto [from, to] : {std::pair{&s.execute, &execute}, {&s.process, &process}, {&s.complete, &complete}}) {
+        to->total_ns.add(from->total_ns.get());
+        to->samples.add(from->samples.get());
+      }
+      s.read_errors([&](std::uint64_t count, const auto& errors) {
+        cs.error_count += count;
+        cs.last_errors.insert(cs.last_errors.end(), errors.begin(), errors.end());
+      });
+    }
+    cs.execute_latency_ms = execute.mean_ms();
+    cs.process_latency_ms = process.mean_ms();
+    cs.complete_latency_ms = complete.mean_ms();
+    // Storm's capacity: executed x mean execute latency over the elapsed time, per executor.
+    if (uptime_ns > 0 && cs.executors > 0)
+      cs.capacity = static_cast<double>(cs.executed) * cs.execute_latency_ms * 1e6 / uptime_ns /
+                    cs.executors;
+    if (cs.last_errors.size() > 10)
+      cs.last_errors.erase(cs.last_errors.begin(), cs.last_errors.end() - 10);
+    out.components.push_back(std::move(cs));
+  }
+  return out;
+}
+
+}  // namespace gale::worker
