@@ -7,6 +7,8 @@
 #include <thread>
 #include <variant>
 
+#include <fmt/format.h>
+
 #include "gale/common/logging.h"
 #include "gale/errors.h"
 #include "gale/worker/local_cluster.h"
@@ -76,7 +78,7 @@ int run_local() {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     std::cout << "gale local: running '" << name << "'"
-              << (options.duration_secs > 0 ? " for " + std::to_string(options.duration_secs) + " s" : "")
+              << (options.duration_secs > 0 ? fmt::format(" for {:g} s", options.duration_secs) : "")
               << " (Ctrl-C stops)\n" << std::flush;
     cluster.start();
     auto start = std::chrono::steady_clock::now();

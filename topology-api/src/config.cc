@@ -21,85 +21,83 @@ constexpr std::array<std::string_view, 6> kReservedPrefixes = {
 // A suggestion further than this from every known key would be a guess, not a correction.
 constexpr std::size_t kMaxSuggestionDistance = 3;
 
+// One schema entry, written to read like the table in docs/CONFIGURATION.md:
+// KeySpec(name, type, default, doc).at_least(0).per_component().
+class KeySpec {
+ public:
+  KeySpec(const char* name, Type type, Value default_value, const char* doc)
+      : key_{name, type, std::move(default_value), {}, {}, doc} {}
+  KeySpec& at_least(double min) {
+    key_.min = min;
+    return *this;
+  }
+  KeySpec& at_most(double max) {
+    key_.max = max;
+    return *this;
+  }
+  KeySpec& per_component() {
+    key_.per_component = true;
+    return *this;
+  }
+  operator ConfigKey() const { return key_; }
+
+ private:
+  ConfigKey key_;
+};
+
 std::vector<ConfigKey> make_schema() {
   using namespace conf;
   const Value none;
   return {
-      {kTopologyName, Type::string, none, {}, {}, "The topology's name."},
-      {kTopologyWorkers,
-       Type::int64,
-       1,
-       1,
-       {},
-       "Worker processes the topology runs in (cluster mode; local mode runs one)."},
-      {kTopologyAckerExecutors,
-       Type::int64,
-       none,
-       0,
-       {},
-       "Acker executors. Unset: one per worker. 0 turns tracking off: tracked spout tuples are "
-       "acked as soon as they are emitted."},
-      {kTopologyMaxSpoutPending,
-       Type::int64,
-       5000,
-       0,
-       {},
-       "Per spout task, the most tracked tuples in flight (emitted, not yet acked or failed); "
-       "0: no cap.",
-       true},
-      {kTopologyMessageTimeoutSecs,
-       Type::int64,
-       30,
-       1,
-       {},
-       "A tracked tuple not completed within this many seconds fails (the runtime expires it "
-       "between 1x and 1.34x of this)."},
-      {kTopologyEnableMessageTimeouts,
-       Type::boolean,
-       true,
-       {},
-       {},
-       "Whether tracked tuples time out at all (false: a lost tuple is never replayed)."},
-      {kTopologyTickTupleFreqSecs,
-       Type::int64,
-       0,
-       0,
-       {},
-       "Send tick tuples to bolts every this many seconds; 0: none.",
-       true},
-      {kTopologyDebug, Type::boolean, false, {}, {}, "Log every emitted tuple.", true},
-      {kTopologyMaxTaskParallelism,
-       Type::int64,
-       none,
-       1,
-       {},
-       "Cap on the executors of any one component."},
-      {kTopologyProducerBatchSize, Type::int64, 100, 1, 10000,
-       "Tuples per batch between executors."},
-      {kTopologyBatchFlushIntervalMillis,
-       Type::int64,
-       1,
-       0,
-       {},
-       "Longest time, in milliseconds, a partial batch waits before it is sent."},
-      {kTopologyExecutorReceiveBufferSize, Type::int64, 32768, 64, 16777216,
-       "Capacity of an executor's input queue in tuples (rounded up to whole batches)."},
-      {kTopologyStatsSampleRate, Type::float64, 0.05, 0, 1,
-       "Share of tuples sampled for latency statistics."},
-      {kTopologySpoutWaitParkMicrosec,
-       Type::int64,
-       100,
-       0,
-       {},
-       "How long, in microseconds, an idle spout sleeps once spinning and yielding found no "
-       "work."},
-      {kTopologyBoltWaitParkMicrosec,
-       Type::int64,
-       100,
-       0,
-       {},
-       "How long, in microseconds, a bolt or acker with an empty input queue sleeps once "
-       "spinning and yielding found no work."},
+      KeySpec(kTopologyName, Type::string, none, "The topology's name."),
+      KeySpec(kTopologyWorkers, Type::int64, 1,
+              "Worker processes the topology runs in (cluster mode; local mode runs one).")
+          .at_least(1),
+      KeySpec(kTopologyAckerExecutors, Type::int64, none,
+              "Acker executors. Unset: one per worker. 0 turns tracking off: tracked spout "
+              "tuples are acked as soon as they are emitted.")
+          .at_least(0),
+      KeySpec(kTopologyMaxSpoutPending, Type::int64, 5000,
+              "Per spout task, the most tracked tuples in flight (emitted, not yet acked or "
+              "failed); 0: no cap.")
+          .at_least(0)
+          .per_component(),
+      KeySpec(kTopologyMessageTimeoutSecs, Type::int64, 30,
+              "A tracked tuple not completed within this many seconds fails (the runtime "
+              "expires it between 1x and 1.34x of this).")
+          .at_least(1),
+      KeySpec(kTopologyEnableMessageTimeouts, Type::boolean, true,
+              "Whether tracked tuples time out at all (false: a lost tuple is never replayed)."),
+      KeySpec(kTopologyTickTupleFreqSecs, Type::int64, 0,
+              "Send tick tuples to bolts every this many seconds; 0: none.")
+          .at_least(0)
+          .per_component(),
+      KeySpec(kTopologyDebug, Type::boolean, false, "Log every emitted tuple.").per_component(),
+      KeySpec(kTopologyMaxTaskParallelism, Type::int64, none,
+              "Cap on the executors of any one component.")
+          .at_least(1),
+      KeySpec(kTopologyProducerBatchSize, Type::int64, 100, "Tuples per batch between executors.")
+          .at_least(1)
+          .at_most(10000),
+      KeySpec(kTopologyBatchFlushIntervalMillis, Type::int64, 1,
+              "Longest time, in milliseconds, a partial batch waits before it is sent.")
+          .at_least(0),
+      KeySpec(kTopologyExecutorReceiveBufferSize, Type::int64, 32768,
+              "Capacity of an executor's input queue in tuples (rounded up to whole batches).")
+          .at_least(64)
+          .at_most(16777216),
+      KeySpec(kTopologyStatsSampleRate, Type::float64, 0.05,
+              "Share of tuples sampled for latency statistics.")
+          .at_least(0)
+          .at_most(1),
+      KeySpec(kTopologySpoutWaitParkMicrosec, Type::int64, 100,
+              "How long, in microseconds, an idle spout sleeps once spinning and yielding found "
+              "no work.")
+          .at_least(0),
+      KeySpec(kTopologyBoltWaitParkMicrosec, Type::int64, 100,
+              "How long, in microseconds, a bolt or acker with an empty input queue sleeps once "
+              "spinning and yielding found no work.")
+          .at_least(0),
   };
 }
 

@@ -79,7 +79,7 @@ void SpoutExecutor::emit(std::size_t slot, std::string_view stream, const Values
   stats_.transferred.add(targets_.size());
   if (debug_) log_emit(task.id, s, values);
   if (track) {
-    Pending& p = pending_.get_or_create(root);
+    Pending& p = pending_.insert_new(root);
     p = {*id, slot, sample_now() ? now() : 0};
     ++task.pending;
     pending_total_.store(pending_total_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

@@ -132,6 +132,9 @@ class RotatingIdMap {
     return *buckets_[newest_].try_emplace(id).first;
   }
 
+  // The entry for an id known to be new (a freshly drawn root): skips the search.
+  V& insert_new(std::uint64_t id) { return *buckets_[newest_].try_emplace(id).first; }
+
   V* find(std::uint64_t id) {
     for (auto& b : buckets_)
       if (V* v = b.find(id)) return v;
