@@ -83,7 +83,7 @@ void Executor::build_choosers() {
   }
 }
 
-Tuple& Executor::slot_for(int target_task) {
+Batch& Executor::batch_for(int target_task) {
   int dest = layout_.executor_of_task(target_task);
   auto& b = out_[static_cast<std::size_t>(dest)];
   if (b && b->count() >= runtime_.settings().batch_size) push(dest, std::move(b));
@@ -91,19 +91,12 @@ Tuple& Executor::slot_for(int target_task) {
     b = pool_.acquire();
     dirty_.push_back(dest);
   }
-  return b->next_slot(target_task);
+  return *b;
 }
 
-void Executor::send_ack(int task, const AckMessage& m) {
-  int dest = layout_.executor_of_task(task);
-  auto& b = out_[static_cast<std::size_t>(dest)];
-  if (b && b->count() >= runtime_.settings().batch_size) push(dest, std::move(b));
-  if (!b) {
-    b = pool_.acquire();
-    dirty_.push_back(dest);
-  }
-  b->acks.push_back(m);
-}
+Tuple& Executor::slot_for(int target_task) { return batch_for(target_task).next_slot(target_task); }
+
+void Executor::send_ack(int task, const AckMessage& m) { batch_for(task).acks.push_back(m); }
 
 void Executor::flush() {
   for (int dest : dirty_) {

@@ -91,6 +91,8 @@ class Executor {
  private:
   void thread_main();
   void build_choosers();
+  // The open batch for `target_task`'s executor, sending a full one first.
+  Batch& batch_for(int target_task);
 
   BoundedQueue<BatchPtr> inbox_;
   BatchPool pool_;

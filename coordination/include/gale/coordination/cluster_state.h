@@ -1,0 +1,84 @@
+#pragma once
+// ClusterState: Gale's cluster state over a StateStore (Storm's IStormClusterState). It alone
+// knows the paths, relative to `root`:
+//   /storms/<topology-id>                      TopologyRecord (JSON)
+//   /assignments/<topology-id>                 Assignment (JSON)
+//   /supervisors/<supervisor-id>               SupervisorInfo (JSON), ephemeral
+//   /workerbeats/<topology-id>/<host>-<port>   WorkerHeartbeat (JSON)
+//   /errors/<topology-id>/<component>          the last 10 ErrorInfo (JSON array)
+//   /nimbus/leader                             the leader's id, ephemeral
+// Names that become path components are checked with validate_name (invalid_path otherwise);
+// stored records that do not decode give StoreErrc::other with a message.
+//
+// Thread-safety and blocking are the store's: every method is one or a few store calls.
+// Watch callbacks run on the store's callback thread (see WatchCallback).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gale/coordination/records.h"
+#include "gale/coordination/state_store.h"
+
+namespace gale::coordination {
+
+class ClusterState {
+ public:
+  // Borrows `store`, which must outlive this. `root` is relative to the store's own root
+  // (ZooKeeperStore already confines everything under its chroot, "/gale" by default).
+  explicit ClusterState(StateStore& store, std::string root = "/");
+
+  // Creates the top-level folders if missing. Call once before the other methods.
+  Status init();
+
+  // Topologies. set_topology creates or replaces; remove succeeds if already absent.
+  Status set_topology(const TopologyRecord& record);
+  Result<std::optional<TopologyRecord>> topology(std::string_view topology_id);
+  Status remove_topology(std::string_view topology_id);
+  Result<std::vector<std::string>> topology_ids();
+
+  // Assignments, as topologies. The watch_ variants set a one-shot watch atomically with the
+  // read: on the list of assigned topologies, or on one assignment's data.
+  Status set_assignment(const Assignment& assignment);
+  Result<std::optional<Assignment>> assignment(std::string_view topology_id);
+  Status remove_assignment(std::string_view topology_id);
+  Result<std::vector<std::string>> assignment_ids();
+  Result<std::vector<std::string>> watch_assignment_ids(WatchCallback callback);
+  Result<std::optional<Assignment>> watch_assignment(std::string_view topology_id,
+                                                     WatchCallback callback);
+
+  // Supervisors: an ephemeral node per supervisor, gone when its session ends. Registering
+  // again replaces the node (and so ties it to the current session).
+  Status register_supervisor(const SupervisorInfo& info);
+  Result<std::vector<SupervisorInfo>> supervisors();
+  Result<std::vector<std::string>> watch_supervisor_ids(WatchCallback callback);
+
+  // Worker heartbeats, one node per worker slot; reading skips workers removed meanwhile.
+  Status write_heartbeat(const WorkerHeartbeat& heartbeat);
+  Result<std::vector<WorkerHeartbeat>> heartbeats(std::string_view topology_id);
+  Status remove_heartbeat(std::string_view topology_id, std::string_view host, int port);
+
+  // Errors: keeps the last 10 per component, oldest first.
+  Status report_error(std::string_view topology_id, std::string_view component,
+                      const ErrorInfo& error);
+  Result<std::vector<ErrorInfo>> errors(std::string_view topology_id, std::string_view component);
+
+  // Leader election: true if `nimbus_id` now holds (or already held) /nimbus/leader.
+  Result<bool> try_become_leader(std::string_view nimbus_id);
+  Result<std::optional<std::string>> leader();
+
+  static constexpr std::size_t kMaxErrorsPerComponent = 10;
+
+ private:
+  std::string path(std::string_view folder) const;
+  std::string path(std::string_view folder, std::string_view name) const;
+  Result<std::string> heartbeat_path(std::string_view topology_id, std::string_view host,
+                                     int port) const;
+  // Writes `data` at `path` whether or not a node is there, creating the parent if needed.
+  Status put(const std::string& path, const std::string& data);
+  Status remove_if_present(const std::string& path);
+
+  StateStore& store_;
+  std::string root_;
+};
+
+}  // namespace gale::coordination

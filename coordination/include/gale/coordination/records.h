@@ -1,0 +1,93 @@
+#pragma once
+// The records ClusterState stores, with their JSON encoding. Decoding rejects malformed data
+// (not JSON, missing or mistyped fields, unknown status, invalid names) with StoreErrc::other
+// and a message naming the record and the problem.
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gale/coordination/result.h"
+
+namespace gale::coordination {
+
+// A name that becomes one path component (topology id, component, supervisor id, host):
+// 1-128 characters of [A-Za-z0-9._-], and not "." or "..". invalid_path otherwise.
+Status validate_name(std::string_view kind, std::string_view name);
+
+enum class TopologyStatus { active, inactive, killed };
+
+struct TopologyRecord {
+  std::string id;
+  std::string name;
+  TopologyStatus status = TopologyStatus::inactive;
+  std::map<std::string, std::string> config;  // Storm-style keys, e.g. "topology.workers"
+  std::string artifact_sha256;                // of the packaged .so, lower-case hex
+  int num_workers = 0;
+  bool operator==(const TopologyRecord&) const = default;
+};
+
+struct Slot {
+  std::string supervisor_id;
+  std::string host;
+  int port = 0;
+  bool operator==(const Slot&) const = default;
+};
+
+struct Executor {  // the tasks [first_task, last_task] that one executor thread runs
+  int first_task = 0;
+  int last_task = 0;
+  bool operator==(const Executor&) const = default;
+};
+
+struct Assignment {
+  std::string topology_id;
+  std::map<int, Slot> task_slots;  // task id -> the slot running it
+  std::vector<Executor> executors;
+  std::int64_t start_time_secs = 0;  // Unix time
+  bool operator==(const Assignment&) const = default;
+};
+
+struct SupervisorInfo {
+  std::string id;
+  std::string host;
+  std::vector<int> ports;  // its slots
+  std::int64_t uptime_secs = 0;
+  bool operator==(const SupervisorInfo&) const = default;
+};
+
+struct WorkerHeartbeat {
+  std::string topology_id;
+  std::string host;
+  int port = 0;
+  std::int64_t time_secs = 0;  // Unix time of the beat
+  std::int64_t uptime_secs = 0;
+  nlohmann::json stats = nlohmann::json::object();
+  bool operator==(const WorkerHeartbeat&) const = default;
+};
+
+struct ErrorInfo {
+  std::string message;
+  std::int64_t time_secs = 0;
+  std::string host;
+  int port = 0;
+  bool operator==(const ErrorInfo&) const = default;
+};
+
+std::string encode(const TopologyRecord& record);
+std::string encode(const Assignment& assignment);
+std::string encode(const SupervisorInfo& supervisor);
+std::string encode(const WorkerHeartbeat& heartbeat);
+std::string encode(const std::vector<ErrorInfo>& errors);
+
+Result<TopologyRecord> decode_topology(std::string_view json);
+Result<Assignment> decode_assignment(std::string_view json);
+Result<SupervisorInfo> decode_supervisor(std::string_view json);
+Result<WorkerHeartbeat> decode_heartbeat(std::string_view json);
+Result<std::vector<ErrorInfo>> decode_errors(std::string_view json);
+
+std::string_view to_string(TopologyStatus status);
+
+}  // namespace gale::coordination

@@ -1,0 +1,208 @@
+#include "gale/coordination/records.h"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+
+namespace gale::coordination {
+namespace {
+
+using nlohmann::json;
+
+bool is_name_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
+}
+
+std::optional<TopologyStatus> parse_status(std::string_view text) {
+  if (text == "active") return TopologyStatus::active;
+  if (text == "inactive") return TopologyStatus::inactive;
+  if (text == "killed") return TopologyStatus::killed;
+  return std::nullopt;
+}
+
+Error malformed(std::string_view what, std::string_view why) {
+  return make_error(StoreErrc::other,
+                    "malformed " + std::string(what) + " record: " + std::string(why));
+}
+
+// Parses `text` and builds a T from it with `build`, which may throw nlohmann's exceptions for
+// missing or mistyped fields, or return an Error for a semantic problem.
+template <class T, class Build>
+Result<T> decode_with(std::string_view what, std::string_view text, Build build) {
+  const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return malformed(what, "not valid JSON");
+  try {
+    return build(parsed);
+  } catch (const json::exception& e) {
+    return malformed(what, e.what());
+  }
+}
+
+// The decoding error when a name read from a record could not be a path component.
+std::optional<Error> bad_name(std::string_view what, std::string_view kind, std::string_view name) {
+  if (auto valid = validate_name(kind, name); !valid) return malformed(what, valid.error().message);
+  return std::nullopt;
+}
+
+std::optional<int> parse_task_id(const std::string& text) {
+  int id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return id;
+}
+
+}  // namespace
+
+Status validate_name(std::string_view kind, std::string_view name) {
+  const auto reject = [&](std::string_view why) {
+    return make_error(StoreErrc::invalid_path, "invalid " + std::string(kind) + " '" +
+                                                   std::string(name) + "': " + std::string(why));
+  };
+  if (name.empty() || name.size() > 128) return reject("must be 1-128 characters");
+  if (!std::all_of(name.begin(), name.end(), is_name_char)) {
+    return reject("only A-Z, a-z, 0-9, '.', '_' and '-' are allowed");
+  }
+  if (name == "." || name == "..") return reject("'.' and '..' are reserved");
+  return {};
+}
+
+std::string_view to_string(TopologyStatus status) {
+  switch (status) {
+    case TopologyStatus::active:
+      return "active";
+    case TopologyStatus::inactive:
+      return "inactive";
+    case TopologyStatus::killed:
+      return "killed";
+  }
+  return "inactive";
+}
+
+std::string encode(const TopologyRecord& r) {
+  return json{{"id", r.id},
+              {"name", r.name},
+              {"status", to_string(r.status)},
+              {"config", r.config},
+              {"artifact_sha256", r.artifact_sha256},
+              {"num_workers", r.num_workers}}
+      .dump();
+}
+
+Result<TopologyRecord> decode_topology(std::string_view text) {
+  return decode_with<TopologyRecord>("topology", text, [](const json& j) -> Result<TopologyRecord> {
+    TopologyRecord r;
+    r.id = j.at("id").get<std::string>();
+    if (auto bad = bad_name("topology", "topology id", r.id)) return *bad;
+    r.name = j.at("name").get<std::string>();
+    const auto status = parse_status(j.at("status").get<std::string>());
+    if (!status) return malformed("topology", "unknown status " + j.at("status").dump());
+    r.status = *status;
+    r.config = j.at("config").get<std::map<std::string, std::string>>();
+    r.artifact_sha256 = j.at("artifact_sha256").get<std::string>();
+    r.num_workers = j.at("num_workers").get<int>();
+    return r;
+  });
+}
+
+std::string encode(const Assignment& a) {
+  json slots = json::object();
+  for (const auto& [task, slot] : a.task_slots) {
+    slots[std::to_string(task)] = {
+        {"supervisor_id", slot.supervisor_id}, {"host", slot.host}, {"port", slot.port}};
+  }
+  json executors = json::array();
+  for (const auto& e : a.executors) executors.push_back({e.first_task, e.last_task});
+  return json{{"topology_id", a.topology_id},
+              {"task_slots", slots},
+              {"executors", executors},
+              {"start_time_secs", a.start_time_secs}}
+      .dump();
+}
+
+Result<Assignment> decode_assignment(std::string_view text) {
+  return decode_with<Assignment>("assignment", text, [](const json& j) -> Result<Assignment> {
+    Assignment a;
+    a.topology_id = j.at("topology_id").get<std::string>();
+    if (auto bad = bad_name("assignment", "topology id", a.topology_id)) return *bad;
+    for (const auto& [task, slot] : j.at("task_slots").items()) {
+      const auto id = parse_task_id(task);
+      if (!id) return malformed("assignment", "task id '" + task + "' is not a number");
+      a.task_slots[*id] = Slot{slot.at("supervisor_id").get<std::string>(),
+                               slot.at("host").get<std::string>(), slot.at("port").get<int>()};
+    }
+    for (const auto& e : j.at("executors")) {
+      a.executors.push_back(Executor{e.at(0).get<int>(), e.at(1).get<int>()});
+    }
+    a.start_time_secs = j.at("start_time_secs").get<std::int64_t>();
+    return a;
+  });
+}
+
+std::string encode(const SupervisorInfo& s) {
+  return json{{"id", s.id}, {"host", s.host}, {"ports", s.ports}, {"uptime_secs", s.uptime_secs}}
+      .dump();
+}
+
+Result<SupervisorInfo> decode_supervisor(std::string_view text) {
+  return decode_with<SupervisorInfo>("supervisor", text,
+                                     [](const json& j) -> Result<SupervisorInfo> {
+                                       SupervisorInfo s;
+                                       s.id = j.at("id").get<std::string>();
+                                       if (auto bad = bad_name("supervisor", "supervisor id", s.id))
+                                         return *bad;
+                                       s.host = j.at("host").get<std::string>();
+                                       s.ports = j.at("ports").get<std::vector<int>>();
+                                       s.uptime_secs = j.at("uptime_secs").get<std::int64_t>();
+                                       return s;
+                                     });
+}
+
+std::string encode(const WorkerHeartbeat& h) {
+  return json{{"topology_id", h.topology_id},
+              {"host", h.host},
+              {"port", h.port},
+              {"time_secs", h.time_secs},
+              {"uptime_secs", h.uptime_secs},
+              {"stats", h.stats}}
+      .dump();
+}
+
+Result<WorkerHeartbeat> decode_heartbeat(std::string_view text) {
+  return decode_with<WorkerHeartbeat>("worker heartbeat", text,
+                                      [](const json& j) -> Result<WorkerHeartbeat> {
+                                        WorkerHeartbeat h;
+                                        h.topology_id = j.at("topology_id").get<std::string>();
+                                        h.host = j.at("host").get<std::string>();
+                                        h.port = j.at("port").get<int>();
+                                        h.time_secs = j.at("time_secs").get<std::int64_t>();
+                                        h.uptime_secs = j.at("uptime_secs").get<std::int64_t>();
+                                        h.stats = j.at("stats");
+                                        return h;
+                                      });
+}
+
+std::string encode(const std::vector<ErrorInfo>& errors) {
+  json list = json::array();
+  for (const auto& e : errors) {
+    list.push_back(
+        {{"message", e.message}, {"time_secs", e.time_secs}, {"host", e.host}, {"port", e.port}});
+  }
+  return list.dump();
+}
+
+Result<std::vector<ErrorInfo>> decode_errors(std::string_view text) {
+  return decode_with<std::vector<ErrorInfo>>(
+      "errors", text, [](const json& j) -> Result<std::vector<ErrorInfo>> {
+        if (!j.is_array()) return malformed("errors", "not a JSON array");
+        std::vector<ErrorInfo> errors;
+        for (const auto& e : j) {
+          errors.push_back(ErrorInfo{e.at("message").get<std::string>(),
+                                     e.at("time_secs").get<std::int64_t>(),
+                                     e.at("host").get<std::string>(), e.at("port").get<int>()});
+        }
+        return errors;
+      });
+}
+
+}  // namespace gale::coordination

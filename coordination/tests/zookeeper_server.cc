@@ -1,0 +1,182 @@
+#include "zookeeper_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace gale::coordination::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Closes a socket descriptor when it goes out of scope.
+class Socket {
+ public:
+  Socket() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    if (fd_ < 0) throw std::runtime_error("socket() failed");
+  }
+  ~Socket() { ::close(fd_); }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+sockaddr_in loopback(int port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return address;
+}
+
+// A port the kernel considers free on 127.0.0.1 right now.
+int free_port() {
+  Socket socket;
+  sockaddr_in address = loopback(0);
+  if (::bind(socket.fd(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    throw std::runtime_error("bind 127.0.0.1:0 failed");
+  }
+  socklen_t length = sizeof address;
+  ::getsockname(socket.fd(), reinterpret_cast<sockaddr*>(&address), &length);
+  return ntohs(address.sin_port);
+}
+
+std::filesystem::path make_temp_dir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "gale-zk-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  return pattern;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+ZooKeeperServer::ZooKeeperServer() : dir_(make_temp_dir()), port_(free_port()) {
+  write_config();
+  try {
+    start();
+  } catch (...) {
+    std::filesystem::remove_all(dir_);
+    throw;
+  }
+}
+
+ZooKeeperServer::~ZooKeeperServer() {
+  stop();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string ZooKeeperServer::connect_string() const {
+  return "127.0.0.1:" + std::to_string(port_);
+}
+
+void ZooKeeperServer::write_config() const {
+  std::ofstream cfg(dir_ / "zoo.cfg");
+  cfg << "tickTime=500\n"
+      << "dataDir=" << (dir_ / "data").string() << "\n"
+      << "clientPort=" << port_ << "\n"
+      << "clientPortAddress=127.0.0.1\n"
+      << "admin.enableServer=false\n"
+      << "4lw.commands.whitelist=ruok\n"
+      << "minSessionTimeout=" << kMinSessionTimeout.count() << "\n"
+      << "maxSessionTimeout=" << kMaxSessionTimeout.count() << "\n";
+}
+
+void ZooKeeperServer::start() {
+  // The Debian package's scripts run QuorumPeerMain with zookeeper.jar (whose manifest names its
+  // dependencies); slf4j-simple at "error" keeps it quiet, logging to zookeeper.log.
+  const std::string config = (dir_ / "zoo.cfg").string();
+  const std::string log = (dir_ / "zookeeper.log").string();
+  std::vector<std::string> args = {"java",
+                                   "-Xmx128m",
+                                   "-XX:+UseSerialGC",
+                                   "-XX:TieredStopAtLevel=1",
+                                   "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
+                                   "-Dzookeeper.jmx.log4j.disable=true",
+                                   "-cp",
+                                   "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar",
+                                   "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+                                   config};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const pid_t parent = ::getpid();
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {                       // child: only async-signal-safe calls until exec
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // do not outlive a crashed test
+    if (::getppid() != parent) ::_exit(127);
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    ::execvp("java", argv.data());
+    ::_exit(127);
+  }
+  ::close(log_fd);
+
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (!answers_ruok()) {
+    if (Clock::now() >= deadline || ::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      stop();
+      throw std::runtime_error("ZooKeeper did not start; its log:\n" + read_file(log));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+void ZooKeeperServer::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (::waitpid(pid_, nullptr, WNOHANG) == 0) {
+    if (Clock::now() >= deadline) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  pid_ = -1;
+}
+
+bool ZooKeeperServer::answers_ruok() const {
+  Socket socket;
+  sockaddr_in address = loopback(port_);
+  if (::connect(socket.fd(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    return false;
+  }
+  if (::send(socket.fd(), "ruok", 4, MSG_NOSIGNAL) != 4) return false;
+  char reply[4] = {};
+  std::size_t got = 0;
+  while (got < sizeof reply) {
+    const ssize_t n = ::recv(socket.fd(), reply + got, sizeof reply - got, 0);
+    if (n <= 0) return false;
+    got += static_cast<std::size_t>(n);
+  }
+  return std::string_view(reply, sizeof reply) == "imok";
+}
+
+}  // namespace gale::coordination::testing
