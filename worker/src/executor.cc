@@ -111,13 +111,12 @@ void Executor::push(int dest, BatchPtr batch) {
     self_.push_back(std::move(batch));
     return;
   }
-  if (!runtime_.executor(dest).inbox().try_push(batch)) on_full(dest, std::move(batch));
+  if (!runtime_.try_deliver(dest, batch)) on_full(dest, std::move(batch));
 }
 
 void Executor::on_full(int dest, BatchPtr batch) {
   ProgressiveWait wait(runtime_.settings().bolt_park_us);
-  auto& q = runtime_.executor(dest).inbox();
-  while (!q.try_push(batch)) {
+  while (!runtime_.try_deliver(dest, batch)) {
     if (stopping()) return;  // shutting down: nothing downstream will read it
     wait.idle();
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "executor.h"
+#include "remote.h"
 #include "spout_executor.h"
 
 namespace gale::worker {
@@ -40,9 +41,29 @@ std::unique_ptr<Executor> make_executor(Runtime& runtime, int index) {
   return nullptr;
 }
 
-Runtime::Runtime(const Layout& layout, std::shared_ptr<Clock> clock)
-    : layout_(layout), clock_(std::move(clock)), settings_(RuntimeSettings::from(layout.config())) {
-  for (int t = 1; t <= layout_.task_count(); ++t) worker_tasks_.push_back(t);
+Runtime::Runtime(const Layout& layout, std::shared_ptr<Clock> clock, Placement placement)
+    : layout_(layout),
+      clock_(std::move(clock)),
+      settings_(RuntimeSettings::from(layout.config())),
+      remote_(placement.remote) {
+  std::size_t n = layout_.executors().size();
+  local_.assign(n, placement.local_executors.empty());
+  for (int e : placement.local_executors) local_.at(static_cast<std::size_t>(e)) = true;
+  if (!remote_ && std::find(local_.begin(), local_.end(), false) != local_.end())
+    throw std::invalid_argument("executors run in other workers but no remote transfer is set");
+  for (std::size_t e = 0; e < n; ++e) {
+    if (!local_[e]) continue;
+    const auto& tasks = layout_.executors()[e].tasks;
+    worker_tasks_.insert(worker_tasks_.end(), tasks.begin(), tasks.end());
+  }
+  std::sort(worker_tasks_.begin(), worker_tasks_.end());
+}
+
+bool Runtime::try_deliver(int dest, BatchPtr& batch) {
+  if (is_local(dest)) return executor(dest).inbox().try_push(batch);
+  if (!remote_->try_send(dest, *batch)) return false;
+  BatchPool::release(std::move(batch));
+  return true;
 }
 
 Runtime::~Runtime() { stop(); }
@@ -51,9 +72,10 @@ void Runtime::start() {
   started_ns_ = clock_->now_ns();
   int n = static_cast<int>(layout_.executors().size());
   // Every queue exists before any thread runs, so early emits have somewhere to go.
-  for (int i = 0; i < n; ++i) executors_.push_back(make_executor(*this, i));
+  for (int i = 0; i < n; ++i) executors_.push_back(is_local(i) ? make_executor(*this, i) : nullptr);
   try {
-    for (auto& e : executors_) e->start();
+    for (auto& e : executors_)
+      if (e) e->start();
   } catch (...) {
     stop();
     throw;
@@ -62,17 +84,19 @@ void Runtime::start() {
 
 bool Runtime::quiescent() const {
   return std::all_of(executors_.begin(), executors_.end(), [](const auto& e) {
-    return e->idle() && e->pending() == 0;
+    return !e || (e->idle() && e->pending() == 0);
   });
 }
 
 bool Runtime::idle() const {
-  return std::all_of(executors_.begin(), executors_.end(), [](const auto& e) { return e->idle(); });
+  return std::all_of(executors_.begin(), executors_.end(), [](const auto& e) { return !e || e->idle(); });
 }
 
 void Runtime::stop() {
-  for (auto& e : executors_) e->request_stop();
-  for (auto& e : executors_) e->join();
+  for (auto& e : executors_)
+    if (e) e->request_stop();
+  for (auto& e : executors_)
+    if (e) e->join();
 }
 
 TopologyStats Runtime::stats() const {
@@ -91,7 +115,7 @@ TopologyStats Runtime::stats() const {
     cs.tasks = static_cast<int>(info.tasks.size());
     LatencyStat execute, process, complete;
     for (const auto& e : executors_) {
-      if (e->component().id != info.id) continue;
+      if (!e || e->component().id != info.id) continue;
       const ExecutorStats& s = e->stats();
       cs.emitted += s.emitted.get();
       cs.transferred += s.transferred.get();

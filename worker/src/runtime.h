@@ -8,11 +8,19 @@
 
 #include "gale/common/clock.h"
 #include "gale/worker/stats.h"
+#include "batch.h"
 #include "layout.h"
 
 namespace gale::worker {
 
 class Executor;
+class RemoteTransfer;
+
+// Which executors run in this process. Local mode: all of them, no transfer.
+struct Placement {
+  std::vector<int> local_executors;  // empty: every executor
+  RemoteTransfer* remote = nullptr;  // required when some executors run elsewhere
+};
 
 struct RuntimeSettings {
   std::size_t batch_size;
@@ -28,7 +36,7 @@ struct RuntimeSettings {
 
 class Runtime {
  public:
-  Runtime(const Layout& layout, std::shared_ptr<Clock> clock);
+  Runtime(const Layout& layout, std::shared_ptr<Clock> clock, Placement placement = {});
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
@@ -48,7 +56,14 @@ class Runtime {
   const Clock& clock() const { return *clock_; }
   const RuntimeSettings& settings() const { return settings_; }
   const std::vector<int>& worker_tasks() const { return worker_tasks_; }
+  bool is_local(int executor) const { return local_[static_cast<std::size_t>(executor)]; }
+  // A local executor.
   Executor& executor(int index) { return *executors_[static_cast<std::size_t>(index)]; }
+  // Hands `batch` to executor `dest`, local or remote, without waiting. On success the batch
+  // is consumed (`batch` is null); false when the destination is full.
+  bool try_deliver(int dest, BatchPtr& batch);
+  // Batches built from other workers' traffic come from here (see Inbound).
+  BatchPool& inbound_pool() { return inbound_pool_; }
   TopologyStats stats() const;
 
  private:
@@ -56,7 +71,10 @@ class Runtime {
   std::shared_ptr<Clock> clock_;
   RuntimeSettings settings_;
   std::vector<int> worker_tasks_;
-  std::vector<std::unique_ptr<Executor>> executors_;
+  std::vector<bool> local_;
+  RemoteTransfer* remote_;
+  BatchPool inbound_pool_{256};  // declared before executors_: outlives them
+  std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere
   std::atomic<bool> active_{false};
   std::int64_t started_ns_ = 0;
 };

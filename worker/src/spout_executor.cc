@@ -163,7 +163,7 @@ bool SpoutExecutor::retry_overflow() {
   bool did = false;
   while (!overflow_.empty()) {
     auto& [dest, batch] = overflow_.front();
-    if (!runtime_.executor(dest).inbox().try_push(batch)) break;
+    if (!runtime_.try_deliver(dest, batch)) break;
     overflow_.pop_front();
     did = true;
   }
