@@ -30,7 +30,13 @@ TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
                           "topology.debug", "topology.max.task.parallelism",
                           "topology.producer.batch.size", "topology.batch.flush.interval.millis",
                           "topology.executor.receive.buffer.size", "topology.stats.sample.rate",
-                          "topology.spout.wait.park.microsec", "topology.bolt.wait.park.microsec"));
+                          "topology.spout.wait.park.microsec", "topology.bolt.wait.park.microsec",
+                          "storm.zookeeper.servers", "storm.zookeeper.root",
+                          "storm.zookeeper.session.timeout", "storm.local.dir", "nimbus.host",
+                          "nimbus.port", "nimbus.task.timeout.secs",
+                          "nimbus.supervisor.timeout.secs", "nimbus.monitor.freq.secs",
+                          "supervisor.id", "supervisor.host", "supervisor.slots.ports",
+                          "worker.heartbeat.frequency.secs"));
 }
 
 TEST(ConfigTest, EveryKeyHasADoc) {

@@ -33,6 +33,20 @@ inline constexpr const char* kTopologyExecutorReceiveBufferSize = "topology.exec
 inline constexpr const char* kTopologyStatsSampleRate = "topology.stats.sample.rate";
 inline constexpr const char* kTopologySpoutWaitParkMicrosec = "topology.spout.wait.park.microsec";
 inline constexpr const char* kTopologyBoltWaitParkMicrosec = "topology.bolt.wait.park.microsec";
+// Cluster daemons (gale.yaml or flags), Storm's names where Storm has one.
+inline constexpr const char* kStormZookeeperServers = "storm.zookeeper.servers";
+inline constexpr const char* kStormZookeeperRoot = "storm.zookeeper.root";
+inline constexpr const char* kStormZookeeperSessionTimeout = "storm.zookeeper.session.timeout";
+inline constexpr const char* kStormLocalDir = "storm.local.dir";
+inline constexpr const char* kNimbusHost = "nimbus.host";
+inline constexpr const char* kNimbusPort = "nimbus.port";
+inline constexpr const char* kNimbusTaskTimeoutSecs = "nimbus.task.timeout.secs";
+inline constexpr const char* kNimbusSupervisorTimeoutSecs = "nimbus.supervisor.timeout.secs";
+inline constexpr const char* kNimbusMonitorFreqSecs = "nimbus.monitor.freq.secs";
+inline constexpr const char* kSupervisorId = "supervisor.id";
+inline constexpr const char* kSupervisorHost = "supervisor.host";
+inline constexpr const char* kSupervisorSlotsPorts = "supervisor.slots.ports";
+inline constexpr const char* kWorkerHeartbeatFrequencySecs = "worker.heartbeat.frequency.secs";
 }  // namespace conf
 
 // Outcome of Config::set. Converts to true only when the value was stored.
