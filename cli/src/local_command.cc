@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "gale/common/daemon_config.h"
 #include "gale/common/logging.h"
 #include "gale/errors.h"
 #include "gale/worker/local_cluster.h"
@@ -32,15 +33,6 @@ std::atomic<bool> interrupted{false};
 
 void on_signal(int) { interrupted.store(true); }
 
-// "key=value" → set on conf; returns an error message naming the flag, or "".
-std::string apply_setting(Config& conf, const std::string& kv) {
-  auto eq = kv.find('=');
-  if (eq == std::string::npos || eq == 0)
-    return "-c '" + kv + "': expected key=value";
-  auto result = conf.set(kv.substr(0, eq), std::string_view(kv).substr(eq + 1));
-  return result ? "" : "-c " + kv + ": " + result.message;
-}
-
 }  // namespace
 
 void add_local_command(CLI::App& app) {
@@ -61,7 +53,7 @@ int run_local() {
   Config conf;
   for (const auto& kv : options.settings) {
     if (auto e = apply_setting(conf, kv); !e.empty()) {
-      std::cerr << "gale local: " << e << "\n";
+      std::cerr << "gale local: -c " << kv << ": " << e << "\n";
       return 2;
     }
   }
