@@ -2,7 +2,7 @@
 // The acker's bookkeeping, apart from its thread so that it can be tested message by message.
 #include <optional>
 
-#include "batch.h"
+#include "gale/worker/batch.h"
 #include "gale/common/id_map.h"
 
 namespace gale::worker {

@@ -2,7 +2,7 @@
 // acks and fails to the ackers.
 #include "gale/components.h"
 #include "executor.h"
-#include "tuple_access.h"
+#include "gale/worker/tuple_access.h"
 
 namespace gale::worker {
 

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "gale/common/logging.h"
-#include "tuple_access.h"
+#include "gale/worker/tuple_access.h"
 
 namespace gale::worker {
 

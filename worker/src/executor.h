@@ -10,13 +10,13 @@
 #include <thread>
 #include <vector>
 
-#include "batch.h"
+#include "gale/worker/batch.h"
 #include "executor_stats.h"
 #include "gale/common/random.h"
 #include "gale/common/wait_strategy.h"
 #include "gale/context.h"
 #include "groupings.h"
-#include "runtime.h"
+#include "gale/worker/runtime.h"
 
 namespace gale::worker {
 

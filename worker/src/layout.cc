@@ -1,4 +1,4 @@
-#include "layout.h"
+#include "gale/worker/layout.h"
 
 #include <algorithm>
 
@@ -22,7 +22,8 @@ std::string join_errors(const std::vector<std::string>& errors) {
 
 }  // namespace
 
-Layout::Layout(std::string topology_name, const Topology& topology, const Config& config)
+Layout::Layout(std::string topology_name, const Topology& topology, const Config& config,
+               const std::map<std::string, int, std::less<>>& executors)
     : name_(std::move(topology_name)), config_(config) {
   std::vector<std::string> errors = validate(topology);
   if (auto e = check_name("topology name", name_); !e.empty()) errors.push_back(e);
@@ -32,7 +33,16 @@ Layout::Layout(std::string topology_name, const Topology& topology, const Config
   std::vector<const ComponentDef*> defs;
   for (const auto& c : topology.components) defs.push_back(&c);
   std::sort(defs.begin(), defs.end(), [](auto* a, auto* b) { return a->id < b->id; });
-  for (const auto* def : defs) add_component(def, errors);
+  for (const auto& [id, n] : executors) {
+    if (!topology.find(id)) errors.push_back("executors given for unknown component '" + id + "'");
+    if (n < 1)
+      errors.push_back("component '" + id + "': executors must be >= 1, got " + std::to_string(n));
+  }
+  if (!errors.empty()) throw InvalidTopology(join_errors(errors));
+  for (const auto* def : defs) {
+    auto it = executors.find(def->id);
+    add_component(def, it != executors.end() ? it->second : def->parallelism, errors);
+  }
   if (!errors.empty()) throw InvalidTopology(join_errors(errors));
 
   std::int64_t ackers = config_.contains(conf::kTopologyAckerExecutors)
@@ -51,14 +61,14 @@ int Layout::component_index(std::string_view id) const {
   return it == component_index_.end() ? -1 : it->second;
 }
 
-void Layout::add_component(const ComponentDef* def, std::vector<std::string>& errors) {
+void Layout::add_component(const ComponentDef* def, int executors, std::vector<std::string>& errors) {
   ComponentInfo info;
   info.id = def->id;
   info.kind = def->kind == ComponentDef::Kind::spout ? ComponentInfo::Kind::spout
                                                      : ComponentInfo::Kind::bolt;
   info.def = def;
   info.config = config_.merged(def->config);
-  info.executors = def->parallelism;
+  info.executors = executors;
   if (auto cap = config_.get_int(conf::kTopologyMaxTaskParallelism, 0); cap > 0)
     info.executors = std::min<int>(info.executors, static_cast<int>(cap));
   int tasks = def->tasks();

@@ -2,8 +2,8 @@
 
 #include <thread>
 
-#include "layout.h"
-#include "runtime.h"
+#include "gale/worker/layout.h"
+#include "gale/worker/runtime.h"
 
 namespace gale::worker {
 

@@ -1,9 +1,9 @@
-#include "remote.h"
+#include "gale/worker/remote.h"
 
 #include <algorithm>
 
-#include "runtime.h"
-#include "tuple_access.h"
+#include "gale/worker/runtime.h"
+#include "gale/worker/tuple_access.h"
 
 namespace gale::worker {
 

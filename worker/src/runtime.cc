@@ -1,10 +1,10 @@
-#include "runtime.h"
+#include "gale/worker/runtime.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "executor.h"
-#include "remote.h"
+#include "gale/worker/remote.h"
 #include "spout_executor.h"
 
 namespace gale::worker {

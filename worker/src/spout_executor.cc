@@ -3,7 +3,7 @@
 // calls ack/fail when the acker answers or the message timeout expires.
 #include "spout_executor.h"
 
-#include "tuple_access.h"
+#include "gale/worker/tuple_access.h"
 
 namespace gale::worker {
 

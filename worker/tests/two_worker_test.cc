@@ -5,11 +5,11 @@
 
 #include <mutex>
 
-#include "layout.h"
-#include "remote.h"
-#include "runtime.h"
+#include "gale/worker/layout.h"
+#include "gale/worker/remote.h"
+#include "gale/worker/runtime.h"
 #include "test_support.h"
-#include "tuple_access.h"
+#include "gale/worker/tuple_access.h"
 
 namespace gale::testing {
 namespace {

@@ -45,7 +45,9 @@ struct ExecutorInfo {
 class Layout {
  public:
   // Throws InvalidTopology naming every problem (structure, names, parallelism vs config).
-  Layout(std::string topology_name, const Topology& topology, const Config& config);
+  // `executors` overrides components' executor counts (rebalance); tasks never change.
+  Layout(std::string topology_name, const Topology& topology, const Config& config,
+         const std::map<std::string, int, std::less<>>& executors = {});
 
   const std::string& topology_name() const { return name_; }
   const Config& config() const { return config_; }
@@ -66,7 +68,7 @@ class Layout {
   const detail::StreamSchema& tick_schema() const { return tick_schema_; }
 
  private:
-  void add_component(const ComponentDef* def, std::vector<std::string>& errors);
+  void add_component(const ComponentDef* def, int executors, std::vector<std::string>& errors);
   void add_acker(int executors);
   void wire_subscriptions();
 

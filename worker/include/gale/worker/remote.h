@@ -11,7 +11,7 @@
 #include <string>
 #include <utility>
 
-#include "batch.h"
+#include "gale/worker/batch.h"
 
 namespace gale::worker {
 

@@ -8,8 +8,8 @@
 
 #include "gale/common/clock.h"
 #include "gale/worker/stats.h"
-#include "batch.h"
-#include "layout.h"
+#include "gale/worker/batch.h"
+#include "gale/worker/layout.h"
 
 namespace gale::worker {
 

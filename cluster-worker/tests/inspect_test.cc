@@ -1,0 +1,75 @@
+// `gale-worker inspect`, run as Nimbus runs it: a child process printing JSON or one error line.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+struct Outcome {
+  int exit_code;
+  std::string out;
+};
+
+Outcome inspect(const std::string& args, bool stderr_only = false) {
+  std::string cmd = std::string(GALE_WORKER_BIN) + " inspect " + args + (stderr_only ? " 2>&1 >/dev/null" : " 2>/dev/null");
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+const std::string kDir = GALE_TOPOLOGY_DIR;
+
+TEST(InspectTest, DescribesTasksAndExecutorsOfWordCount) {
+  Outcome r = inspect(kDir + "/word_count.so -c topology.workers=2");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["name"], "word_count");
+  // count (4 tasks), report (1), sentences (1), split (2), then two ackers (one per worker).
+  EXPECT_EQ(j["tasks"], 10);
+  auto& c = j["components"];
+  ASSERT_EQ(c.size(), 5u);
+  EXPECT_EQ(c[0]["id"], "count");
+  EXPECT_EQ(c[0]["tasks"], nlohmann::json({1, 2, 3, 4}));
+  EXPECT_EQ(c[0]["executors"], nlohmann::json({{1, 2}, {3, 4}}));
+  EXPECT_EQ(c[4]["id"], "__acker");
+  EXPECT_EQ(c[4]["kind"], "acker");
+  EXPECT_EQ(c[4]["executors"], nlohmann::json({{9, 9}, {10, 10}}));
+}
+
+TEST(InspectTest, ExecutorOverridesSplitTasksAgainWithoutRenumbering) {
+  Outcome r = inspect(kDir + "/word_count.so -e count=4 -e split=1");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["components"][0]["executors"], nlohmann::json({{1, 1}, {2, 2}, {3, 3}, {4, 4}}));
+  EXPECT_EQ(j["components"][3]["id"], "split");
+  EXPECT_EQ(j["components"][3]["executors"], nlohmann::json({{7, 8}}));
+}
+
+TEST(InspectTest, ProblemsAreOneLineAndExitOne) {
+  Outcome invalid = inspect(kDir + "/test_invalid.so", true);
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_NE(invalid.out.find("unknown component 'sourse'"), std::string::npos) << invalid.out;
+  EXPECT_EQ(std::count(invalid.out.begin(), invalid.out.end(), '\n'), 1) << invalid.out;
+
+  Outcome too_many = inspect(kDir + "/word_count.so -e count=5", true);
+  EXPECT_EQ(too_many.exit_code, 1);
+  EXPECT_NE(too_many.out.find("'count' has 5 executors but only 4 tasks"), std::string::npos) << too_many.out;
+
+  Outcome unknown = inspect(kDir + "/word_count.so -e counter=2", true);
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.out.find("unknown component 'counter'"), std::string::npos) << unknown.out;
+}
+
+TEST(InspectTest, BadArgumentsExitTwo) {
+  EXPECT_EQ(inspect(kDir + "/word_count.so -e count", true).exit_code, 2);
+  EXPECT_EQ(inspect(kDir + "/word_count.so -c topolgy.workers=2", true).exit_code, 2);
+}
+
+}  // namespace
