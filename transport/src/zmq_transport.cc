@@ -1,0 +1,152 @@
+#include "gale/transport/zmq_transport.h"
+
+#include <mutex>
+
+namespace gale::transport {
+namespace {
+
+enum class Wait { ready, timed_out, closed };
+
+std::string tcp_address(const std::string& host, std::string_view port) {
+  return "tcp://" + host + ":" + std::string(port);
+}
+
+// Repeats the non-blocking `attempt` (true: done; false: would block) until it succeeds, waiting
+// for `events` on the socket in between, until the deadline passes or the context shuts down.
+// Always makes at least one attempt.
+template <typename Attempt>
+Wait retry_until(zmq::socket_t& socket, short events, Deadline deadline, Attempt attempt) {
+  for (;;) {
+    try {
+      if (attempt()) return Wait::ready;
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return Wait::timed_out;
+      zmq::pollitem_t item{socket.handle(), 0, events, 0};
+      zmq::poll(&item, 1, left);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) return Wait::closed;
+      if (e.num() != EINTR) throw;
+    }
+  }
+}
+
+std::uint16_t port_of(const std::string& endpoint) {
+  return static_cast<std::uint16_t>(std::stoul(endpoint.substr(endpoint.rfind(':') + 1)));
+}
+
+}  // namespace
+
+// A connected peer: one PUSH socket, used by one sending thread at a time.
+struct ZmqTransport::Peer {
+  std::mutex mutex;
+  std::optional<zmq::socket_t> socket;  // reset by disconnect() and the destructor
+};
+
+ZmqTransport::ZmqTransport(ZmqOptions options)
+    : options_(options), context_(options.io_threads) {}
+
+ZmqTransport::~ZmqTransport() {
+  close();
+  for (auto& [id, peer] : peers_) peer->socket.reset();
+  receiver_.reset();
+  // context_ terminates last: all its sockets are closed (ZMQ_LINGER 0), so it does not wait.
+}
+
+std::variant<std::uint16_t, std::string> ZmqTransport::bind(const Endpoint& endpoint) {
+  const std::string address =
+      tcp_address(endpoint.host, endpoint.port == 0 ? "*" : std::to_string(endpoint.port));
+  if (receiver_) return "cannot bind " + address + ": already bound";
+  try {
+    zmq::socket_t socket(context_, zmq::socket_type::pull);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.set(zmq::sockopt::rcvhwm, options_.receive_high_water_mark);
+    socket.set(zmq::sockopt::maxmsgsize, options_.max_message_bytes);
+    socket.bind(address);
+    const std::uint16_t port = port_of(socket.get(zmq::sockopt::last_endpoint));
+    receiver_.emplace(std::move(socket));
+    return port;
+  } catch (const zmq::error_t& e) {
+    return "cannot bind " + address + ": " + e.what();
+  }
+}
+
+Status ZmqTransport::connect(const std::string& peer_id, const Endpoint& endpoint) {
+  const std::string address = tcp_address(endpoint.host, std::to_string(endpoint.port));
+  auto peer = std::make_shared<Peer>();
+  try {
+    zmq::socket_t& socket = peer->socket.emplace(context_, zmq::socket_type::push);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.set(zmq::sockopt::immediate, true);
+    socket.set(zmq::sockopt::sndhwm, options_.send_high_water_mark);
+    socket.set(zmq::sockopt::reconnect_ivl, static_cast<int>(options_.reconnect_interval.count()));
+    socket.set(zmq::sockopt::reconnect_ivl_max,
+               static_cast<int>(options_.reconnect_interval_max.count()));
+    socket.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(options_.heartbeat_interval.count()));
+    socket.set(zmq::sockopt::heartbeat_timeout,
+               static_cast<int>(options_.heartbeat_timeout.count()));
+    socket.connect(address);
+  } catch (const zmq::error_t& e) {
+    return Status::error("cannot connect peer " + peer_id + " to " + address + ": " + e.what());
+  }
+  std::unique_lock lock(peers_mutex_);
+  if (!peers_.try_emplace(peer_id, std::move(peer)).second) {
+    return Status::error("peer " + peer_id + " is already connected");
+  }
+  return Status::ok();
+}
+
+bool ZmqTransport::disconnect(std::string_view peer_id) {
+  std::shared_ptr<Peer> peer;
+  {
+    std::unique_lock lock(peers_mutex_);
+    auto it = peers_.find(peer_id);
+    if (it == peers_.end()) return false;
+    peer = std::move(it->second);
+    peers_.erase(it);
+  }
+  std::lock_guard lock(peer->mutex);  // waits for a send in progress
+  peer->socket.reset();
+  return true;
+}
+
+std::shared_ptr<ZmqTransport::Peer> ZmqTransport::find_peer(std::string_view peer_id) const {
+  std::shared_lock lock(peers_mutex_);
+  auto it = peers_.find(peer_id);
+  return it == peers_.end() ? nullptr : it->second;
+}
+
+SendResult ZmqTransport::send(std::string_view peer_id, std::span<const std::uint8_t> bytes,
+                              Deadline deadline) {
+  if (closed_.load(std::memory_order_acquire)) return SendResult::closed;
+  const std::shared_ptr<Peer> peer = find_peer(peer_id);
+  if (!peer) return SendResult::unknown_peer;
+  std::lock_guard lock(peer->mutex);
+  if (!peer->socket) return SendResult::unknown_peer;  // disconnected meanwhile
+  zmq::socket_t& socket = *peer->socket;
+  zmq::message_t message(bytes.data(), bytes.size());
+  switch (retry_until(socket, ZMQ_POLLOUT, deadline, [&] {
+    return socket.send(message, zmq::send_flags::dontwait).has_value();
+  })) {
+    case Wait::ready: return SendResult::ok;
+    case Wait::timed_out: return SendResult::timed_out;
+    case Wait::closed: break;
+  }
+  return SendResult::closed;
+}
+
+std::optional<Message> ZmqTransport::receive(Deadline deadline) {
+  if (!receiver_ || closed_.load(std::memory_order_acquire)) return std::nullopt;
+  zmq::message_t message;
+  const Wait w = retry_until(*receiver_, ZMQ_POLLIN, deadline, [&] {
+    return receiver_->recv(message, zmq::recv_flags::dontwait).has_value();
+  });
+  if (w != Wait::ready) return std::nullopt;
+  return Message(std::move(message));
+}
+
+void ZmqTransport::close() {
+  if (closed_.exchange(true)) return;
+  context_.shutdown();  // blocking calls on any socket of the context return ETERM
+}
+
+}  // namespace gale::transport
