@@ -91,10 +91,11 @@ struct TwoProcessTest : ::testing::Test {
   }
 
   // Writes the record and an assignment dealing executors to the two slots in turn.
-  void submit(std::int64_t sentences) {
+  void submit(std::int64_t sentences, const std::map<std::string, std::string>& extra = {}) {
     Config conf;
     conf.set(conf::kTopologyWorkers, 2);
     conf.set("wordcount.max.sentences", std::to_string(sentences).c_str());
+    for (const auto& [k, v] : extra) ASSERT_TRUE(conf.set(k, std::string_view(v))) << k;
     auto layout = inspect_topology(std::string(GALE_TOPOLOGY_DIR) + "/word_count.so", conf, {});
     ASSERT_TRUE(std::holds_alternative<nlohmann::json>(layout));
     coord::Assignment a;
@@ -158,6 +159,31 @@ TEST_F(TwoProcessTest, WorkerExitsWhenItsSlotIsNoLongerAssigned) {
   ASSERT_TRUE(eventually([&] { return total("sentences", "acked") == 10; }));
   ASSERT_TRUE(state->remove_assignment(id).ok());
   EXPECT_TRUE(eventually([&] { return !a.running() && !b.running(); }, 10s));
+}
+
+}  // namespace
+}  // namespace gale::cluster
+
+namespace gale::cluster {
+namespace {
+
+// The worker without the spout dies by kill -9 mid-stream and is restarted (as its supervisor
+// would): the trees it held time out, the spout replays them, and every sentence is acked.
+TEST_F(TwoProcessTest, KilledWorkerLosesNothing) {
+  submit(100000, {{"topology.message.timeout.secs", "2"}, {"topology.max.spout.pending", "200"}});
+  // Executors are dealt in turn, so the spout ("sentences", the 3rd component with 1 executor
+  // after count's 2 and report's 1) runs on ports[1]; kill the other worker.
+  WorkerProcess spout_side(zk.connect_string(), id, ports[1]);
+  auto other = std::make_unique<WorkerProcess>(zk.connect_string(), id, ports[0]);
+  ASSERT_TRUE(eventually([&] { return total("sentences", "acked") >= 5000; }));
+  ASSERT_LT(total("sentences", "acked"), 100000u) << "finished before the kill: nothing to lose";
+  other->stop(SIGKILL);
+  other = std::make_unique<WorkerProcess>(zk.connect_string(), id, ports[0]);
+  // Acked counts distinct trees: the spout replays an id only after its tree failed, so 100000
+  // acks mean every sentence was processed.
+  ASSERT_TRUE(eventually([&] { return total("sentences", "acked") == 100000; }, 90s))
+      << "acked " << total("sentences", "acked") << ", failed " << total("sentences", "failed");
+  EXPECT_GT(total("sentences", "failed"), 0u) << "trees on the killed worker should have timed out";
 }
 
 }  // namespace
