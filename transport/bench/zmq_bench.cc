@@ -33,9 +33,12 @@ Params parse(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i];
     const long v = std::atol(argv[i + 1]);
-    if (flag == "--items") p.items = v;
-    else if (flag == "--batch") p.batch = v;
-    else if (flag == "--item-bytes") p.item_bytes = v;
+    if (flag == "--items")
+      p.items = v;
+    else if (flag == "--batch")
+      p.batch = v;
+    else if (flag == "--item-bytes")
+      p.item_bytes = v;
     else {
       std::fprintf(stderr, "usage: gale-zmq-bench [--items N] [--batch B] [--item-bytes S]\n");
       std::exit(2);
@@ -91,7 +94,8 @@ class CountingVisitor : public BatchVisitor {
 // One batch of B tuples, each one bytes value of the item size, as a worker would send it.
 void fill(BatchEncoder& enc, const Params& p, const gale::Values& item) {
   enc.reset(1);
-  for (long i = 0; i < p.batch; ++i) enc.add_tuple(static_cast<std::int32_t>(i % 4), 1, 0, item, {});
+  for (long i = 0; i < p.batch; ++i)
+    enc.add_tuple(static_cast<std::int32_t>(i % 4), 1, 0, item, {});
 }
 
 gale::Values make_item(const Params& p) {

@@ -45,7 +45,8 @@ void read_value(WireReader& r, Value& out) {
     const auto body = r.sized_body(t, tag::bin8);
     out = Value(Bytes(body.begin(), body.end()));
   } else {
-    r.fail(WireError::Fault::malformed, "has unsupported type (msgpack tag " + wire::tag_text(t) + ")");
+    r.fail(WireError::Fault::malformed,
+           "has unsupported type (msgpack tag " + wire::tag_text(t) + ")");
   }
 }
 
@@ -112,14 +113,15 @@ Status BatchDecoder::decode(std::span<const std::uint8_t> bytes, BatchVisitor& v
       read_record(r, header, progress, visitor);
     }
   } catch (const WireError& e) {
-    std::string where = progress.record == nullptr
-                            ? std::string()
-                            : std::string(progress.record) + " " + std::to_string(progress.index) + ": ";
+    std::string where = progress.record == nullptr ? std::string()
+                                                   : std::string(progress.record) + " " +
+                                                         std::to_string(progress.index) + ": ";
     const char* kind = e.fault == WireError::Fault::truncated ? "truncated batch: " : "";
     return Status::error(kind + where + e.what());
   }
   if (!r.at_end()) {
-    return Status::error("batch has " + std::to_string(r.remaining()) + " trailing bytes after its " +
+    return Status::error("batch has " + std::to_string(r.remaining()) +
+                         " trailing bytes after its " +
                          counts_text(progress.tuples, progress.acks));
   }
   return Status::ok();
@@ -179,9 +181,8 @@ void BatchDecoder::read_tuple(WireReader& r, BatchVisitor& visitor) {
   }
 
   r.field("anchors");
-  const std::uint32_t anchor_limit =
-      static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{limits_.max_anchors_per_tuple} * 2,
-                                                         std::numeric_limits<std::uint32_t>::max()));
+  const std::uint32_t anchor_limit = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+      std::uint64_t{limits_.max_anchors_per_tuple} * 2, std::numeric_limits<std::uint32_t>::max()));
   const std::uint32_t anchor_ids = r.array_header(anchor_limit);
   if (anchor_ids % 2 != 0) r.fail(WireError::Fault::malformed, "has an odd number of ids");
   anchors_.resize(anchor_ids / 2);

@@ -36,10 +36,18 @@ void pack_float64(BufferSink& sink, double d) {
 
 void pack_value(Packer& pk, BufferSink& sink, const Value& v) {
   switch (v.type()) {
-    case Value::Type::null: pk.pack_nil(); return;
-    case Value::Type::boolean: v.as_bool() ? pk.pack_true() : pk.pack_false(); return;
-    case Value::Type::int64: pk.pack_int64(v.as_int()); return;
-    case Value::Type::float64: pack_float64(sink, v.as_double()); return;
+    case Value::Type::null:
+      pk.pack_nil();
+      return;
+    case Value::Type::boolean:
+      v.as_bool() ? pk.pack_true() : pk.pack_false();
+      return;
+    case Value::Type::int64:
+      pk.pack_int64(v.as_int());
+      return;
+    case Value::Type::float64:
+      pack_float64(sink, v.as_double());
+      return;
     case Value::Type::string: {
       const std::string& s = v.as_string();
       pk.pack_str(static_cast<std::uint32_t>(s.size()));
@@ -49,7 +57,8 @@ void pack_value(Packer& pk, BufferSink& sink, const Value& v) {
     case Value::Type::bytes: {
       const Bytes& b = v.as_bytes();
       pk.pack_bin(static_cast<std::uint32_t>(b.size()));
-      pk.pack_bin_body(reinterpret_cast<const char*>(b.data()), static_cast<std::uint32_t>(b.size()));
+      pk.pack_bin_body(reinterpret_cast<const char*>(b.data()),
+                       static_cast<std::uint32_t>(b.size()));
       return;
     }
   }

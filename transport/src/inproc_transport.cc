@@ -23,9 +23,8 @@ struct InprocNetwork::Mailbox {
   // Takes `message` unless the queue stays full until the deadline or the receiver is gone.
   Outcome push(zmq::message_t& message, Deadline deadline, const std::atomic<bool>& cancelled) {
     std::unique_lock lock(mutex);
-    const bool woken = not_full.wait_until(lock, deadline, [&] {
-      return gone || cancelled.load() || queue.size() < capacity;
-    });
+    const bool woken = not_full.wait_until(
+        lock, deadline, [&] { return gone || cancelled.load() || queue.size() < capacity; });
     if (gone) return Outcome::gone;
     if (cancelled.load()) return Outcome::cancelled;
     if (!woken) return Outcome::timed_out;
@@ -187,10 +186,14 @@ SendResult InprocTransport::send(std::string_view peer_id, std::span<const std::
     const auto mailbox = network_->registry_->await(*address, deadline, closed_);
     if (!mailbox) return closed_.load() ? SendResult::closed : SendResult::timed_out;
     switch (mailbox->push(message, deadline, closed_)) {
-      case Outcome::ok: return SendResult::ok;
-      case Outcome::timed_out: return SendResult::timed_out;
-      case Outcome::cancelled: return SendResult::closed;
-      case Outcome::gone: break;  // the peer restarted or stopped: look its endpoint up again
+      case Outcome::ok:
+        return SendResult::ok;
+      case Outcome::timed_out:
+        return SendResult::timed_out;
+      case Outcome::cancelled:
+        return SendResult::closed;
+      case Outcome::gone:
+        break;  // the peer restarted or stopped: look its endpoint up again
     }
   }
 }

@@ -70,21 +70,31 @@ WireReader::Integer WireReader::integer() {
     return Integer{s < 0, static_cast<std::uint64_t>(s)};
   };
   switch (t) {
-    case tag::uint8: return {false, big_endian<std::uint8_t>()};
-    case tag::uint16: return {false, big_endian<std::uint16_t>()};
-    case tag::uint32: return {false, big_endian<std::uint32_t>()};
-    case tag::uint64: return {false, big_endian<std::uint64_t>()};
-    case tag::int8: return sign_extended(static_cast<std::int8_t>(big_endian<std::uint8_t>()));
-    case tag::int16: return sign_extended(static_cast<std::int16_t>(big_endian<std::uint16_t>()));
-    case tag::int32: return sign_extended(static_cast<std::int32_t>(big_endian<std::uint32_t>()));
-    case tag::int64: return sign_extended(static_cast<std::int64_t>(big_endian<std::uint64_t>()));
-    default: fail(WireError::Fault::malformed, "is not an integer (msgpack tag " + tag_text(t) + ")");
+    case tag::uint8:
+      return {false, big_endian<std::uint8_t>()};
+    case tag::uint16:
+      return {false, big_endian<std::uint16_t>()};
+    case tag::uint32:
+      return {false, big_endian<std::uint32_t>()};
+    case tag::uint64:
+      return {false, big_endian<std::uint64_t>()};
+    case tag::int8:
+      return sign_extended(static_cast<std::int8_t>(big_endian<std::uint8_t>()));
+    case tag::int16:
+      return sign_extended(static_cast<std::int16_t>(big_endian<std::uint16_t>()));
+    case tag::int32:
+      return sign_extended(static_cast<std::int32_t>(big_endian<std::uint32_t>()));
+    case tag::int64:
+      return sign_extended(static_cast<std::int64_t>(big_endian<std::uint64_t>()));
+    default:
+      fail(WireError::Fault::malformed, "is not an integer (msgpack tag " + tag_text(t) + ")");
   }
 }
 
 std::int64_t WireReader::int64() {
   const Integer i = integer();
-  if (!i.negative && i.bits > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+  if (!i.negative &&
+      i.bits > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     fail(WireError::Fault::malformed, "is out of int64 range");
   }
   return static_cast<std::int64_t>(i.bits);
@@ -92,7 +102,8 @@ std::int64_t WireReader::int64() {
 
 std::int32_t WireReader::int32() {
   const std::int64_t v = int64();
-  if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max()) {
+  if (v < std::numeric_limits<std::int32_t>::min() ||
+      v > std::numeric_limits<std::int32_t>::max()) {
     fail(WireError::Fault::malformed, "is out of int32 range (" + std::to_string(v) + ")");
   }
   return static_cast<std::int32_t>(v);
@@ -112,14 +123,22 @@ std::uint8_t WireReader::uint8() {
   return static_cast<std::uint8_t>(v);
 }
 
-double WireReader::float64() { return std::bit_cast<double>(big_endian<std::uint64_t>()); }
+double WireReader::float64() {
+  return std::bit_cast<double>(big_endian<std::uint64_t>());
+}
 
 std::span<const std::uint8_t> WireReader::sized_body(std::uint8_t tag_read, std::uint8_t tag8) {
   std::uint32_t n;
   switch (tag_read - tag8) {
-    case 0: n = big_endian<std::uint8_t>(); break;
-    case 1: n = big_endian<std::uint16_t>(); break;
-    default: n = big_endian<std::uint32_t>(); break;
+    case 0:
+      n = big_endian<std::uint8_t>();
+      break;
+    case 1:
+      n = big_endian<std::uint16_t>();
+      break;
+    default:
+      n = big_endian<std::uint32_t>();
+      break;
   }
   return take(n);
 }

@@ -42,8 +42,7 @@ struct ZmqTransport::Peer {
   std::optional<zmq::socket_t> socket;  // reset by disconnect() and the destructor
 };
 
-ZmqTransport::ZmqTransport(ZmqOptions options)
-    : options_(options), context_(options.io_threads) {}
+ZmqTransport::ZmqTransport(ZmqOptions options) : options_(options), context_(options.io_threads) {}
 
 ZmqTransport::~ZmqTransport() {
   close();
@@ -127,9 +126,12 @@ SendResult ZmqTransport::send(std::string_view peer_id, std::span<const std::uin
   switch (retry_until(socket, ZMQ_POLLOUT, deadline, [&] {
     return socket.send(message, zmq::send_flags::dontwait).has_value();
   })) {
-    case Wait::ready: return SendResult::ok;
-    case Wait::timed_out: return SendResult::timed_out;
-    case Wait::closed: break;
+    case Wait::ready:
+      return SendResult::ok;
+    case Wait::timed_out:
+      return SendResult::timed_out;
+    case Wait::closed:
+      break;
   }
   return SendResult::closed;
 }

@@ -31,16 +31,36 @@ void* tracked_new(std::size_t n) {
 }  // namespace
 
 // The whole unaligned family, so that every pair matches (AddressSanitizer checks).
-void* operator new(std::size_t n) { return tracked_new(n); }
-void* operator new[](std::size_t n) { return tracked_new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return tracked_malloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return tracked_malloc(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void* operator new(std::size_t n) {
+  return tracked_new(n);
+}
+void* operator new[](std::size_t n) {
+  return tracked_new(n);
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  return tracked_malloc(n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  return tracked_malloc(n);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
 
 namespace gale::transport::testing {
 
@@ -48,7 +68,11 @@ LargestAllocation::LargestAllocation() {
   largest = 0;
   tracking = true;
 }
-LargestAllocation::~LargestAllocation() { tracking = false; }
-std::size_t LargestAllocation::bytes() const { return largest.load(); }
+LargestAllocation::~LargestAllocation() {
+  tracking = false;
+}
+std::size_t LargestAllocation::bytes() const {
+  return largest.load();
+}
 
 }  // namespace gale::transport::testing

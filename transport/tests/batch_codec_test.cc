@@ -12,9 +12,9 @@
 namespace gale::transport {
 namespace {
 
+using testing::DecodedAck;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::DecodedAck;
 using testing::RecordingVisitor;
 
 std::vector<std::uint8_t> copy_of(std::span<const std::uint8_t> bytes) {
@@ -87,8 +87,8 @@ TEST(BatchCodecTest, RoundTripsTaskIdsAnchorsAndAcksInOrder) {
               ElementsAre(Anchor{1, 2}, Anchor{~std::uint64_t{0}, 0x8000000000000000ull}));
   EXPECT_THAT(v.tuples[1].targets, ElementsAre(4, 5, 6));
   EXPECT_TRUE(v.tuples[1].anchors.empty());
-  EXPECT_THAT(v.acks, ElementsAre(DecodedAck{2, 9, 0x1234567890abcdefull, 77},
-                                  DecodedAck{0, 10, 1, 0}));
+  EXPECT_THAT(v.acks,
+              ElementsAre(DecodedAck{2, 9, 0x1234567890abcdefull, 77}, DecodedAck{0, 10, 1, 0}));
 }
 
 TEST(BatchCodecTest, NegativeAndExtremeTaskIdsRoundTrip) {

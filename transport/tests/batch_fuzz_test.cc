@@ -95,7 +95,9 @@ Bytes mutate(const Bytes& seed, std::mt19937_64& rng) {
   const int edits = 1 + static_cast<int>(pick(4));
   for (int e = 0; e < edits && !m.empty(); ++e) {
     switch (pick(5)) {
-      case 0: m[pick(m.size())] ^= static_cast<std::uint8_t>(1u << pick(8)); break;
+      case 0:
+        m[pick(m.size())] ^= static_cast<std::uint8_t>(1u << pick(8));
+        break;
       case 1:
         for (std::size_t i = pick(m.size()), k = 0; i < m.size() && k < 5; ++i, ++k) {
           m[i] = k == 0 ? kLoud[pick(std::size(kLoud))] : 0xff;

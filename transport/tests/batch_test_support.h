@@ -82,8 +82,7 @@ inline std::vector<std::uint8_t> sample_batch() {
   enc.add_tuple(3, 1, 0, Values{Value("the quick brown fox"), Value(42)}, anchors);
   enc.add_ack(2, 9, 0x1234567890abcdefull, 77);
   const std::vector<std::int32_t> targets = {4, 5, 6};
-  enc.add_tuple(targets, 2, 1, Values{Value(), Value(true), Value(2.5), Value(Bytes{1, 2, 3})},
-                {});
+  enc.add_tuple(targets, 2, 1, Values{Value(), Value(true), Value(2.5), Value(Bytes{1, 2, 3})}, {});
   enc.add_ack(0, 10, 1, 0);
   const auto bytes = enc.bytes();
   return {bytes.begin(), bytes.end()};

@@ -19,14 +19,17 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-Deadline in(std::chrono::milliseconds d) { return Clock::now() + d; }
+Deadline in(std::chrono::milliseconds d) {
+  return Clock::now() + d;
+}
 
 // Payload of message `seq` from `sender`: a header of both, then a pattern of `size` bytes.
 std::vector<std::uint8_t> payload(std::uint32_t sender, std::uint32_t seq, std::size_t size) {
   std::vector<std::uint8_t> out(8 + size);
   std::memcpy(out.data(), &sender, 4);
   std::memcpy(out.data() + 4, &seq, 4);
-  for (std::size_t i = 0; i < size; ++i) out[8 + i] = static_cast<std::uint8_t>(sender * 31 + seq + i);
+  for (std::size_t i = 0; i < size; ++i)
+    out[8 + i] = static_cast<std::uint8_t>(sender * 31 + seq + i);
   return out;
 }
 
@@ -125,8 +128,8 @@ TEST_P(TransportTest, FullPeerMakesSendTimeOutAndLosesNothing) {
   constexpr std::size_t kSize = 64 * 1024;
   std::uint32_t sent = 0;
   SendResult r = SendResult::ok;
-  while (sent < 20000 && (r = sender->send("peer", payload(0, sent, kSize), in(50ms))) ==
-                             SendResult::ok) {
+  while (sent < 20000 &&
+         (r = sender->send("peer", payload(0, sent, kSize), in(50ms))) == SendResult::ok) {
     ++sent;
   }
   ASSERT_EQ(r, SendResult::timed_out) << "the receiver never filled up";
