@@ -270,6 +270,7 @@ int main(int argc, char** argv) {
   std::printf("%-44s %10.3f ms (mean, sampled; at full load)\n", "complete latency, acking on",
               complete_ms);
   paced_latency(on / 2, 3.0);
+  paced_latency(100000, 2.0);  // a moderate rate: the latency floor
   std::printf("%-44s %10.0f bytes\n", "memory per pending tracked tuple",
               bytes_per_pending(1'000'000));
   return 0;
