@@ -5,6 +5,7 @@
 // what their tasks do.
 #include <atomic>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <string_view>
 #include <thread>
@@ -55,8 +56,12 @@ class Executor {
   void mark_busy() { idle_.store(false, std::memory_order_release); }
   bool stopping() const { return stop_.load(std::memory_order_acquire); }
   std::int64_t now() const { return runtime_.clock().now_ns(); }
+  // One tuple in topology.stats.sample.rate is timed: a countdown, no division per tuple.
   bool sample_now() {
-    return runtime_.settings().sample_every > 0 && ++sample_counter_ % runtime_.settings().sample_every == 0;
+    if (--sample_countdown_ > 0) return false;
+    sample_countdown_ = runtime_.settings().sample_every > 0 ? runtime_.settings().sample_every
+                                                             : std::numeric_limits<std::int64_t>::max();
+    return runtime_.settings().sample_every > 0;
   }
 
   // --- output ---
@@ -102,7 +107,7 @@ class Executor {
   // choosers_[stream index][subscription index]
   std::vector<std::vector<std::unique_ptr<TargetChooser>>> choosers_;
   std::unique_ptr<TopologyContext> chooser_context_;
-  std::uint64_t sample_counter_ = 0;
+  std::int64_t sample_countdown_ = 1;
   std::atomic<bool> stop_{false};
   std::atomic<bool> idle_{false};
   std::thread thread_;

@@ -149,6 +149,7 @@ void SpoutExecutor::finish(const Pending& p, bool acked) {
 }
 
 void SpoutExecutor::ack_immediately() {
+  if (ack_now_.empty()) return;
   // Swap out first: ack() may emit and append again.
   std::vector<std::pair<std::size_t, MessageId>> acks;
   acks.swap(ack_now_);
