@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git procps
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # runtime helpers

@@ -1,0 +1,250 @@
+// The whole cluster as a user runs it: a real ZooKeeper server, gale-nimbus, two
+// gale-supervisors launching gale-worker processes, driven through the `gale` CLI. Counts come
+// from the workers' heartbeats in ZooKeeper, never from logs.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "child_process.h"
+#include "gale/coordination/cluster_state.h"
+#include "gale/coordination/zookeeper_store.h"
+#include "zookeeper_server.h"
+
+namespace gale::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace coord = gale::coordination;
+namespace fs = std::filesystem;
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 60s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return pred();
+}
+
+const std::string kBin = GALE_BIN_DIR;
+const std::string kWordCount = std::string(GALE_TOPOLOGY_DIR) + "/word_count.so";
+
+class Cluster : public ::testing::Test {
+ protected:
+  coord::testing::ZooKeeperServer zk;
+  fs::path dir = fs::temp_directory_path() / ("gale-e2e-" + std::to_string(::getpid()));
+  std::string yaml;
+  std::unique_ptr<ChildProcess> nimbus;
+  std::vector<std::unique_ptr<ChildProcess>> supervisors;
+  std::vector<std::vector<int>> slots;
+  std::unique_ptr<coord::ZooKeeperStore> store;
+  std::unique_ptr<coord::ClusterState> state;
+
+  void SetUp() override {
+    fs::remove_all(dir);
+    fs::create_directories(dir / "logs");
+    yaml = (dir / "gale.yaml").string();
+    std::ofstream(yaml) << "storm.zookeeper.servers: \"" << zk.connect_string() << "\"\n"
+                        << "storm.zookeeper.root: /gale-e2e\n"
+                        << "nimbus.host: 127.0.0.1\n"
+                        << "nimbus.port: " << free_port() << "\n"
+                        << "nimbus.task.timeout.secs: 4\n"
+                        << "nimbus.supervisor.timeout.secs: 0\n"
+                        << "nimbus.monitor.freq.secs: 1\n"
+                        << "storm.zookeeper.session.timeout: 4000\n";
+    start_nimbus();
+    for (int i = 0; i < 2; ++i) {
+      slots.push_back({free_port(), free_port()});
+      start_supervisor(i);
+    }
+    auto s = coord::ZooKeeperStore::connect({zk.connect_string(), "/gale-e2e"});
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store = std::move(s).value();
+    state = std::make_unique<coord::ClusterState>(*store);
+    ASSERT_TRUE(eventually([&] {
+      auto sups = state->supervisors();
+      return sups.ok() && sups->size() == 2;
+    })) << "supervisors did not register";
+  }
+
+  void TearDown() override {
+    for (auto& s : supervisors) s.reset();
+    nimbus.reset();
+    // Workers are children of the supervisors; any left running are stopped here.
+    run_command({"/usr/bin/pkill", "-KILL", "-f", "--", "--supervisor-id e2e-"});
+    if (!HasFailure()) fs::remove_all(dir);
+  }
+
+  void start_nimbus() {
+    nimbus = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kBin + "/gale-nimbus", "--config", yaml, "-c",
+                                 "storm.local.dir=" + (dir / "nimbus").string()},
+        (dir / "logs" / "nimbus.log").string());
+  }
+  void start_supervisor(int i) {
+    std::string ports = std::to_string(slots[i][0]) + "," + std::to_string(slots[i][1]);
+    auto p = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kBin + "/gale-supervisor", "--config", yaml, "-c",
+                                 "storm.local.dir=" + (dir / ("sup" + std::to_string(i))).string(),
+                                 "-c", "supervisor.id=e2e-" + std::to_string(i), "-c",
+                                 "supervisor.slots.ports=" + ports},
+        (dir / "logs" / ("supervisor-" + std::to_string(i) + ".log")).string());
+    if (i < static_cast<int>(supervisors.size())) {
+      supervisors[static_cast<std::size_t>(i)] = std::move(p);
+    } else {
+      supervisors.push_back(std::move(p));
+    }
+  }
+
+  CommandResult gale(std::vector<std::string> args) {
+    args.insert(args.begin(), kBin + "/gale");
+    args.insert(args.begin() + 2, {"--config", yaml});
+    return run_command(args);
+  }
+
+  std::string topology_id(const std::string& name) {
+    auto ids = state->topology_ids();
+    if (!ids.ok()) return "";
+    for (const auto& id : *ids) {
+      auto r = state->topology(id);
+      if (r.ok() && *r && (*r)->name == name) return id;
+    }
+    return "";
+  }
+
+  std::uint64_t total(const std::string& id, const std::string& component, const std::string& stat) {
+    auto beats = state->heartbeats(id);
+    if (!beats.ok()) return 0;
+    std::uint64_t sum = 0;
+    for (const auto& hb : *beats) {
+      const auto& c = hb.stats["components"];
+      if (c.contains(component)) sum += c[component][stat].get<std::uint64_t>();
+    }
+    return sum;
+  }
+
+  std::size_t workers(const std::string& id) {
+    auto beats = state->heartbeats(id);
+    return beats.ok() ? beats->size() : 0;
+  }
+};
+
+TEST_F(Cluster, WordCountOnTwoSupervisorsCountsRight) {
+  auto r = gale({"submit", kWordCount, "--name", "wc", "-c", "topology.workers=2", "-c",
+                 "wordcount.max.sentences=2000"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string id = topology_id("wc");
+  ASSERT_FALSE(id.empty());
+  // 2000 sentences = 250 rounds of the 8 built-in ones, 79 words a round.
+  ASSERT_TRUE(eventually([&] { return total(id, "sentences", "acked") == 2000; }))
+      << "acked " << total(id, "sentences", "acked");
+  EXPECT_TRUE(eventually([&] { return total(id, "count", "executed") == 19750; }));
+  EXPECT_EQ(total(id, "sentences", "failed"), 0u);
+  auto beats = state->heartbeats(id);
+  ASSERT_TRUE(beats.ok());
+  std::set<int> ports;
+  for (const auto& hb : *beats) ports.insert(hb.port);
+  bool on_first = ports.count(slots[0][0]) || ports.count(slots[0][1]);
+  bool on_second = ports.count(slots[1][0]) || ports.count(slots[1][1]);
+  EXPECT_TRUE(on_first && on_second) << "the two workers should be spread over both supervisors";
+
+  auto list = gale({"list"});
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_NE(list.output.find("wc"), std::string::npos) << list.output;
+  auto kill = gale({"kill", "wc", "-w", "0"});
+  EXPECT_EQ(kill.exit_code, 0) << kill.output;
+  EXPECT_TRUE(eventually([&] { return topology_id("wc").empty(); }, 20s));
+}
+
+TEST_F(Cluster, BadTopologyAtSubmitIsRefusedAndNothingIsScheduled) {
+  std::string text = (dir / "notes.txt").string();
+  std::ofstream(text) << "not a library\n";
+  auto r = gale({"submit", text, "--name", "bad"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("not a shared library"), std::string::npos) << r.output;
+  auto invalid = gale({"submit", std::string(GALE_TOPOLOGY_DIR) + "/test_invalid.so", "--name", "bad2"});
+  EXPECT_NE(invalid.exit_code, 0);
+  EXPECT_NE(invalid.output.find("unknown component 'sourse'"), std::string::npos) << invalid.output;
+  auto ids = state->topology_ids();
+  ASSERT_TRUE(ids.ok());
+  EXPECT_TRUE(ids->empty());
+  auto assignments = state->assignment_ids();
+  ASSERT_TRUE(assignments.ok());
+  EXPECT_TRUE(assignments->empty());
+}
+
+TEST_F(Cluster, KilledWorkerIsRestartedAndNothingIsLost) {
+  auto r = gale({"submit", kWordCount, "--name", "wc", "-c", "topology.workers=2", "-c",
+                 "wordcount.max.sentences=200000", "-c", "topology.message.timeout.secs=3", "-c",
+                 "topology.max.spout.pending=200"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string id = topology_id("wc");
+  ASSERT_TRUE(eventually([&] { return total(id, "sentences", "acked") >= 5000; }));
+  // The worker without the spout: kill -9 it.
+  auto beats = state->heartbeats(id);
+  ASSERT_TRUE(beats.ok() && beats->size() == 2);
+  int victim = 0;
+  for (const auto& hb : *beats)
+    if (!hb.stats["components"].contains("sentences") ||
+        hb.stats["components"]["sentences"]["emitted"].get<std::uint64_t>() == 0)
+      victim = hb.port;
+  ASSERT_NE(victim, 0);
+  ASSERT_LT(total(id, "sentences", "acked"), 200000u) << "finished before the kill";
+  auto killed = run_command({"/usr/bin/pkill", "-KILL", "-f", "--", "--port " + std::to_string(victim) + " "});
+  ASSERT_EQ(killed.exit_code, 0) << "no worker on port " << victim;
+  // Restarted by its supervisor within a few seconds: a fresh heartbeat with a small uptime.
+  EXPECT_TRUE(eventually([&] {
+    auto b = state->heartbeats(id);
+    if (!b.ok()) return false;
+    for (const auto& hb : *b)
+      if (hb.port == victim && hb.uptime_secs <= 2) return true;
+    return false;
+  }, 15s));
+  ASSERT_TRUE(eventually([&] { return total(id, "sentences", "acked") == 200000; }, 120s))
+      << "acked " << total(id, "sentences", "acked");
+}
+
+TEST_F(Cluster, NimbusRestartLeavesWorkersRunning) {
+  auto r = gale({"submit", kWordCount, "--name", "wc", "-c", "topology.workers=2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string id = topology_id("wc");
+  ASSERT_TRUE(eventually([&] { return workers(id) == 2 && total(id, "sentences", "acked") > 0; }));
+  nimbus->stop(SIGKILL);
+  std::uint64_t before = total(id, "sentences", "acked");
+  EXPECT_TRUE(eventually([&] { return total(id, "sentences", "acked") > before + 1000; }, 20s))
+      << "the topology stopped while Nimbus was down";
+  start_nimbus();
+  ASSERT_TRUE(eventually([&] { return gale({"list"}).output.find("wc") != std::string::npos; }, 20s));
+  auto beats = state->heartbeats(id);
+  ASSERT_TRUE(beats.ok());
+  for (const auto& hb : *beats) EXPECT_GE(hb.uptime_secs, 1) << "a worker restarted: " << hb.port;
+}
+
+TEST_F(Cluster, StoppedSupervisorsWorkMovesToTheOther) {
+  auto r = gale({"submit", kWordCount, "--name", "wc", "-c", "topology.workers=2", "-c",
+                 "topology.message.timeout.secs=3"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string id = topology_id("wc");
+  ASSERT_TRUE(eventually([&] { return workers(id) == 2; }));
+  supervisors[0]->stop(SIGKILL);
+  // Its workers are orphans: stop them too, as losing the machine would.
+  for (int port : slots[0]) run_command({"/usr/bin/pkill", "-KILL", "-f", "--", "--port " + std::to_string(port) + " "});
+  // Nimbus moves the work to supervisor 1's two slots; the topology keeps running there.
+  EXPECT_TRUE(eventually([&] {
+    auto a = state->assignment(id);
+    if (!a.ok() || !*a) return false;
+    for (const auto& [task, slot] : (*a)->task_slots)
+      if (slot.supervisor_id != "e2e-1") return false;
+    return true;
+  }, 30s)) << "work still assigned to the stopped supervisor";
+  std::uint64_t before = total(id, "sentences", "acked");
+  EXPECT_TRUE(eventually([&] { return total(id, "sentences", "acked") > before + 1000; }, 30s));
+}
+
+}  // namespace
+}  // namespace gale::testing

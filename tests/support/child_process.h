@@ -1,0 +1,40 @@
+#pragma once
+// A child process for whole-system tests: started from an argv (never a shell), its stdout and
+// stderr appended to a log file, stopped (SIGTERM, then SIGKILL) when destroyed.
+#include <signal.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace gale::testing {
+
+class ChildProcess {
+ public:
+  ChildProcess(std::vector<std::string> argv, std::string log_path);
+  ~ChildProcess() { stop(); }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running();
+  // Sends `sig`; for SIGTERM waits up to 10 s, then SIGKILLs. Reaps the child.
+  void stop(int sig = SIGTERM);
+  const std::string& log_path() const { return log_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_;
+};
+
+// Runs argv to completion; returns the exit code and what it printed (stdout and stderr).
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult run_command(const std::vector<std::string>& argv);
+
+// A free TCP port on 127.0.0.1 (bound, read back, released).
+int free_port();
+
+}  // namespace gale::testing
