@@ -15,13 +15,16 @@
 #include <vector>
 
 #include "gale/worker/local_cluster.h"
+#include "pipeline.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using gale::bench::ConstSpout;
+using gale::bench::IdBolt;
+using gale::bench::kItemBytes;
 using namespace std::chrono_literals;
 
-constexpr std::size_t kItemBytes = 100;
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -65,70 +68,19 @@ struct Shared {
   std::atomic<std::int64_t> done{0};
 };
 
-// Emits the same 100-byte value `limit` times, tracked (message id) when `tracked`.
-class ConstSpout : public gale::Spout {
- public:
-  ConstSpout(std::int64_t limit, bool tracked) : limit_(limit), tracked_(tracked) {}
-  void open(const gale::Config&, gale::TopologyContext&, gale::SpoutCollector& out) override {
-    out_ = &out;
-  }
-  void next_tuple() override {
-    if (sent_ >= limit_) return;
-    if (tracked_) {
-      out_->emit(values_, static_cast<gale::MessageId>(sent_));
-    } else {
-      out_->emit(values_);
-    }
-    ++sent_;
-  }
-  void declare_outputs(gale::OutputDeclarer& d) const override { d.declare({"payload"}); }
 
- private:
-  gale::Values values_{std::string(kItemBytes, 'x')};
-  gale::SpoutCollector* out_ = nullptr;
-  std::int64_t limit_, sent_ = 0;
-  bool tracked_;
-};
-
-class IdBolt : public gale::Bolt {
- public:
-  void prepare(const gale::Config&, gale::TopologyContext&, gale::OutputCollector& out) override {
-    out_ = &out;
-  }
-  void execute(const gale::Tuple& in) override {
-    out_->emit(in, in.values());
-    out_->ack(in);
-  }
-  void declare_outputs(gale::OutputDeclarer& d) const override { d.declare({"payload"}); }
-
- private:
-  gale::OutputCollector* out_ = nullptr;
-};
-
-class NullBolt : public gale::Bolt {
- public:
-  NullBolt(std::shared_ptr<Shared> shared, bool ack) : shared_(std::move(shared)), ack_(ack) {}
-  void prepare(const gale::Config&, gale::TopologyContext&, gale::OutputCollector& out) override {
-    out_ = &out;
-  }
-  void execute(const gale::Tuple& in) override {
-    if (ack_) out_->ack(in);
-    shared_->done.store(++count_, std::memory_order_relaxed);
-  }
-
- private:
-  std::shared_ptr<Shared> shared_;
-  gale::OutputCollector* out_ = nullptr;
-  std::int64_t count_ = 0;
-  bool ack_;
-};
+// A null bolt that publishes its count for the benchmark thread to watch.
+std::unique_ptr<gale::bench::NullBolt> counting_null(const std::shared_ptr<Shared>& shared, bool ack) {
+  return std::make_unique<gale::bench::NullBolt>(
+      ack, [shared](std::int64_t n) { shared->done.store(n, std::memory_order_relaxed); });
+}
 
 gale::Topology pipeline(std::int64_t n, bool tracked, bool null_acks,
                         const std::shared_ptr<Shared>& shared) {
   gale::TopologyBuilder b;
   b.set_spout("const", [=] { return std::make_unique<ConstSpout>(n, tracked); });
   b.set_bolt("id", [] { return std::make_unique<IdBolt>(); }).local_or_shuffle_grouping("const");
-  b.set_bolt("null", [=] { return std::make_unique<NullBolt>(shared, null_acks); })
+  b.set_bolt("null", [=] { return counting_null(shared, null_acks); })
       .local_or_shuffle_grouping("id");
   return b.build();
 }
@@ -193,7 +145,7 @@ void paced_latency(double rate, double seconds) {
   gale::TopologyBuilder b;
   b.set_spout("paced", [=] { return std::make_unique<PacedSpout>(rate, seconds, latencies); });
   b.set_bolt("id", [] { return std::make_unique<IdBolt>(); }).local_or_shuffle_grouping("paced");
-  b.set_bolt("null", [=] { return std::make_unique<NullBolt>(shared, true); })
+  b.set_bolt("null", [=] { return counting_null(shared, true); })
       .local_or_shuffle_grouping("id");
   gale::Config conf;
   conf.set(gale::conf::kTopologyMaxSpoutPending, 0);
@@ -221,7 +173,7 @@ double bytes_per_pending(std::int64_t n) {
   auto shared = std::make_shared<Shared>();
   gale::TopologyBuilder b;
   b.set_spout("const", [=] { return std::make_unique<ConstSpout>(n, true); });
-  b.set_bolt("null", [=] { return std::make_unique<NullBolt>(shared, false); })
+  b.set_bolt("null", [=] { return counting_null(shared, false); })
       .shuffle_grouping("const");
   gale::Config conf;
   conf.set(gale::conf::kTopologyMaxSpoutPending, 0);

@@ -1,0 +1,37 @@
+// bench_pipeline.so: the benchmark pipeline packaged for gale-cluster-bench. The spout writes
+// the wall-clock time of its first emit to bench.start.file; the null bolt writes the time it
+// has executed bench.tuples tuples to bench.done.file (both ns since the epoch).
+#include <chrono>
+#include <fstream>
+
+#include "pipeline.h"
+
+namespace {
+
+void write_now(const std::string& path) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  std::ofstream(path) << ns << "\n";
+}
+
+}  // namespace
+
+GALE_TOPOLOGY(bench_pipeline, const gale::Config& conf) {
+  using namespace gale::bench;
+  std::int64_t tuples = conf.get_int("bench.tuples", 1'000'000);
+  bool acking = conf.get_bool("bench.acking", false);
+  std::string start_file = conf.get_string("bench.start.file");
+  std::string done_file = conf.get_string("bench.done.file");
+  gale::TopologyBuilder b;
+  b.set_spout("const", [=] {
+    return std::make_unique<ConstSpout>(tuples, acking, [=] { write_now(start_file); });
+  });
+  b.set_bolt("id", [] { return std::make_unique<IdBolt>(); }).shuffle_grouping("const");
+  b.set_bolt("null", [=] {
+     return std::make_unique<NullBolt>(true, [=](std::int64_t n) {
+       if (n == tuples) write_now(done_file);
+     });
+   }).shuffle_grouping("id");
+  return b.build();
+}
