@@ -220,6 +220,11 @@ int main(int argc, char** argv) {
   std::printf("gale-bench: %lld tuples of %zu bytes, %u hardware threads\n",
               static_cast<long long>(n), kItemBytes, std::thread::hardware_concurrency());
   idle_memory();
+  // GALE_BENCH_ONLY=pipeline: just the acking-off pipeline, for profiling.
+  if (const char* only = std::getenv("GALE_BENCH_ONLY"); only && std::string(only) == "pipeline") {
+    std::printf("const->id->null, acking off: %.2f M/s\n", pipeline_rate(n, false) / 1e6);
+    return 0;
+  }
   double spsc = spsc_baseline(n, 1);
   double spsc_batched = spsc_baseline(n, 100);
   double off = pipeline_rate(n, false);

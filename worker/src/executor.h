@@ -91,6 +91,7 @@ class Executor {
   ExecutorStats stats_;
   IdGenerator ids_;
   std::vector<int> targets_;  // scratch: the targets of the current emit
+  const StreamInfo* default_stream_ = nullptr;  // null when the component declares none
   bool debug_ = false;
 
  private:
