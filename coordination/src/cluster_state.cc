@@ -118,6 +118,14 @@ Status ClusterState::register_supervisor(const SupervisorInfo& info) {
   return created ? Status{} : created.error();
 }
 
+Status ClusterState::update_supervisor(const SupervisorInfo& info) {
+  if (auto valid = validate_name("supervisor id", info.id); !valid) return valid;
+  auto set = store_.set(path(kSupervisors, info.id), encode(info));
+  if (set) return {};
+  if (set.code() != make_error_code(StoreErrc::no_node)) return set.error();
+  return register_supervisor(info);
+}
+
 Result<std::vector<SupervisorInfo>> ClusterState::supervisors() {
   auto ids = store_.children(path(kSupervisors));
   if (!ids) return ids.error();

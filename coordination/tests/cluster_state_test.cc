@@ -149,6 +149,17 @@ TEST_F(ClusterStateTest, RegisteringASupervisorAgainReplacesIt) {
   EXPECT_EQ(all.value()[0].uptime_secs, 2);
 }
 
+TEST_F(ClusterStateTest, UpdatingASupervisorRewritesItInPlaceWithoutAWatchEvent) {
+  ASSERT_TRUE(state_.update_supervisor({"sup-1", "host-a", {6700}, 1}));  // registers if missing
+  WatchRecorder watch;
+  ASSERT_TRUE(state_.watch_supervisor_ids(watch.callback()));
+  ASSERT_TRUE(state_.update_supervisor({"sup-1", "host-a", {6700}, 2}));
+  auto all = state_.supervisors();
+  ASSERT_EQ(all.value().size(), 1u);
+  EXPECT_EQ(all.value()[0].uptime_secs, 2);
+  EXPECT_TRUE(watch.events().empty()) << "the node was removed and re-created";
+}
+
 TEST_F(ClusterStateTest, HeartbeatsAreListedPerTopology) {
   WorkerHeartbeat a{"word-count-1", "host-a", 6700, 1000, 10, {{"emitted", 5}}};
   WorkerHeartbeat b{"word-count-1", "host-b", 6701, 1001, 11, {{"emitted", 7}}};

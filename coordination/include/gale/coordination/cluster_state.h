@@ -49,6 +49,9 @@ class ClusterState {
   // Supervisors: an ephemeral node per supervisor, gone when its session ends. Registering
   // again replaces the node (and so ties it to the current session).
   Status register_supervisor(const SupervisorInfo& info);
+  // Rewrites this session's supervisor node in place (no moment without it); registers it if
+  // it is missing.
+  Status update_supervisor(const SupervisorInfo& info);
   Result<std::vector<SupervisorInfo>> supervisors();
   Result<std::vector<std::string>> watch_supervisor_ids(WatchCallback callback);
 

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Starts a whole local Gale cluster on 127.0.0.1: ZooKeeper (Debian's `zookeeper` package),
+# gale-nimbus and N gale-supervisors (default 2), each with its own slots and storm.local.dir.
+#
+#   scripts/cluster-start.sh [N]        then   gale --config gale-run/gale.yaml list
+#   scripts/cluster-stop.sh                    stops everything this started
+#
+# Everything lives in ${GALE_RUN_DIR:-./gale-run}: gale.yaml (for the daemons and the CLI),
+# logs/ (zookeeper.log, nimbus.log, supervisor-<i>.log, and each supervisor's worker logs under
+# supervisor-<i>/logs/), pids/, zookeeper/ (zoo.cfg, data). Binaries come from
+# ${GALE_BUILD_DIR:-<repo>/build}/bin. Ports: ZooKeeper ${GALE_ZK_PORT:-2181}, Nimbus
+# ${GALE_NIMBUS_PORT:-6627}, supervisor i's slots 6700+10*(i-1) .. +3.
+set -euo pipefail
+
+count="${1:-2}"
+if ! [[ "$count" =~ ^[1-9][0-9]*$ ]] || ((count > 9)); then
+  echo "usage: $0 [number of supervisors, 1-9]" >&2
+  exit 2
+fi
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="${GALE_BUILD_DIR:-$root/build}/bin"
+zk_port="${GALE_ZK_PORT:-2181}"
+nimbus_port="${GALE_NIMBUS_PORT:-6627}"
+mkdir -p "${GALE_RUN_DIR:-./gale-run}"
+run="$(cd "${GALE_RUN_DIR:-./gale-run}" && pwd)"
+mkdir -p "$run/logs" "$run/pids" "$run/zookeeper/data"
+
+die() {
+  echo "cluster-start: $*" >&2
+  exit 1
+}
+
+# True if PID is still one of ours: every command this script runs names the run folder.
+ours() { [[ -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF "$run"; }
+
+# True if something accepts connections on 127.0.0.1:$1.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+zookeeper_answers() {
+  local reply=""
+  { exec 3<>"/dev/tcp/127.0.0.1/$zk_port" && printf ruok >&3 && read -r -t 2 -n 4 reply <&3; } \
+    2>/dev/null || true
+  [[ "$reply" == imok ]]
+}
+
+# wait_for DESCRIPTION PID-FILE TEST...: polls TEST for up to 30 s; fails if the process dies.
+wait_for() {
+  local what="$1" pid_file="$2"
+  shift 2
+  for _ in $(seq 300); do
+    "$@" && return 0
+    ours "$(cat "$pid_file")" || die "$what exited; see $run/logs/"
+    sleep 0.1
+  done
+  die "$what did not come up within 30 s; see $run/logs/"
+}
+
+# start NAME COMMAND...: runs COMMAND in the background, output appended to logs/NAME.log, its
+# pid in pids/NAME.pid.
+start() {
+  local name="$1"
+  shift
+  nohup "$@" >>"$run/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$run/pids/$name.pid"
+  echo "started $name (pid $!)"
+}
+
+for pid_file in "$run"/pids/*.pid; do
+  [[ -e "$pid_file" ]] || continue
+  if ours "$(cat "$pid_file")"; then
+    die "a cluster is already running from $run ($(basename "$pid_file" .pid)); run scripts/cluster-stop.sh first"
+  fi
+  rm -f "$pid_file"
+done
+for tool in gale-nimbus gale-supervisor gale-worker; do
+  [[ -x "$bin/$tool" ]] || die "$bin/$tool is missing: build it first (scripts/build.sh)"
+done
+[[ -r /usr/share/java/zookeeper.jar ]] || die "ZooKeeper is missing: scripts/setup.sh installs it"
+for port in "$zk_port" "$nimbus_port"; do
+  port_open "$port" && die "127.0.0.1:$port is already in use"
+done
+
+cat >"$run/zookeeper/zoo.cfg" <<CFG
+tickTime=2000
+dataDir=$run/zookeeper/data
+clientPort=$zk_port
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=ruok
+CFG
+cat >"$run/gale.yaml" <<YAML
+# Written by scripts/cluster-start.sh for the local cluster in $run.
+storm.zookeeper.servers: "127.0.0.1:$zk_port"
+storm.zookeeper.root: /gale
+nimbus.host: 127.0.0.1
+nimbus.port: $nimbus_port
+YAML
+
+# The classpath the Debian package's own scripts use (zookeeper.jar's manifest names the rest).
+start zookeeper java -Xmx256m -Dzookeeper.jmx.log4j.disable=true \
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar \
+  org.apache.zookeeper.server.quorum.QuorumPeerMain "$run/zookeeper/zoo.cfg"
+wait_for ZooKeeper "$run/pids/zookeeper.pid" zookeeper_answers
+
+start nimbus "$bin/gale-nimbus" --config "$run/gale.yaml" -c "storm.local.dir=$run/nimbus"
+wait_for Nimbus "$run/pids/nimbus.pid" port_open "$nimbus_port"
+
+for i in $(seq "$count"); do
+  first=$((6700 + 10 * (i - 1)))
+  start "supervisor-$i" "$bin/gale-supervisor" --config "$run/gale.yaml" \
+    -c "supervisor.id=supervisor-$i" \
+    -c "supervisor.slots.ports=$first,$((first + 1)),$((first + 2)),$((first + 3))" \
+    -c "storm.local.dir=$run/supervisor-$i"
+done
+
+echo "cluster up: ZooKeeper 127.0.0.1:$zk_port, Nimbus http://127.0.0.1:$nimbus_port, $count supervisors"
+echo "use: $bin/gale --config $run/gale.yaml list      stop: $root/scripts/cluster-stop.sh"

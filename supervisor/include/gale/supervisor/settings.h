@@ -1,0 +1,52 @@
+#pragma once
+// SupervisorSettings: everything a supervisor needs to run, read from a gale::Config (gale.yaml
+// plus -c flags, see gale/common/daemon_config.h) and a few command-line choices.
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "gale/config.h"
+#include "gale/coordination/zookeeper_store.h"
+#include "gale/supervisor/errc.h"
+
+namespace gale::supervisor {
+
+struct SupervisorSettings {
+  std::string id;                   // supervisor.id, or "<host>-<first port>"
+  std::string host;                 // supervisor.host: what its workers bind and advertise
+  std::vector<int> ports;           // supervisor.slots.ports: one worker slot per port
+  std::filesystem::path local_dir;  // storm.local.dir, absolute: artifacts/ and logs/ below it
+  coordination::ZooKeeperOptions zookeeper;  // storm.zookeeper.*
+  std::string nimbus_host;  // nimbus.host / nimbus.port: where artifacts are downloaded from
+  int nimbus_port = 0;
+
+  // How workers are started: `worker_bin run ... [--config worker_config] [-c override ...]`,
+  // so that they read the same gale.yaml and flags as their supervisor.
+  std::filesystem::path worker_bin;
+  std::filesystem::path worker_config;  // empty: no --config
+  std::vector<std::string> worker_overrides;
+
+  // Timings; the defaults suit production, tests shorten them.
+  std::chrono::milliseconds resync_period{3000};          // full re-read of the assignments
+  std::chrono::milliseconds registration_refresh{10000};  // re-register with a fresh uptime
+  std::chrono::milliseconds kill_grace{5000};             // SIGTERM -> SIGKILL
+  std::chrono::milliseconds download_timeout{60000};      // one artifact download
+  std::chrono::milliseconds artifact_retry{10000};        // after a failed or refused download
+};
+
+// Reads the keys named above from `conf`. bad_setting naming the key (for instance a port list
+// that is empty, not numeric, out of range or repeated) otherwise. `config_path` and
+// `overrides` are the supervisor's own --config and -c values, passed on to its workers.
+Result<SupervisorSettings> settings_from_config(const Config& conf,
+                                                const std::filesystem::path& worker_bin,
+                                                const std::filesystem::path& config_path,
+                                                const std::vector<std::string>& overrides);
+
+// "6700,6701" -> {6700, 6701}; bad_setting naming supervisor.slots.ports otherwise.
+Result<std::vector<int>> parse_ports(std::string_view text);
+
+// The gale-worker binary beside this process's executable (/proc/self/exe).
+std::filesystem::path default_worker_bin();
+
+}  // namespace gale::supervisor

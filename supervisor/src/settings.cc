@@ -1,0 +1,78 @@
+#include "gale/supervisor/settings.h"
+
+#include <charconv>
+#include <set>
+
+#include "gale/coordination/records.h"
+
+namespace gale::supervisor {
+namespace {
+
+Error bad_ports(std::string_view text, std::string_view why) {
+  return make_error(SupervisorErrc::bad_setting, std::string(conf::kSupervisorSlotsPorts) + ": '" +
+                                                     std::string(text) + "': " + std::string(why));
+}
+
+// One port of the list, surrounding blanks allowed.
+Result<int> parse_port(std::string_view item, std::string_view text) {
+  while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+  while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+  int port = 0;
+  auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), port);
+  if (item.empty() || ec != std::errc{} || end != item.data() + item.size()) {
+    return bad_ports(text, "expected comma-separated port numbers");
+  }
+  if (port < 1 || port > 65535) return bad_ports(text, "ports must be within 1-65535");
+  return port;
+}
+
+}  // namespace
+
+Result<std::vector<int>> parse_ports(std::string_view text) {
+  std::vector<int> ports;
+  std::set<int> seen;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', begin), text.size());
+    auto port = parse_port(text.substr(begin, comma - begin), text);
+    if (!port) return port.error();
+    if (!seen.insert(*port).second) return bad_ports(text, "a port is listed twice");
+    ports.push_back(*port);
+    begin = comma + 1;
+  }
+  return ports;
+}
+
+Result<SupervisorSettings> settings_from_config(const Config& conf,
+                                                const std::filesystem::path& worker_bin,
+                                                const std::filesystem::path& config_path,
+                                                const std::vector<std::string>& overrides) {
+  auto ports = parse_ports(conf.get_string(conf::kSupervisorSlotsPorts));
+  if (!ports) return ports.error();
+  SupervisorSettings s;
+  s.host = conf.get_string(conf::kSupervisorHost);
+  s.ports = std::move(ports).value();
+  s.id = conf.get_string(conf::kSupervisorId, s.host + "-" + std::to_string(s.ports.front()));
+  if (auto valid = coordination::validate_name(conf::kSupervisorId, s.id); !valid) {
+    return make_error(SupervisorErrc::bad_setting, valid.error().message);
+  }
+  s.local_dir = std::filesystem::absolute(conf.get_string(conf::kStormLocalDir));
+  s.zookeeper.connect_string = conf.get_string(conf::kStormZookeeperServers);
+  s.zookeeper.root = conf.get_string(conf::kStormZookeeperRoot);
+  s.zookeeper.session_timeout =
+      std::chrono::milliseconds(conf.get_int(conf::kStormZookeeperSessionTimeout));
+  s.nimbus_host = conf.get_string(conf::kNimbusHost);
+  s.nimbus_port = static_cast<int>(conf.get_int(conf::kNimbusPort));
+  s.worker_bin = worker_bin;
+  s.worker_config = config_path.empty() ? config_path : std::filesystem::absolute(config_path);
+  s.worker_overrides = overrides;
+  return s;
+}
+
+std::filesystem::path default_worker_bin() {
+  std::error_code ignored;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ignored);
+  return self.parent_path() / "gale-worker";
+}
+
+}  // namespace gale::supervisor

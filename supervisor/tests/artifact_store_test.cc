@@ -1,0 +1,99 @@
+// ArtifactStore with http_download against the in-test artifact server.
+#include "artifact_store.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "artifact_server.h"
+#include "http_download.h"
+#include "test_support.h"
+
+namespace gale::supervisor {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kAbcSha256 =
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+void write_file(const std::filesystem::path& file, const std::string& bytes) {
+  std::ofstream(file, std::ios::binary) << bytes;
+}
+
+class ArtifactStoreTest : public ::testing::Test {
+ protected:
+  testing::TempDir dir_;
+  testing::ArtifactServer server_;
+  ArtifactStore store_{dir_.path() / "artifacts",
+                       [this](std::string_view sha256, const std::filesystem::path& destination) {
+                         return http_download({"127.0.0.1", server_.port()},
+                                              "/api/v1/artifacts/" + std::string(sha256),
+                                              destination, 5s);
+                       }};
+};
+
+TEST(Sha256Test, MatchesTheKnownDigestOfAbc) {
+  testing::TempDir dir;
+  write_file(dir.path() / "abc", "abc");
+  auto digest = sha256_of_file(dir.path() / "abc");
+  ASSERT_TRUE(digest);
+  EXPECT_EQ(*digest, kAbcSha256);
+}
+
+TEST_F(ArtifactStoreTest, DownloadsVerifiesAndKeepsAnArtifact) {
+  server_.put(kAbcSha256, "abc");
+  auto path = store_.ensure(kAbcSha256);
+  ASSERT_TRUE(path) << path.error().message;
+  EXPECT_EQ(*path, dir_.path() / "artifacts" / (std::string(kAbcSha256) + ".so"));
+  EXPECT_EQ(testing::read_text(*path), "abc");
+  ASSERT_TRUE(store_.ensure(kAbcSha256));
+  EXPECT_EQ(server_.requests(), 1);  // the second call used the verified file
+}
+
+TEST_F(ArtifactStoreTest, RefusesBytesThatDoNotMatchTheirSha256) {
+  server_.put(kAbcSha256, "not abc");
+  auto path = store_.ensure(kAbcSha256);
+  ASSERT_FALSE(path);
+  EXPECT_EQ(path.code(), SupervisorErrc::checksum_mismatch);
+  EXPECT_NE(path.error().message.find("refused"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "artifacts"));
+}
+
+TEST_F(ArtifactStoreTest, ReplacesACorruptFileFoundOnDisk) {
+  std::filesystem::create_directories(dir_.path() / "artifacts");
+  write_file(store_.path_of(kAbcSha256), "corrupt");
+  server_.put(kAbcSha256, "abc");
+  auto path = store_.ensure(kAbcSha256);
+  ASSERT_TRUE(path) << path.error().message;
+  EXPECT_EQ(testing::read_text(*path), "abc");
+}
+
+TEST_F(ArtifactStoreTest, RefusesANameThatIsNotASha256) {
+  auto path = store_.ensure("../../etc/passwd");
+  ASSERT_FALSE(path);
+  EXPECT_EQ(path.code(), SupervisorErrc::bad_setting);
+  EXPECT_EQ(server_.requests(), 0);
+}
+
+TEST_F(ArtifactStoreTest, UnknownArtifactIsADownloadError) {
+  auto path = store_.ensure(kAbcSha256);
+  ASSERT_FALSE(path);
+  EXPECT_EQ(path.code(), SupervisorErrc::download_failed);
+  EXPECT_NE(path.error().message.find("HTTP 404"), std::string::npos) << path.error().message;
+}
+
+TEST(HttpDownloadTest, UnreachableServerIsADownloadError) {
+  testing::TempDir dir;
+  int closed_port = 0;
+  {
+    testing::ArtifactServer gone;  // a port that was just free and is closed again
+    closed_port = gone.port();
+  }
+  auto done = http_download({"127.0.0.1", closed_port}, "/x", dir.path() / "x", 2s);
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.code(), SupervisorErrc::download_failed);
+}
+
+}  // namespace
+}  // namespace gale::supervisor

@@ -1,0 +1,55 @@
+#include "gale/supervisor/settings.h"
+
+#include <gtest/gtest.h>
+
+namespace gale::supervisor {
+namespace {
+
+Result<SupervisorSettings> settings(const std::vector<std::string>& keys_values) {
+  Config conf;
+  for (const auto& kv : keys_values) {
+    const auto eq = kv.find('=');
+    EXPECT_TRUE(conf.set(kv.substr(0, eq), kv.substr(eq + 1))) << kv;
+  }
+  return settings_from_config(conf, "/opt/gale/gale-worker", "gale.yaml", {"a.b=c"});
+}
+
+TEST(SettingsTest, ReadsTheClusterKeys) {
+  auto s = settings({"supervisor.slots.ports=6710, 6711", "supervisor.host=10.0.0.5",
+                     "storm.local.dir=/var/gale", "nimbus.port=7000",
+                     "storm.zookeeper.servers=zk1:2181", "storm.zookeeper.root=/g2"});
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->ports, (std::vector<int>{6710, 6711}));
+  EXPECT_EQ(s->id, "10.0.0.5-6710");  // derived from host and ports when unset
+  EXPECT_EQ(s->host, "10.0.0.5");
+  EXPECT_EQ(s->local_dir, "/var/gale");
+  EXPECT_EQ(s->nimbus_port, 7000);
+  EXPECT_EQ(s->zookeeper.connect_string, "zk1:2181");
+  EXPECT_EQ(s->zookeeper.root, "/g2");
+  EXPECT_EQ(s->worker_config, std::filesystem::absolute("gale.yaml"));
+  EXPECT_EQ(s->worker_overrides, std::vector<std::string>{"a.b=c"});
+}
+
+TEST(SettingsTest, AnExplicitIdWins) {
+  auto s = settings({"supervisor.id=rack1-a"});
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->id, "rack1-a");
+}
+
+TEST(SettingsTest, RefusesBadPortListsNamingTheKey) {
+  for (const char* bad : {"", "6700,,6701", "67x0", "0", "70000", "6700,6700"}) {
+    auto ports = parse_ports(bad);
+    ASSERT_FALSE(ports) << bad;
+    EXPECT_EQ(ports.code(), SupervisorErrc::bad_setting);
+    EXPECT_NE(ports.error().message.find("supervisor.slots.ports"), std::string::npos);
+  }
+}
+
+TEST(SettingsTest, RefusesAnIdThatCannotBeANodeName) {
+  auto s = settings({"supervisor.id=a/b"});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.code(), SupervisorErrc::bad_setting);
+}
+
+}  // namespace
+}  // namespace gale::supervisor
