@@ -246,5 +246,46 @@ TEST_F(Cluster, StoppedSupervisorsWorkMovesToTheOther) {
   EXPECT_TRUE(eventually([&] { return total(id, "sentences", "acked") > before + 1000; }, 30s));
 }
 
+// The ledger spout records every acked id in files that outlive its worker; after rebalancing
+// 1 -> 2 -> 4 workers mid-stream, every id must be in them: nothing in flight was lost.
+TEST_F(Cluster, RebalanceOneToTwoToFourWorkersLosesNoTuple) {
+  const int n = 200000;
+  fs::create_directories(dir / "ledger");
+  auto r = gale({"submit", std::string(GALE_TOPOLOGY_DIR) + "/test_ledger.so", "--name", "ledger",
+                 "-c", "topology.workers=1", "-c", "ledger.count=" + std::to_string(n), "-c",
+                 "ledger.dir=" + (dir / "ledger").string(), "-c", "topology.message.timeout.secs=3",
+                 "-c", "topology.max.spout.pending=500", "-c", "ledger.rate=20000"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string id = topology_id("ledger");
+  auto slots_used = [&] {
+    auto a = state->assignment(id);
+    std::set<int> ports;
+    if (a.ok() && *a)
+      for (const auto& [task, slot] : (*a)->task_slots) ports.insert(slot.port);
+    return ports.size();
+  };
+  auto acked_ids = [&] {
+    std::set<std::int64_t> ids;
+    for (const auto& f : fs::directory_iterator(dir / "ledger")) {
+      std::ifstream in(f.path());
+      for (std::int64_t v; in >> v;) ids.insert(v);
+    }
+    return ids;
+  };
+  ASSERT_TRUE(eventually([&] { return total(id, "ledger", "acked") >= 2000; }));
+  for (int workers : {2, 4}) {
+    auto rb = gale({"rebalance", "ledger", "-n", std::to_string(workers), "-w", "1"});
+    ASSERT_EQ(rb.exit_code, 0) << rb.output;
+    ASSERT_TRUE(eventually([&] { return slots_used() == static_cast<std::size_t>(workers); }, 30s))
+        << "assignment uses " << slots_used() << " slots";
+  }
+  ASSERT_LT(acked_ids().size(), static_cast<std::size_t>(n)) << "finished before the rebalances";
+  ASSERT_TRUE(eventually([&] { return acked_ids().size() == static_cast<std::size_t>(n); }, 180s))
+      << acked_ids().size() << " of " << n << " ids acked";
+  auto ids = acked_ids();
+  EXPECT_EQ(*ids.begin(), 0);
+  EXPECT_EQ(*ids.rbegin(), n - 1);
+}
+
 }  // namespace
 }  // namespace gale::testing

@@ -1,13 +1,16 @@
 // gale: the command line. main() only parses arguments and hands over to a verb.
 #include <CLI/CLI.hpp>
 
+#include "cluster_commands.h"
 #include "local_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"gale: real-time stream processing"};
   app.require_subcommand(1);
   gale::cli::add_local_command(app);
+  gale::cli::add_cluster_commands(app);
   CLI11_PARSE(app, argc, argv);
   if (gale::cli::local_chosen()) return gale::cli::run_local();
+  if (gale::cli::cluster_command_chosen()) return gale::cli::run_cluster_command();
   return 2;
 }

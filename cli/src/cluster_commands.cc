@@ -1,0 +1,250 @@
+#include "cluster_commands.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <variant>
+
+#include "gale/common/daemon_config.h"
+#include "gale/nimbus/client.h"
+
+namespace gale::cli {
+
+namespace {
+
+using nimbus::NimbusClient;
+using nlohmann::json;
+
+struct ClusterOptions {
+  std::string config_path;
+  std::string nimbus;  // host:port
+  std::string name;
+  std::string artifact;
+  std::vector<std::string> settings;
+  std::optional<std::int64_t> wait_secs;
+  std::optional<int> workers;
+  std::vector<std::string> executors;  // component=P
+};
+
+ClusterOptions options;
+
+// A verb: its subcommand, and what it does with a client once the options are parsed.
+struct Verb {
+  CLI::App* app = nullptr;
+  std::function<int(const NimbusClient&)> run;
+};
+std::vector<Verb> verbs;
+
+int fail(const std::string& verb, const std::string& message, int code = 1) {
+  std::cerr << "gale " << verb << ": " << message << "\n";
+  return code;
+}
+
+// "host:port" -> client; or the config's nimbus.host / nimbus.port.
+std::variant<NimbusClient, std::string> make_client() {
+  std::string path = options.config_path;
+  if (path.empty() && std::filesystem::exists("gale.yaml")) path = "gale.yaml";
+  auto loaded = load_daemon_config(path);
+  if (auto* error = std::get_if<std::string>(&loaded)) return *error;
+  const auto& conf = std::get<Config>(loaded);
+  std::string host = conf.get_string(conf::kNimbusHost, "127.0.0.1");
+  int port = static_cast<int>(conf.get_int(conf::kNimbusPort, 6627));
+  if (!options.nimbus.empty()) {
+    auto colon = options.nimbus.rfind(':');
+    try {
+      if (colon == std::string::npos) throw std::invalid_argument("no port");
+      host = options.nimbus.substr(0, colon);
+      std::size_t used = 0;
+      port = std::stoi(options.nimbus.substr(colon + 1), &used);
+      if (used != options.nimbus.size() - colon - 1 || port < 1 || port > 65535)
+        throw std::invalid_argument("bad port");
+    } catch (const std::exception&) {
+      return "--nimbus '" + options.nimbus + "': expected host:port";
+    }
+  }
+  return NimbusClient(host, port);
+}
+
+// Prints the answer with `format`, or the error on one line.
+int report(const std::string& verb, const nimbus::Result<json>& answer,
+           const std::function<void(const json&)>& format) {
+  if (!answer) return fail(verb, answer.error().message);
+  format(*answer);
+  return 0;
+}
+
+std::variant<std::map<std::string, std::string>, std::string> parse_settings() {
+  std::map<std::string, std::string> config;
+  Config check;
+  for (const auto& kv : options.settings) {
+    if (auto error = apply_setting(check, kv); !error.empty()) return "-c " + kv + ": " + error;
+    auto eq = kv.find('=');
+    config[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return config;
+}
+
+std::variant<std::map<std::string, int>, std::string> parse_executors() {
+  std::map<std::string, int> executors;
+  for (const auto& entry : options.executors) {
+    auto eq = entry.find('=');
+    try {
+      if (eq == std::string::npos || eq == 0) throw std::invalid_argument("no =");
+      std::size_t used = 0;
+      int n = std::stoi(entry.substr(eq + 1), &used);
+      if (used != entry.size() - eq - 1 || n < 1) throw std::invalid_argument("bad count");
+      executors[entry.substr(0, eq)] = n;
+    } catch (const std::exception&) {
+      return "-e " + entry + ": expected component=executors (a positive number)";
+    }
+  }
+  return executors;
+}
+
+int submit(const NimbusClient& client) {
+  auto config = parse_settings();
+  if (auto* error = std::get_if<std::string>(&config)) return fail("submit", *error, 2);
+  std::ifstream in(options.artifact, std::ios::binary);
+  if (!in) return fail("submit", "cannot read '" + options.artifact + "'");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return report("submit",
+                client.submit(options.name, std::get<0>(config), bytes.str()),
+                [](const json& answer) {
+                  fmt::print("submitted topology '{}' as {}\n", answer.value("name", ""),
+                             answer.value("id", ""));
+                });
+}
+
+int list(const NimbusClient& client) {
+  return report("list", client.list(), [](const json& topologies) {
+    if (topologies.empty()) {
+      fmt::print("no topologies running\n");
+      return;
+    }
+    fmt::print("{:<24} {:<10} {:>8} {:>10} {:>6} {:>10}\n", "name", "status", "workers",
+               "executors", "tasks", "uptime_s");
+    for (const auto& t : topologies)
+      fmt::print("{:<24} {:<10} {:>8} {:>10} {:>6} {:>10}\n", t.value("name", ""),
+                 t.value("status", ""), t.value("workers", 0), t.value("executors", 0),
+                 t.value("tasks", 0), t.value("uptime_secs", 0));
+  });
+}
+
+int status(const NimbusClient& client) {
+  return report("status", client.status(options.name), [](const json& t) {
+    fmt::print("{} ({}): {}, {} workers, uptime {} s\n", t.value("name", ""), t.value("id", ""),
+               t.value("status", ""), t["workers"].size(), t.value("uptime_secs", 0));
+    fmt::print("{:<16} {:<6} {:>9} {:>12} {:>12} {:>10} {:>8} {:>12} {:>12} {:>9}\n", "component",
+               "kind", "executors", "emitted", "executed", "acked", "failed", "execute_ms",
+               "complete_ms", "capacity");
+    for (const auto& [id, c] : t["components"].items())
+      fmt::print("{:<16} {:<6} {:>9} {:>12} {:>12} {:>10} {:>8} {:>12.3f} {:>12.3f} {:>9.3f}\n", id,
+                 c.value("kind", ""), c.value("executors", 0), c.value("emitted", 0),
+                 c.value("executed", 0), c.value("acked", 0), c.value("failed", 0),
+                 c.value("execute_latency_ms", 0.0), c.value("complete_latency_ms", 0.0),
+                 c.value("capacity", 0.0));
+    for (const auto& w : t["workers"]) {
+      auto age = w["last_beat_secs_ago"];
+      fmt::print("worker {}:{} on {}: uptime {} s, last beat {}\n", w.value("host", ""),
+                 w.value("port", 0), w.value("supervisor", ""),
+                 w["uptime_secs"].is_null() ? "-" : w["uptime_secs"].dump(),
+                 age.is_null() ? "never" : age.dump() + " s ago");
+    }
+  });
+}
+
+int set_active(const NimbusClient& client, bool active) {
+  const char* verb = active ? "activate" : "deactivate";
+  auto answer = active ? client.activate(options.name) : client.deactivate(options.name);
+  return report(verb, answer, [](const json& a) {
+    fmt::print("topology '{}' is {}\n", options.name, a.value("status", ""));
+  });
+}
+
+int kill(const NimbusClient& client) {
+  return report("kill", client.kill(options.name, options.wait_secs), [](const json& a) {
+    fmt::print("killing topology '{}': removed in {} s\n", options.name, a.value("wait_secs", 0));
+  });
+}
+
+int rebalance(const NimbusClient& client) {
+  auto executors = parse_executors();
+  if (auto* error = std::get_if<std::string>(&executors)) return fail("rebalance", *error, 2);
+  return report("rebalance",
+                client.rebalance(options.name, options.wait_secs, options.workers,
+                                 std::get<0>(executors)),
+                [](const json& a) {
+                  fmt::print("rebalancing topology '{}' in {} s\n", options.name,
+                             a.value("wait_secs", 0));
+                });
+}
+
+// A subcommand with the options every verb shares.
+CLI::App* add_verb(CLI::App& app, const char* name, const char* description,
+                   std::function<int(const NimbusClient&)> run) {
+  auto* sub = app.add_subcommand(name, description);
+  sub->add_option("--config", options.config_path, "gale.yaml (default: ./gale.yaml if present)");
+  sub->add_option("--nimbus", options.nimbus, "Nimbus's host:port (over nimbus.host/nimbus.port)");
+  verbs.push_back({sub, std::move(run)});
+  return sub;
+}
+
+void add_name(CLI::App* sub) {
+  sub->add_option("name", options.name, "The topology's name")->required();
+}
+
+void add_wait(CLI::App* sub) {
+  sub->add_option("-w,--wait", options.wait_secs,
+                  "Seconds to wait between deactivating and acting (default: "
+                  "topology.message.timeout.secs)")
+      ->check(CLI::NonNegativeNumber);
+}
+
+}  // namespace
+
+void add_cluster_commands(CLI::App& app) {
+  auto* submit_app = add_verb(app, "submit", "Submit a packaged topology to Nimbus", submit);
+  submit_app->add_option("topology", options.artifact, "The topology's shared library (.so)")
+      ->required();
+  submit_app->add_option("--name", options.name, "The topology's name")->required();
+  submit_app->add_option("-c", options.settings, "Topology config key=value (repeatable)");
+  add_verb(app, "list", "List the running topologies", list);
+  add_name(add_verb(app, "status", "Show a topology's status and statistics", status));
+  add_name(add_verb(app, "activate", "Activate a topology's spouts",
+                    [](const NimbusClient& c) { return set_active(c, true); }));
+  add_name(add_verb(app, "deactivate", "Deactivate a topology's spouts",
+                    [](const NimbusClient& c) { return set_active(c, false); }));
+  auto* kill_app = add_verb(app, "kill", "Kill a topology", kill);
+  add_name(kill_app);
+  add_wait(kill_app);
+  auto* rebalance_app = add_verb(app, "rebalance", "Spread a topology anew", rebalance);
+  add_name(rebalance_app);
+  add_wait(rebalance_app);
+  rebalance_app->add_option("-n,--num-workers", options.workers, "New number of workers")
+      ->check(CLI::PositiveNumber);
+  rebalance_app->add_option("-e,--executors", options.executors,
+                            "component=executors (repeatable)");
+}
+
+bool cluster_command_chosen() {
+  for (const auto& verb : verbs)
+    if (verb.app->parsed()) return true;
+  return false;
+}
+
+int run_cluster_command() {
+  for (const auto& verb : verbs) {
+    if (!verb.app->parsed()) continue;
+    auto client = make_client();
+    if (auto* error = std::get_if<std::string>(&client)) return fail(verb.app->get_name(), *error, 2);
+    return verb.run(std::get<NimbusClient>(client));
+  }
+  return 2;
+}
+
+}  // namespace gale::cli

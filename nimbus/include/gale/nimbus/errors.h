@@ -1,0 +1,43 @@
+#pragma once
+// Errors as values at the Nimbus boundary: NimbusErrc (registered as a std::error_category,
+// "gale.nimbus"), carried in coordination's Error / Result<T> with a one-line message.
+// Each code maps to one HTTP status of the API (docs/CLUSTER.md).
+#include <string>
+#include <system_error>
+#include <type_traits>
+
+#include "gale/coordination/result.h"
+
+namespace gale::nimbus {
+
+using coordination::Error;
+using coordination::Result;
+using coordination::Status;
+
+enum class NimbusErrc {
+  ok = 0,
+  bad_request,  // 400: invalid topology, bad key, not enough slots, malformed body
+  not_found,    // 404: unknown topology or path
+  conflict,     // 409: topology name in use
+  not_leader,   // 503: another Nimbus leads
+  internal,     // 500: ZooKeeper or file system failure
+  unreachable,  // client side: no answer from Nimbus (connect, send or receive failed)
+};
+
+const std::error_category& nimbus_category() noexcept;
+
+inline std::error_code make_error_code(NimbusErrc e) noexcept {
+  return {static_cast<int>(e), nimbus_category()};
+}
+
+inline Error make_error(NimbusErrc e, std::string message) {
+  return Error{make_error_code(e), std::move(message)};
+}
+
+// The HTTP status an error answers with: NimbusErrc as above, anything else (a store error) 500.
+int http_status(const std::error_code& code) noexcept;
+
+}  // namespace gale::nimbus
+
+template <>
+struct std::is_error_code_enum<gale::nimbus::NimbusErrc> : std::true_type {};

@@ -1,0 +1,97 @@
+#include "gale/nimbus/inspector.h"
+
+#include <nlohmann/json.hpp>
+
+#include "child_process.h"
+
+namespace gale::nimbus {
+
+std::vector<coordination::Executor> TopologyLayout::executors() const {
+  std::vector<coordination::Executor> all;
+  for (const auto& component : components)
+    all.insert(all.end(), component.executors.begin(), component.executors.end());
+  return all;
+}
+
+Result<TopologyLayout> parse_layout(const std::string& text) {
+  try {
+    auto json = nlohmann::json::parse(text);
+    TopologyLayout layout;
+    layout.name = json.at("name").get<std::string>();
+    layout.tasks = json.at("tasks").get<int>();
+    for (const auto& c : json.at("components")) {
+      ComponentLayout component;
+      component.id = c.at("id").get<std::string>();
+      component.kind = c.at("kind").get<std::string>();
+      component.tasks = c.at("tasks").get<std::vector<int>>();
+      for (const auto& range : c.at("executors")) {
+        auto bounds = range.get<std::vector<int>>();
+        if (bounds.size() != 2 || bounds[0] > bounds[1])
+          throw std::invalid_argument("executor of '" + component.id + "' is not [first, last]");
+        component.executors.push_back({bounds[0], bounds[1]});
+      }
+      layout.components.push_back(std::move(component));
+    }
+    return layout;
+  } catch (const std::exception& e) {
+    return make_error(NimbusErrc::internal,
+                      std::string("gale-worker inspect printed malformed output: ") + e.what());
+  }
+}
+
+namespace {
+
+std::vector<std::string> inspect_argv(const std::filesystem::path& binary,
+                                      const InspectRequest& request) {
+  std::vector<std::string> argv{binary.string(), "inspect", request.artifact.string()};
+  for (const auto& [key, value] : request.config) {
+    argv.push_back("-c");
+    argv.push_back(key + "=" + value);
+  }
+  for (const auto& [component, executors] : request.executor_overrides) {
+    argv.push_back("-e");
+    argv.push_back(component + "=" + std::to_string(executors));
+  }
+  return argv;
+}
+
+// The last non-empty line of the inspector's stderr: its message naming the problem.
+std::string last_line(const std::string& text) {
+  auto end = text.find_last_not_of("\r\n \t");
+  if (end == std::string::npos) return {};
+  auto newline = text.rfind('\n', end);
+  auto start = newline == std::string::npos ? 0 : newline + 1;
+  return text.substr(start, end + 1 - start);
+}
+
+Error refusal(const ChildOutput& output, std::chrono::milliseconds timeout) {
+  if (output.timed_out)
+    return make_error(NimbusErrc::bad_request,
+                      "inspecting the topology took longer than " +
+                          std::to_string(timeout.count() / 1000) + " s");
+  if (output.signal != 0)
+    return make_error(NimbusErrc::bad_request,
+                      "the topology crashed its inspection (signal " +
+                          std::to_string(output.signal) + ")" +
+                          (output.err.empty() ? "" : ": " + last_line(output.err)));
+  std::string line = last_line(output.err);
+  return make_error(NimbusErrc::bad_request,
+                    line.empty() ? "gale-worker inspect exited with code " +
+                                       std::to_string(output.exit_code)
+                                 : line);
+}
+
+}  // namespace
+
+Inspector process_inspector(std::filesystem::path worker_binary,
+                            std::chrono::milliseconds timeout) {
+  return [binary = std::move(worker_binary), timeout](const InspectRequest& request)
+             -> Result<TopologyLayout> {
+    auto output = run_child(inspect_argv(binary, request), timeout);
+    if (!output) return output.error();
+    if (output->exit_code != 0) return refusal(*output, timeout);
+    return parse_layout(output->out);
+  };
+}
+
+}  // namespace gale::nimbus

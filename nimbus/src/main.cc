@@ -1,0 +1,34 @@
+// gale-nimbus: parses its flags and runs the Nimbus daemon (see gale/nimbus/nimbus.h).
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <variant>
+
+#include "gale/common/daemon_config.h"
+#include "gale/common/logging.h"
+#include "gale/nimbus/nimbus.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"gale-nimbus: the Gale cluster's master"};
+  std::string config_path = std::filesystem::exists("gale.yaml") ? "gale.yaml" : "";
+  std::vector<std::string> settings;
+  std::string worker_bin;
+  std::string log_level = "info";
+  app.add_option("--config", config_path, "gale.yaml to read (default: ./gale.yaml if present)");
+  app.add_option("-c", settings, "Config setting key=value on top of the file (repeatable)");
+  app.add_option("--worker-bin", worker_bin, "gale-worker to run `inspect` with (default: beside gale-nimbus)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error");
+  CLI11_PARSE(app, argc, argv);
+
+  gale::init_logging(log_level);
+  auto loaded = gale::load_daemon_config(config_path, settings);
+  if (auto* error = std::get_if<std::string>(&loaded)) {
+    std::cerr << "gale-nimbus: " << *error << "\n";
+    return 2;
+  }
+  gale::nimbus::NimbusOptions options;
+  options.config = std::get<gale::Config>(std::move(loaded));
+  options.worker_binary =
+      worker_bin.empty() ? gale::nimbus::default_worker_binary() : std::filesystem::path(worker_bin);
+  return gale::nimbus::run_nimbus(std::move(options));
+}

@@ -1,0 +1,204 @@
+#include "gale/nimbus/nimbus.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "api.h"
+#include "artifact_store.h"
+#include "gale/coordination/cluster_state.h"
+#include "gale/coordination/zookeeper_store.h"
+#include "http_server.h"
+#include "topology_service.h"
+
+namespace gale::nimbus {
+
+namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+class Nimbus::Impl {
+ public:
+  Impl(coordination::StateStore& store, NimbusOptions options)
+      : options_(std::move(options)),
+        state_(store),
+        artifacts_(std::filesystem::path(options_.config.get_string(conf::kStormLocalDir)) /
+                   "artifacts"),
+        service_(ServiceContext{state_, artifacts_, inspector(), defer(),
+                                unix_now,
+                                options_.config.get_int(conf::kNimbusTaskTimeoutSecs, 30)}),
+        api_(service_, artifacts_, leader_view()),
+        server_(io_, [this](const HttpRequest& request) { return api_.handle(request); }) {}
+
+  ~Impl() {
+    {
+      std::lock_guard lock(stop_mutex_);
+      stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    if (monitor_.joinable()) monitor_.join();
+    work_.reset();
+    io_.stop();
+    if (io_thread_.joinable()) io_thread_.join();
+  }
+
+  Status start() {
+    if (auto ready = state_.init(); !ready) return make_error(NimbusErrc::internal, ready.error().message);
+    std::string host = options_.config.get_string(conf::kNimbusHost, "127.0.0.1");
+    int port = static_cast<int>(options_.config.get_int(conf::kNimbusPort, 6627));
+    if (auto listening = server_.start(host, port); !listening) return listening;
+    if (options_.nimbus_id.empty())
+      options_.nimbus_id = host + "-" + std::to_string(server_.port()) + "-" + std::to_string(::getpid());
+    try_lead();
+    io_thread_ = std::thread([this] { io_.run(); });
+    monitor_ = std::thread([this] { monitor_loop(); });
+    return {};
+  }
+
+  int port() const { return server_.port(); }
+  bool is_leader() const { return leader_.load(); }
+
+ private:
+  Inspector inspector() const {
+    if (options_.inspector) return options_.inspector;
+    return process_inspector(options_.worker_binary, options_.inspect_timeout);
+  }
+
+  // Runs `step` on the io thread after `delay`. Dropped if Nimbus stops first.
+  Defer defer() {
+    return [this](std::chrono::seconds delay, std::function<void()> step) {
+      auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
+      timer->async_wait([timer, step = std::move(step)](boost::system::error_code ec) {
+        if (!ec) step();
+      });
+    };
+  }
+
+  LeaderView leader_view() {
+    return {[this] { return leader_.load(); },
+            [this]() -> std::optional<std::string> {
+              auto leader = state_.leader();
+              return leader ? *leader : std::nullopt;
+            }};
+  }
+
+  // Becomes the leader if /nimbus/leader is free; on becoming it, resumes unfinished kills.
+  void try_lead() {
+    auto won = state_.try_become_leader(options_.nimbus_id);
+    if (!won) {
+      spdlog::warn("leader election: {}", won.error().message);
+      return;
+    }
+    if (*won && !leader_.exchange(true)) {
+      spdlog::info("nimbus {} is the leader", options_.nimbus_id);
+      service_.resume_kills();
+    }
+    if (!*won && leader_.exchange(false)) spdlog::warn("nimbus {} lost the leadership", options_.nimbus_id);
+  }
+
+  void monitor_loop() {
+    auto period = std::chrono::seconds(options_.config.get_int(conf::kNimbusMonitorFreqSecs, 2));
+    std::unique_lock lock(stop_mutex_);
+    while (!stop_cv_.wait_for(lock, period, [this] { return stopping_; })) {
+      lock.unlock();
+      try_lead();
+      if (leader_.load()) service_.monitor();
+      lock.lock();
+    }
+  }
+
+  NimbusOptions options_;
+  coordination::ClusterState state_;
+  ArtifactStore artifacts_;
+  std::atomic<bool> leader_{false};
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+      io_.get_executor()};
+  TopologyService service_;
+  Api api_;
+  HttpServer server_;
+  std::thread io_thread_;
+  std::thread monitor_;
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+};
+
+Nimbus::Nimbus(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Nimbus::~Nimbus() = default;
+
+Result<std::unique_ptr<Nimbus>> Nimbus::start(coordination::StateStore& store, NimbusOptions options) {
+  auto impl = std::make_unique<Impl>(store, std::move(options));
+  if (auto started = impl->start(); !started) return started.error();
+  return std::unique_ptr<Nimbus>(new Nimbus(std::move(impl)));
+}
+
+int Nimbus::port() const { return impl_->port(); }
+bool Nimbus::is_leader() const { return impl_->is_leader(); }
+
+std::filesystem::path default_worker_binary() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (ec ? std::filesystem::path("gale-worker") : self.parent_path() / "gale-worker");
+}
+
+namespace {
+
+// Blocks SIGINT and SIGTERM in every thread (call before starting any) and waits for one.
+class SignalWaiter {
+ public:
+  SignalWaiter() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  }
+  int wait() {
+    int signal = 0;
+    sigwait(&set_, &signal);
+    return signal;
+  }
+
+ private:
+  sigset_t set_;
+};
+
+}  // namespace
+
+int run_nimbus(NimbusOptions options) {
+  SignalWaiter signals;
+  coordination::ZooKeeperOptions zk;
+  zk.connect_string = options.config.get_string(conf::kStormZookeeperServers);
+  zk.root = options.config.get_string(conf::kStormZookeeperRoot);
+  zk.session_timeout =
+      std::chrono::milliseconds(options.config.get_int(conf::kStormZookeeperSessionTimeout));
+  auto store = coordination::ZooKeeperStore::connect(zk);
+  if (!store) {
+    spdlog::error("cannot connect to ZooKeeper at {}: {}", zk.connect_string, store.error().message);
+    return 1;
+  }
+  auto nimbus = Nimbus::start(**store, std::move(options));
+  if (!nimbus) {
+    spdlog::error("{}", nimbus.error().message);
+    return 1;
+  }
+  spdlog::info("nimbus listening on port {}", (*nimbus)->port());
+  int signal = signals.wait();
+  spdlog::info("nimbus stopping on signal {}", signal);
+  return 0;
+}
+
+}  // namespace gale::nimbus

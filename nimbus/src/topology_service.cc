@@ -1,0 +1,439 @@
+#include "topology_service.h"
+
+#include <algorithm>
+#include <atomic>
+
+#include "codec.h"
+#include "gale/common/logging.h"
+#include "gale/config.h"
+#include "scheduler.h"
+#include "statistics.h"
+
+namespace gale::nimbus {
+
+using coordination::Assignment;
+using coordination::SupervisorInfo;
+using coordination::TopologyRecord;
+using coordination::TopologyStatus;
+using nlohmann::json;
+
+namespace {
+
+Error bad_request(std::string message) {
+  return make_error(NimbusErrc::bad_request, std::move(message));
+}
+
+// Config values arrive as JSON strings ("3") or, leniently, as numbers and booleans.
+Result<std::map<std::string, std::string>> config_strings(const json& config) {
+  std::map<std::string, std::string> out;
+  if (config.is_null()) return out;
+  if (!config.is_object()) return bad_request("'config' must be an object of key: value");
+  for (const auto& [key, value] : config.items()) {
+    if (value.is_string())
+      out[key] = value.get<std::string>();
+    else if (value.is_number() || value.is_boolean())
+      out[key] = value.dump();
+    else
+      return bad_request("config key '" + key + "': expected a string value");
+  }
+  return out;
+}
+
+// Every key checked by gale::Config's setter: the first bad key's message, naming it.
+Result<Config> checked_config(const std::map<std::string, std::string>& entries) {
+  Config conf;
+  for (const auto& [key, value] : entries) {
+    if (auto result = conf.set(key, value); !result) return bad_request(result.message);
+  }
+  return conf;
+}
+
+Result<Config> record_config(const TopologyRecord& record) { return checked_config(record.config); }
+
+// The inspector names the file it was given, here a staging file the user never saw: the
+// message names "the submitted .so" instead.
+Error without_path(Error error, const std::filesystem::path& staged) {
+  for (const std::string& name : {"'" + staged.string() + "'", staged.string()}) {
+    for (auto at = error.message.find(name); at != std::string::npos; at = error.message.find(name))
+      error.message.replace(at, name.size(), "the submitted .so");
+  }
+  return error;
+}
+
+// <name>-<counter>-<unix time>, as Storm; the counter makes ids unique within a second.
+std::string make_topology_id(const std::string& name, std::int64_t now) {
+  static std::atomic<std::int64_t> counter{0};
+  return name + "-" + std::to_string(counter.fetch_add(1) + 1) + "-" + std::to_string(now);
+}
+
+// The Unix time in a topology id, its submission time (0 if the id has none).
+std::int64_t submitted_at(const std::string& id) {
+  auto dash = id.rfind('-');
+  if (dash == std::string::npos) return 0;
+  try {
+    return std::stoll(id.substr(dash + 1));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+std::string slot_key(const std::string& host, int port) { return host + "-" + std::to_string(port); }
+
+json summary(const TopologyRecord& record, const std::optional<Assignment>& assignment,
+             std::int64_t now) {
+  std::size_t workers = assignment ? slots_of(*assignment).size() : 0;
+  return json{{"id", record.id},
+              {"name", record.name},
+              {"status", coordination::to_string(record.status)},
+              {"workers", workers},
+              {"executors", assignment ? assignment->executors.size() : 0},
+              {"tasks", assignment ? assignment->task_slots.size() : 0},
+              {"uptime_secs", std::max<std::int64_t>(0, now - submitted_at(record.id))}};
+}
+
+// A store error, or the absence of a record, as the API answers it.
+template <class T>
+Error store_error(const Result<T>& result) {
+  return make_error(NimbusErrc::internal, result.error().message);
+}
+
+}  // namespace
+
+Result<TopologyRecord> TopologyService::find(const std::string& name) {
+  auto ids = ctx_.state.topology_ids();
+  if (!ids) return store_error(ids);
+  for (const auto& id : *ids) {
+    auto record = ctx_.state.topology(id);
+    if (!record) return store_error(record);
+    if (record->has_value() && (*record)->name == name) return **record;
+  }
+  return make_error(NimbusErrc::not_found, "no topology named '" + name + "'");
+}
+
+Result<std::vector<Assignment>> TopologyService::all_assignments() {
+  auto ids = ctx_.state.assignment_ids();
+  if (!ids) return store_error(ids);
+  std::vector<Assignment> all;
+  for (const auto& id : *ids) {
+    auto assignment = ctx_.state.assignment(id);
+    if (!assignment) return store_error(assignment);
+    if (assignment->has_value()) all.push_back(**assignment);
+  }
+  return all;
+}
+
+// ---- submit ----------------------------------------------------------------------------------
+
+Result<json> TopologyService::submit(const json& body) {
+  if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
+    return bad_request("the body must be {\"name\", \"config\", \"artifact\"}");
+  std::string name = body["name"].get<std::string>();
+  if (auto valid = coordination::validate_name("topology name", name); !valid)
+    return bad_request(valid.error().message);
+  auto entries = config_strings(body.value("config", json()));
+  if (!entries) return entries.error();
+  auto conf = checked_config(*entries);
+  if (!conf) return conf.error();
+  if (!body.contains("artifact") || !body["artifact"].is_string())
+    return bad_request("'artifact' (the base64 of the topology's .so) is missing");
+  auto bytes = base64_decode(body["artifact"].get<std::string>());
+  if (!bytes || bytes->empty()) return bad_request("'artifact' is not valid base64");
+
+  auto staged = ctx_.artifacts.stage(*bytes);
+  if (!staged) return staged.error();
+  auto layout = ctx_.inspector({(*staged)->path(), *entries, {}});
+  if (!layout) return without_path(layout.error(), (*staged)->path());
+  int workers = static_cast<int>(conf->get_int(conf::kTopologyWorkers, 1));
+
+  std::lock_guard lock(mutex_);
+  if (auto taken = find(name); taken)
+    return make_error(NimbusErrc::conflict, "a topology named '" + name + "' is already running");
+  else if (taken.code() != make_error_code(NimbusErrc::not_found))
+    return taken.error();
+  auto supervisors = ctx_.state.supervisors();
+  if (!supervisors) return store_error(supervisors);
+  auto assignments = all_assignments();
+  if (!assignments) return assignments.error();
+  auto slots = choose_slots(*supervisors, used_slots(*assignments), workers);
+  if (!slots) return slots.error();
+  if (auto committed = (*staged)->commit(); !committed) return committed.error();
+
+  std::int64_t now = ctx_.now();
+  TopologyRecord record{make_topology_id(name, now), name, TopologyStatus::active, *entries,
+                        (*staged)->sha256(), workers};
+  auto executors = layout->executors();
+  Assignment assignment{record.id, plan(executors, *slots), executors, now};
+  if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
+  if (auto written = ctx_.state.set_assignment(assignment); !written) {
+    (void)ctx_.state.remove_topology(record.id);
+    return store_error(written);
+  }
+  spdlog::info("submitted topology {} as {} on {} workers", name, record.id, workers);
+  return json{{"id", record.id}, {"name", name}};
+}
+
+// ---- reading ---------------------------------------------------------------------------------
+
+Result<json> TopologyService::list() {
+  auto ids = ctx_.state.topology_ids();
+  if (!ids) return store_error(ids);
+  json out = json::array();
+  for (const auto& id : *ids) {
+    auto record = ctx_.state.topology(id);
+    if (!record) return store_error(record);
+    if (!record->has_value()) continue;
+    auto assignment = ctx_.state.assignment(id);
+    if (!assignment) return store_error(assignment);
+    out.push_back(summary(**record, *assignment, ctx_.now()));
+  }
+  return out;
+}
+
+Result<json> TopologyService::status(const std::string& name) {
+  auto record = find(name);
+  if (!record) return record.error();
+  auto assignment = ctx_.state.assignment(record->id);
+  if (!assignment) return store_error(assignment);
+  auto beats = ctx_.state.heartbeats(record->id);
+  if (!beats) return store_error(beats);
+
+  std::int64_t now = ctx_.now();
+  json out = summary(*record, *assignment, now);
+  out["config"] = record->config;
+  out["artifact_sha256"] = record->artifact_sha256;
+  out["num_workers"] = record->num_workers;
+  out["components"] = aggregate_components(*beats);
+  std::map<std::string, const coordination::WorkerHeartbeat*> beat_of;
+  for (const auto& beat : *beats) beat_of[slot_key(beat.host, beat.port)] = &beat;
+  json workers = json::array();
+  for (const auto& slot : assignment->has_value() ? slots_of(**assignment) : std::vector<Slot>{}) {
+    json worker{{"supervisor", slot.supervisor_id}, {"host", slot.host}, {"port", slot.port},
+                {"uptime_secs", nullptr}, {"last_beat_secs_ago", nullptr}};
+    if (auto it = beat_of.find(slot_key(slot.host, slot.port)); it != beat_of.end()) {
+      worker["uptime_secs"] = it->second->uptime_secs;
+      worker["last_beat_secs_ago"] = std::max<std::int64_t>(0, now - it->second->time_secs);
+    }
+    workers.push_back(std::move(worker));
+  }
+  out["workers"] = std::move(workers);
+  return out;
+}
+
+Result<json> TopologyService::cluster(const std::optional<std::string>& leader) {
+  auto supervisors = ctx_.state.supervisors();
+  if (!supervisors) return store_error(supervisors);
+  auto assignments = all_assignments();
+  if (!assignments) return assignments.error();
+  auto used = used_slots(*assignments);
+  json out{{"leader", leader ? json(*leader) : json(nullptr)}, {"supervisors", json::array()}};
+  for (const auto& supervisor : *supervisors) {
+    json used_ports = json::array();
+    for (int port : supervisor.ports)
+      if (used.contains(Slot{supervisor.id, supervisor.host, port})) used_ports.push_back(port);
+    out["supervisors"].push_back(json{{"id", supervisor.id},
+                                      {"host", supervisor.host},
+                                      {"slots", supervisor.ports},
+                                      {"used", used_ports},
+                                      {"uptime_secs", supervisor.uptime_secs}});
+  }
+  return out;
+}
+
+// ---- status changes --------------------------------------------------------------------------
+
+Result<json> TopologyService::set_active(const std::string& name, bool active) {
+  std::lock_guard lock(mutex_);
+  auto found = find(name);
+  if (!found) return found.error();
+  TopologyRecord record = found.value();
+  if (record.status == TopologyStatus::killed)
+    return bad_request("topology '" + name + "' is being killed");
+  record.status = active ? TopologyStatus::active : TopologyStatus::inactive;
+  if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
+  return json{{"status", coordination::to_string(record.status)}};
+}
+
+std::int64_t TopologyService::wait_for(const TopologyRecord& record,
+                                       std::optional<std::int64_t> wait_secs) const {
+  if (wait_secs) return std::max<std::int64_t>(0, *wait_secs);
+  auto conf = record_config(record);
+  return conf ? conf->get_int(conf::kTopologyMessageTimeoutSecs, 30) : 30;
+}
+
+Result<json> TopologyService::kill(const std::string& name, std::optional<std::int64_t> wait_secs) {
+  std::lock_guard lock(mutex_);
+  auto found = find(name);
+  if (!found) return found.error();
+  TopologyRecord record = found.value();
+  std::int64_t wait = wait_for(record, wait_secs);
+  record.status = TopologyStatus::killed;
+  if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
+  ctx_.defer(std::chrono::seconds(wait), [this, id = record.id] { finish_kill(id); });
+  spdlog::info("killing topology {} in {} s", record.id, wait);
+  return json{{"id", record.id}, {"status", "killed"}, {"wait_secs", wait}};
+}
+
+void TopologyService::finish_kill(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto beats = ctx_.state.heartbeats(id);
+  for (const auto& beat : beats ? *beats : std::vector<coordination::WorkerHeartbeat>{})
+    (void)ctx_.state.remove_heartbeat(id, beat.host, beat.port);
+  auto removed = ctx_.state.remove_assignment(id);
+  if (removed) removed = ctx_.state.remove_topology(id);
+  if (!removed)
+    spdlog::error("killing topology {}: {} (retried on the next Nimbus start)", id,
+               removed.error().message);
+  else
+    spdlog::info("killed topology {}", id);
+}
+
+void TopologyService::resume_kills() {
+  auto ids = ctx_.state.topology_ids();
+  for (const auto& id : ids ? *ids : std::vector<std::string>{}) {
+    auto record = ctx_.state.topology(id);
+    if (!record || !record->has_value() || (*record)->status != TopologyStatus::killed) continue;
+    ctx_.defer(std::chrono::seconds(wait_for(**record, std::nullopt)),
+               [this, id] { finish_kill(id); });
+  }
+}
+
+// ---- rebalance -------------------------------------------------------------------------------
+
+Status TopologyService::check_slots(const Assignment* current, int workers) {
+  auto supervisors = ctx_.state.supervisors();
+  if (!supervisors) return store_error(supervisors);
+  auto assignments = all_assignments();
+  if (!assignments) return assignments.error();
+  int own = current ? static_cast<int>(slots_of(*current).size()) : 0;
+  if (own >= workers) return {};
+  auto extra = choose_slots(*supervisors, used_slots(*assignments), workers - own);
+  if (!extra) return extra.error();
+  return {};
+}
+
+Result<json> TopologyService::rebalance(const std::string& name, const RebalanceRequest& request) {
+  if (request.workers && *request.workers < 1) return bad_request("'workers' must be at least 1");
+  for (const auto& [component, executors] : request.executors)
+    if (executors < 1)
+      return bad_request("executors of '" + component + "' must be at least 1");
+  std::lock_guard lock(mutex_);
+  auto found = find(name);
+  if (!found) return found.error();
+  TopologyRecord record = found.value();
+  if (record.status == TopologyStatus::killed)
+    return bad_request("topology '" + name + "' is being killed");
+  auto current = ctx_.state.assignment(record.id);
+  if (!current) return store_error(current);
+  if (request.workers) {
+    auto enough = check_slots(current->has_value() ? &**current : nullptr, *request.workers);
+    if (!enough) return enough.error();
+  }
+  TopologyStatus restore = record.status;
+  record.status = TopologyStatus::inactive;
+  if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
+  std::int64_t wait = wait_for(record, request.wait_secs);
+  ctx_.defer(std::chrono::seconds(wait), [this, id = record.id, request, restore] {
+    finish_rebalance(id, request, restore);
+  });
+  spdlog::info("rebalancing topology {} in {} s", record.id, wait);
+  return json{{"id", record.id}, {"status", "rebalancing"}, {"wait_secs", wait}};
+}
+
+void TopologyService::finish_rebalance(const std::string& id, const RebalanceRequest& request,
+                                       TopologyStatus restore) {
+  std::lock_guard lock(mutex_);
+  auto fail = [&](const std::string& why) {
+    spdlog::error("rebalancing topology {} failed: {}", id, why);
+  };
+  auto stored = ctx_.state.topology(id);
+  if (!stored || !stored->has_value() || (*stored)->status == TopologyStatus::killed) return;
+  TopologyRecord record = **stored;
+  auto current = ctx_.state.assignment(id);
+  if (!current || !current->has_value()) return fail("no assignment");
+  if (request.workers) {
+    record.num_workers = *request.workers;
+    record.config[conf::kTopologyWorkers] = std::to_string(*request.workers);
+  }
+  auto artifact = ctx_.artifacts.path(record.artifact_sha256);
+  if (!artifact) return fail(artifact.error().message);
+  auto layout = ctx_.inspector({*artifact, record.config, request.executors});
+  if (!layout) return fail(layout.error().message);
+
+  // The topology's own slots first (as many as still wanted), then free ones.
+  auto slots = slots_of(**current);
+  if (static_cast<int>(slots.size()) > record.num_workers) slots.resize(record.num_workers);
+  if (static_cast<int>(slots.size()) < record.num_workers) {
+    auto supervisors = ctx_.state.supervisors();
+    auto assignments = all_assignments();
+    if (!supervisors || !assignments) return fail("cannot read the cluster state");
+    auto extra = choose_slots(*supervisors, used_slots(*assignments),
+                              record.num_workers - static_cast<int>(slots.size()));
+    if (!extra) return fail(extra.error().message);
+    slots.insert(slots.end(), extra->begin(), extra->end());
+  }
+  auto executors = layout->executors();
+  Assignment next{id, replan(executors, slots, (*current)->task_slots), executors, ctx_.now()};
+  record.status = restore;
+  if (auto written = ctx_.state.set_assignment(next); !written) return fail(written.error().message);
+  if (auto written = ctx_.state.set_topology(record); !written) return fail(written.error().message);
+  spdlog::info("rebalanced topology {} over {} workers", id, slots.size());
+}
+
+// ---- monitor ---------------------------------------------------------------------------------
+
+void TopologyService::monitor() {
+  std::lock_guard lock(mutex_);
+  auto supervisors = ctx_.state.supervisors();
+  auto assignments = all_assignments();
+  if (!supervisors || !assignments) {
+    spdlog::warn("monitor: cannot read the cluster state");
+    return;
+  }
+  for (const auto& assignment : *assignments) {
+    auto record = ctx_.state.topology(assignment.topology_id);
+    bool dying = !record || !record->has_value() || (*record)->status == TopologyStatus::killed;
+    if (!dying) reassign_lost_slots(assignment, *supervisors, *assignments);
+  }
+}
+
+void TopologyService::reassign_lost_slots(Assignment assignment,
+                                          const std::vector<SupervisorInfo>& supervisors,
+                                          const std::vector<Assignment>& all) {
+  std::int64_t now = ctx_.now();
+  auto beats = ctx_.state.heartbeats(assignment.topology_id);
+  if (!beats) return;
+  std::map<std::string, std::int64_t> last_beat;
+  for (const auto& beat : *beats) last_beat[slot_key(beat.host, beat.port)] = beat.time_secs;
+  SlotSet offered;
+  for (const auto& supervisor : supervisors)
+    for (int port : supervisor.ports) offered.insert(Slot{supervisor.id, supervisor.host, port});
+  bool in_grace = now - assignment.start_time_secs < ctx_.task_timeout_secs;
+
+  std::vector<Slot> lost, kept;
+  for (const auto& slot : slots_of(assignment)) {
+    auto beat = last_beat.find(slot_key(slot.host, slot.port));
+    bool silent = !in_grace && (beat == last_beat.end() ||
+                                now - beat->second > ctx_.task_timeout_secs);
+    (offered.contains(slot) && !silent ? kept : lost).push_back(slot);
+  }
+  if (lost.empty()) return;
+  auto fresh = replacement_slots(lost, supervisors, used_slots(all));
+  kept.insert(kept.end(), fresh.begin(), fresh.end());
+  if (kept.empty()) {
+    spdlog::warn("monitor: topology {} lost all its slots and no slot is free", assignment.topology_id);
+    return;
+  }
+  assignment.task_slots = replan(assignment.executors, kept, assignment.task_slots);
+  assignment.start_time_secs = now;
+  if (auto written = ctx_.state.set_assignment(assignment); !written) {
+    spdlog::error("monitor: reassigning {}: {}", assignment.topology_id, written.error().message);
+    return;
+  }
+  for (const auto& slot : lost) {
+    (void)ctx_.state.remove_heartbeat(assignment.topology_id, slot.host, slot.port);
+    spdlog::warn("monitor: moved the executors of {} off {}:{}", assignment.topology_id, slot.host,
+              slot.port);
+  }
+}
+
+}  // namespace gale::nimbus

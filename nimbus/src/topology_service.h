@@ -1,0 +1,86 @@
+#pragma once
+// TopologyService: what Nimbus does to topologies — submit, list, status, activate/deactivate,
+// kill, rebalance, the cluster view, and the monitor's reassignment of lost slots. All state
+// is in ClusterState (ZooKeeper) and the ArtifactStore; nothing here survives a restart
+// except through them (a kill in progress is the record's `killed` status: resume_kills()).
+//
+// Threads: every method may be called from any thread and may block on the store or, for
+// submit and a rebalance's second step, on the inspector. Read-modify-writes of assignments
+// (scheduling, rebalance, kill, monitor) are serialized by one mutex, so that two of them never
+// hand out the same slot. Delayed steps (the end of a kill or a rebalance) are handed to
+// `defer`, which must run them later on some thread and may drop them at shutdown.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "artifact_store.h"
+#include "gale/coordination/cluster_state.h"
+#include "gale/nimbus/inspector.h"
+
+namespace gale::nimbus {
+
+using Defer = std::function<void(std::chrono::seconds delay, std::function<void()> step)>;
+// Unix time in seconds; replaceable for tests.
+using Now = std::function<std::int64_t()>;
+
+struct ServiceContext {
+  coordination::ClusterState& state;
+  ArtifactStore& artifacts;
+  Inspector inspector;
+  Defer defer;
+  Now now;
+  std::int64_t task_timeout_secs = 30;  // nimbus.task.timeout.secs
+};
+
+struct RebalanceRequest {
+  std::optional<std::int64_t> wait_secs;
+  std::optional<int> workers;
+  std::map<std::string, int> executors;  // component -> executors
+};
+
+class TopologyService {
+ public:
+  explicit TopologyService(ServiceContext context) : ctx_(std::move(context)) {}
+
+  // Body {"name", "config": {k: v}, "artifact": base64}. 201 body {"id", "name"}.
+  Result<nlohmann::json> submit(const nlohmann::json& body);
+  Result<nlohmann::json> list();
+  Result<nlohmann::json> status(const std::string& name);
+  Result<nlohmann::json> set_active(const std::string& name, bool active);
+  // Marks the topology killed now and removes it after the wait (default: its
+  // topology.message.timeout.secs).
+  Result<nlohmann::json> kill(const std::string& name, std::optional<std::int64_t> wait_secs);
+  // Deactivates now; after the wait re-inspects, re-plans and restores the previous status.
+  Result<nlohmann::json> rebalance(const std::string& name, const RebalanceRequest& request);
+  Result<nlohmann::json> cluster(const std::optional<std::string>& leader);
+
+  // One monitor pass: moves the executors of every slot whose supervisor is gone or whose
+  // worker has not beaten for task_timeout_secs (counted from the assignment's start time at
+  // the earliest) to free slots, keeping every other executor where it is.
+  void monitor();
+  // Schedules the end of every kill that a previous Nimbus started and did not finish.
+  void resume_kills();
+
+ private:
+  Result<coordination::TopologyRecord> find(const std::string& name);
+  void finish_kill(const std::string& id);
+  void finish_rebalance(const std::string& id, const RebalanceRequest& request,
+                        coordination::TopologyStatus restore);
+  Result<std::vector<coordination::Assignment>> all_assignments();
+  Status check_slots(const coordination::Assignment* current, int workers);
+  void reassign_lost_slots(coordination::Assignment assignment,
+                           const std::vector<coordination::SupervisorInfo>& supervisors,
+                           const std::vector<coordination::Assignment>& all);
+  std::int64_t wait_for(const coordination::TopologyRecord& record,
+                        std::optional<std::int64_t> wait_secs) const;
+
+  ServiceContext ctx_;
+  std::mutex mutex_;  // serializes read-modify-writes of records and assignments
+};
+
+}  // namespace gale::nimbus

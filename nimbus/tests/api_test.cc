@@ -1,0 +1,288 @@
+// Nimbus's API in-process over an InMemoryStore, with a fake inspector: the scheduling,
+// status, kill, rebalance, monitor and leadership logic.
+#include <set>
+
+#include "gale/coordination/in_memory_store.h"
+#include "nimbus_fixture.h"
+
+namespace gale::nimbus::testing {
+namespace {
+
+using coordination::TopologyStatus;
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(state_.init().ok());
+    ASSERT_TRUE(state_.register_supervisor(supervisor("sup-a", {7001, 7002})).ok());
+    ASSERT_TRUE(state_.register_supervisor(supervisor("sup-b", {7003, 7004})).ok());
+  }
+
+  void start(std::vector<std::pair<std::string, std::string>> settings = {}) {
+    nimbus_ = std::make_unique<InProcessNimbus>(store_, dir_.path(), inspector_.inspector(),
+                                                std::move(settings));
+  }
+
+  Result<nlohmann::json> submit(const std::string& name, std::map<std::string, std::string> config = {}) {
+    return nimbus_->client().submit(name, config, "not really a shared library");
+  }
+
+  std::string only_id() {
+    auto ids = state_.topology_ids();
+    EXPECT_TRUE(ids.ok());
+    EXPECT_EQ(ids->size(), 1u);
+    return ids->empty() ? "" : ids->front();
+  }
+
+  coordination::Assignment assignment(const std::string& id) {
+    auto found = state_.assignment(id);
+    EXPECT_TRUE(found.ok() && found->has_value());
+    return found.ok() && found->has_value() ? **found : coordination::Assignment{};
+  }
+
+  bool nothing_written() {
+    auto topologies = state_.topology_ids();
+    auto assignments = state_.assignment_ids();
+    return topologies.ok() && topologies->empty() && assignments.ok() && assignments->empty();
+  }
+
+  coordination::InMemoryStore store_;
+  coordination::ClusterState state_{store_};
+  TempDir dir_;
+  FakeInspector inspector_;
+  std::unique_ptr<InProcessNimbus> nimbus_;
+};
+
+std::set<std::string> supervisors_of(const coordination::Assignment& a) {
+  std::set<std::string> out;
+  for (const auto& [task, slot] : a.task_slots) out.insert(slot.supervisor_id);
+  return out;
+}
+
+TEST_F(ApiTest, SubmitWritesRecordAndAssignmentSpreadOverSupervisors) {
+  start();
+  auto answer = submit("words", {{"topology.workers", "2"}});
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  std::string id = (*answer)["id"];
+  EXPECT_TRUE(id.starts_with("words-"));
+
+  auto record = state_.topology(id);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->status, TopologyStatus::active);
+  EXPECT_EQ((*record)->num_workers, 2);
+  auto a = assignment(id);
+  EXPECT_EQ(a.task_slots.size(), 7u);  // acker task included
+  EXPECT_EQ(a.executors.size(), 7u);
+  EXPECT_EQ(supervisors_of(a), (std::set<std::string>{"sup-a", "sup-b"}));
+
+  auto bytes = nimbus_->client().request("GET", "/api/v1/artifacts/" + (*record)->artifact_sha256);
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(bytes->status, 200);
+  EXPECT_EQ(bytes->body, "not really a shared library");
+}
+
+TEST_F(ApiTest, SubmitRefusesBadNamesKeysAndTakenNamesWritingNothing) {
+  start();
+  auto bad_name = submit("../x");
+  ASSERT_FALSE(bad_name.ok());
+  EXPECT_EQ(bad_name.code(), make_error_code(NimbusErrc::bad_request));
+  auto bad_key = submit("words", {{"topology.wokers", "2"}});
+  ASSERT_FALSE(bad_key.ok());
+  EXPECT_NE(bad_key.error().message.find("topology.wokers"), std::string::npos) << bad_key.error().message;
+  EXPECT_TRUE(nothing_written());
+  EXPECT_EQ(*inspector_.calls, 0);
+
+  ASSERT_TRUE(submit("words").ok());
+  auto taken = submit("words");
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.code(), make_error_code(NimbusErrc::conflict));
+}
+
+TEST_F(ApiTest, SubmitRefusesWhenSlotsRunShortWritingNothing) {
+  start();
+  auto answer = submit("words", {{"topology.workers", "5"}});
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.code(), make_error_code(NimbusErrc::bad_request));
+  EXPECT_NE(answer.error().message.find("needs 5"), std::string::npos) << answer.error().message;
+  EXPECT_NE(answer.error().message.find("4 are free"), std::string::npos) << answer.error().message;
+  EXPECT_TRUE(nothing_written());
+}
+
+TEST_F(ApiTest, StatusSumsHeartbeatStatisticsAndListsWorkers) {
+  start();
+  ASSERT_TRUE(submit("words", {{"topology.workers", "2"}}).ok());
+  std::string id = only_id();
+  auto slots = assignment(id).task_slots;
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  auto beat = [&](int port, int executed, double latency) {
+    nlohmann::json stats{{"components",
+                          {{"bolt", {{"kind", "bolt"}, {"executors", 2}, {"executed", executed},
+                                     {"execute_latency_ms", latency}}}}}};
+    return coordination::WorkerHeartbeat{id, "127.0.0.1", port, now, 5, stats};
+  };
+  std::set<int> ports;
+  for (const auto& [task, slot] : slots) ports.insert(slot.port);
+  ASSERT_TRUE(state_.write_heartbeat(beat(*ports.begin(), 100, 1.0)).ok());
+  ASSERT_TRUE(state_.write_heartbeat(beat(*ports.rbegin(), 300, 3.0)).ok());
+
+  auto status = nimbus_->client().status("words");
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  const auto& bolt = (*status)["components"]["bolt"];
+  EXPECT_EQ(bolt["executed"], 400);
+  EXPECT_EQ(bolt["executors"], 4);
+  EXPECT_DOUBLE_EQ(bolt["execute_latency_ms"].get<double>(), (100 * 1.0 + 300 * 3.0) / 400);
+  ASSERT_EQ((*status)["workers"].size(), 2u);
+  EXPECT_EQ((*status)["workers"][0]["uptime_secs"], 5);
+}
+
+TEST_F(ApiTest, UnknownTopologyIsNotFoundForEveryVerb) {
+  start();
+  auto client = nimbus_->client();
+  for (const auto& answer : {client.status("nope"), client.activate("nope"), client.kill("nope", 0),
+                             client.rebalance("nope", 0, 2, {})}) {
+    ASSERT_FALSE(answer.ok());
+    EXPECT_EQ(answer.code(), make_error_code(NimbusErrc::not_found));
+    EXPECT_NE(answer.error().message.find("nope"), std::string::npos);
+  }
+}
+
+TEST_F(ApiTest, DeactivateAndActivateSetTheRecordStatus) {
+  start();
+  ASSERT_TRUE(submit("words").ok());
+  auto answer = nimbus_->client().deactivate("words");
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ((*answer)["status"], "inactive");
+  EXPECT_EQ((*state_.topology(only_id()))->status, TopologyStatus::inactive);
+  ASSERT_TRUE(nimbus_->client().activate("words").ok());
+  EXPECT_EQ((*state_.topology(only_id()))->status, TopologyStatus::active);
+}
+
+TEST_F(ApiTest, KillAnswersAtOnceAndRemovesEverythingAfterTheWait) {
+  start();
+  ASSERT_TRUE(submit("words").ok());
+  std::string id = only_id();
+  ASSERT_TRUE(state_.write_heartbeat({id, "127.0.0.1", 7001, 0, 0, {}}).ok());
+  auto answer = nimbus_->client().kill("words", 1);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ((*state_.topology(id))->status, TopologyStatus::killed);
+  auto listed = nimbus_->client().list();  // the server answers during the wait
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ((*listed)[0]["status"], "killed");
+  EXPECT_TRUE(eventually([&] { return nothing_written(); }));
+  EXPECT_TRUE(state_.heartbeats(id)->empty());
+}
+
+TEST_F(ApiTest, RebalanceReplansOnMoreWorkersAndRestoresTheStatus) {
+  start();
+  ASSERT_TRUE(submit("words", {{"topology.workers", "2"}}).ok());
+  std::string id = only_id();
+  auto before = assignment(id);
+  auto answer = nimbus_->client().rebalance("words", 0, 3, {{"bolt", 2}});
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  ASSERT_TRUE(eventually([&] { return assignment(id).executors.size() == 5; }));
+  auto after = assignment(id);
+  std::set<int> ports;
+  std::set<std::pair<std::string, int>> slots;
+  for (const auto& [task, slot] : after.task_slots) slots.insert({slot.supervisor_id, slot.port});
+  EXPECT_EQ(slots.size(), 3u);
+  EXPECT_EQ(after.task_slots.at(1), before.task_slots.at(1));  // the spout stayed
+  EXPECT_TRUE(eventually([&] { return (*state_.topology(id))->status == TopologyStatus::active; }));
+  EXPECT_EQ((*state_.topology(id))->num_workers, 3);
+}
+
+TEST_F(ApiTest, RebalanceBeyondTheFreeSlotsIsRefused) {
+  start();
+  ASSERT_TRUE(submit("words", {{"topology.workers", "2"}}).ok());
+  auto answer = nimbus_->client().rebalance("words", 0, 9, {});
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.code(), make_error_code(NimbusErrc::bad_request));
+  EXPECT_EQ((*state_.topology(only_id()))->status, TopologyStatus::active);
+}
+
+TEST_F(ApiTest, MonitorMovesTheExecutorsOfASilentWorkerOnly) {
+  start({{"nimbus.task.timeout.secs", "1"}, {"nimbus.monitor.freq.secs", "1"}});
+  ASSERT_TRUE(submit("words", {{"topology.workers", "2"}}).ok());
+  std::string id = only_id();
+  auto before = assignment(id);
+  auto live = before.task_slots.at(1);
+  coordination::Slot silent;
+  for (const auto& [task, slot] : before.task_slots)
+    if (!(slot == live)) silent = slot;
+  auto beat_live = [&] {
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+    EXPECT_TRUE(state_.write_heartbeat({id, live.host, live.port, now, 1, {}}).ok());
+  };
+  bool moved = eventually(
+      [&] {
+        beat_live();
+        for (const auto& [task, slot] : assignment(id).task_slots)
+          if (slot == silent) return false;
+        return true;
+      },
+      std::chrono::seconds(15));
+  ASSERT_TRUE(moved);
+  auto after = assignment(id);
+  for (const auto& [task, slot] : before.task_slots) {
+    if (slot == live) {
+      EXPECT_EQ(after.task_slots.at(task), live) << "task " << task << " moved";
+    }
+  }
+  std::set<std::pair<std::string, int>> slots;
+  for (const auto& [task, slot] : after.task_slots) slots.insert({slot.supervisor_id, slot.port});
+  EXPECT_EQ(slots.size(), 2u);
+}
+
+TEST_F(ApiTest, MonitorMovesWorkOffASupervisorThatIsGone) {
+  start({{"nimbus.monitor.freq.secs", "1"}});
+  ASSERT_TRUE(state_.register_supervisor(supervisor("sup-c", {7005})).ok());
+  ASSERT_TRUE(submit("words", {{"topology.workers", "3"}}).ok());
+  std::string id = only_id();
+  ASSERT_EQ(supervisors_of(assignment(id)).size(), 3u);
+  // A supervisor's node goes when its session ends: end the store's session, then bring the
+  // other two back.
+  store_.expire_session();
+  ASSERT_TRUE(state_.register_supervisor(supervisor("sup-a", {7001, 7002})).ok());
+  ASSERT_TRUE(state_.register_supervisor(supervisor("sup-b", {7003, 7004})).ok());
+  EXPECT_TRUE(eventually([&] { return !supervisors_of(assignment(id)).contains("sup-c"); }));
+  EXPECT_EQ(assignment(id).task_slots.size(), 7u);
+}
+
+TEST_F(ApiTest, ASecondNimbusIsNotTheLeaderAndAnswers503) {
+  start();
+  InProcessNimbus second(store_, dir_.path(), inspector_.inspector());
+  EXPECT_TRUE(nimbus_->nimbus().is_leader());
+  EXPECT_FALSE(second.nimbus().is_leader());
+  auto answer = second.client().list();
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.code(), make_error_code(NimbusErrc::not_leader));
+}
+
+TEST_F(ApiTest, ClusterShowsSupervisorsUsedSlotsAndLeader) {
+  start();
+  ASSERT_TRUE(submit("words").ok());
+  auto cluster = nimbus_->client().cluster();
+  ASSERT_TRUE(cluster.ok());
+  EXPECT_FALSE((*cluster)["leader"].is_null());
+  int used = 0;
+  for (const auto& s : (*cluster)["supervisors"]) used += static_cast<int>(s["used"].size());
+  EXPECT_EQ(used, 1);
+}
+
+TEST_F(ApiTest, MalformedBodyAndUnknownPathAreRefused) {
+  start();
+  auto client = nimbus_->client();
+  auto bad = client.request("POST", "/api/v1/topologies", "{not json");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->status, 400);
+  auto missing = client.request("GET", "/api/v1/nothing");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->status, 404);
+  auto artifact = client.request("GET", "/api/v1/artifacts/..%2f..%2fetc");
+  ASSERT_TRUE(artifact.ok());
+  EXPECT_EQ(artifact->status, 404);
+}
+
+}  // namespace
+}  // namespace gale::nimbus::testing

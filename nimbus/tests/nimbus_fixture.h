@@ -1,0 +1,118 @@
+#pragma once
+// Shared pieces of the Nimbus tests: a temp directory, a free port, polling with a deadline,
+// a fake inspector, and a Nimbus started in-process on 127.0.0.1 over a given store.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "gale/coordination/cluster_state.h"
+#include "gale/nimbus/client.h"
+#include "gale/nimbus/nimbus.h"
+
+namespace gale::nimbus::testing {
+
+inline const std::filesystem::path kBinDir = GALE_BIN_DIR;
+inline const std::filesystem::path kTopologyDir = GALE_TOPOLOGY_DIR;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "gale-nimbus-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A port that was free a moment ago on 127.0.0.1.
+inline int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// Polls `condition` every 20 ms until it holds or `limit` passes; true if it held.
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+// A layout like inspect's for spout (tasks 1-2), bolt (3-6) and __acker (7), one task per
+// executor unless -e splits a component differently. Counts its calls.
+struct FakeInspector {
+  std::shared_ptr<int> calls = std::make_shared<int>(0);
+
+  Inspector inspector() const {
+    return [calls = calls](const InspectRequest& request) -> Result<TopologyLayout> {
+      ++*calls;
+      TopologyLayout layout{"fake", 7, {}};
+      auto add = [&](std::string id, std::string kind, int first, int last) {
+        ComponentLayout c{id, kind, {}, {}};
+        for (int t = first; t <= last; ++t) c.tasks.push_back(t);
+        auto it = request.executor_overrides.find(id);
+        int n = it == request.executor_overrides.end() ? last - first + 1 : it->second;
+        int size = (last - first + 1 + n - 1) / n;
+        for (int t = first; t <= last; t += size) c.executors.push_back({t, std::min(last, t + size - 1)});
+        layout.components.push_back(std::move(c));
+      };
+      add("spout", "spout", 1, 2);
+      add("bolt", "bolt", 3, 6);
+      add("__acker", "acker", 7, 7);
+      return layout;
+    };
+  }
+};
+
+// A Nimbus running in this process on 127.0.0.1:<free port>, over `store`.
+class InProcessNimbus {
+ public:
+  InProcessNimbus(coordination::StateStore& store, const std::filesystem::path& local_dir,
+                  Inspector inspector, std::vector<std::pair<std::string, std::string>> settings = {}) {
+    NimbusOptions options;
+    EXPECT_TRUE(options.config.set(conf::kStormLocalDir, local_dir.string()));
+    EXPECT_TRUE(options.config.set(conf::kNimbusPort, static_cast<std::int64_t>(free_port())));
+    for (const auto& [key, value] : settings) EXPECT_TRUE(options.config.set(key, value)) << key;
+    options.inspector = std::move(inspector);
+    options.worker_binary = kBinDir / "gale-worker";
+    options.inspect_timeout = std::chrono::seconds(20);
+    auto started = Nimbus::start(store, std::move(options));
+    if (!started) throw std::runtime_error(started.error().message);
+    nimbus_ = std::move(started).value();
+  }
+
+  NimbusClient client() const { return NimbusClient("127.0.0.1", nimbus_->port()); }
+  Nimbus& nimbus() { return *nimbus_; }
+
+ private:
+  std::unique_ptr<Nimbus> nimbus_;
+};
+
+inline coordination::SupervisorInfo supervisor(const std::string& id, std::vector<int> ports) {
+  return {id, "127.0.0.1", std::move(ports), 0};
+}
+
+}  // namespace gale::nimbus::testing
