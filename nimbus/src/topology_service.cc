@@ -139,6 +139,12 @@ Result<json> TopologyService::submit(const json& body) {
   auto bytes = base64_decode(body["artifact"].get<std::string>());
   if (!bytes || bytes->empty()) return bad_request("'artifact' is not valid base64");
 
+  // Tasks are fixed at submit, as in Storm: pin the ackers' count, which would otherwise follow
+  // topology.workers and change on rebalance.
+  if (!entries->count(conf::kTopologyAckerExecutors))
+    entries.value()[conf::kTopologyAckerExecutors] =
+        std::to_string(conf->get_int(conf::kTopologyWorkers, 1));
+
   auto staged = ctx_.artifacts.stage(*bytes);
   if (!staged) return staged.error();
   auto layout = ctx_.inspector({(*staged)->path(), *entries, {}});

@@ -111,11 +111,12 @@ TopologyStats Runtime::stats() const {
     cs.kind = info.kind == ComponentInfo::Kind::spout ? "spout"
               : info.kind == ComponentInfo::Kind::bolt ? "bolt"
                                                        : "acker";
-    cs.executors = info.executors;
-    cs.tasks = static_cast<int>(info.tasks.size());
     LatencyStat execute, process, complete;
+    // This process's share: executors elsewhere report in their own workers.
     for (const auto& e : executors_) {
       if (!e || e->component().id != info.id) continue;
+      cs.executors += 1;
+      cs.tasks += static_cast<int>(layout_.executors()[static_cast<std::size_t>(e->index())].tasks.size());
       const ExecutorStats& s = e->stats();
       cs.emitted += s.emitted.get();
       cs.transferred += s.transferred.get();
