@@ -54,7 +54,6 @@ class Cluster : public ::testing::Test {
                         << "nimbus.host: 127.0.0.1\n"
                         << "nimbus.port: " << free_port() << "\n"
                         << "nimbus.task.timeout.secs: 4\n"
-                        << "nimbus.supervisor.timeout.secs: 0\n"
                         << "nimbus.monitor.freq.secs: 1\n"
                         << "storm.zookeeper.session.timeout: 4000\n";
     start_nimbus();

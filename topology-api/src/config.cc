@@ -113,10 +113,6 @@ std::vector<ConfigKey> make_schema() {
               "A worker that has not heartbeaten for this long is considered dead and its work is "
               "reassigned.")
           .at_least(1),
-      KeySpec(kNimbusSupervisorTimeoutSecs, Type::int64, 60,
-              "How long Nimbus waits for a missing supervisor's node to come back before moving its work "
-              "(a supervisor whose ZooKeeper session ends is moved at once).")
-          .at_least(0),
       KeySpec(kNimbusMonitorFreqSecs, Type::int64, 2,
               "How often Nimbus checks heartbeats and supervisors.")
           .at_least(1),

@@ -34,7 +34,7 @@ TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
                           "storm.zookeeper.servers", "storm.zookeeper.root",
                           "storm.zookeeper.session.timeout", "storm.local.dir", "nimbus.host",
                           "nimbus.port", "nimbus.task.timeout.secs",
-                          "nimbus.supervisor.timeout.secs", "nimbus.monitor.freq.secs",
+                          "nimbus.monitor.freq.secs",
                           "supervisor.id", "supervisor.host", "supervisor.slots.ports",
                           "worker.heartbeat.frequency.secs"));
 }

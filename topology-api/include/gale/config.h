@@ -41,7 +41,6 @@ inline constexpr const char* kStormLocalDir = "storm.local.dir";
 inline constexpr const char* kNimbusHost = "nimbus.host";
 inline constexpr const char* kNimbusPort = "nimbus.port";
 inline constexpr const char* kNimbusTaskTimeoutSecs = "nimbus.task.timeout.secs";
-inline constexpr const char* kNimbusSupervisorTimeoutSecs = "nimbus.supervisor.timeout.secs";
 inline constexpr const char* kNimbusMonitorFreqSecs = "nimbus.monitor.freq.secs";
 inline constexpr const char* kSupervisorId = "supervisor.id";
 inline constexpr const char* kSupervisorHost = "supervisor.host";
