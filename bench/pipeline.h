@@ -3,8 +3,12 @@
 // gale-bench (in-process) and the packaged bench_pipeline.so (gale-cluster-bench).
 #include <gale/gale.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace gale::bench {
 
@@ -68,5 +72,62 @@ class NullBolt : public Bolt {
   std::function<void(std::int64_t)> on_count_;
   std::int64_t count_ = 0;
 };
+
+// Complete latencies in microseconds, as the paced spout measures them (from its own thread).
+using Latencies = std::vector<double>;
+
+// Emits `total` tracked tuples at `rate` per second (open loop: a late spout catches up, as
+// real traffic would) and records each tree's complete latency, emit to ack().
+class PacedSpout : public Spout {
+ public:
+  using Clock = std::chrono::steady_clock;
+  PacedSpout(double rate, std::int64_t total, std::shared_ptr<Latencies> latencies,
+             std::function<void()> on_all_acked = {})
+      : interval_ns_(static_cast<std::int64_t>(1e9 / rate)),
+        total_(total),
+        latencies_(std::move(latencies)),
+        on_all_acked_(std::move(on_all_acked)) {
+    emitted_at_.resize(static_cast<std::size_t>(total_));
+  }
+  void open(const Config&, TopologyContext&, SpoutCollector& out) override {
+    out_ = &out;
+    start_ = Clock::now();
+  }
+  void next_tuple() override {
+    if (sent_ >= total_) return;
+    auto now = Clock::now();
+    if (now < start_ + std::chrono::nanoseconds(sent_ * interval_ns_)) return;
+    emitted_at_[static_cast<std::size_t>(sent_)] = now;
+    out_->emit(values_, static_cast<MessageId>(sent_));
+    ++sent_;
+  }
+  void ack(MessageId id) override {
+    latencies_->push_back(
+        std::chrono::duration<double, std::micro>(Clock::now() - emitted_at_[id]).count());
+    if (static_cast<std::int64_t>(latencies_->size()) == total_ && on_all_acked_) on_all_acked_();
+  }
+  void declare_outputs(OutputDeclarer& d) const override { d.declare({"payload"}); }
+
+ private:
+  Values values_{std::string(kItemBytes, 'x')};
+  SpoutCollector* out_ = nullptr;
+  std::int64_t interval_ns_, total_, sent_ = 0;
+  Clock::time_point start_;
+  std::vector<Clock::time_point> emitted_at_;
+  std::shared_ptr<Latencies> latencies_;
+  std::function<void()> on_all_acked_;
+};
+
+// "p50 … p99 … p99.9 …" in milliseconds, and whether p99 meets 1 ms. Sorts `l`.
+inline std::string percentiles(Latencies& l) {
+  if (l.empty()) return "no trees completed";
+  std::sort(l.begin(), l.end());
+  auto pct = [&](double p) { return l[std::min(l.size() - 1, static_cast<std::size_t>(p * l.size()))]; };
+  char line[200];
+  std::snprintf(line, sizeof line, "p50 %.3f ms   p99 %.3f ms   p99.9 %.3f ms   (%zu trees; target p99 <= 1 ms) %s",
+                pct(0.5) / 1e3, pct(0.99) / 1e3, pct(0.999) / 1e3, l.size(),
+                pct(0.99) <= 1000 ? "MET" : "SHORT");
+  return line;
+}
 
 }  // namespace gale::bench

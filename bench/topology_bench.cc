@@ -102,48 +102,12 @@ double pipeline_rate(std::int64_t n, bool acking, double* complete_ms = nullptr)
   return rate;
 }
 
-// Emits tracked tuples at `rate` per second for `seconds` and measures each tree's complete
-// latency in the spout itself (emit to ack()), for percentiles.
-class PacedSpout : public gale::Spout {
- public:
-  PacedSpout(double rate, double seconds, std::shared_ptr<std::vector<double>> latencies_us)
-      : interval_ns_(static_cast<std::int64_t>(1e9 / rate)),
-        total_(static_cast<std::int64_t>(rate * seconds)),
-        latencies_(std::move(latencies_us)) {
-    emitted_at_.resize(static_cast<std::size_t>(total_));
-  }
-  void open(const gale::Config&, gale::TopologyContext&, gale::SpoutCollector& out) override {
-    out_ = &out;
-    start_ = Clock::now();
-  }
-  void next_tuple() override {
-    if (sent_ >= total_) return;
-    auto now = Clock::now();
-    if (now < start_ + std::chrono::nanoseconds(sent_ * interval_ns_)) return;
-    emitted_at_[static_cast<std::size_t>(sent_)] = now;
-    out_->emit(values_, static_cast<gale::MessageId>(sent_));
-    ++sent_;
-  }
-  void ack(gale::MessageId id) override {
-    latencies_->push_back(
-        std::chrono::duration<double, std::micro>(Clock::now() - emitted_at_[id]).count());
-  }
-  void declare_outputs(gale::OutputDeclarer& d) const override { d.declare({"payload"}); }
-
- private:
-  gale::Values values_{std::string(kItemBytes, 'x')};
-  gale::SpoutCollector* out_ = nullptr;
-  std::int64_t interval_ns_, total_, sent_ = 0;
-  Clock::time_point start_;
-  std::vector<Clock::time_point> emitted_at_;
-  std::shared_ptr<std::vector<double>> latencies_;
-};
-
 void paced_latency(double rate, double seconds) {
-  auto latencies = std::make_shared<std::vector<double>>();
+  auto latencies = std::make_shared<gale::bench::Latencies>();
   auto shared = std::make_shared<Shared>();
   gale::TopologyBuilder b;
-  b.set_spout("paced", [=] { return std::make_unique<PacedSpout>(rate, seconds, latencies); });
+  auto total = static_cast<std::int64_t>(rate * seconds);
+  b.set_spout("paced", [=] { return std::make_unique<gale::bench::PacedSpout>(rate, total, latencies); });
   b.set_bolt("id", [] { return std::make_unique<IdBolt>(); }).local_or_shuffle_grouping("paced");
   b.set_bolt("null", [=] { return counting_null(shared, true); })
       .local_or_shuffle_grouping("id");
@@ -158,13 +122,8 @@ void paced_latency(double rate, double seconds) {
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   cluster.drain(30s);
   cluster.stop();
-  auto& l = *latencies;
-  if (l.empty()) return;
-  std::sort(l.begin(), l.end());
-  auto pct = [&](double p) { return l[std::min(l.size() - 1, static_cast<std::size_t>(p * l.size()))]; };
-  std::printf("%-44s %10.0f /s    p50 %.3f ms   p99 %.3f ms   p99.9 %.3f ms   (%zu trees; target p99 <= 1 ms) %s\n",
-              "complete latency, acking on, paced", rate, pct(0.5) / 1e3, pct(0.99) / 1e3,
-              pct(0.999) / 1e3, l.size(), pct(0.99) <= 1000 ? "MET" : "SHORT");
+  std::printf("%-44s %10.0f /s    %s\n", "complete latency, acking on, paced", rate,
+              gale::bench::percentiles(*latencies).c_str());
 }
 
 // Bytes per tracked tuple held pending (spout's pending map and the acker's), measured as

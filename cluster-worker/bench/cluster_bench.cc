@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <thread>
 #include <zmq.hpp>
@@ -76,10 +77,10 @@ pid_t spawn_worker(const std::string& bin, const std::string& zk, const std::str
   return pid;
 }
 
-// Tuples per second end to end, or 0 on failure.
-double cluster_rate(const std::string& zk, coord::ClusterState& state, long tuples, bool acking,
-                    int run) {
-  std::string id = std::string("bench-") + (acking ? "on" : "off") + "-" + std::to_string(run);
+// Runs bench_pipeline on two workers (const and null on one, id on the other) with `settings`
+// until it writes bench.done.file; returns that file's text, or "" after 300 s.
+std::string run_pipeline(const std::string& zk, coord::ClusterState& state, const std::string& id,
+                         int run, const std::map<std::string, std::string>& settings) {
   auto dir = std::filesystem::temp_directory_path() / id;
   std::filesystem::create_directories(dir);
   std::string start_file = dir / "start", done_file = dir / "done";
@@ -87,16 +88,14 @@ double cluster_rate(const std::string& zk, coord::ClusterState& state, long tupl
 
   gale::Config conf;
   conf.set(gale::conf::kTopologyWorkers, 2);
-  conf.set(gale::conf::kTopologyAckerExecutors, acking ? 1 : 0);
   conf.set(gale::conf::kTopologyMaxSpoutPending, 20000);
-  conf.set("bench.tuples", std::to_string(tuples).c_str());
-  conf.set("bench.acking", acking ? "true" : "false");
   conf.set("bench.start.file", start_file.c_str());
   conf.set("bench.done.file", done_file.c_str());
+  for (const auto& [k, v] : settings) conf.set(k, std::string_view(v));
   auto layout = gale::cluster::inspect_topology(artifact, conf, {});
   if (!std::holds_alternative<nlohmann::json>(layout)) {
     std::fprintf(stderr, "%s\n", std::get<std::string>(layout).c_str());
-    return 0;
+    return "";
   }
   int ports[2] = {27000 + run * 2, 27001 + run * 2};
   coord::Assignment a;
@@ -119,14 +118,42 @@ double cluster_rate(const std::string& zk, coord::ClusterState& state, long tupl
   while (!std::filesystem::exists(done_file) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(5ms);
   std::this_thread::sleep_for(5ms);  // let the writer finish the line
-  double secs = static_cast<double>(read_ns(done_file) - read_ns(start_file)) / 1e9;
+  std::string text;
+  if (std::filesystem::exists(done_file)) {
+    std::ifstream in(done_file);
+    std::getline(in, text);
+    if (std::filesystem::exists(start_file))
+      text = std::to_string(read_ns(done_file) - read_ns(start_file));
+  }
   check(state.remove_assignment(id));
   for (pid_t p : {w1, w2}) {
     kill(p, SIGTERM);
     waitpid(p, nullptr, 0);
   }
   std::filesystem::remove_all(dir);
+  return text;
+}
+
+// Tuples per second end to end, or 0 on failure.
+double cluster_rate(const std::string& zk, coord::ClusterState& state, long tuples, bool acking,
+                    int run) {
+  std::string id = std::string("bench-") + (acking ? "on" : "off");
+  std::string ns = run_pipeline(zk, state, id, run,
+                                {{"topology.acker.executors", acking ? "1" : "0"},
+                                 {"bench.tuples", std::to_string(tuples)},
+                                 {"bench.acking", acking ? "true" : "false"}});
+  double secs = ns.empty() ? 0 : std::stod(ns) / 1e9;
   return secs > 0 ? static_cast<double>(tuples) / secs : 0;
+}
+
+// Complete-latency percentiles with the spout paced at `rate` for 3 s.
+std::string cluster_latency(const std::string& zk, coord::ClusterState& state, double rate, int run) {
+  auto tuples = static_cast<long>(rate * 3);
+  return run_pipeline(zk, state, "bench-latency-" + std::to_string(run), run,
+                      {{"topology.acker.executors", "1"},
+                       {"topology.max.spout.pending", "0"},
+                       {"bench.tuples", std::to_string(tuples)},
+                       {"bench.rate", std::to_string(rate)}});
 }
 
 }  // namespace
@@ -152,5 +179,9 @@ int main(int argc, char** argv) {
   };
   row("const->id->null, 2 workers, acking off", off, "bare ZeroMQ, same bytes and batches", baseline, 0.5);
   row("const->id->null, 2 workers, acking on", on, "acking off", off, 0.4);
+  std::printf("%-46s %8.0f /s    %s\n", "complete latency, 2 workers, paced at half", on / 2,
+              cluster_latency(zk.connect_string(), state, on / 2, 2).c_str());
+  std::printf("%-46s %8.0f /s    %s\n", "complete latency, 2 workers, paced", 50000.0,
+              cluster_latency(zk.connect_string(), state, 50000, 3).c_str());
   return 0;
 }
