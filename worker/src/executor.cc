@@ -60,8 +60,13 @@ void Executor::thread_main() {
       continue;
     }
     flush();
-    idle_.store(dirty_.empty() && self_.empty() && !holds_output(), std::memory_order_release);
-    wait.idle();
+    bool blocked = holds_output();
+    idle_.store(dirty_.empty() && self_.empty() && !blocked, std::memory_order_release);
+    if (blocked) {
+      wait.park();
+    } else {
+      wait.idle();
+    }
   }
   flush();
   shutdown();

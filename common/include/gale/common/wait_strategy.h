@@ -26,6 +26,12 @@ class ProgressiveWait {
     }
   }
   void reset() { count_ = 0; }
+  // Skips spinning and yielding: for a thread that knows its wait will be long (blocked by a
+  // full downstream queue), so that its core goes to the threads that will free it.
+  void park() {
+    count_ = spins_ + yields_;
+    idle();
+  }
 
  private:
   static void pause() {
