@@ -1,36 +1,30 @@
 // `gale local` as a user runs it.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
+
+#include "child_process.h"
 
 namespace {
 
-struct Outcome {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
+using gale::testing::CommandResult;
 
-Outcome gale(const std::string& args) {
-  std::string cmd = std::string(GALE_BIN) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+// `gale <args>` split on spaces (no argument here contains one), as a user would type it.
+CommandResult gale(const std::string& args) {
+  std::vector<std::string> argv{GALE_BIN};
+  std::istringstream in(args);
+  for (std::string a; in >> a;) argv.push_back(a);
+  return gale::testing::run_command(argv);
 }
 
 const std::string kTopologies = GALE_TOPOLOGY_DIR;
 
 TEST(GaleLocalTest, WordCountPrintsExactCountsAndStatistics) {
   // 800 sentences = 100 rounds of the 8 built-in ones, in which "the" occurs 6 times.
-  Outcome r = gale("local " + kTopologies + "/word_count.so --duration 2 -c wordcount.max.sentences=800");
+  CommandResult r = gale("local " + kTopologies + "/word_count.so --duration 2 -c wordcount.max.sentences=800");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\n  the +600\n)"))) << r.output;
   EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\n  is +400\n)"))) << r.output;
@@ -46,7 +40,7 @@ TEST(GaleLocalTest, WordCountPrintsExactCountsAndStatistics) {
 TEST(GaleLocalTest, WordCountReadsTheConfiguredFile) {
   std::string path = ::testing::TempDir() + "/words.txt";
   std::ofstream(path) << "alpha beta\nbeta gamma\n\ngamma gamma\n";
-  Outcome r = gale("local " + kTopologies + "/word_count.so --duration 1 -c wordcount.max.sentences=3 -c wordcount.input.file=" + path);
+  CommandResult r = gale("local " + kTopologies + "/word_count.so --duration 1 -c wordcount.max.sentences=3 -c wordcount.input.file=" + path);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\n  gamma +3\n  beta +2\n  alpha +1\n)"))) << r.output;
 }
@@ -54,32 +48,32 @@ TEST(GaleLocalTest, WordCountReadsTheConfiguredFile) {
 TEST(GaleLocalTest, TextFileGetsAClearErrorAndNonZeroExit) {
   std::string path = ::testing::TempDir() + "/notes.txt";
   std::ofstream(path) << "just some text\n";
-  Outcome r = gale("local " + path + " --duration 1");
+  CommandResult r = gale("local " + path + " --duration 1");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("'" + path + "' is not a shared library"), std::string::npos) << r.output;
 }
 
 TEST(GaleLocalTest, LibraryWithoutEntryPointIsRefused) {
-  Outcome r = gale("local " + kTopologies + "/test_no_entry.so --duration 1");
+  CommandResult r = gale("local " + kTopologies + "/test_no_entry.so --duration 1");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("has no entry point 'gale_topology_entry'"), std::string::npos) << r.output;
 }
 
 TEST(GaleLocalTest, OtherApiVersionIsRefused) {
-  Outcome r = gale("local " + kTopologies + "/test_bad_version.so --duration 1");
+  CommandResult r = gale("local " + kTopologies + "/test_bad_version.so --duration 1");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("was built against topology API version 999"), std::string::npos) << r.output;
 }
 
 TEST(GaleLocalTest, MisspeltConfigKeyIsNamedWithSuggestion) {
-  Outcome r = gale("local " + kTopologies + "/word_count.so --duration 1 -c topolgy.workers=2");
+  CommandResult r = gale("local " + kTopologies + "/word_count.so --duration 1 -c topolgy.workers=2");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("topolgy.workers"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("did you mean 'topology.workers'"), std::string::npos) << r.output;
 }
 
 TEST(GaleLocalTest, InvalidConfigValueNamesKeyAndExpectation) {
-  Outcome r = gale("local " + kTopologies + "/word_count.so --duration 1 -c topology.max.spout.pending=lots");
+  CommandResult r = gale("local " + kTopologies + "/word_count.so --duration 1 -c topology.max.spout.pending=lots");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("topology.max.spout.pending: expected an integer"), std::string::npos) << r.output;
 }

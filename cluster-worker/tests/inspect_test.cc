@@ -1,27 +1,25 @@
 // `gale-worker inspect`, run as Nimbus runs it: a child process printing JSON or one error line.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "child_process.h"
 
 namespace {
 
 struct Outcome {
   int exit_code;
-  std::string out;
+  std::string out;  // stdout and stderr: the JSON on success, the one error line otherwise
 };
 
-Outcome inspect(const std::string& args, bool stderr_only = false) {
-  std::string cmd = std::string(GALE_WORKER_BIN) + " inspect " + args + (stderr_only ? " 2>&1 >/dev/null" : " 2>/dev/null");
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+// Runs `gale-worker inspect <args>` as Nimbus does.
+Outcome inspect(const std::string& args) {
+  std::vector<std::string> argv{GALE_WORKER_BIN, "inspect"};
+  std::istringstream in(args);
+  for (std::string a; in >> a;) argv.push_back(a);
+  auto r = gale::testing::run_command(argv);
+  return {r.exit_code, r.output};
 }
 
 const std::string kDir = GALE_TOPOLOGY_DIR;
@@ -53,23 +51,23 @@ TEST(InspectTest, ExecutorOverridesSplitTasksAgainWithoutRenumbering) {
 }
 
 TEST(InspectTest, ProblemsAreOneLineAndExitOne) {
-  Outcome invalid = inspect(kDir + "/test_invalid.so", true);
+  Outcome invalid = inspect(kDir + "/test_invalid.so");
   EXPECT_EQ(invalid.exit_code, 1);
   EXPECT_NE(invalid.out.find("unknown component 'sourse'"), std::string::npos) << invalid.out;
   EXPECT_EQ(std::count(invalid.out.begin(), invalid.out.end(), '\n'), 1) << invalid.out;
 
-  Outcome too_many = inspect(kDir + "/word_count.so -e count=5", true);
+  Outcome too_many = inspect(kDir + "/word_count.so -e count=5");
   EXPECT_EQ(too_many.exit_code, 1);
   EXPECT_NE(too_many.out.find("'count' has 5 executors but only 4 tasks"), std::string::npos) << too_many.out;
 
-  Outcome unknown = inspect(kDir + "/word_count.so -e counter=2", true);
+  Outcome unknown = inspect(kDir + "/word_count.so -e counter=2");
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.out.find("unknown component 'counter'"), std::string::npos) << unknown.out;
 }
 
 TEST(InspectTest, BadArgumentsExitTwo) {
-  EXPECT_EQ(inspect(kDir + "/word_count.so -e count", true).exit_code, 2);
-  EXPECT_EQ(inspect(kDir + "/word_count.so -c topolgy.workers=2", true).exit_code, 2);
+  EXPECT_EQ(inspect(kDir + "/word_count.so -e count").exit_code, 2);
+  EXPECT_EQ(inspect(kDir + "/word_count.so -c topolgy.workers=2").exit_code, 2);
 }
 
 }  // namespace

@@ -2,23 +2,15 @@
 // real ZooKeeper server; the test plays Nimbus (writes the record and the assignment) and reads
 // the workers' heartbeats.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <thread>
 
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
+#include "child_process.h"
 #include "inspect.h"
 #include "zookeeper_server.h"
-
-extern char** environ;
 
 namespace gale::cluster {
 namespace {
@@ -26,45 +18,20 @@ namespace {
 using namespace std::chrono_literals;
 namespace coord = gale::coordination;
 
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+using gale::testing::ChildProcess;
+using gale::testing::free_port;
+
+// A gale-worker for the test's slot, as a supervisor would launch it.
+std::unique_ptr<ChildProcess> start_worker(const std::string& zk, const std::string& topology_id, int port) {
+  return std::make_unique<ChildProcess>(
+      std::vector<std::string>{GALE_WORKER_BIN, "run", "--topology-id", topology_id,
+                               "--supervisor-id", "test-supervisor", "--host", "127.0.0.1",
+                               "--port", std::to_string(port), "--artifact",
+                               std::string(GALE_TOPOLOGY_DIR) + "/word_count.so", "-c",
+                               "storm.zookeeper.servers=" + zk, "-c",
+                               "storm.zookeeper.root=/gale-test", "--log-level", "warn"},
+      "/dev/null");
 }
-
-class WorkerProcess {
- public:
-  WorkerProcess(const std::string& zk, const std::string& topology_id, int port) {
-    std::vector<std::string> args = {GALE_WORKER_BIN, "run", "--topology-id", topology_id,
-                                     "--supervisor-id", "test-supervisor", "--host", "127.0.0.1",
-                                     "--port", std::to_string(port), "--artifact",
-                                     std::string(GALE_TOPOLOGY_DIR) + "/word_count.so",
-                                     "-c", "storm.zookeeper.servers=" + zk,
-                                     "-c", "storm.zookeeper.root=/gale-test", "--log-level", "warn"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ), 0);
-  }
-  ~WorkerProcess() { stop(SIGTERM); }
-  void stop(int sig) {
-    if (pid_ <= 0) return;
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-  bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
-
- private:
-  pid_t pid_ = -1;
-};
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 30s) {
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -135,8 +102,8 @@ struct TwoProcessTest : ::testing::Test {
 
 TEST_F(TwoProcessTest, WordCountAcrossTwoWorkersAcksEverySentence) {
   submit(2000);
-  WorkerProcess a(zk.connect_string(), id, ports[0]);
-  WorkerProcess b(zk.connect_string(), id, ports[1]);
+  auto a = start_worker(zk.connect_string(), id, ports[0]);
+  auto b = start_worker(zk.connect_string(), id, ports[1]);
   // 2000 sentences = 250 rounds of the 8 built-in ones, 79 words a round.
   ASSERT_TRUE(eventually([&] { return total("sentences", "acked") == 2000; }))
       << "acked " << total("sentences", "acked");
@@ -154,11 +121,11 @@ TEST_F(TwoProcessTest, WordCountAcrossTwoWorkersAcksEverySentence) {
 
 TEST_F(TwoProcessTest, WorkerExitsWhenItsSlotIsNoLongerAssigned) {
   submit(10);
-  WorkerProcess a(zk.connect_string(), id, ports[0]);
-  WorkerProcess b(zk.connect_string(), id, ports[1]);
+  auto a = start_worker(zk.connect_string(), id, ports[0]);
+  auto b = start_worker(zk.connect_string(), id, ports[1]);
   ASSERT_TRUE(eventually([&] { return total("sentences", "acked") == 10; }));
   ASSERT_TRUE(state->remove_assignment(id).ok());
-  EXPECT_TRUE(eventually([&] { return !a.running() && !b.running(); }, 10s));
+  EXPECT_TRUE(eventually([&] { return !a->running() && !b->running(); }, 10s));
 }
 
 }  // namespace
@@ -173,12 +140,12 @@ TEST_F(TwoProcessTest, KilledWorkerLosesNothing) {
   submit(100000, {{"topology.message.timeout.secs", "2"}, {"topology.max.spout.pending", "200"}});
   // Executors are dealt in turn, so the spout ("sentences", the 3rd component with 1 executor
   // after count's 2 and report's 1) runs on ports[1]; kill the other worker.
-  WorkerProcess spout_side(zk.connect_string(), id, ports[1]);
-  auto other = std::make_unique<WorkerProcess>(zk.connect_string(), id, ports[0]);
+  auto spout_side = start_worker(zk.connect_string(), id, ports[1]);
+  auto other = start_worker(zk.connect_string(), id, ports[0]);
   ASSERT_TRUE(eventually([&] { return total("sentences", "acked") >= 5000; }));
   ASSERT_LT(total("sentences", "acked"), 100000u) << "finished before the kill: nothing to lose";
   other->stop(SIGKILL);
-  other = std::make_unique<WorkerProcess>(zk.connect_string(), id, ports[0]);
+  other = start_worker(zk.connect_string(), id, ports[0]);
   // Acked counts distinct trees: the spout replays an id only after its tree failed, so 100000
   // acks mean every sentence was processed.
   ASSERT_TRUE(eventually([&] { return total("sentences", "acked") == 100000; }, 90s))
