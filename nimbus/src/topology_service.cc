@@ -110,6 +110,13 @@ Result<TopologyRecord> TopologyService::find(const std::string& name) {
   return make_error(NimbusErrc::not_found, "no topology named '" + name + "'");
 }
 
+Result<TopologyRecord> TopologyService::find_changeable(const std::string& name) {
+  auto found = find(name);
+  if (found && found.value().status == TopologyStatus::killed)
+    return bad_request("topology '" + name + "' is being killed");
+  return found;
+}
+
 Result<std::vector<Assignment>> TopologyService::all_assignments() {
   auto ids = ctx_.state.assignment_ids();
   if (!ids) return store_error(ids);
@@ -249,11 +256,9 @@ Result<json> TopologyService::cluster(const std::optional<std::string>& leader) 
 
 Result<json> TopologyService::set_active(const std::string& name, bool active) {
   std::lock_guard lock(mutex_);
-  auto found = find(name);
+  auto found = find_changeable(name);
   if (!found) return found.error();
   TopologyRecord record = found.value();
-  if (record.status == TopologyStatus::killed)
-    return bad_request("topology '" + name + "' is being killed");
   record.status = active ? TopologyStatus::active : TopologyStatus::inactive;
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
   return json{{"status", coordination::to_string(record.status)}};
@@ -323,11 +328,9 @@ Result<json> TopologyService::rebalance(const std::string& name, const Rebalance
     if (executors < 1)
       return bad_request("executors of '" + component + "' must be at least 1");
   std::lock_guard lock(mutex_);
-  auto found = find(name);
+  auto found = find_changeable(name);
   if (!found) return found.error();
   TopologyRecord record = found.value();
-  if (record.status == TopologyStatus::killed)
-    return bad_request("topology '" + name + "' is being killed");
   auto current = ctx_.state.assignment(record.id);
   if (!current) return store_error(current);
   if (request.workers) {

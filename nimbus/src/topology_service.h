@@ -68,6 +68,8 @@ class TopologyService {
 
  private:
   Result<coordination::TopologyRecord> find(const std::string& name);
+  // find(), refusing a topology that is being killed: what status changes and rebalance act on.
+  Result<coordination::TopologyRecord> find_changeable(const std::string& name);
   void finish_kill(const std::string& id);
   void finish_rebalance(const std::string& id, const RebalanceRequest& request,
                         coordination::TopologyStatus restore);
