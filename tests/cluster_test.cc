@@ -49,16 +49,17 @@ class Cluster : public ::testing::Test {
     fs::remove_all(dir);
     fs::create_directories(dir / "logs");
     yaml = (dir / "gale.yaml").string();
+    auto ports = free_ports(5);  // Nimbus, then two slots for each supervisor
     std::ofstream(yaml) << "storm.zookeeper.servers: \"" << zk.connect_string() << "\"\n"
                         << "storm.zookeeper.root: /gale-e2e\n"
                         << "nimbus.host: 127.0.0.1\n"
-                        << "nimbus.port: " << free_port() << "\n"
+                        << "nimbus.port: " << ports[0] << "\n"
                         << "nimbus.task.timeout.secs: 4\n"
                         << "nimbus.monitor.freq.secs: 1\n"
                         << "storm.zookeeper.session.timeout: 4000\n";
     start_nimbus();
     for (int i = 0; i < 2; ++i) {
-      slots.push_back({free_port(), free_port()});
+      slots.push_back({ports[1 + 2 * i], ports[2 + 2 * i]});
       start_supervisor(i);
     }
     auto s = coord::ZooKeeperStore::connect({zk.connect_string(), "/gale-e2e"});

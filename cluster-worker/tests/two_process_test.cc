@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 namespace coord = gale::coordination;
 
 using gale::testing::ChildProcess;
-using gale::testing::free_port;
+using gale::testing::free_ports;
 
 // A gale-worker for the test's slot, as a supervisor would launch it.
 std::unique_ptr<ChildProcess> start_worker(const std::string& zk, const std::string& topology_id, int port) {
@@ -47,7 +47,7 @@ struct TwoProcessTest : ::testing::Test {
   std::unique_ptr<coord::ZooKeeperStore> store;
   std::unique_ptr<coord::ClusterState> state;
   const std::string id = "wc-1-1";
-  int ports[2] = {free_port(), free_port()};
+  std::vector<int> ports = free_ports(2);
 
   void SetUp() override {
     auto s = coord::ZooKeeperStore::connect({zk.connect_string(), "/gale-test"});

@@ -36,5 +36,8 @@ CommandResult run_command(const std::vector<std::string>& argv);
 
 // A free TCP port on 127.0.0.1 (bound, read back, released).
 int free_port();
+// `n` distinct free ports: all bound at once, then released (calling free_port() n times can
+// return the same port twice).
+std::vector<int> free_ports(int n);
 
 }  // namespace gale::testing
