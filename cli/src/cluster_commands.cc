@@ -28,6 +28,9 @@ struct ClusterOptions {
   std::optional<std::int64_t> wait_secs;
   std::optional<int> workers;
   std::vector<std::string> executors;  // component=P
+  std::vector<std::string> blobs;      // key=file, at submit
+  std::string blob_key;
+  std::string blob_file;
 };
 
 ClusterOptions options;
@@ -105,15 +108,37 @@ std::variant<std::map<std::string, int>, std::string> parse_executors() {
   return executors;
 }
 
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// --blob key=file entries -> key -> the file's bytes.
+std::variant<std::map<std::string, std::string>, std::string> read_blobs() {
+  std::map<std::string, std::string> blobs;
+  for (const auto& entry : options.blobs) {
+    auto eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size())
+      return "--blob " + entry + ": expected key=file";
+    auto bytes = read_file(entry.substr(eq + 1));
+    if (!bytes) return "--blob " + entry + ": cannot read '" + entry.substr(eq + 1) + "'";
+    blobs[entry.substr(0, eq)] = std::move(*bytes);
+  }
+  return blobs;
+}
+
 int submit(const NimbusClient& client) {
   auto config = parse_settings();
   if (auto* error = std::get_if<std::string>(&config)) return fail("submit", *error, 2);
-  std::ifstream in(options.artifact, std::ios::binary);
-  if (!in) return fail("submit", "cannot read '" + options.artifact + "'");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
+  auto blobs = read_blobs();
+  if (auto* error = std::get_if<std::string>(&blobs)) return fail("submit", *error, 2);
+  auto bytes = read_file(options.artifact);
+  if (!bytes) return fail("submit", "cannot read '" + options.artifact + "'");
   return report("submit",
-                client.submit(options.name, std::get<0>(config), bytes.str()),
+                client.submit(options.name, std::get<0>(config), *bytes, std::get<0>(blobs)),
                 [](const json& answer) {
                   fmt::print("submitted topology '{}' as {}\n", answer.value("name", ""),
                              answer.value("id", ""));
@@ -184,6 +209,30 @@ int rebalance(const NimbusClient& client) {
                 });
 }
 
+int put_blob(const NimbusClient& client) {
+  auto bytes = read_file(options.blob_file);
+  if (!bytes) return fail("blob put", "cannot read '" + options.blob_file + "'");
+  return report("blob put", client.put_blob(options.name, options.blob_key, *bytes),
+                [](const json& a) {
+                  fmt::print("blob '{}' of topology '{}' is now version {} ({} bytes)\n",
+                             options.blob_key, options.name, a.value("version", 0),
+                             a.value("bytes", 0));
+                });
+}
+
+int list_blobs(const NimbusClient& client) {
+  return report("blob list", client.blobs(options.name), [](const json& blobs) {
+    if (blobs.empty()) {
+      fmt::print("topology '{}' has no blobs\n", options.name);
+      return;
+    }
+    fmt::print("{:<24} {:>8} {:>10}\n", "key", "version", "bytes");
+    for (const auto& b : blobs)
+      fmt::print("{:<24} {:>8} {:>10}\n", b.value("key", ""), b.value("version", 0),
+                 b.value("bytes", 0));
+  });
+}
+
 // A subcommand with the options every verb shares.
 CLI::App* add_verb(CLI::App& app, const char* name, const char* description,
                    std::function<int(const NimbusClient&)> run) {
@@ -213,6 +262,8 @@ void add_cluster_commands(CLI::App& app) {
       ->required();
   submit_app->add_option("--name", options.name, "The topology's name")->required();
   submit_app->add_option("-c", options.settings, "Topology config key=value (repeatable)");
+  submit_app->add_option("--blob", options.blobs,
+                         "A blob the topology reads, key=file (repeatable; see topology.blobs.dir)");
   add_verb(app, "list", "List the running topologies", list);
   add_name(add_verb(app, "status", "Show a topology's status and statistics", status));
   add_name(add_verb(app, "activate", "Activate a topology's spouts",
@@ -229,6 +280,13 @@ void add_cluster_commands(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   rebalance_app->add_option("-e,--executors", options.executors,
                             "component=executors (repeatable)");
+  auto* blob_app = app.add_subcommand("blob", "Replace or list a running topology's blobs");
+  blob_app->require_subcommand(1);
+  auto* put_app = add_verb(*blob_app, "put", "Replace (or add) a blob; workers pick it up", put_blob);
+  add_name(put_app);
+  put_app->add_option("key", options.blob_key, "The blob's key")->required();
+  put_app->add_option("file", options.blob_file, "The file with its new bytes")->required();
+  add_name(add_verb(*blob_app, "list", "List a topology's blobs", list_blobs));
 }
 
 bool cluster_command_chosen() {

@@ -13,6 +13,7 @@
 #include "gale/worker/layout.h"
 #include "gale/worker/runtime.h"
 #include "gale/worker/topology_loader.h"
+#include "blob_sync.h"
 #include "zmq_transfer.h"
 
 namespace gale::cluster {
@@ -55,8 +56,8 @@ struct Plan {
 class Worker {
  public:
   Worker(const WorkerOptions& o, coord::ClusterState& state, worker::LoadedTopology& topo,
-         Config topo_conf)
-      : o_(o), state_(state), topo_(topo), topo_conf_(std::move(topo_conf)),
+         Config topo_conf, BlobSync& blobs)
+      : o_(o), state_(state), topo_(topo), topo_conf_(std::move(topo_conf)), blobs_(blobs),
         me_(peer_id(o.host, o.port)) {}
 
   int run(const std::atomic<bool>& stop);
@@ -71,6 +72,7 @@ class Worker {
   coord::ClusterState& state_;
   worker::LoadedTopology& topo_;
   Config topo_conf_;
+  BlobSync& blobs_;
   std::string me_;
   transport::ZmqTransport transport_;
   std::map<std::string, transport::Endpoint> connected_;
@@ -167,6 +169,7 @@ int Worker::run(const std::atomic<bool>& stop) {
       auto record = state_.topology(o_.topology_id);
       if (record.ok() && *record) runtime.set_active((*record)->status == coord::TopologyStatus::active);
       beat(runtime);
+      if (auto e = blobs_.sync(); !e.empty()) spdlog::warn("{}", e);
       auto next = read_assignment();
       if (!next || !(*next == p->assignment)) break;  // re-plan: in-flight tuples are replayed
       for (auto t = std::chrono::steady_clock::now() + beat_every;
@@ -203,9 +206,15 @@ int run_worker(const WorkerOptions& o, const std::atomic<bool>& stop) {
     for (const auto& [k, v] : (*record)->config) {
       if (auto r = topo_conf.set(k, std::string_view(v)); !r) throw std::runtime_error(r.message);
     }
+    // The blobs are on disk before any component opens.
+    BlobSync blobs(state, o.topology_id,
+                   std::filesystem::absolute(o.conf.get_string(conf::kStormLocalDir)) / "blobs" /
+                       (o.topology_id + "-" + std::to_string(o.port)));
+    if (auto e = blobs.sync(); !e.empty()) throw std::runtime_error(e);
+    topo_conf.set(conf::kTopologyBlobsDir, blobs.dir().string());
     auto loaded = worker::load_topology(o.artifact, topo_conf);
     if (auto* e = std::get_if<std::string>(&loaded)) throw std::runtime_error(*e);
-    Worker w(o, state, std::get<worker::LoadedTopology>(loaded), topo_conf);
+    Worker w(o, state, std::get<worker::LoadedTopology>(loaded), topo_conf, blobs);
     return w.run(stop);
   } catch (const std::exception& e) {
     spdlog::error("worker {} {}:{}: {}", o.topology_id, o.host, o.port, e.what());

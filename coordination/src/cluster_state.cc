@@ -11,6 +11,7 @@ constexpr std::string_view kSupervisors = "supervisors";
 constexpr std::string_view kWorkerbeats = "workerbeats";
 constexpr std::string_view kErrors = "errors";
 constexpr std::string_view kNimbus = "nimbus";
+constexpr std::string_view kBlobs = "blobs";
 
 // Reads the node at `path` and decodes it; empty if there is no node.
 template <class T>
@@ -37,7 +38,7 @@ std::string ClusterState::path(std::string_view folder, std::string_view name) c
 }
 
 Status ClusterState::init() {
-  for (auto folder : {kStorms, kAssignments, kSupervisors, kWorkerbeats, kErrors, kNimbus}) {
+  for (auto folder : {kStorms, kAssignments, kSupervisors, kWorkerbeats, kErrors, kNimbus, kBlobs}) {
     if (auto made = store_.mkdirs(path(folder)); !made) return made;
   }
   return {};
@@ -218,6 +219,42 @@ Result<std::vector<ErrorInfo>> ClusterState::errors(std::string_view topology_id
   if (!node) return node.error();
   if (!node.value() || node.value()->data.empty()) return std::vector<ErrorInfo>{};
   return decode_errors(node.value()->data);
+}
+
+Status ClusterState::set_blob(std::string_view topology_id, std::string_view key,
+                              std::string_view data) {
+  if (auto valid = validate_name("topology id", topology_id); !valid) return valid;
+  if (auto valid = validate_name("blob key", key); !valid) return valid;
+  if (data.size() > kMaxBlobBytes) {
+    return make_error(StoreErrc::other, "blob '" + std::string(key) + "' has " +
+                                            std::to_string(data.size()) + " bytes; at most " +
+                                            std::to_string(kMaxBlobBytes) + " are kept");
+  }
+  return put(join_path(path(kBlobs, topology_id), key), std::string(data));
+}
+
+Result<std::optional<NodeData>> ClusterState::blob(std::string_view topology_id,
+                                                   std::string_view key) {
+  if (auto valid = validate_name("topology id", topology_id); !valid) return valid.error();
+  if (auto valid = validate_name("blob key", key); !valid) return valid.error();
+  return store_.get(join_path(path(kBlobs, topology_id), key));
+}
+
+Result<std::vector<std::string>> ClusterState::blob_keys(std::string_view topology_id) {
+  if (auto valid = validate_name("topology id", topology_id); !valid) return valid.error();
+  auto keys = store_.children(path(kBlobs, topology_id));
+  if (!keys && keys.code() == StoreErrc::no_node) return std::vector<std::string>{};
+  return keys;
+}
+
+Status ClusterState::remove_blobs(std::string_view topology_id) {
+  auto keys = blob_keys(topology_id);
+  if (!keys) return keys.error();
+  const std::string folder = path(kBlobs, topology_id);
+  for (const auto& key : keys.value()) {
+    if (auto removed = remove_if_present(join_path(folder, key)); !removed) return removed;
+  }
+  return remove_if_present(folder);
 }
 
 Result<bool> ClusterState::try_become_leader(std::string_view nimbus_id) {

@@ -191,6 +191,30 @@ TEST_F(ClusterStateTest, ErrorsKeepTheLastTenPerComponent) {
   EXPECT_TRUE(state_.errors("word-count-1", "spout").value().empty());
 }
 
+TEST_F(ClusterStateTest, BlobsAreVersionedListedAndRemovedWithTheirTopology) {
+  EXPECT_TRUE(state_.blob_keys("risk-1").value().empty());
+  ASSERT_TRUE(state_.set_blob("risk-1", "rules", "rules: []"));
+  auto first = state_.blob("risk-1", "rules");
+  ASSERT_TRUE(first && first.value());
+  EXPECT_EQ(first.value()->data, "rules: []");
+  ASSERT_TRUE(state_.set_blob("risk-1", "rules", "rules: [a]"));
+  auto second = state_.blob("risk-1", "rules").value();
+  EXPECT_EQ(second->data, "rules: [a]");
+  EXPECT_GT(second->version, first.value()->version) << "a replacement must be told apart";
+  ASSERT_TRUE(state_.set_blob("risk-1", "lists", "x"));
+  EXPECT_EQ(state_.blob_keys("risk-1").value(), (std::vector<std::string>{"lists", "rules"}));
+
+  EXPECT_FALSE(state_.set_blob("risk-1", "../x", "y"));
+  auto too_big = state_.set_blob("risk-1", "big", std::string(ClusterState::kMaxBlobBytes + 1, 'x'));
+  ASSERT_FALSE(too_big);
+  EXPECT_NE(too_big.error().message.find("at most"), std::string::npos) << too_big.error().message;
+
+  ASSERT_TRUE(state_.remove_blobs("risk-1"));
+  EXPECT_TRUE(state_.blob_keys("risk-1").value().empty());
+  EXPECT_FALSE(state_.blob("risk-1", "rules").value().has_value());
+  EXPECT_TRUE(state_.remove_blobs("risk-1")) << "removing twice is fine";
+}
+
 TEST_F(ClusterStateTest, FirstNimbusBecomesLeaderUntilItsSessionEnds) {
   EXPECT_FALSE(state_.leader().value().has_value());
   EXPECT_TRUE(state_.try_become_leader("nimbus-a").value());

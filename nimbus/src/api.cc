@@ -112,6 +112,9 @@ Result<HttpResponse> Api::route(const HttpRequest& request) {
   }
   if (parts.size() == 2 && get) return ok(service_.status(parts[1]));
   if (parts.size() == 3 && post) return topology_action(parts[1], parts[2], request.body);
+  if (parts.size() == 3 && parts[2] == "blobs" && get) return ok(service_.blobs(parts[1]));
+  if (parts.size() == 4 && parts[2] == "blobs" && request.method == "PUT")
+    return ok(service_.put_blob(parts[1], parts[3], request.body));
   return not_found(request);
 }
 

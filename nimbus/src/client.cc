@@ -94,7 +94,12 @@ Result<HttpReply> NimbusClient::request(const std::string& method, const std::st
 
 Result<json> NimbusClient::call(const std::string& method, const std::string& path,
                                 const json& body) const {
-  auto reply = request(method, path, body.is_null() ? std::string() : body.dump());
+  return call_with_text(method, path, body.is_null() ? std::string() : body.dump());
+}
+
+Result<json> NimbusClient::call_with_text(const std::string& method, const std::string& path,
+                                          const std::string& body) const {
+  auto reply = request(method, path, body);
   if (!reply) return reply.error();
   auto parsed = json::parse(reply->body, nullptr, false);
   if (reply->status / 100 != 2) {
@@ -110,9 +115,24 @@ Result<json> NimbusClient::call(const std::string& method, const std::string& pa
 
 Result<json> NimbusClient::submit(const std::string& name,
                                   const std::map<std::string, std::string>& config,
-                                  const std::string& so_bytes) const {
+                                  const std::string& so_bytes,
+                                  const std::map<std::string, std::string>& blobs) const {
+  json encoded = json::object();
+  for (const auto& [key, bytes] : blobs) encoded[key] = base64_encode(bytes);
   return call("POST", "/api/v1/topologies",
-              json{{"name", name}, {"config", config}, {"artifact", base64_encode(so_bytes)}});
+              json{{"name", name},
+                   {"config", config},
+                   {"artifact", base64_encode(so_bytes)},
+                   {"blobs", encoded}});
+}
+
+Result<json> NimbusClient::put_blob(const std::string& name, const std::string& key,
+                                    const std::string& bytes) const {
+  return call_with_text("PUT", topology_path(name, "blobs/" + key), bytes);
+}
+
+Result<json> NimbusClient::blobs(const std::string& name) const {
+  return call("GET", topology_path(name, "blobs"));
 }
 
 Result<json> NimbusClient::list() const { return call("GET", "/api/v1/topologies"); }

@@ -50,6 +50,30 @@ Result<Config> checked_config(const std::map<std::string, std::string>& entries)
 
 Result<Config> record_config(const TopologyRecord& record) { return checked_config(record.config); }
 
+// A blob key becomes a ZooKeeper node and a file name; its size is bounded by one node.
+Status check_blob(const std::string& key, const std::string& bytes) {
+  if (auto valid = coordination::validate_name("blob key", key); !valid)
+    return bad_request(valid.error().message);
+  if (bytes.size() > coordination::ClusterState::kMaxBlobBytes)
+    return bad_request("blob '" + key + "' has " + std::to_string(bytes.size()) +
+                       " bytes; at most " +
+                       std::to_string(coordination::ClusterState::kMaxBlobBytes) + " are kept");
+  return {};
+}
+
+// The optional "blobs" of a submission: {key: base64}.
+Result<std::map<std::string, std::string>> submitted_blobs(const json& blobs) {
+  if (!blobs.is_object()) return bad_request("'blobs' must be an object of key: base64");
+  std::map<std::string, std::string> out;
+  for (const auto& [key, text] : blobs.items()) {
+    auto bytes = text.is_string() ? base64_decode(text.get<std::string>()) : std::nullopt;
+    if (!bytes) return bad_request("blob '" + key + "' is not a base64 string");
+    if (auto valid = check_blob(key, *bytes); !valid) return valid.error();
+    out[key] = std::move(*bytes);
+  }
+  return out;
+}
+
 // The inspector names the file it was given, here a staging file the user never saw: the
 // message names "the submitted .so" instead.
 Error without_path(Error error, const std::filesystem::path& staged) {
@@ -145,6 +169,8 @@ Result<json> TopologyService::submit(const json& body) {
     return bad_request("'artifact' (the base64 of the topology's .so) is missing");
   auto bytes = base64_decode(body["artifact"].get<std::string>());
   if (!bytes || bytes->empty()) return bad_request("'artifact' is not valid base64");
+  auto blobs = submitted_blobs(body.value("blobs", json::object()));
+  if (!blobs) return blobs.error();
 
   // Tasks are fixed at submit, as in Storm: pin the ackers' count, which would otherwise follow
   // topology.workers and change on rebalance.
@@ -177,12 +203,49 @@ Result<json> TopologyService::submit(const json& body) {
   auto executors = layout->executors();
   Assignment assignment{record.id, plan(executors, *slots), executors, now};
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
-  if (auto written = ctx_.state.set_assignment(assignment); !written) {
+  Status written;  // blobs first, so that workers find them when they start
+  for (const auto& [key, data] : *blobs)
+    if (written) written = ctx_.state.set_blob(record.id, key, data);
+  if (written) written = ctx_.state.set_assignment(assignment);
+  if (!written) {
+    (void)ctx_.state.remove_blobs(record.id);
     (void)ctx_.state.remove_topology(record.id);
     return store_error(written);
   }
   spdlog::info("submitted topology {} as {} on {} workers", name, record.id, workers);
   return json{{"id", record.id}, {"name", name}};
+}
+
+// ---- blobs -----------------------------------------------------------------------------------
+
+Result<json> TopologyService::put_blob(const std::string& name, const std::string& key,
+                                       const std::string& bytes) {
+  if (auto valid = check_blob(key, bytes); !valid) return valid.error();
+  std::lock_guard lock(mutex_);
+  auto found = find_changeable(name);
+  if (!found) return found.error();
+  if (auto written = ctx_.state.set_blob(found->id, key, bytes); !written)
+    return store_error(written);
+  auto stored = ctx_.state.blob(found->id, key);
+  if (!stored) return store_error(stored);
+  std::int32_t version = stored->has_value() ? (*stored)->version : 0;
+  spdlog::info("blob {} of {} replaced: {} bytes, version {}", key, found->id, bytes.size(), version);
+  return json{{"topology", found->id}, {"key", key}, {"version", version}, {"bytes", bytes.size()}};
+}
+
+Result<json> TopologyService::blobs(const std::string& name) {
+  auto found = find(name);
+  if (!found) return found.error();
+  auto keys = ctx_.state.blob_keys(found->id);
+  if (!keys) return store_error(keys);
+  json out = json::array();
+  for (const auto& key : *keys) {
+    auto blob = ctx_.state.blob(found->id, key);
+    if (!blob) return store_error(blob);
+    if (blob->has_value())
+      out.push_back({{"key", key}, {"version", (*blob)->version}, {"bytes", (*blob)->data.size()}});
+  }
+  return out;
 }
 
 // ---- reading ---------------------------------------------------------------------------------
@@ -290,6 +353,7 @@ void TopologyService::finish_kill(const std::string& id) {
   for (const auto& beat : beats ? *beats : std::vector<coordination::WorkerHeartbeat>{})
     (void)ctx_.state.remove_heartbeat(id, beat.host, beat.port);
   auto removed = ctx_.state.remove_assignment(id);
+  if (removed) removed = ctx_.state.remove_blobs(id);
   if (removed) removed = ctx_.state.remove_topology(id);
   if (!removed)
     spdlog::error("killing topology {}: {} (retried on the next Nimbus start)", id,

@@ -47,7 +47,8 @@ class TopologyService {
  public:
   explicit TopologyService(ServiceContext context) : ctx_(std::move(context)) {}
 
-  // Body {"name", "config": {k: v}, "artifact": base64}. 201 body {"id", "name"}.
+  // Body {"name", "config": {k: v}, "artifact": base64, "blobs": {key: base64}} (blobs
+  // optional). 201 body {"id", "name"}.
   Result<nlohmann::json> submit(const nlohmann::json& body);
   Result<nlohmann::json> list();
   Result<nlohmann::json> status(const std::string& name);
@@ -58,6 +59,12 @@ class TopologyService {
   // Deactivates now; after the wait re-inspects, re-plans and restores the previous status.
   Result<nlohmann::json> rebalance(const std::string& name, const RebalanceRequest& request);
   Result<nlohmann::json> cluster(const std::optional<std::string>& leader);
+  // Replaces (or adds) one of a running topology's blobs; its workers pick it up on their next
+  // poll. Body {"topology", "key", "version", "bytes"}.
+  Result<nlohmann::json> put_blob(const std::string& name, const std::string& key,
+                                  const std::string& bytes);
+  // [{"key", "version", "bytes"}] of a topology's blobs.
+  Result<nlohmann::json> blobs(const std::string& name);
 
   // One monitor pass: moves the executors of every slot whose supervisor is gone or whose
   // worker has not beaten for task_timeout_secs (counted from the assignment's start time at

@@ -173,6 +173,51 @@ TEST_F(ApiTest, KillAnswersAtOnceAndRemovesEverythingAfterTheWait) {
   EXPECT_TRUE(state_.heartbeats(id)->empty());
 }
 
+TEST_F(ApiTest, BlobsGoWithTheSubmissionAreReplacedAndGoWithTheKill) {
+  start();
+  auto answer = nimbus_->client().submit("risk", {}, "not really a shared library",
+                                         {{"rules", "rules: []"}});
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  std::string id = only_id();
+  EXPECT_EQ((*state_.blob(id, "rules"))->data, "rules: []");
+
+  auto replaced = nimbus_->client().put_blob("risk", "rules", "rules: [new]");
+  ASSERT_TRUE(replaced.ok()) << replaced.error().message;
+  EXPECT_EQ((*replaced)["version"], 1);
+  EXPECT_EQ((*state_.blob(id, "rules"))->data, "rules: [new]");
+  auto listed = nimbus_->client().blobs("risk");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0]["key"], "rules");
+  EXPECT_EQ((*listed)[0]["bytes"], 12);
+
+  auto bad_key = nimbus_->client().put_blob("risk", "..", "x");
+  ASSERT_FALSE(bad_key.ok());
+  EXPECT_EQ(bad_key.code(), make_error_code(NimbusErrc::bad_request));
+  auto unknown = nimbus_->client().put_blob("nope", "rules", "x");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.code(), make_error_code(NimbusErrc::not_found));
+  auto too_big = nimbus_->client().put_blob(
+      "risk", "rules", std::string(coordination::ClusterState::kMaxBlobBytes + 1, 'x'));
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_NE(too_big.error().message.find("at most"), std::string::npos) << too_big.error().message;
+
+  ASSERT_TRUE(nimbus_->client().kill("risk", 0).ok());
+  EXPECT_TRUE(eventually([&] { return nothing_written(); }));
+  EXPECT_TRUE(state_.blob_keys(id)->empty());
+}
+
+TEST_F(ApiTest, ABadBlobAtSubmitIsRefusedWritingNothing) {
+  start();
+  auto answer = nimbus_->client().request(
+      "POST", "/api/v1/topologies",
+      R"({"name": "risk", "artifact": "eA==", "blobs": {"rules": "%%%"}})");
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->status, 400);
+  EXPECT_NE(answer->body.find("blob 'rules'"), std::string::npos) << answer->body;
+  EXPECT_TRUE(nothing_written());
+}
+
 TEST_F(ApiTest, RebalanceReplansOnMoreWorkersAndRestoresTheStatus) {
   start();
   ASSERT_TRUE(submit("words", {{"topology.workers", "2"}}).ok());

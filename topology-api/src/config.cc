@@ -98,6 +98,10 @@ std::vector<ConfigKey> make_schema() {
               "How long, in microseconds, a bolt or acker with an empty input queue sleeps once "
               "spinning and yielding found no work.")
           .at_least(0),
+      KeySpec(kTopologyBlobsDir, Type::string, "",
+              "Folder holding the topology's blobs, one file per key: set by the worker in "
+              "cluster mode (blobs come from `gale submit --blob` and `gale blob put`); in local "
+              "mode any folder."),
       KeySpec(kStormZookeeperServers, Type::string, "127.0.0.1:2181",
               "ZooKeeper servers, host:port[,host:port...]."),
       KeySpec(kStormZookeeperRoot, Type::string, "/gale", "ZooKeeper node under which Gale keeps its state."),
@@ -356,6 +360,13 @@ Config Config::merged(const Config& over) const {
   Config result = *this;
   for (const auto& [key, value] : over.entries_) result.entries_.insert_or_assign(key, value);
   return result;
+}
+
+std::string blob_path(const Config& conf, std::string_view key) {
+  std::string dir = conf.get_string(conf::kTopologyBlobsDir);
+  if (dir.empty()) return {};
+  if (dir.back() != '/') dir += '/';
+  return dir + std::string(key);
 }
 
 }  // namespace gale

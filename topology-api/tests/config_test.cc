@@ -31,7 +31,7 @@ TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
                           "topology.producer.batch.size", "topology.batch.flush.interval.millis",
                           "topology.executor.receive.buffer.size", "topology.stats.sample.rate",
                           "topology.spout.wait.park.microsec", "topology.bolt.wait.park.microsec",
-                          "storm.zookeeper.servers", "storm.zookeeper.root",
+                          "topology.blobs.dir", "storm.zookeeper.servers", "storm.zookeeper.root",
                           "storm.zookeeper.session.timeout", "storm.local.dir", "nimbus.host",
                           "nimbus.port", "nimbus.task.timeout.secs",
                           "nimbus.monitor.freq.secs",

@@ -33,6 +33,7 @@ inline constexpr const char* kTopologyExecutorReceiveBufferSize = "topology.exec
 inline constexpr const char* kTopologyStatsSampleRate = "topology.stats.sample.rate";
 inline constexpr const char* kTopologySpoutWaitParkMicrosec = "topology.spout.wait.park.microsec";
 inline constexpr const char* kTopologyBoltWaitParkMicrosec = "topology.bolt.wait.park.microsec";
+inline constexpr const char* kTopologyBlobsDir = "topology.blobs.dir";
 // Cluster daemons (gale.yaml or flags), Storm's names where Storm has one.
 inline constexpr const char* kStormZookeeperServers = "storm.zookeeper.servers";
 inline constexpr const char* kStormZookeeperRoot = "storm.zookeeper.root";
@@ -101,5 +102,10 @@ class Config {
  private:
   std::map<std::string, Value, std::less<>> entries_;
 };
+
+// The file of blob `key` in the topology's blobs folder (topology.blobs.dir), or "" when the
+// topology has none. The file may be missing (no such blob) and may be replaced at any time:
+// read it whole, and re-read it when its modification time changes.
+std::string blob_path(const Config& conf, std::string_view key);
 
 }  // namespace gale

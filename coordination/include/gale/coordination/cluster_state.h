@@ -6,6 +6,7 @@
 //   /supervisors/<supervisor-id>               SupervisorInfo (JSON), ephemeral
 //   /workerbeats/<topology-id>/<host>-<port>   WorkerHeartbeat (JSON)
 //   /errors/<topology-id>/<component>          the last 10 ErrorInfo (JSON array)
+//   /blobs/<topology-id>/<key>                 a topology's blob (raw bytes, e.g. a rules file)
 //   /nimbus/leader                             the leader's id, ephemeral
 // Names that become path components are checked with validate_name (invalid_path otherwise);
 // stored records that do not decode give StoreErrc::other with a message.
@@ -65,11 +66,20 @@ class ClusterState {
                       const ErrorInfo& error);
   Result<std::vector<ErrorInfo>> errors(std::string_view topology_id, std::string_view component);
 
+  // Blobs: files a topology reads and that may be replaced while it runs (Storm's blobstore,
+  // kept small: one ZooKeeper node each, so at most kMaxBlobBytes). The version counts
+  // replacements, so a worker can tell a new blob from the one it has.
+  Status set_blob(std::string_view topology_id, std::string_view key, std::string_view data);
+  Result<std::optional<NodeData>> blob(std::string_view topology_id, std::string_view key);
+  Result<std::vector<std::string>> blob_keys(std::string_view topology_id);
+  Status remove_blobs(std::string_view topology_id);
+
   // Leader election: true if `nimbus_id` now holds (or already held) /nimbus/leader.
   Result<bool> try_become_leader(std::string_view nimbus_id);
   Result<std::optional<std::string>> leader();
 
   static constexpr std::size_t kMaxErrorsPerComponent = 10;
+  static constexpr std::size_t kMaxBlobBytes = 512 * 1024;
 
  private:
   std::string path(std::string_view folder) const;

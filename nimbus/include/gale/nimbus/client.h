@@ -31,10 +31,11 @@ class NimbusClient {
   Result<HttpReply> request(const std::string& method, const std::string& target,
                             const std::string& body = {}) const;
 
-  // `so_bytes`: the topology's shared library.
+  // `so_bytes`: the topology's shared library; `blobs`: key -> bytes, stored with it.
   Result<nlohmann::json> submit(const std::string& name,
                                 const std::map<std::string, std::string>& config,
-                                const std::string& so_bytes) const;
+                                const std::string& so_bytes,
+                                const std::map<std::string, std::string>& blobs = {}) const;
   Result<nlohmann::json> list() const;
   Result<nlohmann::json> status(const std::string& name) const;
   Result<nlohmann::json> activate(const std::string& name) const;
@@ -44,12 +45,18 @@ class NimbusClient {
                                    std::optional<int> workers,
                                    const std::map<std::string, int>& executors) const;
   Result<nlohmann::json> cluster() const;
+  // Replaces one blob of a running topology (its workers pick it up), or lists them.
+  Result<nlohmann::json> put_blob(const std::string& name, const std::string& key,
+                                  const std::string& bytes) const;
+  Result<nlohmann::json> blobs(const std::string& name) const;
 
   std::string address() const { return host_ + ":" + std::to_string(port_); }
 
  private:
   Result<nlohmann::json> call(const std::string& method, const std::string& path,
                               const nlohmann::json& body = nullptr) const;
+  Result<nlohmann::json> call_with_text(const std::string& method, const std::string& path,
+                                        const std::string& body) const;
 
   std::string host_;
   int port_;
