@@ -1,0 +1,135 @@
+#pragma once
+// A whole local cluster for tests, as a user runs it: a real ZooKeeper server, gale-nimbus and
+// two gale-supervisors (two slots each) launching gale-worker processes, driven through the
+// `gale` CLI; statistics read from the workers' heartbeats in ZooKeeper. Needs GALE_BIN_DIR.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "child_process.h"
+#include "gale/coordination/cluster_state.h"
+#include "gale/coordination/zookeeper_store.h"
+#include "zookeeper_server.h"
+
+namespace gale::testing {
+
+using namespace std::chrono_literals;
+
+inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 60s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return pred();
+}
+
+inline const std::string kBin = GALE_BIN_DIR;
+
+class Cluster : public ::testing::Test {
+ protected:
+  gale::coordination::testing::ZooKeeperServer zk;
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("gale-e2e-" + std::to_string(::getpid()));
+  std::string yaml;
+  std::unique_ptr<ChildProcess> nimbus;
+  std::vector<std::unique_ptr<ChildProcess>> supervisors;
+  std::vector<std::vector<int>> slots;
+  std::unique_ptr<gale::coordination::ZooKeeperStore> store;
+  std::unique_ptr<gale::coordination::ClusterState> state;
+
+  void SetUp() override {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir / "logs");
+    yaml = (dir / "gale.yaml").string();
+    auto ports = free_ports(5);  // Nimbus, then two slots for each supervisor
+    std::ofstream(yaml) << "storm.zookeeper.servers: \"" << zk.connect_string() << "\"\n"
+                        << "storm.zookeeper.root: /gale-e2e\n"
+                        << "nimbus.host: 127.0.0.1\n"
+                        << "nimbus.port: " << ports[0] << "\n"
+                        << "nimbus.task.timeout.secs: 4\n"
+                        << "nimbus.monitor.freq.secs: 1\n"
+                        << "storm.zookeeper.session.timeout: 4000\n";
+    start_nimbus();
+    for (int i = 0; i < 2; ++i) {
+      slots.push_back({ports[1 + 2 * i], ports[2 + 2 * i]});
+      start_supervisor(i);
+    }
+    auto s = gale::coordination::ZooKeeperStore::connect({zk.connect_string(), "/gale-e2e"});
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store = std::move(s).value();
+    state = std::make_unique<gale::coordination::ClusterState>(*store);
+    ASSERT_TRUE(eventually([&] {
+      auto sups = state->supervisors();
+      return sups.ok() && sups->size() == 2;
+    })) << "supervisors did not register";
+  }
+
+  void TearDown() override {
+    for (auto& s : supervisors) s.reset();
+    nimbus.reset();
+    // Workers are children of the supervisors; any left running are stopped here.
+    run_command({"/usr/bin/pkill", "-KILL", "-f", "--", "--supervisor-id e2e-"});
+    if (!HasFailure()) std::filesystem::remove_all(dir);
+  }
+
+  void start_nimbus() {
+    nimbus = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kBin + "/gale-nimbus", "--config", yaml, "-c",
+                                 "storm.local.dir=" + (dir / "nimbus").string()},
+        (dir / "logs" / "nimbus.log").string());
+  }
+  void start_supervisor(int i) {
+    std::string ports = std::to_string(slots[i][0]) + "," + std::to_string(slots[i][1]);
+    auto p = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kBin + "/gale-supervisor", "--config", yaml, "-c",
+                                 "storm.local.dir=" + (dir / ("sup" + std::to_string(i))).string(),
+                                 "-c", "supervisor.id=e2e-" + std::to_string(i), "-c",
+                                 "supervisor.slots.ports=" + ports},
+        (dir / "logs" / ("supervisor-" + std::to_string(i) + ".log")).string());
+    if (i < static_cast<int>(supervisors.size())) {
+      supervisors[static_cast<std::size_t>(i)] = std::move(p);
+    } else {
+      supervisors.push_back(std::move(p));
+    }
+  }
+
+  CommandResult gale(std::vector<std::string> args) {
+    args.insert(args.begin(), kBin + "/gale");
+    args.insert(args.begin() + 2, {"--config", yaml});
+    return run_command(args);
+  }
+
+  std::string topology_id(const std::string& name) {
+    auto ids = state->topology_ids();
+    if (!ids.ok()) return "";
+    for (const auto& id : *ids) {
+      auto r = state->topology(id);
+      if (r.ok() && *r && (*r)->name == name) return id;
+    }
+    return "";
+  }
+
+  std::uint64_t total(const std::string& id, const std::string& component, const std::string& stat) {
+    auto beats = state->heartbeats(id);
+    if (!beats.ok()) return 0;
+    std::uint64_t sum = 0;
+    for (const auto& hb : *beats) {
+      const auto& c = hb.stats["components"];
+      if (c.contains(component)) sum += c[component][stat].get<std::uint64_t>();
+    }
+    return sum;
+  }
+
+  std::size_t workers(const std::string& id) {
+    auto beats = state->heartbeats(id);
+    return beats.ok() ? beats->size() : 0;
+  }
+};
+
+
+}  // namespace gale::testing
