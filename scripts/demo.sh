@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The main job on its embedded default: sets up what is missing, builds, and runs word count in
-# local mode on its built-in sample text, printing the counts and the statistics.
+# The main job on its embedded default: sets up what is missing, builds, and runs risk-alert in
+# local mode on its built-in sample transactions (no Kafka, no Redis), printing the alerts it
+# raises and the statistics.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
 build="${GALE_BUILD_DIR:-$root/build}"
-exec "$build/bin/gale" local "$build/topologies/word_count.so" --duration "${GALE_DEMO_SECONDS:-5}" "$@"
+exec "$build/bin/gale" local "$build/topologies/risk_alert.so" --duration "${GALE_DEMO_SECONDS:-8}" "$@"

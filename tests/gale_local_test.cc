@@ -2,11 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
 
 #include "child_process.h"
+#include "gale/events/generator.h"
 
 namespace {
 
@@ -43,6 +45,38 @@ TEST(GaleLocalTest, WordCountReadsTheConfiguredFile) {
   CommandResult r = gale("local " + kTopologies + "/word_count.so --duration 1 -c wordcount.max.sentences=3 -c wordcount.input.file=" + path);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\n  gamma +3\n  beta +2\n  alpha +1\n)"))) << r.output;
+}
+
+// The README's first command: risk-alert on its built-in sample data raises exactly the alerts
+// the generator planted in it, rule by rule, and dead-letters the corrupted copies.
+TEST(GaleLocalTest, RiskAlertDemoRaisesThePlantedAlerts) {
+  gale::events::GeneratorOptions options;  // the sample's: risk.sample.* defaults
+  options.seed = 42;
+  options.accounts = 500;
+  options.suspicious = 0.02;
+  gale::events::TransactionGenerator generator(options);
+  std::map<std::string, int> expected;
+  for (int i = 0; i < 20000; ++i)
+    for (const auto& alert : generator.next().expected_alerts) ++expected[alert.rule_id];
+  std::string line = "alerts by rule:";
+  for (const auto& [rule, n] : expected) line += " " + rule + "=" + std::to_string(n);
+  line += " (dead letters: 20)";  // one corrupted copy per 1000 transactions
+
+  CommandResult r = gale("local " + kTopologies + "/risk_alert.so --duration 6");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(line), std::string::npos) << "expected: " << line << "\n" << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\ntransactions +spout +1 +1 +20020 +20020 +0 +20020 +0 )")))
+      << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\nALERT critical blacklisted-device +\S+ tx-)")))
+      << r.output;
+}
+
+TEST(GaleLocalTest, RiskAlertRefusesABadRulesFileAtStart) {
+  std::string path = ::testing::TempDir() + "/rules.yaml";
+  std::ofstream(path) << "rules:\n  - id: r1\n    kind: velocity\n    window: 60s\n";
+  CommandResult r = gale("local " + kTopologies + "/risk_alert.so --duration 1 -c risk.rules=" + path);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("r1"), std::string::npos) << r.output;
 }
 
 TEST(GaleLocalTest, TextFileGetsAClearErrorAndNonZeroExit) {

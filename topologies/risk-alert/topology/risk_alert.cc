@@ -1,0 +1,377 @@
+// risk-alert: transactions -> parse -> rules (per account) -> alerts to Redis, Kafka and the
+// log. See README.md for the components, the config keys and the guarantees.
+#include <gale/gale.h>
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "gale/events/events.h"
+#include "gale/events/generator.h"
+#include "gale/kafka/kafka_sink_bolt.h"
+#include "gale/kafka/kafka_spout.h"
+#include "gale/redis/bolts.h"
+#include "gale/risk/engine.h"
+#include "gale/risk/rules.h"
+#include "transaction_values.h"
+
+namespace gale::risk {
+namespace {
+
+constexpr const char* kDeadLetterStream = "dead-letter";
+constexpr const char* kAlertStream = "alerts";
+
+// ---- the built-in sample data ----------------------------------------------------------------
+
+// Generated transactions as the Kafka spout would emit them: ("key", "value") = (account, JSON),
+// a share of them deliberately malformed. Failed ids are replayed.
+class SampleTransactionSpout : public Spout {
+ public:
+  void open(const Config& conf, TopologyContext& context, SpoutCollector& out) override {
+    out_ = &out;
+    events::GeneratorOptions options;
+    options.seed = static_cast<std::uint64_t>(conf.get_int("risk.sample.seed", 42));
+    options.accounts = static_cast<int>(conf.get_int("risk.sample.accounts", 500));
+    options.suspicious = conf.get_double("risk.sample.suspicious", 0.02);
+    double malformed = conf.get_double("risk.sample.malformed", 0.001);
+    malformed_every_ = malformed > 0 ? static_cast<std::int64_t>(1.0 / malformed) : 0;
+    count_ = conf.get_int("risk.sample.count", 20000);
+    // Every spout task generates the same stream; each emits its share of it.
+    share_ = static_cast<std::int64_t>(context.this_task_index());
+    tasks_ = static_cast<std::int64_t>(context.component_tasks(context.this_component()).size());
+    generator_ = std::make_unique<events::TransactionGenerator>(options);
+    malformed_lines_ = std::make_unique<events::MalformedLines>(options.seed);
+  }
+
+  void next_tuple() override {
+    if (!replay_.empty()) {
+      auto id = replay_.front();
+      replay_.pop_front();
+      auto it = pending_.find(id);
+      if (it != pending_.end()) out_->emit(it->second, id);
+      return;
+    }
+    while (next_ < count_) {
+      std::int64_t n = next_++;
+      events::Transaction tx = generator_->next().transaction;
+      std::string line = events::to_json(tx);
+      if (n % tasks_ != share_) continue;
+      // Now and then a corrupted copy besides the real one, for the dead letters to show.
+      if (malformed_every_ > 0 && n % malformed_every_ == malformed_every_ - 1)
+        emit(count_ + n, Values{"", malformed_lines_->corrupt(line)});
+      emit(n, Values{tx.account, line});
+      return;
+    }
+  }
+
+  void emit(std::int64_t n, Values values) {
+    auto id = static_cast<MessageId>(n);
+    out_->emit(values, id);
+    pending_.emplace(id, std::move(values));
+  }
+
+  void ack(MessageId id) override { pending_.erase(id); }
+  void fail(MessageId id) override { replay_.push_back(id); }
+  void declare_outputs(OutputDeclarer& d) const override { d.declare({"key", "value"}); }
+
+ private:
+  SpoutCollector* out_ = nullptr;
+  std::unique_ptr<events::TransactionGenerator> generator_;
+  std::unique_ptr<events::MalformedLines> malformed_lines_;
+  std::int64_t malformed_every_ = 0;
+  std::map<MessageId, Values> pending_;  // emitted, not yet acked: what a replay re-emits
+  std::deque<MessageId> replay_;
+  std::int64_t count_ = 0;
+  std::int64_t next_ = 0;
+  std::int64_t share_ = 0;
+  std::int64_t tasks_ = 1;
+};
+
+// Transactions from a file of JSON lines (e.g. written by `gale-gen transactions --out F`),
+// read whole at open; each spout task emits its share of the lines. Failed lines are replayed.
+class FileTransactionSpout : public Spout {
+ public:
+  void open(const Config& conf, TopologyContext& context, SpoutCollector& out) override {
+    out_ = &out;
+    std::string path = conf.get_string("risk.source.file");
+    std::ifstream in(path);
+    if (!in) throw std::invalid_argument("risk.source.file: cannot read '" + path + "'");
+    const auto share = static_cast<std::size_t>(context.this_task_index());
+    const auto tasks = context.component_tasks(context.this_component()).size();
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line); ++n)
+      if (n % tasks == share && !line.empty()) lines_.push_back(std::move(line));
+  }
+  void next_tuple() override {
+    if (!replay_.empty()) {
+      auto id = replay_.front();
+      replay_.pop_front();
+      out_->emit({Value(nullptr), lines_[id]}, id);
+    } else if (next_ < lines_.size()) {
+      out_->emit({Value(nullptr), lines_[next_]}, static_cast<MessageId>(next_));
+      ++next_;
+    }
+  }
+  void fail(MessageId id) override { replay_.push_back(id); }
+  void declare_outputs(OutputDeclarer& d) const override { d.declare({"key", "value"}); }
+
+ private:
+  SpoutCollector* out_ = nullptr;
+  std::vector<std::string> lines_;
+  std::deque<MessageId> replay_;
+  std::size_t next_ = 0;
+};
+
+// ---- parse -----------------------------------------------------------------------------------
+
+// JSON -> transaction values; a malformed event goes to the dead-letter stream with the reason,
+// so it is counted and kept, never dropped, and the topology goes on.
+class ParseBolt : public BasicBolt {
+ public:
+  void execute(const Tuple& in, BasicCollector& out) override {
+    const Value& raw = in.get(1);
+    std::string_view json = raw.is_string() ? std::string_view(raw.as_string()) : std::string_view{};
+    auto parsed = events::parse_transaction(json);
+    if (parsed) {
+      out.emit(transaction_values(*parsed.event));
+      return;
+    }
+    std::string reason = raw.is_string() ? parsed.error : "the message has no value";
+    if (logged_.insert(reason.substr(0, reason.find(':'))).second)
+      spdlog::warn("risk-alert: malformed transaction sent to the dead letters: {}", reason);
+    out.emit(kDeadLetterStream,
+             {in.get(0).is_string() ? in.get(0) : Value(""), raw.is_string() ? raw : Value(""), reason});
+  }
+
+  void declare_outputs(OutputDeclarer& d) const override {
+    d.declare(transaction_fields());
+    d.declare_stream(kDeadLetterStream, {"key", "value", "reason"});
+  }
+
+ private:
+  std::set<std::string> logged_;  // kinds of problems logged once each
+};
+
+// ---- rules -----------------------------------------------------------------------------------
+
+// Where the rules come from: a file (re-read when it changes), a blob of the topology (a file
+// in topology.blobs.dir, replaced by `gale blob put`), or the built-in default rules.
+std::string rules_path(const Config& conf) {
+  std::string setting = conf.get_string("risk.rules");
+  if (setting.starts_with("blob:")) {
+    std::string path = blob_path(conf, setting.substr(5));
+    if (path.empty())
+      throw std::invalid_argument("risk.rules: '" + setting +
+                                  "' names a blob, but the topology has no topology.blobs.dir");
+    return path;
+  }
+  return setting;
+}
+
+// Evaluates every transaction of its accounts (fields grouping on "account") and emits the
+// alerts. Checks the rules file on every tick and replaces the rules when it changed; a rules
+// file that does not load is reported and the rules in force stay.
+class RulesBolt : public Bolt {
+ public:
+  void prepare(const Config& conf, TopologyContext&, OutputCollector& out) override {
+    out_ = &out;
+    path_ = rules_path(conf);
+    RuleSetLoad load = path_.empty() ? load_rules(default_rules_yaml()) : load_rules_file(path_);
+    if (!load) throw std::invalid_argument("risk.rules: " + load.error);
+    stamp_ = file_stamp();
+    engine_ = std::make_unique<RiskEngine>(load.rules);
+  }
+
+  void execute(const Tuple& in) override {
+    if (in.is_tick()) {
+      reload_if_changed();
+      return;
+    }
+    alerts_.clear();
+    engine_->evaluate(transaction_of(in), alerts_);
+    for (const auto& alert : alerts_)
+      out_->emit(kAlertStream, in, {alert.id, alert.rule, alert.severity, alert_to_json(alert)});
+    out_->ack(in);
+  }
+
+  void declare_outputs(OutputDeclarer& d) const override {
+    d.declare_stream(kAlertStream, {"alert_id", "rule", "severity", "alert"});
+  }
+
+ private:
+  using Stamp = std::pair<std::filesystem::file_time_type, std::uintmax_t>;
+
+  Stamp file_stamp() const {
+    std::error_code ec;
+    if (path_.empty()) return {};
+    auto time = std::filesystem::last_write_time(path_, ec);
+    auto size = std::filesystem::file_size(path_, ec);
+    return ec ? Stamp{} : Stamp{time, size};
+  }
+
+  void reload_if_changed() {
+    if (path_.empty()) return;
+    Stamp now = file_stamp();
+    if (now == stamp_ || now == Stamp{}) return;
+    stamp_ = now;
+    RuleSetLoad load = load_rules_file(path_);
+    if (!load) {
+      out_->report_error("rules not replaced: " + load.error);
+      spdlog::error("risk-alert: rules not replaced, the old ones stay: {}", load.error);
+      return;
+    }
+    engine_->replace_rules(load.rules);
+    spdlog::info("risk-alert: rules replaced from {}: {} rules", path_, load.rules->rules().size());
+  }
+
+  OutputCollector* out_ = nullptr;
+  std::string path_;
+  Stamp stamp_{};
+  std::unique_ptr<RiskEngine> engine_;
+  std::vector<Alert> alerts_;
+};
+
+// ---- sinks -----------------------------------------------------------------------------------
+
+// Prints each alert (and dead letter) once, as one line, and a count per rule at the end: the
+// demo's output. Alert ids are deterministic, so a replayed transaction is not printed twice.
+class AlertPrinter : public Bolt {
+ public:
+  void prepare(const Config&, TopologyContext&, OutputCollector& out) override { out_ = &out; }
+  void execute(const Tuple& in) override {
+    if (in.source_stream() == kDeadLetterStream) {
+      std::printf("DEAD-LETTER %s\n", in.get(2).as_string().c_str());
+      ++dead_letters_;
+    } else if (printed_.insert(in.get(0).as_string()).second) {
+      auto alert = nlohmann::json::parse(in.get(3).as_string(), nullptr, false);
+      const auto& tx = alert["transaction"];
+      std::printf("ALERT %-8s %-24s %s %s %s %10.2f %s %s  %s\n", in.get(2).as_string().c_str(),
+                  in.get(1).as_string().c_str(), tx.value("ts", "").c_str(),
+                  tx.value("id", "").c_str(), tx.value("account", "").c_str(),
+                  tx.value("amount", 0.0), tx.value("currency", "").c_str(),
+                  tx.value("city", "").c_str(), alert["evidence"].dump().c_str());
+      ++by_rule_[in.get(1).as_string()];
+    }
+    std::fflush(stdout);
+    out_->ack(in);
+  }
+  void cleanup() override {
+    std::printf("alerts by rule:");
+    for (const auto& [rule, n] : by_rule_) std::printf(" %s=%d", rule.c_str(), n);
+    std::printf(" (dead letters: %d)\n", dead_letters_);
+    std::fflush(stdout);
+  }
+
+ private:
+  OutputCollector* out_ = nullptr;
+  std::set<std::string> printed_;
+  std::map<std::string, int> by_rule_;
+  int dead_letters_ = 0;
+};
+
+// Writes each alert to a Redis stream once: SET NX on the alert id guards the XADD, atomically
+// (one script), so a replayed transaction adds no second entry.
+constexpr const char* kStoreAlertScript = R"(
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'alert', ARGV[1])
+  return 1
+end
+return 0)";
+
+redis::StoreMapper alert_to_redis(const Config& conf) {
+  std::string stream = conf.get_string("risk.alerts.stream", "risk:alerts");
+  std::string ttl = std::to_string(conf.get_int("risk.alerts.dedup.ttl.secs", 7 * 24 * 3600));
+  std::string maxlen = std::to_string(conf.get_int("risk.alerts.stream.maxlen", 100000));
+  return [stream, ttl, maxlen](const Tuple& in) {
+    return std::vector<redis::Command>{{"EVAL", kStoreAlertScript, "2",
+                                        "risk:alert:" + in.get(0).as_string(), stream,
+                                        in.get(3).as_string(), ttl, maxlen}};
+  };
+}
+
+// A dead letter keeps the original bytes and says why it was refused.
+kafka::SinkRecord dead_letter_record(const Tuple& in) {
+  nlohmann::json letter{{"reason", in.get(2).as_string()},
+                        {"key", in.get(0).as_string()},
+                        {"value", in.get(1).as_string()}};
+  return {"", in.get(0).as_string(), letter.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+kafka::KafkaSinkConfig sink_to(const Config& conf, const std::string& topic,
+                               const std::string& key_field, const std::string& value_field) {
+  kafka::KafkaSinkConfig sink;
+  sink.bootstrap_servers = conf.get_string("kafka.bootstrap.servers");
+  sink.topic = topic;
+  sink.key_field = key_field;
+  sink.value_field = value_field;
+  return sink;
+}
+
+}  // namespace
+}  // namespace gale::risk
+
+GALE_TOPOLOGY(risk_alert, const gale::Config& conf) {
+  using namespace gale;
+  using namespace gale::risk;
+  TopologyBuilder builder;
+  const std::string source = conf.get_string("risk.source", "sample");
+  const int spouts = static_cast<int>(conf.get_int("risk.spout.parallelism", 1));
+  if (source == "kafka") {
+    auto config = kafka::KafkaSpoutConfig::from(conf);
+    kafka::RecordTranslator translator{
+        Fields{"key", "value"}, [](const kafka::KafkaRecord& r) {
+          return Values{r.key ? Value(std::string(*r.key)) : Value(nullptr),
+                        r.value ? Value(std::string(*r.value)) : Value(nullptr)};
+        }};
+    builder.set_spout("transactions", [config, translator] {
+      return std::make_unique<kafka::KafkaSpout>(config, translator);
+    }, spouts);
+  } else if (source == "sample") {
+    builder.set_spout("transactions", [] { return std::make_unique<SampleTransactionSpout>(); },
+                      spouts);
+  } else if (source == "file") {
+    builder.set_spout("transactions", [] { return std::make_unique<FileTransactionSpout>(); },
+                      spouts);
+  } else {
+    throw std::invalid_argument("risk.source: expected 'sample', 'file' or 'kafka', got '" + source + "'");
+  }
+  rules_path(conf);  // a blob reference without a blobs folder is refused at submit
+  builder.set_bolt("parse", [] { return std::make_unique<ParseBolt>(); },
+                   static_cast<int>(conf.get_int("risk.parse.parallelism", 1)))
+      .local_or_shuffle_grouping("transactions");
+  builder.set_bolt("rules", [] { return std::make_unique<RulesBolt>(); },
+                   static_cast<int>(conf.get_int("risk.rules.parallelism", 2)))
+      .fields_grouping("parse", Fields{"account"})
+      .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
+
+  if (conf.get_bool("risk.print", true)) {
+    builder.set_bolt("print", [] { return std::make_unique<AlertPrinter>(); })
+        .global_grouping("rules", kAlertStream)
+        .global_grouping("parse", kDeadLetterStream);
+  }
+  if (!conf.get_string("redis.host").empty()) {
+    auto mapper = alert_to_redis(conf);
+    builder.set_bolt("alerts-redis", [mapper] { return std::make_unique<redis::RedisStoreBolt>(mapper); })
+        .shuffle_grouping("rules", kAlertStream)
+        .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
+  }
+  if (!conf.get_string("kafka.bootstrap.servers").empty()) {
+    kafka::set_kafka_sink(builder, "alerts-kafka",
+                          sink_to(conf, conf.get_string("risk.alerts.topic", "risk-alerts"),
+                                  "alert_id", "alert"))
+        .shuffle_grouping("rules", kAlertStream);
+    kafka::set_kafka_sink(builder, "dead-letter-kafka",
+                          sink_to(conf, conf.get_string("risk.deadletter.topic", "transactions-dlq"),
+                                  "key", "value"),
+                          1, dead_letter_record)
+        .shuffle_grouping("parse", kDeadLetterStream);
+  }
+  return builder.build();
+}
