@@ -97,7 +97,8 @@ class FinanceLocal : public ::testing::Test {
     for (const auto& entry : reply.value().elements) {
       const auto& fields = entry.elements.at(1).elements;
       auto alert = nlohmann::json::parse(fields.at(1).str);
-      out[{alert["rule"], alert["transaction"]["id"]}] = alert["alert_id"];
+      out[{alert["rule"].get<std::string>(), alert["transaction"]["id"].get<std::string>()}] =
+          alert["alert_id"].get<std::string>();
     }
     return out;
   }
@@ -142,7 +143,7 @@ TEST_F(FinanceLocal, PlantedPatternsRaiseExactlyTheirAlertsMalformedEventsAreDea
     std::ifstream in(dir / "expected.jsonl");
     for (std::string line; std::getline(in, line);) {
       auto j = nlohmann::json::parse(line);
-      expected.insert({j["rule"], j["transaction"]});
+      expected.insert({j["rule"].get<std::string>(), j["transaction"].get<std::string>()});
       kinds.insert(j["rule"].get<std::string>());
     }
   }

@@ -342,7 +342,6 @@ GALE_TOPOLOGY(risk_alert, const gale::Config& conf) {
   } else {
     throw std::invalid_argument("risk.source: expected 'sample', 'file' or 'kafka', got '" + source + "'");
   }
-  rules_path(conf);  // a blob reference without a blobs folder is refused at submit
   builder.set_bolt("parse", [] { return std::make_unique<ParseBolt>(); },
                    static_cast<int>(conf.get_int("risk.parse.parallelism", 1)))
       .local_or_shuffle_grouping("transactions");

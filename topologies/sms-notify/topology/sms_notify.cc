@@ -47,8 +47,7 @@ events::AccountChange change_of(const Tuple& in) {
   return c;
 }
 Fields notify_fields() {
-  std::vector<std::string> names;
-  for (std::size_t i = 0; i < change_fields().size(); ++i) names.push_back(change_fields().get(i));
+  std::vector<std::string> names = change_fields().names();
   for (const char* f : {"phone", "name", "language"}) names.emplace_back(f);
   return Fields(names);
 }
@@ -272,7 +271,6 @@ GALE_TOPOLOGY(sms_notify, const gale::Config& conf) {
   if (conf.get_string(sms::conf::kGatewayUrl).empty())
     throw std::invalid_argument(std::string(sms::conf::kGatewayUrl) +
                                 ": required (the SMS gateway, e.g. http://127.0.0.1:8025/sms)");
-  templates_path(conf);
   builder.set_bolt("parse", [] { return std::make_unique<ParseBolt>(); },
                    static_cast<int>(conf.get_int("sms.parse.parallelism", 1)))
       .local_or_shuffle_grouping("changes");

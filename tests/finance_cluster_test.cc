@@ -1,0 +1,202 @@
+// The finance topologies on a whole local cluster (ZooKeeper, Nimbus, two supervisors, worker
+// processes) with gale-kafka-dev, a real redis-server and the fake SMS gateway:
+// - sms-notify sends exactly one SMS per qualifying account change while a worker is killed
+//   with SIGKILL mid-stream and its tuples are replayed;
+// - risk-alert's rules, given as a blob at submit, are replaced with `gale blob put` and the
+//   running workers apply them without a restart.
+// Counts come from the gateway, Redis and ZooKeeper, never from logs.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cluster_fixture.h"
+#include "fake_gateway_process.h"
+#include "gale/events/generator.h"
+#include "gale/redis/client.h"
+#include "kafka_test_support.h"
+#include "redis_server.h"
+
+namespace gale::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kTopologies = GALE_TOPOLOGY_DIR;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class FinanceCluster : public Cluster {
+ protected:
+  RedisServer redis_server;
+  std::unique_ptr<ChildProcess> broker;
+  std::string bootstrap;
+  std::unique_ptr<redis::RedisClient> redis;
+
+  void SetUp() override {
+    Cluster::SetUp();
+    if (HasFatalFailure()) return;
+    broker = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kBin + "/gale-kafka-dev", "--topic", "account-changes:2",
+                                 "--topic", "transactions:2", "--topic", "risk-alerts:1",
+                                 "--bootstrap-file", (dir / "bootstrap").string()},
+        (dir / "logs" / "broker.log").string());
+    ASSERT_TRUE(eventually([&] { return fs::exists(dir / "bootstrap"); }, 10s));
+    bootstrap = slurp(dir / "bootstrap");
+    while (!bootstrap.empty() && std::isspace(static_cast<unsigned char>(bootstrap.back())))
+      bootstrap.pop_back();
+    redis::ConnectionOptions options;
+    options.port = redis_server.port();
+    redis = std::make_unique<redis::RedisClient>(options);
+  }
+
+  void TearDown() override {
+    Cluster::TearDown();
+    broker.reset();
+  }
+
+  std::vector<std::string> common_settings(const std::string& group) {
+    return {"-c", "kafka.bootstrap.servers=" + bootstrap, "-c", "kafka.group.id=" + group,
+            "-c", "redis.host=127.0.0.1", "-c", "redis.port=" + std::to_string(redis_server.port()),
+            "-c", "topology.message.timeout.secs=8"};
+  }
+
+  std::vector<pid_t> worker_pids(const std::string& id) {
+    std::vector<pid_t> pids;
+    auto r = run_command({"/usr/bin/pgrep", "-f", "--", "gale-worker run --topology-id " + id});
+    std::istringstream in(r.output);
+    for (pid_t pid; in >> pid;) pids.push_back(pid);
+    return pids;
+  }
+};
+
+TEST_F(FinanceCluster, SmsNotifySendsOneSmsPerQualifyingChangeWhileAWorkerIsKilled) {
+  // The population's profiles in Redis, and the changes that must get an SMS.
+  events::GeneratorOptions options;
+  options.seed = 11;
+  options.accounts = 200;
+  std::map<std::string, events::CustomerProfile> profiles;
+  for (const auto& p : events::customer_profiles(options)) {
+    profiles[p.customer] = p;
+    ASSERT_TRUE(redis->command({"HSET", "customer:" + p.customer, "phone", p.phone, "name", p.name,
+                                "language", p.language, "notify_threshold_minor",
+                                std::to_string(p.notify_threshold_minor), "opted_in",
+                                p.opted_in ? "true" : "false"}));
+  }
+  const int count = 3000;
+  std::set<std::string> qualifying;
+  events::AccountChangeGenerator changes(options);
+  for (int i = 0; i < count; ++i) {
+    auto c = changes.next();
+    const auto& p = profiles.at(c.customer);
+    if (p.opted_in && c.amount_minor >= p.notify_threshold_minor) qualifying.insert(c.event_id);
+  }
+  ASSERT_GT(qualifying.size(), 100u);
+
+  FakeGatewayProcess gateway;
+  auto settings = common_settings("sms-e2e");
+  std::vector<std::string> submit{"submit", kTopologies + "/sms_notify.so", "--name", "sms",
+                                  "-c", "topology.workers=2", "-c", "sms.source=kafka",
+                                  "-c", "kafka.topics=account-changes", "-c",
+                                  "sms.gateway.url=" + gateway.url(), "-c", "sms.claim.lease.ms=3000"};
+  submit.insert(submit.end(), settings.begin(), settings.end());
+  auto r = gale(submit);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string id = topology_id("sms");
+  ASSERT_TRUE(eventually([&] { return workers(id) == 2; })) << "workers did not start";
+
+  // The changes arrive over about ten seconds; a worker dies a third of the way through.
+  ChildProcess producer({kBin + "/gale-gen", "account-changes", "--count", std::to_string(count),
+                         "--accounts", "200", "--seed", "11", "--rate", "300", "--brokers",
+                         bootstrap, "--topic", "account-changes"},
+                        (dir / "logs" / "gale-gen.log").string());
+  auto received = [&] { return nlohmann::json::parse(gateway.get("/stats").body); };
+  ASSERT_TRUE(eventually([&] { return received()["received"] >= qualifying.size() / 3; }, 60s))
+      << slurp(dir / "logs" / "gale-gen.log");
+  auto pids = worker_pids(id);
+  ASSERT_EQ(pids.size(), 2u);
+  ASSERT_EQ(::kill(pids[0], SIGKILL), 0);
+
+  ASSERT_TRUE(eventually([&] { return received()["distinct_references"] == qualifying.size(); }, 150s))
+      << "SMS for " << received().dump() << " of " << qualifying.size() << " changes";
+  std::this_thread::sleep_for(3s);  // past the claim lease: a late duplicate would show now
+  auto stats = received();
+  EXPECT_EQ(stats["received"], qualifying.size()) << "never two SMS for one change: " << stats.dump();
+  std::set<std::string> references;
+  for (const auto& m : nlohmann::json::parse(gateway.get("/messages").body))
+    references.insert(m["reference"].get<std::string>());
+  EXPECT_EQ(references, qualifying);
+  EXPECT_NE(worker_pids(id), pids) << "the killed worker was restarted";
+}
+
+TEST_F(FinanceCluster, RiskAlertRulesReplacedWithBlobPutApplyWithoutARestart) {
+  fs::copy_file(GALE_RISK_RULES, dir / "rules.yaml");
+  auto settings = common_settings("risk-e2e");
+  std::vector<std::string> submit{"submit", kTopologies + "/risk_alert.so", "--name", "risk",
+                                  "-c", "topology.workers=2", "-c", "risk.source=kafka",
+                                  "-c", "kafka.topics=transactions", "-c", "risk.rules=blob:rules",
+                                  "--blob", "rules=" + (dir / "rules.yaml").string()};
+  submit.insert(submit.end(), settings.begin(), settings.end());
+  auto r = gale(submit);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string id = topology_id("risk");
+  ASSERT_TRUE(eventually([&] { return workers(id) == 2; }));
+
+  auto alerts = [&] {
+    std::set<std::pair<std::string, std::string>> out;  // (rule, transaction id)
+    auto reply = redis->command({"XRANGE", "risk:alerts", "-", "+"});
+    if (!reply) return out;
+    for (const auto& entry : reply.value().elements) {
+      auto alert = nlohmann::json::parse(entry.elements.at(1).elements.at(1).str);
+      out.insert({alert["rule"].get<std::string>(), alert["transaction"]["id"].get<std::string>()});
+    }
+    return out;
+  };
+  auto probe = [&](const std::string& tx_id, std::int64_t amount_minor) {
+    events::Transaction t;
+    t.id = tx_id;
+    t.account = "acct-probe";
+    t.customer = "cust-probe";
+    t.card = "card-probe";
+    t.amount_minor = amount_minor;
+    t.currency = "EUR";
+    t.counterparty = "merchant-probe";
+    t.city = "Amsterdam";
+    t.lat = 52.37;
+    t.lon = 4.90;
+    t.ts_ms = 1795525200000;
+    kafka::testing::produce_one(bootstrap, "transactions", 0, events::to_json(t));
+  };
+
+  probe("probe-before", 2500000);
+  ASSERT_TRUE(eventually([&] { return alerts().count({"large-amount", "probe-before"}) == 1; }, 60s));
+  auto pids = worker_pids(id);
+
+  std::ofstream(dir / "rules.yaml", std::ios::app)
+      << "  - id: reload-probe\n    kind: threshold\n    severity: low\n"
+      << "    when: \"string.sub(tx.id, 1, 6) == 'probe-'\"\n";
+  r = run_command({kBin + "/gale", "blob", "put", "--config", yaml, "risk", "rules",
+                   (dir / "rules.yaml").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("version 1"), std::string::npos) << r.output;
+
+  int n = 0;
+  EXPECT_TRUE(eventually(
+      [&] {
+        for (const auto& [rule, tx] : alerts())
+          if (rule == "reload-probe") return true;
+        probe("probe-" + std::to_string(++n), 1000);
+        return false;
+      },
+      60s))
+      << "the replaced rules never applied";
+  EXPECT_EQ(alerts().count({"reload-probe", "probe-before"}), 0u);
+  EXPECT_EQ(worker_pids(id), pids) << "no worker restarted";
+}
+
+}  // namespace
+}  // namespace gale::testing
