@@ -14,7 +14,9 @@ PACKAGES=(
   # cluster mode: wire codec, transport, coordination
   libmsgpack-cxx-dev libzmq3-dev cppzmq-dev libzookeeper-mt-dev zookeeper
   # connectors and finance topologies
-  librdkafka-dev libhiredis-dev redis-server liblua5.4-dev libsimdjson-dev
+  librdkafka-dev libhiredis-dev redis-server redis-tools liblua5.4-dev libsimdjson-dev
+  # the cluster guide's finance path (curl for the fake SMS gateway's /stats)
+  curl
 )
 
 missing=()
