@@ -126,7 +126,7 @@ TEST_F(Cluster, StoppedSupervisorsWorkMovesToTheOther) {
     auto a = state->assignment(id);
     if (!a.ok() || !*a) return false;
     for (const auto& [task, slot] : (*a)->task_slots)
-      if (slot.supervisor_id != "e2e-1") return false;
+      if (slot.supervisor_id != supervisor_id("1")) return false;
     return true;
   }, 30s)) << "work still assigned to the stopped supervisor";
   std::uint64_t before = total(id, "sentences", "acked");

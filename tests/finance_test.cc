@@ -17,6 +17,7 @@
 #include "child_process.h"
 #include "gale/events/events.h"
 #include "gale/redis/client.h"
+#include "kafka_dev_broker.h"
 #include "kafka_test_support.h"
 #include "redis_server.h"
 
@@ -51,23 +52,16 @@ class FinanceLocal : public ::testing::Test {
  protected:
   RedisServer redis_server;
   fs::path dir = fs::temp_directory_path() / ("gale-finance-" + std::to_string(::getpid()));
-  std::unique_ptr<ChildProcess> broker;
+  std::unique_ptr<KafkaDevBroker> broker;
   std::string bootstrap;
   std::unique_ptr<redis::RedisClient> redis;
 
   void SetUp() override {
     fs::remove_all(dir);
     fs::create_directories(dir);
-    broker = std::make_unique<ChildProcess>(
-        std::vector<std::string>{kBin + "/gale-kafka-dev", "--topic", "transactions:3", "--topic",
-                                 "risk-alerts:1", "--topic", "transactions-dlq:1",
-                                 "--bootstrap-file", (dir / "bootstrap").string()},
-        (dir / "broker.log").string());
-    ASSERT_TRUE(eventually([&] { return fs::exists(dir / "bootstrap"); }, 10s))
-        << read_file(dir / "broker.log");
-    bootstrap = read_file(dir / "bootstrap");
-    while (!bootstrap.empty() && std::isspace(static_cast<unsigned char>(bootstrap.back())))
-      bootstrap.pop_back();
+    broker = std::make_unique<KafkaDevBroker>(
+        kBin, dir, std::vector<std::string>{"transactions:3", "risk-alerts:1", "transactions-dlq:1"});
+    bootstrap = broker->bootstrap();
     redis::ConnectionOptions options;
     options.port = redis_server.port();
     redis = std::make_unique<redis::RedisClient>(options);

@@ -400,5 +400,16 @@ TEST(MalformedLinesTest, SameSeedSameLines) {
   EXPECT_NE(from_a, from_c);
 }
 
+TEST(DeadLetterTest, KeepsTheOriginalBytesAndTheReason) {
+  auto letter = json::parse(dead_letter_json("acct-1", "{\"amount\": \"x\"", "amount: expected a number"));
+  EXPECT_EQ(letter["reason"], "amount: expected a number");
+  EXPECT_EQ(letter["key"], "acct-1");
+  EXPECT_EQ(letter["value"], "{\"amount\": \"x\"");
+  // Bytes that are not UTF-8 do not stop the letter from being written.
+  auto binary = json::parse(dead_letter_json("", std::string("\xff\xfe", 2), "not JSON"));
+  EXPECT_EQ(binary["reason"], "not JSON");
+  EXPECT_FALSE(binary["value"].get<std::string>().empty());
+}
+
 }  // namespace
 }  // namespace gale::events

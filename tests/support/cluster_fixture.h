@@ -73,8 +73,14 @@ class Cluster : public ::testing::Test {
     for (auto& s : supervisors) s.reset();
     nimbus.reset();
     // Workers are children of the supervisors; any left running are stopped here.
-    run_command({"/usr/bin/pkill", "-KILL", "-f", "--", "--supervisor-id e2e-"});
+    // Only this test process's: tests of other binaries may be running clusters beside it.
+    run_command({"/usr/bin/pkill", "-KILL", "-f", "--", "--supervisor-id " + supervisor_id("")});
     if (!HasFailure()) std::filesystem::remove_all(dir);
+  }
+
+  // "e2e-<pid>-<i>": unique to this test process, so that its TearDown kills its workers only.
+  static std::string supervisor_id(const std::string& i) {
+    return "e2e-" + std::to_string(::getpid()) + "-" + i;
   }
 
   void start_nimbus() {
@@ -88,7 +94,7 @@ class Cluster : public ::testing::Test {
     auto p = std::make_unique<ChildProcess>(
         std::vector<std::string>{kBin + "/gale-supervisor", "--config", yaml, "-c",
                                  "storm.local.dir=" + (dir / ("sup" + std::to_string(i))).string(),
-                                 "-c", "supervisor.id=e2e-" + std::to_string(i), "-c",
+                                 "-c", "supervisor.id=" + supervisor_id(std::to_string(i)), "-c",
                                  "supervisor.slots.ports=" + ports},
         (dir / "logs" / ("supervisor-" + std::to_string(i) + ".log")).string());
     if (i < static_cast<int>(supervisors.size())) {

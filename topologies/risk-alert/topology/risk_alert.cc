@@ -298,10 +298,8 @@ redis::StoreMapper alert_to_redis(const Config& conf) {
 
 // A dead letter keeps the original bytes and says why it was refused.
 kafka::SinkRecord dead_letter_record(const Tuple& in) {
-  nlohmann::json letter{{"reason", in.get(2).as_string()},
-                        {"key", in.get(0).as_string()},
-                        {"value", in.get(1).as_string()}};
-  return {"", in.get(0).as_string(), letter.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  return {"", in.get(0).as_string(),
+          events::dead_letter_json(in.get(0).as_string(), in.get(1).as_string(), in.get(2).as_string())};
 }
 
 kafka::KafkaSinkConfig sink_to(const Config& conf, const std::string& topic,
@@ -325,13 +323,8 @@ GALE_TOPOLOGY(risk_alert, const gale::Config& conf) {
   const int spouts = static_cast<int>(conf.get_int("risk.spout.parallelism", 1));
   if (source == "kafka") {
     auto config = kafka::KafkaSpoutConfig::from(conf);
-    kafka::RecordTranslator translator{
-        Fields{"key", "value"}, [](const kafka::KafkaRecord& r) {
-          return Values{r.key ? Value(std::string(*r.key)) : Value(nullptr),
-                        r.value ? Value(std::string(*r.value)) : Value(nullptr)};
-        }};
-    builder.set_spout("transactions", [config, translator] {
-      return std::make_unique<kafka::KafkaSpout>(config, translator);
+    builder.set_spout("transactions", [config] {
+      return std::make_unique<kafka::KafkaSpout>(config, kafka::RecordTranslator::key_and_value());
     }, spouts);
   } else if (source == "sample") {
     builder.set_spout("transactions", [] { return std::make_unique<SampleTransactionSpout>(); },

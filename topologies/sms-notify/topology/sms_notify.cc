@@ -236,11 +236,9 @@ class NotifyBolt : public Bolt {
 redis::StoreMapper dead_letter_to_redis(const Config& conf) {
   std::string list = conf.get_string("sms.deadletter.list", "sms:dead-letters");
   return [list](const Tuple& in) {
-    nlohmann::json letter{{"reason", in.get(2).as_string()},
-                          {"key", in.get(0).as_string()},
-                          {"value", in.get(1).as_string()}};
     return std::vector<redis::Command>{
-        {"LPUSH", list, letter.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}};
+        {"LPUSH", list,
+         events::dead_letter_json(in.get(0).as_string(), in.get(1).as_string(), in.get(2).as_string())}};
   };
 }
 
@@ -255,13 +253,8 @@ GALE_TOPOLOGY(sms_notify, const gale::Config& conf) {
   const int spouts = static_cast<int>(conf.get_int("sms.spout.parallelism", 1));
   if (source == "kafka") {
     auto config = kafka::KafkaSpoutConfig::from(conf);
-    kafka::RecordTranslator translator{
-        Fields{"key", "value"}, [](const kafka::KafkaRecord& r) {
-          return Values{r.key ? Value(std::string(*r.key)) : Value(nullptr),
-                        r.value ? Value(std::string(*r.value)) : Value(nullptr)};
-        }};
-    builder.set_spout("changes", [config, translator] {
-      return std::make_unique<kafka::KafkaSpout>(config, translator);
+    builder.set_spout("changes", [config] {
+      return std::make_unique<kafka::KafkaSpout>(config, kafka::RecordTranslator::key_and_value());
     }, spouts);
   } else if (source == "sample") {
     builder.set_spout("changes", [] { return std::make_unique<SampleChangeSpout>(); }, spouts);
@@ -286,7 +279,11 @@ GALE_TOPOLOGY(sms_notify, const gale::Config& conf) {
     sink.bootstrap_servers = conf.get_string("kafka.bootstrap.servers");
     sink.topic = conf.get_string("sms.deadletter.topic", "account-changes-dlq");
     sink.key_field = "key";
-    kafka::set_kafka_sink(builder, "dead-letters", sink).shuffle_grouping("parse", kDeadLetterStream);
+    kafka::set_kafka_sink(builder, "dead-letters", sink, 1, [](const Tuple& in) {
+      return kafka::SinkRecord{"", in.get(0).as_string(),
+                               events::dead_letter_json(in.get(0).as_string(), in.get(1).as_string(),
+                                                        in.get(2).as_string())};
+    }).shuffle_grouping("parse", kDeadLetterStream);
   } else {
     auto mapper = dead_letter_to_redis(conf);
     builder.set_bolt("dead-letters", [mapper] { return std::make_unique<redis::RedisStoreBolt>(mapper); })

@@ -97,4 +97,8 @@ std::optional<std::int64_t> parse_timestamp(std::string_view s);
 std::string format_amount(std::int64_t minor);
 std::optional<std::int64_t> parse_amount(std::string_view json_number);
 
+// A dead letter: an event that was refused, as JSON {"reason", "key", "value"} with the original
+// bytes (invalid UTF-8 replaced), for a dead-letter topic or list (docs/EVENTS.md).
+std::string dead_letter_json(std::string_view key, std::string_view value, std::string_view reason);
+
 }  // namespace gale::events

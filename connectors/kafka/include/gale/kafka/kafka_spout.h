@@ -58,6 +58,8 @@ struct RecordTranslator {
   // ("topic", "partition", "offset", "key", "value"): key and value as strings (the bytes as
   // they are), null when absent.
   static RecordTranslator standard();
+  // ("key", "value"): what the finance topologies read (the key is the account).
+  static RecordTranslator key_and_value();
   // ("value") alone.
   static RecordTranslator value_only();
 };
