@@ -201,6 +201,17 @@ TEST_F(FinanceLocal, PlantedPatternsRaiseExactlyTheirAlertsMalformedEventsAreDea
   EXPECT_TRUE(eventually(
       [&] { return redis_alerts().count({"reload-probe", "probe-after-broken"}) == 1; }, 30s));
   EXPECT_TRUE(risk->running());
+
+  // 4. A list grows in Redis (a set per list) while it runs: the next transaction from a device
+  // added there raises the list rule, with no change to the rules file.
+  ASSERT_TRUE(redis->command({"SADD", "risk:list:blacklisted-devices", "dev-redis-1"}));
+  auto from_listed = probe("probe-listed-device", 1000);
+  from_listed.device = "dev-redis-1";
+  std::this_thread::sleep_for(1500ms);  // past the next refresh of the lists
+  produce_transaction(from_listed);
+  EXPECT_TRUE(eventually(
+      [&] { return redis_alerts().count({"blacklisted-device", "probe-listed-device"}) == 1; }, 30s))
+      << read_file(dir / "risk-alert.log");
 }
 
 }  // namespace

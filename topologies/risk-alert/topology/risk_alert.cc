@@ -7,10 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "gale/events/events.h"
@@ -186,12 +188,19 @@ class RulesBolt : public Bolt {
     RuleSetLoad load = path_.empty() ? load_rules(default_rules_yaml()) : load_rules_file(path_);
     if (!load) throw std::invalid_argument("risk.rules: " + load.error);
     stamp_ = file_stamp();
+    file_rules_ = load.rules;
     engine_ = std::make_unique<RiskEngine>(load.rules);
+    if (!conf.get_string("redis.host").empty() && conf.get_bool("risk.lists.redis", true)) {
+      lists_redis_.emplace(redis::ConnectionOptions::from_config(conf));
+      lists_prefix_ = conf.get_string("risk.lists.prefix", "risk:list:");
+      refresh_lists();
+    }
   }
 
   void execute(const Tuple& in) override {
     if (in.is_tick()) {
       reload_if_changed();
+      refresh_lists();
       return;
     }
     alerts_.clear();
@@ -227,13 +236,57 @@ class RulesBolt : public Bolt {
       spdlog::error("risk-alert: rules not replaced, the old ones stay: {}", load.error);
       return;
     }
-    engine_->replace_rules(load.rules);
+    file_rules_ = load.rules;
+    engine_->replace_rules(with_redis_lists());
     spdlog::info("risk-alert: rules replaced from {}: {} rules", path_, load.rules->rules().size());
+  }
+
+  // The rules file's lists, each joined by the members of the Redis set <prefix><list name>
+  // (SADD risk:list:blacklisted-devices dev-123), read again on every tick: a list can grow
+  // while the topology runs without touching the rules. If Redis does not answer, the lists
+  // stay as they were (reported once).
+  void refresh_lists() {
+    if (!lists_redis_) return;
+    std::map<std::string, std::vector<std::string>> members;
+    for (const auto& list : file_rules_->lists()) {
+      auto reply = lists_redis_->command({"SMEMBERS", lists_prefix_ + list.name});
+      if (!reply || reply.value().is_error()) {
+        if (!lists_failing_)
+          out_->report_error("lists from Redis not refreshed: " +
+                             (reply ? reply.value().str : reply.error().message));
+        lists_failing_ = true;
+        return;
+      }
+      for (const auto& m : reply.value().elements) members[list.name].push_back(m.str);
+    }
+    lists_failing_ = false;
+    for (auto& [name, values] : members) std::sort(values.begin(), values.end());
+    if (members == redis_members_) return;
+    redis_members_ = std::move(members);
+    engine_->replace_rules(with_redis_lists());
+  }
+
+  std::shared_ptr<const RuleSet> with_redis_lists() const {
+    if (redis_members_.empty()) return file_rules_;
+    std::vector<WatchList> lists = file_rules_->lists();
+    for (auto& list : lists) {
+      auto extra = redis_members_.find(list.name);
+      if (extra == redis_members_.end()) continue;
+      list.values.insert(list.values.end(), extra->second.begin(), extra->second.end());
+      std::sort(list.values.begin(), list.values.end());
+      list.values.erase(std::unique(list.values.begin(), list.values.end()), list.values.end());
+    }
+    return std::make_shared<const RuleSet>(file_rules_->rules(), std::move(lists));
   }
 
   OutputCollector* out_ = nullptr;
   std::string path_;
   Stamp stamp_{};
+  std::shared_ptr<const RuleSet> file_rules_;  // as the rules file (or the default) has them
+  std::optional<redis::RedisClient> lists_redis_;
+  std::string lists_prefix_;
+  std::map<std::string, std::vector<std::string>> redis_members_;  // list -> members, sorted
+  bool lists_failing_ = false;
   std::unique_ptr<RiskEngine> engine_;
   std::vector<Alert> alerts_;
 };
