@@ -79,7 +79,9 @@ class FinanceLocal : public ::testing::Test {
             "-c", "risk.source=kafka", "-c", "kafka.bootstrap.servers=" + bootstrap,
             "-c", "kafka.topics=transactions", "-c", "kafka.group.id=risk-e2e",
             "-c", "redis.host=127.0.0.1", "-c", "redis.port=" + std::to_string(redis_server.port()),
-            "-c", "risk.print=false", "-c", "risk.rules=" + rules.string()},
+            "-c", "risk.print=false", "-c", "risk.rules=" + rules.string(),
+            // Window state in Redis (survives a restart), so this test covers it end to end.
+            "-c", "risk.state=redis"},
         (dir / "risk-alert.log").string());
   }
 

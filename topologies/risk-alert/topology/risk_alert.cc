@@ -21,6 +21,7 @@
 #include "gale/kafka/kafka_spout.h"
 #include "gale/redis/bolts.h"
 #include "gale/risk/engine.h"
+#include "gale/risk/redis_history.h"
 #include "gale/risk/rules.h"
 #include "transaction_values.h"
 
@@ -189,7 +190,8 @@ class RulesBolt : public Bolt {
     if (!load) throw std::invalid_argument("risk.rules: " + load.error);
     stamp_ = file_stamp();
     file_rules_ = load.rules;
-    engine_ = std::make_unique<RiskEngine>(load.rules);
+    // risk.state: memory (default) or redis, so that windowed state survives a restart.
+    engine_ = std::make_unique<RiskEngine>(load.rules, RiskEngineOptions{}, make_history(conf));
     if (!conf.get_string("redis.host").empty() && conf.get_bool("risk.lists.redis", true)) {
       lists_redis_.emplace(redis::ConnectionOptions::from_config(conf));
       lists_prefix_ = conf.get_string("risk.lists.prefix", "risk:list:");
@@ -204,7 +206,15 @@ class RulesBolt : public Bolt {
       return;
     }
     alerts_.clear();
-    engine_->evaluate(transaction_of(in), alerts_);
+    try {
+      engine_->evaluate(transaction_of(in), alerts_);
+      state_failing_ = false;
+    } catch (const std::runtime_error& e) {  // the state store (Redis) did not answer
+      if (!state_failing_) out_->report_error(std::string("state unavailable: ") + e.what());
+      state_failing_ = true;
+      out_->fail(in);  // replayed by the spout; its alerts come then
+      return;
+    }
     for (const auto& alert : alerts_)
       out_->emit(kAlertStream, in, {alert.id, alert.rule, alert.severity, alert_to_json(alert)});
     out_->ack(in);
@@ -287,6 +297,7 @@ class RulesBolt : public Bolt {
   std::string lists_prefix_;
   std::map<std::string, std::vector<std::string>> redis_members_;  // list -> members, sorted
   bool lists_failing_ = false;
+  bool state_failing_ = false;  // reported once per outage
   std::unique_ptr<RiskEngine> engine_;
   std::vector<Alert> alerts_;
 };
