@@ -401,7 +401,10 @@ GALE_TOPOLOGY(risk_alert, const gale::Config& conf) {
   }
   builder.set_bolt("parse", [] { return std::make_unique<ParseBolt>(); },
                    static_cast<int>(conf.get_int("risk.parse.parallelism", 1)))
-      .local_or_shuffle_grouping("transactions");
+      // By the message key (the account: docs/EVENTS.md), so that each account's transactions
+      // reach the rules bolt in the order the spout read them whatever the parse parallelism:
+      // windows that fire when a count or sum is reached depend on that order.
+      .fields_grouping("transactions", Fields{"key"});
   builder.set_bolt("rules", [] { return std::make_unique<RulesBolt>(); },
                    static_cast<int>(conf.get_int("risk.rules.parallelism", 2)))
       .fields_grouping("parse", Fields{"account"})
