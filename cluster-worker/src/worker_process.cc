@@ -161,8 +161,10 @@ int Worker::run(const std::atomic<bool>& stop) {
     auto epoch = static_cast<std::uint32_t>(p->assignment.start_time_secs);
     ZmqTransfer transfer(transport_, p->peers, epoch);
     worker::Runtime runtime(*p->layout, SystemClock::shared(), {p->local, &transfer});
-    Receiver receiver(transport_, runtime, epoch);
+    // Started before the receiver: a batch that a peer sent meanwhile must find the executors
+    // (delivering into a runtime not yet started crashed the two-worker test).
     runtime.start();
+    Receiver receiver(transport_, runtime, epoch);
     spdlog::info("running {} executors of {} in {}", p->local.size(), o_.topology_id, me_);
     // Poll ZooKeeper: status (activation) and assignment changes; heartbeat each round.
     while (!stop.load()) {

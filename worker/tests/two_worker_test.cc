@@ -92,14 +92,18 @@ struct TwoWorkers : ::testing::Test {
     return p;
   }
 
+  // Each runtime is started before batches are delivered to it (as a worker binds its port
+  // only once its runtime runs): delivering into a runtime not yet started is not allowed.
   void start_a() {
     layout_a = std::make_unique<Layout>("two", topology, conf);
     a = std::make_unique<Runtime>(*layout_a, clock, placement(*layout_a, true, to_b));
+    a->start();
     to_a.connect(a.get());
   }
   void start_b() {
     layout_b = std::make_unique<Layout>("two", topology, conf);
     b = std::make_unique<Runtime>(*layout_b, clock, placement(*layout_b, false, to_a));
+    b->start();
     to_b.connect(b.get());
   }
   void stop_b() {
@@ -119,8 +123,6 @@ struct TwoWorkers : ::testing::Test {
 TEST_F(TwoWorkers, EveryTupleIsAckedOnceAcrossWorkers) {
   start_a();
   start_b();
-  a->start();
-  b->start();
   a->set_active(true);
   b->set_active(true);
   ASSERT_TRUE(eventually([&] { return probe->acked_count() == 2000; }));
@@ -143,13 +145,10 @@ TEST_F(TwoWorkers, LosingAWorkerLosesNothingOnceTimeoutsReplay) {
   conf.set(conf::kTopologyMaxSpoutPending, 100);
   start_a();
   start_b();
-  a->start();
-  b->start();
   a->set_active(true);
   ASSERT_TRUE(eventually([&] { return probe->acked_count() >= 200; }));
   stop_b();  // kill: in-flight tuples and B's acker state are gone
   start_b();
-  b->start();
   // Advance time only while progress has stalled: the lost trees then time out and replay.
   // Advancing on every poll would also time out live trees on a slow machine, and replays
   // could then outrun completions for ever.

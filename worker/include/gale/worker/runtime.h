@@ -60,7 +60,8 @@ class Runtime {
   // A local executor.
   Executor& executor(int index) { return *executors_[static_cast<std::size_t>(index)]; }
   // Hands `batch` to executor `dest`, local or remote, without waiting. On success the batch
-  // is consumed (`batch` is null); false when the destination is full.
+  // is consumed (`batch` is null); false when the destination is full. Only between start()
+  // and the destructor: before start() there are no executors to deliver to.
   bool try_deliver(int dest, BatchPtr& batch);
   // Batches built from other workers' traffic come from here (see Inbound).
   BatchPool& inbound_pool() { return inbound_pool_; }
