@@ -20,6 +20,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -209,8 +210,8 @@ class AdEventProduction {
     } else {
       full_speed(seconds, limit);
     }
-    p_.seconds = seconds_since(t0_);
     producer_.flush(120s);
+    p_.seconds = seconds_since(t0_);  // until every event is delivered
     if (producer_.failed() > 0)
       throw std::runtime_error(fmt::format("{} events not delivered", producer_.failed()));
     p_.expected = generator_.expected();
@@ -226,22 +227,23 @@ class AdEventProduction {
     p_.end_ms = event_time_ms + 1;
   }
 
-  std::int64_t backlog() {
-    std::int64_t b = p_.events - progress_();
-    p_.max_backlog = std::max(p_.max_backlog, b);
-    return b;
+  // How many more events may go before the backlog reaches its limit.
+  std::int64_t room() {
+    std::int64_t backlog = p_.events - progress_();
+    p_.max_backlog = std::max(p_.max_backlog, backlog);
+    return max_backlog_ - backlog;
   }
 
   void paced(double rate, std::int64_t total) {
     while (p_.events < total) {
       auto due = std::min(total, static_cast<std::int64_t>(seconds_since(t0_) * rate) + 1);
-      if (p_.events >= due || backlog() >= max_backlog_) {
-        producer_.poll();
-        std::this_thread::sleep_for(200us);
+      std::int64_t batch = std::min(due - p_.events, room());
+      if (batch <= 0) {
+        wait();
         continue;
       }
       std::int64_t now_ms = wall_clock_ms();
-      while (p_.events < due) {
+      for (std::int64_t i = 0; i < batch; ++i) {
         auto t =
             start_ms_ + static_cast<std::int64_t>(static_cast<double>(p_.events) * 1000.0 / rate);
         p_.max_lag_ms = std::max(p_.max_lag_ms, now_ms - t);
@@ -253,14 +255,20 @@ class AdEventProduction {
 
   void full_speed(double seconds, std::int64_t limit) {
     while (p_.events < limit && seconds_since(t0_) < seconds) {
-      producer_.poll();
-      if (backlog() >= max_backlog_) {
-        std::this_thread::sleep_for(100us);
+      std::int64_t batch = std::min({std::int64_t{256}, limit - p_.events, room()});
+      if (batch <= 0) {
+        wait();
         continue;
       }
       std::int64_t now_ms = wall_clock_ms();
-      for (int i = 0; i < 256 && p_.events < limit; ++i) send(now_ms);
+      for (std::int64_t i = 0; i < batch; ++i) send(now_ms);
+      producer_.poll();
     }
+  }
+
+  void wait() {
+    producer_.poll();
+    std::this_thread::sleep_for(200us);
   }
 
   gale::bench::AdProducer producer_;
@@ -281,14 +289,15 @@ struct Baseline {
 };
 
 Baseline measure_broker(Services& s, const Options& o) {
-  const auto never_behind = [] { return std::numeric_limits<std::int64_t>::max() / 2; };
-  const auto everything = std::numeric_limits<std::int64_t>::max();
+  // No consumer keeps pace here: the backlog is every event, and unbounded.
+  const auto no_consumer = [] { return std::int64_t{0}; };
+  const auto unbounded = std::numeric_limits<std::int64_t>::max();
   Baseline b;
   // The producer alone, as the runs produce (same partitions); the broker drops the oldest
   // events as it goes, which costs it nothing.
   s.kafka.create_topic("baseline-produce", o.partitions);
   Production alone =
-      AdEventProduction(s, "baseline-produce", o.partitions, o.seed, never_behind, everything)
+      AdEventProduction(s, "baseline-produce", o.partitions, o.seed, no_consumer, unbounded)
           .run(std::nullopt, 1e9, o.baseline_events);
   b.produce_rate = static_cast<double>(alone.events) / alone.seconds;
   // The consumer reads a topic filled beforehand, with enough partitions that the broker keeps
@@ -296,7 +305,7 @@ Baseline measure_broker(Services& s, const Options& o) {
   auto per_partition = s.safe_backlog_per_partition();
   auto partitions = static_cast<int>((o.baseline_events + per_partition - 1) / per_partition);
   s.kafka.create_topic("baseline-consume", partitions);
-  AdEventProduction(s, "baseline-consume", partitions, o.seed, never_behind, everything)
+  AdEventProduction(s, "baseline-consume", partitions, o.seed, no_consumer, unbounded)
       .run(std::nullopt, 1e9, o.baseline_events);
   double read_secs = gale::bench::read_all(s.kafka.bootstrap_servers(), "baseline-consume",
                                            partitions, o.baseline_events, 120s);
@@ -304,11 +313,10 @@ Baseline measure_broker(Services& s, const Options& o) {
   return b;
 }
 
-// ---- one run
-// -------------------------------------------------------------------------------------
+// ---- one run ------------------------------------------------------------------------------------
 
-// A paced producer this far behind its schedule was held back by the topology for good, not
-// by a hiccup of the machine.
+// A paced producer that ends this much later than its schedule was held back by the topology
+// for good; one held back as much for a while but caught up met a hiccup of the machine.
 constexpr std::int64_t kNotSustainedLagMs = 1000;
 
 struct RunResult {
@@ -316,7 +324,10 @@ struct RunResult {
   Production production;
   double processed_rate = 0;
   std::vector<double> latencies_ms;  // windows that closed while events were produced
-  std::size_t windows_exact = 0;     // expected windows whose Redis count matches
+  // The worst latency among the campaigns of each such window, by window start: the windows
+  // of one period close at the same instant, so these are the independent samples.
+  std::map<std::int64_t, std::int64_t> worst_by_window;
+  std::size_t windows_exact = 0;  // expected windows whose Redis count matches
   std::size_t windows_expected = 0;
   std::size_t windows_unexpected = 0;  // in Redis but never produced
   double complete_ms = 0;              // the spout's mean complete latency (sampled)
@@ -349,8 +360,12 @@ void check_windows(const std::vector<WindowRecord>& records, RunResult& r) {
       continue;
     }
     if (it->second == w.seen) ++r.windows_exact;
-    if (w.start_ms + kWindowMs <= r.production.end_ms)
-      r.latencies_ms.push_back(static_cast<double>(w.updated_ms - (w.start_ms + kWindowMs)));
+    if (w.start_ms + kWindowMs <= r.production.end_ms) {
+      std::int64_t latency = w.updated_ms - (w.start_ms + kWindowMs);
+      r.latencies_ms.push_back(static_cast<double>(latency));
+      auto [worst, added] = r.worst_by_window.emplace(w.start_ms, latency);
+      if (!added) worst->second = std::max(worst->second, latency);
+    }
   }
 }
 
@@ -364,14 +379,8 @@ std::string component_errors(const gale::worker::TopologyStats& stats) {
   return out;
 }
 
-RunResult run(Services& s, const Options& o, const std::string& rate_text, int index) {
-  RunResult r;
-  r.rate = rate_text;
-  gale::redis::RedisClient redis(s.redis_options());
-  load_campaigns(redis, s.catalog);
-  const std::string topic = fmt::format("ad-events-{}", index);
-  s.kafka.create_topic(topic, o.partitions);
-
+gale::bench::YahooTopologyOptions topology_options(const Services& s, const Options& o,
+                                                   const std::string& topic) {
   gale::bench::YahooTopologyOptions t;
   t.spout.bootstrap_servers = s.kafka.bootstrap_servers();
   t.spout.topics = {topic};
@@ -382,40 +391,54 @@ RunResult run(Services& s, const Options& o, const std::string& rate_text, int i
   t.parallelism = o.parallelism;
   t.write_on_close = o.write_on_close;
   t.spout_stats = std::make_shared<gale::kafka::KafkaSpoutStats>();
+  return t;
+}
+
+// Whether a paced producer kept its schedule.
+std::string pacing_note(const Production& p, double duration_secs) {
+  auto late_ms = std::llround((p.seconds - duration_secs) * 1000);
+  if (late_ms > kNotSustainedLagMs)
+    return fmt::format(" NOT SUSTAINED: the producer, held back, ended {} ms late;", late_ms);
+  if (p.max_lag_ms > kNotSustainedLagMs)
+    return fmt::format(" held back {} ms once, caught up;", p.max_lag_ms);
+  return {};
+}
+
+RunResult run(Services& s, const Options& o, const std::string& rate_text, int index) {
+  RunResult r;
+  r.rate = rate_text;
+  const std::optional<double> rate = parse_rate(rate_text);
+  gale::redis::RedisClient redis(s.redis_options());
+  load_campaigns(redis, s.catalog);
+  const std::string topic = fmt::format("ad-events-{}", index);
+  s.kafka.create_topic(topic, o.partitions);
+
+  auto t = topology_options(s, o, topic);
   gale::worker::LocalCluster cluster("yahoo", gale::bench::yahoo_topology(t), gale::Config{});
   cluster.start();
   // The mock cluster answers a group's first join after about 3 s: produce once it has.
-  if (!wait_for(
-          [&] {
-            return t.spout_stats->assigned().size() == static_cast<std::size_t>(o.partitions);
-          },
-          30s, 10ms))
+  auto assigned = [&] { return t.spout_stats->assigned().size() == std::size_t(o.partitions); };
+  if (!wait_for(assigned, 30s, 10ms))
     throw std::runtime_error("the spout got no partitions of " + topic + " within 30 s");
 
   auto t0 = Clock::now();
   auto acked = [stats = t.spout_stats] { return stats->acked.load(); };
-  r.production =
-      AdEventProduction(s, topic, o.partitions, o.seed + static_cast<std::uint64_t>(index), acked,
-                        s.safe_backlog_per_partition() * o.partitions)
-          .run(parse_rate(rate_text), o.duration_secs, std::numeric_limits<std::int64_t>::max());
+  r.production = AdEventProduction(s, topic, o.partitions, o.seed + std::uint64_t(index), acked,
+                                   s.safe_backlog_per_partition() * o.partitions)
+                     .run(rate, o.duration_secs, std::numeric_limits<std::int64_t>::max());
+  if (rate) r.note += pacing_note(r.production, o.duration_secs);
   const std::int64_t events = r.production.events;
-  if (r.production.max_lag_ms > kNotSustainedLagMs)
-    r.note += fmt::format(" NOT SUSTAINED: the producer, held back, fell {} ms behind;",
-                          r.production.max_lag_ms);
-  if (!wait_for([&] { return t.spout_stats->acked.load() >= events; }, 300s, 1ms))
-    r.note += fmt::format(" only {} of {} events acked after 300 s;", t.spout_stats->acked.load(),
-                          events);
-  r.processed_rate = static_cast<double>(t.spout_stats->acked.load()) / seconds_since(t0);
+  if (!wait_for([&] { return acked() >= events; }, 300s, 1ms))
+    r.note += fmt::format(" only {} of {} events acked after 300 s;", acked(), events);
+  r.processed_rate = static_cast<double>(acked()) / seconds_since(t0);
 
   // The last counts reach Redis on campaign-windows' next tick (once a second).
   std::vector<WindowRecord> records;
-  bool complete = wait_for(
-      [&] {
-        records = read_windows(redis, s.catalog);
-        return total_seen(records) >= r.production.views;
-      },
-      10s, 100ms);
-  if (!complete)
+  auto all_written = [&] {
+    records = read_windows(redis, s.catalog);
+    return total_seen(records) >= r.production.views;
+  };
+  if (!wait_for(all_written, 10s, 100ms))
     r.note += fmt::format(" Redis holds {} of {} views;", total_seen(records), r.production.views);
   cluster.drain(30s);
   cluster.stop();
@@ -428,8 +451,7 @@ RunResult run(Services& s, const Options& o, const std::string& rate_text, int i
   return r;
 }
 
-// ---- the report
-// ----------------------------------------------------------------------------------
+// ---- the report ---------------------------------------------------------------------------------
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return std::nan("");
@@ -456,6 +478,12 @@ void print_results(const Baseline& b, const std::vector<RunResult>& results) {
         r.rate, p.events, static_cast<double>(p.events) / p.seconds, r.processed_rate, p.max_lag_ms,
         p.max_backlog, r.complete_ms, r.latencies_ms.size(), percentile(r.latencies_ms, 0.5),
         percentile(r.latencies_ms, 0.99), percentile(r.latencies_ms, 1.0), counts, r.note);
+  }
+  fmt::print("worst latency of each closed window, in ms, in the order they closed:\n");
+  for (const auto& r : results) {
+    std::vector<std::int64_t> worst;
+    for (const auto& [start, latency] : r.worst_by_window) worst.push_back(latency);
+    fmt::print("{:>8}: {}\n", r.rate, fmt::join(worst, " "));
   }
   fmt::print(
       "(prod lag: the producer's worst delay behind its schedule; backlog: the most events "

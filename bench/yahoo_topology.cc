@@ -6,7 +6,6 @@
 #include <charconv>
 #include <chrono>
 #include <map>
-#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -21,7 +20,9 @@ namespace od = simdjson::ondemand;
 // The event's fields, in the order the deserializer emits them.
 constexpr std::array<std::string_view, 7> kEventFields = {
     "user_id", "page_id", "ad_id", "ad_type", "event_type", "event_time", "ip_address"};
+constexpr std::size_t kAdId = 2;
 constexpr std::size_t kEventType = 4;
+constexpr std::size_t kEventTime = 5;
 
 Fields event_fields() {
   return Fields{std::vector<std::string>(kEventFields.begin(), kEventFields.end())};
@@ -85,7 +86,9 @@ class FilterBolt : public BasicBolt {
 // Keeps the two fields the rest of the pipeline needs.
 class ProjectionBolt : public BasicBolt {
  public:
-  void execute(const Tuple& in, BasicCollector& out) override { out.emit({in.get(2), in.get(5)}); }
+  void execute(const Tuple& in, BasicCollector& out) override {
+    out.emit({in.get(kAdId), in.get(kEventTime)});
+  }
   void declare_outputs(OutputDeclarer& d) const override { d.declare({"ad_id", "event_time"}); }
 };
 
