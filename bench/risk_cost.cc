@@ -18,8 +18,8 @@
 
 #include "gale/events/generator.h"
 #include "gale/risk/engine.h"
-#include "gale/worker/local_cluster.h"
-#include "gale/worker/topology_loader.h"
+#include "gale/runtime/local_cluster.h"
+#include "gale/runtime/topology_loader.h"
 #include "machine.h"
 
 namespace {
@@ -166,7 +166,7 @@ gale::Config topology_config(const std::string& file, const Variant& v) {
 // How many transactions have gone all the way: with acking, the spout's acked trees; without,
 // the rules bolt's executed tuples (which include its tick tuples, one a second per task: a
 // few tuples early out of hundreds of thousands).
-std::uint64_t finished(const gale::worker::TopologyStats& stats, bool acking) {
+std::uint64_t finished(const gale::runtime::TopologyStats& stats, bool acking) {
   const auto* c = stats.find(acking ? "transactions" : "rules");
   return c == nullptr ? 0 : (acking ? c->acked : c->executed);
 }
@@ -175,10 +175,10 @@ std::uint64_t finished(const gale::worker::TopologyStats& stats, bool acking) {
 // per alert. A replayed transaction would emit its alerts again, so failures are reported.
 Result run_topology(const Options& o, const std::string& file, const Variant& v) {
   gale::Config conf = topology_config(file, v);
-  auto loaded = gale::worker::load_topology(o.topology, conf);
+  auto loaded = gale::runtime::load_topology(o.topology, conf);
   if (auto* error = std::get_if<std::string>(&loaded)) throw std::runtime_error(*error);
-  auto& topo = std::get<gale::worker::LoadedTopology>(loaded);
-  gale::worker::LocalCluster cluster("risk-bench", std::move(topo.topology), conf);
+  auto& topo = std::get<gale::runtime::LoadedTopology>(loaded);
+  gale::runtime::LocalCluster cluster("risk-bench", std::move(topo.topology), conf);
   const auto n = static_cast<std::uint64_t>(o.transactions);
   cluster.start();  // opens the spout (it reads the file) and prepares the bolts, then activates
   Stopwatch watch;

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "gale/worker/local_cluster.h"
+#include "gale/runtime/local_cluster.h"
 #include "pipeline.h"
 
 namespace {
@@ -91,7 +91,7 @@ double pipeline_rate(std::int64_t n, bool acking, double* complete_ms = nullptr)
   gale::Config conf;
   conf.set(gale::conf::kTopologyAckerExecutors, acking ? 1 : 0);
   conf.set(gale::conf::kTopologyMaxSpoutPending, 20000);
-  gale::worker::LocalCluster cluster("bench", pipeline(n, acking, acking, shared), conf);
+  gale::runtime::LocalCluster cluster("bench", pipeline(n, acking, acking, shared), conf);
   auto t0 = Clock::now();
   cluster.start();
   while (shared->done.load(std::memory_order_relaxed) < n) std::this_thread::sleep_for(1ms);
@@ -117,7 +117,7 @@ void paced_latency(double rate, double seconds) {
     conf.set(gale::conf::kTopologySpoutWaitParkMicrosec, park);
     conf.set(gale::conf::kTopologyBoltWaitParkMicrosec, park);
   }
-  gale::worker::LocalCluster cluster("latency", b.build(), conf);
+  gale::runtime::LocalCluster cluster("latency", b.build(), conf);
   cluster.start();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   cluster.drain(30s);
@@ -137,7 +137,7 @@ double bytes_per_pending(std::int64_t n) {
   gale::Config conf;
   conf.set(gale::conf::kTopologyMaxSpoutPending, 0);
   conf.set(gale::conf::kTopologyMessageTimeoutSecs, 3600);
-  gale::worker::LocalCluster cluster("pending", b.build(), conf);
+  gale::runtime::LocalCluster cluster("pending", b.build(), conf);
   long before = rss_kib();  // includes start-up (threads, queues): small beside n trees
   cluster.start();
   while (shared->done.load() < n) std::this_thread::sleep_for(1ms);
@@ -150,7 +150,7 @@ double bytes_per_pending(std::int64_t n) {
 void idle_memory() {
   long base = rss_kib();
   auto shared = std::make_shared<Shared>();
-  gale::worker::LocalCluster cluster("idle", pipeline(0, true, true, shared), gale::Config{});
+  gale::runtime::LocalCluster cluster("idle", pipeline(0, true, true, shared), gale::Config{});
   cluster.start();
   std::this_thread::sleep_for(500ms);
   long running = rss_kib();

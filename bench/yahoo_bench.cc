@@ -29,7 +29,7 @@
 #include "ad_events.h"
 #include "gale/kafka/mock_cluster.h"
 #include "gale/redis/client.h"
-#include "gale/worker/local_cluster.h"
+#include "gale/runtime/local_cluster.h"
 #include "kafka_io.h"
 #include "machine.h"
 #include "redis_server.h"
@@ -369,7 +369,7 @@ void check_windows(const std::vector<WindowRecord>& records, RunResult& r) {
   }
 }
 
-std::string component_errors(const gale::worker::TopologyStats& stats) {
+std::string component_errors(const gale::runtime::TopologyStats& stats) {
   std::string out;
   for (const auto& c : stats.components) {
     if (c.error_count == 0) continue;
@@ -414,7 +414,7 @@ RunResult run(Services& s, const Options& o, const std::string& rate_text, int i
   s.kafka.create_topic(topic, o.partitions);
 
   auto t = topology_options(s, o, topic);
-  gale::worker::LocalCluster cluster("yahoo", gale::bench::yahoo_topology(t), gale::Config{});
+  gale::runtime::LocalCluster cluster("yahoo", gale::bench::yahoo_topology(t), gale::Config{});
   cluster.start();
   // The mock cluster answers a group's first join after about 3 s: produce once it has.
   auto assigned = [&] { return t.spout_stats->assigned().size() == std::size_t(o.partitions); };

@@ -3,5 +3,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/setup.sh"
-GALE_BUILD_DIR="$root/build-bench" GALE_BUILD_TYPE=Release "$root/scripts/build.sh"
+GALE_BUILD_DIR="$root/build-bench" GALE_BUILD_TYPE=Release "$root/scripts/build.sh" -DGALE_BUILD_BENCH=ON
 exec "$root/build-bench/bin/gale-bench" "$@"

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git procps
+  build-essential cmake ninja-build pkg-config git procps ccache clang-format
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # runtime helpers

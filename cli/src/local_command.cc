@@ -12,8 +12,8 @@
 #include "gale/common/daemon_config.h"
 #include "gale/common/logging.h"
 #include "gale/errors.h"
-#include "gale/worker/local_cluster.h"
-#include "gale/worker/topology_loader.h"
+#include "gale/runtime/local_cluster.h"
+#include "gale/runtime/topology_loader.h"
 
 namespace gale::cli {
 
@@ -57,16 +57,16 @@ int run_local() {
       return 2;
     }
   }
-  auto loaded = worker::load_topology(options.path, conf);
+  auto loaded = runtime::load_topology(options.path, conf);
   if (auto* error = std::get_if<std::string>(&loaded)) {
     std::cerr << "gale local: " << *error << "\n";
     return 1;
   }
-  auto& topo = std::get<worker::LoadedTopology>(loaded);
+  auto& topo = std::get<runtime::LoadedTopology>(loaded);
   std::string name = options.name.empty() ? topo.name : options.name;
 
   try {
-    worker::LocalCluster cluster(name, std::move(topo.topology), conf);
+    runtime::LocalCluster cluster(name, std::move(topo.topology), conf);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     std::cout << "gale local: running '" << name << "'"
@@ -82,7 +82,7 @@ int run_local() {
     auto drain_limit = std::chrono::seconds(conf.get_int(conf::kTopologyMessageTimeoutSecs, 30));
     bool drained = cluster.drain(drain_limit);
     cluster.stop();
-    std::cout << worker::format_stats(cluster.stats());
+    std::cout << runtime::format_stats(cluster.stats());
     if (!drained) std::cout << "gale local: stopped with tuples still in flight\n";
   } catch (const InvalidTopology& e) {
     std::cerr << "gale local: " << e.what() << "\n";

@@ -116,7 +116,8 @@ std::string encode(const Assignment& a) {
   return json{{"topology_id", a.topology_id},
               {"task_slots", slots},
               {"executors", executors},
-              {"start_time_secs", a.start_time_secs}}
+              {"start_time_secs", a.start_time_secs},
+              {"epoch", a.epoch}}
       .dump();
 }
 
@@ -135,6 +136,7 @@ Result<Assignment> decode_assignment(std::string_view text) {
       a.executors.push_back(Executor{e.at(0).get<int>(), e.at(1).get<int>()});
     }
     a.start_time_secs = j.at("start_time_secs").get<std::int64_t>();
+    a.epoch = j.at("epoch").get<std::uint64_t>();
     return a;
   });
 }

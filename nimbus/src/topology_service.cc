@@ -445,7 +445,8 @@ void TopologyService::finish_rebalance(const std::string& id, const RebalanceReq
     slots.insert(slots.end(), extra->begin(), extra->end());
   }
   auto executors = layout->executors();
-  Assignment next{id, replan(executors, slots, (*current)->task_slots), executors, ctx_.now()};
+  Assignment next{id, replan(executors, slots, (*current)->task_slots), executors, ctx_.now(),
+                  (*current)->epoch + 1};
   record.status = restore;
   if (auto written = ctx_.state.set_assignment(next); !written) return fail(written.error().message);
   if (auto written = ctx_.state.set_topology(record); !written) return fail(written.error().message);
@@ -498,6 +499,7 @@ void TopologyService::reassign_lost_slots(Assignment assignment,
   }
   assignment.task_slots = replan(assignment.executors, kept, assignment.task_slots);
   assignment.start_time_secs = now;
+  assignment.epoch += 1;
   if (auto written = ctx_.state.set_assignment(assignment); !written) {
     spdlog::error("monitor: reassigning {}: {}", assignment.topology_id, written.error().message);
     return;

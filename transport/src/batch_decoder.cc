@@ -89,7 +89,7 @@ Status BatchDecoder::check_header(std::span<const std::uint8_t> bytes, const Dec
   if (const auto flags = format::load_le<std::uint16_t>(h + format::kFlagsOffset); flags != 0) {
     return Status::error("batch header has unknown flags " + std::to_string(flags));
   }
-  header.topology_epoch = format::load_le<std::uint32_t>(h + format::kEpochOffset);
+  header.topology_epoch = format::load_le<std::uint64_t>(h + format::kEpochOffset);
   header.tuple_count = format::load_le<std::uint32_t>(h + format::kTuplesOffset);
   header.ack_count = format::load_le<std::uint32_t>(h + format::kAcksOffset);
   return Status::ok();

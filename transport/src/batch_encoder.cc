@@ -66,7 +66,7 @@ void pack_value(Packer& pk, BufferSink& sink, const Value& v) {
 
 }  // namespace
 
-void BatchEncoder::reset(std::uint32_t topology_epoch) {
+void BatchEncoder::reset(std::uint64_t topology_epoch) {
   buffer_.clear();
   tuples_ = 0;
   acks_ = 0;

@@ -13,9 +13,9 @@ inline constexpr std::array<std::uint8_t, 4> kMagic = {'G', 'L', 'W', 'B'};
 // Header offsets; all integers little-endian.
 inline constexpr std::size_t kVersionOffset = 4;  // u16
 inline constexpr std::size_t kFlagsOffset = 6;    // u16, reserved: 0
-inline constexpr std::size_t kEpochOffset = 8;    // u32
-inline constexpr std::size_t kTuplesOffset = 12;  // u32
-inline constexpr std::size_t kAcksOffset = 16;    // u32
+inline constexpr std::size_t kEpochOffset = 8;    // u64
+inline constexpr std::size_t kTuplesOffset = 16;  // u32
+inline constexpr std::size_t kAcksOffset = 20;    // u32
 static_assert(kAcksOffset + 4 == kBatchHeaderBytes);
 
 // Each record is a msgpack array whose first element is its kind.
@@ -42,7 +42,7 @@ inline void write_header(std::uint8_t* out, const BatchHeader& h) {
   for (std::size_t i = 0; i < kMagic.size(); ++i) out[i] = kMagic[i];
   store_le<std::uint16_t>(out + kVersionOffset, h.format_version);
   store_le<std::uint16_t>(out + kFlagsOffset, 0);
-  store_le<std::uint32_t>(out + kEpochOffset, h.topology_epoch);
+  store_le<std::uint64_t>(out + kEpochOffset, h.topology_epoch);
   store_le<std::uint32_t>(out + kTuplesOffset, h.tuple_count);
   store_le<std::uint32_t>(out + kAcksOffset, h.ack_count);
 }

@@ -21,7 +21,7 @@ struct InprocNetwork::Mailbox {
   explicit Mailbox(std::size_t capacity) : capacity(capacity) {}
 
   // Takes `message` unless the queue stays full until the deadline or the receiver is gone.
-  Outcome push(zmq::message_t& message, Deadline deadline, const std::atomic<bool>& cancelled) {
+  Outcome push(std::vector<std::uint8_t>& message, Deadline deadline, const std::atomic<bool>& cancelled) {
     std::unique_lock lock(mutex);
     const bool woken = not_full.wait_until(
         lock, deadline, [&] { return gone || cancelled.load() || queue.size() < capacity; });
@@ -33,11 +33,11 @@ struct InprocNetwork::Mailbox {
     return Outcome::ok;
   }
 
-  std::optional<zmq::message_t> pop(Deadline deadline, const std::atomic<bool>& cancelled) {
+  std::optional<std::vector<std::uint8_t>> pop(Deadline deadline, const std::atomic<bool>& cancelled) {
     std::unique_lock lock(mutex);
     not_empty.wait_until(lock, deadline, [&] { return cancelled.load() || !queue.empty(); });
     if (cancelled.load() || queue.empty()) return std::nullopt;
-    zmq::message_t message = std::move(queue.front());
+    std::vector<std::uint8_t> message = std::move(queue.front());
     queue.pop_front();
     not_full.notify_one();
     return message;
@@ -61,7 +61,7 @@ struct InprocNetwork::Mailbox {
   std::mutex mutex;
   std::condition_variable not_full;
   std::condition_variable not_empty;
-  std::deque<zmq::message_t> queue;
+  std::deque<std::vector<std::uint8_t>> queue;
   bool gone = false;
 };
 
@@ -181,7 +181,7 @@ SendResult InprocTransport::send(std::string_view peer_id, std::span<const std::
   if (closed_.load()) return SendResult::closed;
   const std::optional<std::string> address = address_of(peer_id);
   if (!address) return SendResult::unknown_peer;
-  zmq::message_t message(bytes.data(), bytes.size());
+  std::vector<std::uint8_t> message(bytes.begin(), bytes.end());
   for (;;) {
     const auto mailbox = network_->registry_->await(*address, deadline, closed_);
     if (!mailbox) return closed_.load() ? SendResult::closed : SendResult::timed_out;
@@ -200,7 +200,7 @@ SendResult InprocTransport::send(std::string_view peer_id, std::span<const std::
 
 std::optional<Message> InprocTransport::receive(Deadline deadline) {
   if (!mailbox_ || closed_.load()) return std::nullopt;
-  std::optional<zmq::message_t> message = mailbox_->pop(deadline, closed_);
+  std::optional<std::vector<std::uint8_t>> message = mailbox_->pop(deadline, closed_);
   if (!message) return std::nullopt;
   return Message(std::move(*message));
 }

@@ -7,6 +7,18 @@ namespace {
 
 enum class Wait { ready, timed_out, closed };
 
+// A received ZeroMQ message, kept as it arrived.
+class ZmqPayload final : public Message::Payload {
+ public:
+  explicit ZmqPayload(zmq::message_t m) : m_(std::move(m)) {}
+  std::span<const std::uint8_t> bytes() const override {
+    return {static_cast<const std::uint8_t*>(m_.data()), m_.size()};
+  }
+
+ private:
+  zmq::message_t m_;
+};
+
 std::string tcp_address(const std::string& host, std::string_view port) {
   return "tcp://" + host + ":" + std::string(port);
 }
@@ -143,7 +155,7 @@ std::optional<Message> ZmqTransport::receive(Deadline deadline) {
     return receiver_->recv(message, zmq::recv_flags::dontwait).has_value();
   });
   if (w != Wait::ready) return std::nullopt;
-  return Message(std::move(message));
+  return Message(std::make_unique<ZmqPayload>(std::move(message)));
 }
 
 void ZmqTransport::close() {

@@ -44,7 +44,7 @@ std::vector<std::uint8_t> handmade_batch(std::uint32_t tuples, std::uint32_t ack
   BatchEncoder enc;
   for (std::uint32_t i = 0; i < acks; ++i) enc.add_ack(0, 0, 0, 0);
   auto header = copy_of(enc.bytes().first(kBatchHeaderBytes));
-  header[12] = static_cast<std::uint8_t>(tuples);  // tuple count, little-endian low byte
+  header[16] = static_cast<std::uint8_t>(tuples);  // tuple count, little-endian low byte
   msgpack::sbuffer body;
   msgpack::packer<msgpack::sbuffer> pk(body);
   pack(pk);
@@ -263,8 +263,8 @@ TEST(BatchCodecTest, RejectsMoreRecordsThanTheHeaderSays) {
   enc.add_ack(0, 0, 0, 0);
   enc.add_tuple(1, 1, 0, {}, {});
   auto bytes = copy_of(enc.bytes());
-  bytes[12] = 0;  // header: no tuples
-  bytes[16] = 2;  // header: two acks
+  bytes[16] = 0;  // header: no tuples
+  bytes[20] = 2;  // header: two acks
   EXPECT_EQ(decode_error(bytes), "record 1 is one tuple more than the header's count of 0");
 }
 

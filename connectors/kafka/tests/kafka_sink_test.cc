@@ -6,7 +6,7 @@
 
 #include "gale/kafka/kafka_sink_bolt.h"
 #include "gale/kafka/mock_cluster.h"
-#include "gale/worker/local_cluster.h"
+#include "gale/runtime/local_cluster.h"
 #include "kafka_test_support.h"
 
 namespace gale::kafka::testing {
@@ -17,7 +17,7 @@ constexpr int kInputs = 40;
 // ListSpout -> KafkaSinkBolt, started on construction and stopped on destruction.
 struct SinkRun {
   std::shared_ptr<Probe> probe = std::make_shared<Probe>();
-  std::unique_ptr<worker::LocalCluster> cluster;
+  std::unique_ptr<runtime::LocalCluster> cluster;
 
   explicit SinkRun(KafkaSinkConfig config, SinkMapper mapper = {}, bool replay = false) {
     TopologyBuilder b;
@@ -25,7 +25,7 @@ struct SinkRun {
       return std::make_unique<ListSpout>(probe, kInputs, replay);
     });
     set_kafka_sink(b, "sink", std::move(config), 1, std::move(mapper)).shuffle_grouping("list");
-    cluster = std::make_unique<worker::LocalCluster>("sink", b.build(), topology_config());
+    cluster = std::make_unique<runtime::LocalCluster>("sink", b.build(), topology_config());
     cluster->start();
   }
   ~SinkRun() { cluster->stop(); }

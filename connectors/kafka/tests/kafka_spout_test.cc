@@ -8,7 +8,7 @@
 #include <set>
 
 #include "gale/kafka/mock_cluster.h"
-#include "gale/worker/local_cluster.h"
+#include "gale/runtime/local_cluster.h"
 #include "kafka_test_support.h"
 
 namespace gale::kafka::testing {
@@ -21,7 +21,7 @@ constexpr int kPartitions = 3;
 struct SpoutRun {
   std::shared_ptr<Probe> probe = std::make_shared<Probe>();
   std::shared_ptr<KafkaSpoutStats> stats = std::make_shared<KafkaSpoutStats>();
-  std::unique_ptr<worker::LocalCluster> cluster;
+  std::unique_ptr<runtime::LocalCluster> cluster;
 
   SpoutRun(const std::string& name, const KafkaSpoutConfig& config,
            ProbeBolt::Behaviour behaviour = {},
@@ -36,7 +36,7 @@ struct SpoutRun {
                })
         .shuffle_grouping("kafka")
         .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
-    cluster = std::make_unique<worker::LocalCluster>(name, b.build(), topology_config());
+    cluster = std::make_unique<runtime::LocalCluster>(name, b.build(), topology_config());
     cluster->start();
   }
   ~SpoutRun() { stop(); }

@@ -50,8 +50,8 @@ void expect_items_stored(const RedisServer& server, std::int64_t count) {
   }
 }
 
-std::string errors_of(const worker::LocalCluster& cluster, const std::string& component) {
-  worker::TopologyStats stats = cluster.stats();
+std::string errors_of(const runtime::LocalCluster& cluster, const std::string& component) {
+  runtime::TopologyStats stats = cluster.stats();
   std::string all;
   for (const auto& e : stats.find(component)->last_errors) all += e + "\n";
   return all;
@@ -66,7 +66,7 @@ TEST(RedisStoreBoltTest, StoresEveryTupleInBatchesAndAcksEach) {
   b.set_bolt("store", item_store(), 2)
       .shuffle_grouping("spout")
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
-  worker::LocalCluster cluster("store", b.build(), redis_config(server, 64));
+  runtime::LocalCluster cluster("store", b.build(), redis_config(server, 64));
   cluster.start();
   ASSERT_TRUE(eventually([&] { return probe->acked_count() == n; }, 20s))
       << probe->acked_count() << " of " << n << " acked";
@@ -91,7 +91,7 @@ TEST(RedisStoreBoltTest, AnErrorReplyFailsOnlyItsInputAndIsReported) {
              })
       .shuffle_grouping("spout")
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
-  worker::LocalCluster cluster("store-error", b.build(), redis_config(server, 64));
+  runtime::LocalCluster cluster("store-error", b.build(), redis_config(server, 64));
   cluster.start();
   ASSERT_TRUE(eventually([&] { return probe->acked_count() + probe->failed_count() == 10; }));
   EXPECT_EQ(probe->acked_count(), 9);
@@ -106,7 +106,7 @@ TEST(RedisStoreBoltTest, BatchingWithoutTickTuplesIsRefusedAtPrepare) {
   TopologyBuilder b;
   b.set_spout("spout", spout_of<CountingSpout>(probe, 1));
   b.set_bolt("store", item_store()).shuffle_grouping("spout");
-  worker::LocalCluster cluster("store-no-tick", b.build(), redis_config(server, 64));
+  runtime::LocalCluster cluster("store-no-tick", b.build(), redis_config(server, 64));
   try {
     cluster.start();
     FAIL() << "a batching bolt without tick tuples started";
@@ -150,7 +150,7 @@ TEST(RedisLookupBoltTest, EnrichesEachInputWithWhatRedisHolds) {
       .shuffle_grouping("spout")
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
   b.set_bolt("sink", bolt_of<RecordingBolt>(probe)).shuffle_grouping("lookup");
-  worker::LocalCluster cluster("lookup", b.build(), redis_config(server, 16));
+  runtime::LocalCluster cluster("lookup", b.build(), redis_config(server, 16));
   cluster.start();
   ASSERT_TRUE(eventually([&] { return probe->acked_count() == 100; }, 20s)) << probe->acked_count();
 
@@ -216,7 +216,7 @@ TEST(RedisStoreBoltTest, InputsWaitForAFullBatchOrATick) {
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
   Config config = redis_config(server, 64);
   ASSERT_TRUE(config.set(redis::conf::kFlushIntervalMs, 600'000));
-  worker::LocalCluster cluster("batches", b.build(), config, clock);
+  runtime::LocalCluster cluster("batches", b.build(), config, clock);
   cluster.start();
 
   ASSERT_TRUE(cluster.wait_idle(5s));
@@ -239,7 +239,7 @@ TEST(RedisStoreBoltTest, AnOutageFailsTuplesForReplayAndNothingIsLostAfterRestar
   b.set_bolt("store", item_store(), 2)
       .shuffle_grouping("spout")
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
-  worker::LocalCluster cluster("outage", b.build(), redis_config(server, 32));
+  runtime::LocalCluster cluster("outage", b.build(), redis_config(server, 32));
   cluster.start();
   auto distinct_acked = [&] {
     return static_cast<std::int64_t>(probe->with([&] { return probe->acked.size(); }));
@@ -252,7 +252,7 @@ TEST(RedisStoreBoltTest, AnOutageFailsTuplesForReplayAndNothingIsLostAfterRestar
   limit->store(2000);
   ASSERT_TRUE(eventually([&] { return probe->failed_count() > 0; }, 20s))
       << "no tuple failed while Redis was down\n"
-      << worker::format_stats(cluster.stats());
+      << runtime::format_stats(cluster.stats());
   EXPECT_NE(errors_of(cluster, "store").find("redis 127.0.0.1:" + std::to_string(server.port())),
             std::string::npos)
       << "the outage was not reported: " << errors_of(cluster, "store");
@@ -273,7 +273,7 @@ TEST(RedisStoreBoltTest, AHungRedisTimesOutFailsTuplesAndNothingIsLostWhenItAnsw
   b.set_bolt("store", item_store(), 2)
       .shuffle_grouping("spout")
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
-  worker::LocalCluster cluster("hung", b.build(), redis_config(server, 32));
+  runtime::LocalCluster cluster("hung", b.build(), redis_config(server, 32));
   cluster.start();
   auto distinct_acked = [&] {
     return static_cast<std::int64_t>(probe->with([&] { return probe->acked.size(); }));
@@ -286,7 +286,7 @@ TEST(RedisStoreBoltTest, AHungRedisTimesOutFailsTuplesAndNothingIsLostWhenItAnsw
   limit->store(600);
   ASSERT_TRUE(eventually([&] { return probe->failed_count() > 0; }, 20s))
       << "no tuple failed while Redis hung\n"
-      << worker::format_stats(cluster.stats());
+      << runtime::format_stats(cluster.stats());
   EXPECT_NE(errors_of(cluster, "store").find("no reply within 500 ms"), std::string::npos)
       << errors_of(cluster, "store");
   server.resume();

@@ -47,6 +47,9 @@ struct Assignment {
   std::map<int, Slot> task_slots;  // task id -> the slot running it
   std::vector<Executor> executors;
   std::int64_t start_time_secs = 0;  // Unix time
+  // The assignment's version: 1 for a topology's first, one more for each that replaces it
+  // (rebalance, lost slots). Batches carry it; a worker refuses those routed under another.
+  std::uint64_t epoch = 1;
   bool operator==(const Assignment&) const = default;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 // The wire codec for what workers send each other: batches of tuples and acker messages.
 //
-// A batch is a 20-byte little-endian header (magic "GLWB", format version, flags, topology
+// A batch is a 24-byte little-endian header (magic "GLWB", format version, flags, topology
 // epoch, tuple count, ack count) followed by one MessagePack array per record, in the order
 // they were added. transport/README.md has the field table.
 //
@@ -21,8 +21,8 @@ namespace wire {
 class WireReader;
 }
 
-inline constexpr std::uint16_t kWireFormatVersion = 1;
-inline constexpr std::size_t kBatchHeaderBytes = 20;
+inline constexpr std::uint16_t kWireFormatVersion = 2;
+inline constexpr std::size_t kBatchHeaderBytes = 24;
 
 // One tuple tree the tuple belongs to: (root id, ack value), as the acker tracks them.
 using Anchor = std::pair<std::uint64_t, std::uint64_t>;
@@ -35,7 +35,7 @@ class BatchEncoder {
 
   // Starts a new, empty batch stamped with the topology epoch (the assignment version the
   // sender routed with; the receiver may refuse batches of an older one).
-  void reset(std::uint32_t topology_epoch);
+  void reset(std::uint64_t topology_epoch);
 
   // Appends a tuple for one target task.
   void add_tuple(std::int32_t target_task, std::int32_t source_task, std::int32_t stream_index,
@@ -87,7 +87,7 @@ struct TupleView {
 
 struct BatchHeader {
   std::uint16_t format_version;
-  std::uint32_t topology_epoch;
+  std::uint64_t topology_epoch;
   std::uint32_t tuple_count;
   std::uint32_t ack_count;
 };

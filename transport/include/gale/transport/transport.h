@@ -23,6 +23,7 @@
 //   threads that use the transport, then destroy it.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,7 +31,7 @@
 #include <unordered_map>
 #include <utility>
 #include <variant>
-#include <zmq.hpp>
+#include <vector>
 
 #include "gale/transport/status.h"
 
@@ -47,17 +48,22 @@ struct Endpoint {
   std::uint16_t port = 0;
 };
 
-// One received message. Owns its bytes; for ZeroMQ these are the buffer the message arrived
-// in (no copy).
+// One received message. Owns its bytes: each transport keeps them in the buffer they arrived
+// in (for ZeroMQ, its message; no copy) behind Payload.
 class Message {
  public:
-  explicit Message(zmq::message_t m) : m_(std::move(m)) {}
-  std::span<const std::uint8_t> bytes() const {
-    return {static_cast<const std::uint8_t*>(m_.data()), m_.size()};
-  }
+  class Payload {
+   public:
+    virtual ~Payload() = default;
+    virtual std::span<const std::uint8_t> bytes() const = 0;
+  };
+
+  explicit Message(std::unique_ptr<Payload> payload) : payload_(std::move(payload)) {}
+  explicit Message(std::vector<std::uint8_t> bytes);
+  std::span<const std::uint8_t> bytes() const { return payload_->bytes(); }
 
  private:
-  zmq::message_t m_;
+  std::unique_ptr<Payload> payload_;
 };
 
 enum class SendResult {

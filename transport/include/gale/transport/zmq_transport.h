@@ -11,6 +11,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <zmq.hpp>
 
 #include "gale/transport/transport.h"
 

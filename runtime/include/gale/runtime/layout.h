@@ -1,0 +1,90 @@
+#pragma once
+// The shape of a running topology, computed once from the Topology and its Config: task ids,
+// executors, streams and their subscribers. Immutable after construction; read by every
+// executor thread without locks.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gale/config.h"
+#include "gale/topology.h"
+#include "gale/tuple.h"
+
+namespace gale::runtime {
+
+inline constexpr const char* kAckerComponent = "__acker";
+
+struct Subscription {
+  int component;  // index of the subscribing component in Layout::components
+  Grouping grouping;
+};
+
+struct StreamInfo {
+  detail::StreamSchema schema;
+  std::vector<Subscription> subscribers;
+};
+
+struct ComponentInfo {
+  std::string id;
+  enum class Kind { spout, bolt, acker } kind = Kind::bolt;
+  const ComponentDef* def = nullptr;  // null for the acker
+  Config config;                      // topology config merged with the component's own
+  std::vector<int> tasks;             // sorted
+  int executors = 1;
+  std::vector<std::unique_ptr<StreamInfo>> streams;  // stable addresses: tuples point at schemas
+
+  const StreamInfo* stream(std::string_view id) const;
+};
+
+struct ExecutorInfo {
+  int component;
+  std::vector<int> tasks;
+};
+
+class Layout {
+ public:
+  // Throws InvalidTopology naming every problem (structure, names, parallelism vs config).
+  // `executors` overrides components' executor counts (rebalance); tasks never change.
+  Layout(std::string topology_name, const Topology& topology, const Config& config,
+         const std::map<std::string, int, std::less<>>& executors = {});
+
+  const std::string& topology_name() const { return name_; }
+  const Config& config() const { return config_; }
+  const std::vector<ComponentInfo>& components() const { return components_; }
+  const ComponentInfo& component(int i) const { return components_[static_cast<std::size_t>(i)]; }
+  int component_index(std::string_view id) const;
+  const std::vector<ExecutorInfo>& executors() const { return executors_; }
+
+  int task_count() const { return static_cast<int>(task_component_.size()) - 1; }  // tasks are 1..n
+  int component_of_task(int task) const { return task_component_[static_cast<std::size_t>(task)]; }
+  int executor_of_task(int task) const { return task_executor_[static_cast<std::size_t>(task)]; }
+  // -1 for a task id that does not exist (input from another process).
+  int executor_of_task_checked(int task) const {
+    return task >= 1 && task <= task_count() ? executor_of_task(task) : -1;
+  }
+  bool acking() const { return !acker_tasks_.empty(); }
+  // The acker task that tracks a tree: chosen by the root id (random, so evenly spread).
+  int acker_for(std::uint64_t root) const {
+    return acker_tasks_[root % acker_tasks_.size()];
+  }
+  const std::vector<int>& acker_tasks() const { return acker_tasks_; }
+  const detail::StreamSchema& tick_schema() const { return tick_schema_; }
+
+ private:
+  void add_component(const ComponentDef* def, int executors, std::vector<std::string>& errors);
+  void add_acker(int executors);
+  void wire_subscriptions();
+
+  std::string name_;
+  Config config_;
+  std::vector<ComponentInfo> components_;
+  std::map<std::string, int, std::less<>> component_index_;
+  std::vector<ExecutorInfo> executors_;
+  std::vector<int> task_component_{-1};  // index 0 unused
+  std::vector<int> task_executor_{-1};
+  std::vector<int> acker_tasks_;
+  detail::StreamSchema tick_schema_;
+};
+
+}  // namespace gale::runtime

@@ -1,0 +1,47 @@
+#pragma once
+// A whole topology in one process: what `gale local` and the tests run.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "gale/common/clock.h"
+#include "gale/config.h"
+#include "gale/topology.h"
+#include "gale/runtime/stats.h"
+
+namespace gale::runtime {
+
+class Layout;
+class Runtime;
+
+class LocalCluster {
+ public:
+  // Validates the topology against the config; throws InvalidTopology naming every problem.
+  // The topology's factories must outlive the cluster (keep the loaded library open).
+  LocalCluster(std::string name, Topology topology, Config config,
+               std::shared_ptr<Clock> clock = SystemClock::shared());
+  ~LocalCluster();
+
+  // Opens every spout and prepares every bolt (each on its executor's thread), then activates
+  // the spouts. Throws if an open()/prepare() throws.
+  void start();
+  void activate();
+  void deactivate();
+  // Deactivates the spouts and waits until no tuple is queued or pending anywhere. Returns
+  // false if that did not happen within `timeout`.
+  bool drain(std::chrono::milliseconds timeout);
+  // Waits until no tuple is queued or buffered anywhere, though trees may still be pending
+  // (held by a bolt that has not acked them). False if that did not happen within `timeout`.
+  bool wait_idle(std::chrono::milliseconds timeout);
+  // Stops every executor; close()/cleanup() run on their threads. Idempotent.
+  void stop();
+
+  TopologyStats stats() const;
+
+ private:
+  Topology topology_;
+  std::unique_ptr<Layout> layout_;
+  std::unique_ptr<Runtime> runtime_;
+};
+
+}  // namespace gale::runtime

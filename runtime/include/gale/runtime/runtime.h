@@ -1,0 +1,95 @@
+#pragma once
+// The executors of one worker process and what they share: the layout, the clock, the
+// activation flag, and each executor's input queue. Local mode runs every executor of the
+// topology in one Runtime.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gale/common/clock.h"
+#include "gale/runtime/layout.h"
+#include "gale/runtime/stats.h"
+
+namespace gale::transport {
+class Transport;
+}
+
+namespace gale::runtime {
+
+class Executor;
+class TransportBridge;
+struct Batch;
+
+// Which executors run in this process, and how to reach the others. Local mode: all of them,
+// no transport.
+struct Placement {
+  std::vector<int> local_executors;  // empty: every executor
+  // Required when some executors run elsewhere: bound, and connected to every peer named in
+  // `peers`. Used by this runtime between start() and stop(); it must outlive them.
+  transport::Transport* transport = nullptr;
+  std::vector<std::string> peers;  // by executor: the peer id of the worker running it, "" here
+  std::uint64_t epoch = 0;         // the assignment's (coordination::Assignment::epoch)
+};
+
+struct RuntimeSettings {
+  std::size_t batch_size;
+  std::size_t inbox_batches;  // capacity of each executor's input queue, in batches
+  std::int64_t flush_interval_ns;
+  std::int64_t timeout_ns;  // 0: message timeouts off
+  int sample_every;         // 0: no latency sampling
+  std::int64_t spout_park_us;
+  std::int64_t bolt_park_us;
+
+  static RuntimeSettings from(const Config& conf);
+};
+
+class Runtime {
+ public:
+  Runtime(const Layout& layout, std::shared_ptr<Clock> clock, Placement placement = {});
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Creates every executor, runs open()/prepare() on their threads, then starts them; then
+  // starts receiving from other workers (with a transport).
+  void start();
+  void set_active(bool active) { active_.store(active, std::memory_order_release); }
+  bool active() const { return active_.load(std::memory_order_acquire); }
+  // True when no tuple is queued, buffered or (with acking) pending anywhere.
+  bool quiescent() const;
+  // True when no tuple is queued or buffered anywhere (trees may still be pending).
+  bool idle() const;
+  // Stops receiving, then stops every executor (close()/cleanup() run on their threads) and
+  // joins them.
+  void stop();
+
+  const Layout& layout() const { return layout_; }
+  const Clock& clock() const { return *clock_; }
+  const RuntimeSettings& settings() const { return settings_; }
+  const std::vector<int>& worker_tasks() const { return worker_tasks_; }
+  bool is_local(int executor) const { return local_[static_cast<std::size_t>(executor)]; }
+  // A local executor.
+  Executor& executor(int index) { return *executors_[static_cast<std::size_t>(index)]; }
+  // For executors and the transport bridge: hands `batch` to executor `dest`, local or remote,
+  // without waiting. On success the batch is consumed (`batch` is null); false when the
+  // destination is full. Only between start() and the destructor: before start() there are no
+  // executors to deliver to.
+  bool try_deliver(int dest, std::unique_ptr<Batch>& batch);
+  TopologyStats stats() const;
+
+ private:
+  const Layout& layout_;
+  std::shared_ptr<Clock> clock_;
+  RuntimeSettings settings_;
+  std::vector<int> worker_tasks_;
+  std::vector<bool> local_;
+  // Declared before executors_: its inbound batch pool outlives them.
+  std::unique_ptr<TransportBridge> bridge_;
+  std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere
+  std::atomic<bool> active_{false};
+  std::int64_t started_ns_ = 0;
+};
+
+}  // namespace gale::runtime

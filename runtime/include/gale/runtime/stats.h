@@ -1,0 +1,42 @@
+#pragma once
+// Statistics of a running topology, per component, as the CLI prints them.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gale::runtime {
+
+struct ComponentStats {
+  std::string id;
+  std::string kind;  // "spout", "bolt", "acker"
+  int executors = 0;
+  int tasks = 0;
+  std::uint64_t emitted = 0;      // emit calls
+  std::uint64_t transferred = 0;  // tuples sent to tasks (an emit to 3 tasks counts 3)
+  std::uint64_t executed = 0;     // tuples (or acker messages) processed
+  std::uint64_t acked = 0;
+  std::uint64_t failed = 0;
+  double execute_latency_ms = 0;   // bolts: time in execute (sampled)
+  double process_latency_ms = 0;   // bolts: from execute start to ack (sampled)
+  double complete_latency_ms = 0;  // spouts: from emit to the tree's completion (sampled)
+  double capacity = 0;             // bolts: share of the time spent executing (1.0 = saturated)
+  std::uint64_t error_count = 0;
+  std::vector<std::string> last_errors;  // newest last, at most 10
+};
+
+struct TopologyStats {
+  std::string topology;
+  double uptime_secs = 0;
+  std::vector<ComponentStats> components;
+
+  const ComponentStats* find(const std::string& id) const {
+    for (const auto& c : components)
+      if (c.id == id) return &c;
+    return nullptr;
+  }
+};
+
+// A fixed-width table, one row per component, then the last errors if any.
+std::string format_stats(const TopologyStats& stats);
+
+}  // namespace gale::runtime

@@ -1,0 +1,86 @@
+// The acker: Storm's algorithm. Per tuple tree (root id) it keeps the XOR of every edge id it
+// has heard of; the tree is complete when, after the spout's init, the value returns to zero.
+// A fail marks the tree failed (even before the init arrives). Trees older than the message
+// timeout are dropped silently: the spout times them out itself.
+#include "acker.h"
+#include "executor.h"
+
+namespace gale::runtime {
+
+namespace {
+constexpr int kTimeoutBuckets = 4;  // as the spouts: expiry between 1x and 1.33x the timeout
+}
+
+std::optional<AckMessage> AckerState::apply(const AckMessage& m) {
+  Tree& tree = pending_.get_or_create(m.root);
+  switch (m.kind) {
+    case AckMessage::Kind::init:
+      tree.value ^= m.value;
+      tree.spout_task = m.task;
+      break;
+    case AckMessage::Kind::ack:
+      tree.value ^= m.value;
+      break;
+    case AckMessage::Kind::fail:
+      tree.failed = true;
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (tree.spout_task < 0) return std::nullopt;  // the init has not arrived yet
+  if (!tree.failed && tree.value != 0) return std::nullopt;
+  AckMessage answer{tree.failed ? AckMessage::Kind::failed : AckMessage::Kind::completed,
+                    tree.spout_task, m.root, 0};
+  Tree done;
+  pending_.take(m.root, done);
+  return answer;
+}
+
+class AckerExecutor final : public Executor {
+ public:
+  AckerExecutor(Runtime& runtime, int index) : Executor(runtime, index), state_(kTimeoutBuckets) {}
+  ~AckerExecutor() override { join(); }
+
+ private:
+  void prepare() override {
+    std::int64_t timeout = runtime_.settings().timeout_ns;
+    rotate_every_ns_ = timeout > 0 ? timeout / (kTimeoutBuckets - 1) : 0;
+    next_rotate_ns_ = now() + rotate_every_ns_;
+  }
+
+  bool work() override {
+    BatchPtr b;
+    bool did = false;
+    if (inbox().try_pop(b)) {
+      mark_busy();
+      for (const AckMessage& m : b->acks) {
+        if (auto answer = state_.apply(m)) send_ack(*answer);
+      }
+      stats_.executed.add(b->acks.size());
+      BatchPool::release(std::move(b));
+      flush();
+      did = true;
+    }
+    if (rotate_every_ns_ > 0 && (!did || ++rounds_ % 64 == 0)) {
+      std::int64_t t = now();
+      while (t >= next_rotate_ns_) {
+        next_rotate_ns_ += rotate_every_ns_;
+        state_.expire_oldest();
+      }
+    }
+    return did;
+  }
+
+  void shutdown() override {}
+
+  AckerState state_;
+  std::int64_t rotate_every_ns_ = 0;
+  std::int64_t next_rotate_ns_ = 0;
+  std::uint64_t rounds_ = 0;
+};
+
+std::unique_ptr<Executor> make_acker_executor(Runtime& runtime, int index) {
+  return std::make_unique<AckerExecutor>(runtime, index);
+}
+
+}  // namespace gale::runtime

@@ -1,0 +1,144 @@
+#include "gale/runtime/layout.h"
+
+#include <algorithm>
+
+#include "gale/errors.h"
+
+namespace gale::runtime {
+
+const StreamInfo* ComponentInfo::stream(std::string_view id) const {
+  for (const auto& s : streams)
+    if (s->schema.stream == id) return s.get();
+  return nullptr;
+}
+
+namespace {
+
+std::string join_errors(const std::vector<std::string>& errors) {
+  std::string msg = "invalid topology:";
+  for (const auto& e : errors) msg += "\n  - " + e;
+  return msg;
+}
+
+}  // namespace
+
+Layout::Layout(std::string topology_name, const Topology& topology, const Config& config,
+               const std::map<std::string, int, std::less<>>& executors)
+    : name_(std::move(topology_name)), config_(config) {
+  std::vector<std::string> errors = validate(topology);
+  if (auto e = check_name("topology name", name_); !e.empty()) errors.push_back(e);
+  if (!errors.empty()) throw InvalidTopology(join_errors(errors));
+
+  // Storm numbers tasks by component id order; the acker comes last here.
+  std::vector<const ComponentDef*> defs;
+  for (const auto& c : topology.components) defs.push_back(&c);
+  std::sort(defs.begin(), defs.end(), [](auto* a, auto* b) { return a->id < b->id; });
+  for (const auto& [id, n] : executors) {
+    if (!topology.find(id)) errors.push_back("executors given for unknown component '" + id + "'");
+    if (n < 1)
+      errors.push_back("component '" + id + "': executors must be >= 1, got " + std::to_string(n));
+  }
+  if (!errors.empty()) throw InvalidTopology(join_errors(errors));
+  for (const auto* def : defs) {
+    auto it = executors.find(def->id);
+    add_component(def, it != executors.end() ? it->second : def->parallelism, errors);
+  }
+  if (!errors.empty()) throw InvalidTopology(join_errors(errors));
+
+  std::int64_t ackers = config_.contains(conf::kTopologyAckerExecutors)
+                            ? config_.get_int(conf::kTopologyAckerExecutors)
+                            : config_.get_int(conf::kTopologyWorkers, 1);
+  if (ackers > 0) add_acker(static_cast<int>(ackers));
+  wire_subscriptions();
+
+  tick_schema_.component = kSystemComponent;
+  tick_schema_.stream = kTickStream;
+  tick_schema_.fields = Fields{"rate_secs"};
+}
+
+int Layout::component_index(std::string_view id) const {
+  auto it = component_index_.find(id);
+  return it == component_index_.end() ? -1 : it->second;
+}
+
+void Layout::add_component(const ComponentDef* def, int executors, std::vector<std::string>& errors) {
+  ComponentInfo info;
+  info.id = def->id;
+  info.kind = def->kind == ComponentDef::Kind::spout ? ComponentInfo::Kind::spout
+                                                     : ComponentInfo::Kind::bolt;
+  info.def = def;
+  info.config = config_.merged(def->config);
+  info.executors = executors;
+  if (auto cap = config_.get_int(conf::kTopologyMaxTaskParallelism, 0); cap > 0)
+    info.executors = std::min<int>(info.executors, static_cast<int>(cap));
+  int tasks = def->tasks();
+  if (info.executors > tasks) {
+    errors.push_back("component '" + def->id + "' has " + std::to_string(info.executors) +
+                     " executors but only " + std::to_string(tasks) +
+                     " tasks; executors cannot exceed tasks");
+    return;
+  }
+  int index = static_cast<int>(components_.size());
+  for (int t = 0; t < tasks; ++t) {
+    info.tasks.push_back(static_cast<int>(task_component_.size()));
+    task_component_.push_back(index);
+    task_executor_.push_back(-1);
+  }
+  // Tasks are split evenly over the executors, the first executors taking one extra.
+  int begin = 0;
+  for (int e = 0; e < info.executors; ++e) {
+    int n = tasks / info.executors + (e < tasks % info.executors ? 1 : 0);
+    ExecutorInfo exec{index, {}};
+    for (int t = begin; t < begin + n; ++t) {
+      exec.tasks.push_back(info.tasks[static_cast<std::size_t>(t)]);
+      task_executor_[static_cast<std::size_t>(info.tasks[static_cast<std::size_t>(t)])] =
+          static_cast<int>(executors_.size());
+    }
+    begin += n;
+    executors_.push_back(std::move(exec));
+  }
+  int stream_index = 0;
+  for (const auto& decl : def->outputs) {
+    auto s = std::make_unique<StreamInfo>();
+    s->schema = {def->id, decl.id, decl.fields, decl.direct, stream_index++};
+    info.streams.push_back(std::move(s));
+  }
+  component_index_[info.id] = index;
+  components_.push_back(std::move(info));
+}
+
+void Layout::add_acker(int executors) {
+  // The acker is not a user component: it gets tasks and executors directly.
+  ComponentInfo info;
+  info.id = kAckerComponent;
+  info.kind = ComponentInfo::Kind::acker;
+  info.config = config_;
+  info.executors = executors;
+  int index = static_cast<int>(components_.size());
+  for (int e = 0; e < executors; ++e) {
+    int task = static_cast<int>(task_component_.size());
+    info.tasks.push_back(task);
+    acker_tasks_.push_back(task);
+    task_component_.push_back(index);
+    task_executor_.push_back(static_cast<int>(executors_.size()));
+    executors_.push_back({index, {task}});
+  }
+  component_index_[info.id] = index;
+  components_.push_back(std::move(info));
+}
+
+void Layout::wire_subscriptions() {
+  for (std::size_t i = 0; i < components_.size(); ++i) {
+    const ComponentInfo& sub = components_[i];
+    if (!sub.def) continue;
+    for (const auto& input : sub.def->inputs) {
+      auto& source = components_[static_cast<std::size_t>(component_index(input.component))];
+      for (auto& s : source.streams) {
+        if (s->schema.stream == input.stream)
+          s->subscribers.push_back({static_cast<int>(i), input.grouping});
+      }
+    }
+  }
+}
+
+}  // namespace gale::runtime

@@ -1,0 +1,158 @@
+#include "gale/runtime/runtime.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "executor.h"
+#include "spout_executor.h"
+#include "transport_bridge.h"
+
+namespace gale::runtime {
+
+std::unique_ptr<Executor> make_bolt_executor(Runtime& runtime, int index);
+std::unique_ptr<Executor> make_acker_executor(Runtime& runtime, int index);
+
+RuntimeSettings RuntimeSettings::from(const Config& conf) {
+  RuntimeSettings s{};
+  s.batch_size = static_cast<std::size_t>(conf.get_int(conf::kTopologyProducerBatchSize, 100));
+  auto buffer = static_cast<std::size_t>(conf.get_int(conf::kTopologyExecutorReceiveBufferSize, 32768));
+  s.inbox_batches = std::max<std::size_t>(2, (buffer + s.batch_size - 1) / s.batch_size);
+  s.flush_interval_ns = conf.get_int(conf::kTopologyBatchFlushIntervalMillis, 1) * kNanosPerMilli;
+  s.timeout_ns = conf.get_bool(conf::kTopologyEnableMessageTimeouts, true)
+                     ? conf.get_int(conf::kTopologyMessageTimeoutSecs, 30) * kNanosPerSecond
+                     : 0;
+  double rate = conf.get_double(conf::kTopologyStatsSampleRate, 0.05);
+  s.sample_every = rate > 0 ? std::max(1, static_cast<int>(std::lround(1.0 / rate))) : 0;
+  s.spout_park_us = conf.get_int(conf::kTopologySpoutWaitParkMicrosec, 100);
+  s.bolt_park_us = conf.get_int(conf::kTopologyBoltWaitParkMicrosec, 100);
+  return s;
+}
+
+std::unique_ptr<Executor> make_executor(Runtime& runtime, int index) {
+  const auto& info = runtime.layout().executors()[static_cast<std::size_t>(index)];
+  switch (runtime.layout().component(info.component).kind) {
+    case ComponentInfo::Kind::spout:
+      return std::make_unique<SpoutExecutor>(runtime, index);
+    case ComponentInfo::Kind::bolt:
+      return make_bolt_executor(runtime, index);
+    case ComponentInfo::Kind::acker:
+      return make_acker_executor(runtime, index);
+  }
+  return nullptr;
+}
+
+Runtime::Runtime(const Layout& layout, std::shared_ptr<Clock> clock, Placement placement)
+    : layout_(layout),
+      clock_(std::move(clock)),
+      settings_(RuntimeSettings::from(layout.config())) {
+  std::size_t n = layout_.executors().size();
+  local_.assign(n, placement.local_executors.empty());
+  for (int e : placement.local_executors) local_.at(static_cast<std::size_t>(e)) = true;
+  if (std::find(local_.begin(), local_.end(), false) != local_.end()) {
+    if (!placement.transport)
+      throw std::invalid_argument("executors run in other workers but no transport is set");
+    if (placement.peers.size() != n)
+      throw std::invalid_argument("the placement names " + std::to_string(placement.peers.size()) +
+                                  " peers for " + std::to_string(n) + " executors");
+    bridge_ = std::make_unique<TransportBridge>(*this, *placement.transport,
+                                                std::move(placement.peers), placement.epoch);
+  }
+  for (std::size_t e = 0; e < n; ++e) {
+    if (!local_[e]) continue;
+    const auto& tasks = layout_.executors()[e].tasks;
+    worker_tasks_.insert(worker_tasks_.end(), tasks.begin(), tasks.end());
+  }
+  std::sort(worker_tasks_.begin(), worker_tasks_.end());
+}
+
+bool Runtime::try_deliver(int dest, BatchPtr& batch) {
+  if (is_local(dest)) return executor(dest).inbox().try_push(batch);
+  if (!bridge_->try_send(dest, *batch)) return false;
+  BatchPool::release(std::move(batch));
+  return true;
+}
+
+Runtime::~Runtime() { stop(); }
+
+void Runtime::start() {
+  started_ns_ = clock_->now_ns();
+  int n = static_cast<int>(layout_.executors().size());
+  // Every queue exists before any thread runs, so early emits have somewhere to go.
+  for (int i = 0; i < n; ++i) executors_.push_back(is_local(i) ? make_executor(*this, i) : nullptr);
+  try {
+    for (auto& e : executors_)
+      if (e) e->start();
+  } catch (...) {
+    stop();
+    throw;
+  }
+  // After the executors: a batch that a peer sent meanwhile must find them.
+  if (bridge_) bridge_->start_receiving();
+}
+
+bool Runtime::quiescent() const {
+  return std::all_of(executors_.begin(), executors_.end(), [](const auto& e) {
+    return !e || (e->idle() && e->pending() == 0);
+  });
+}
+
+bool Runtime::idle() const {
+  return std::all_of(executors_.begin(), executors_.end(), [](const auto& e) { return !e || e->idle(); });
+}
+
+void Runtime::stop() {
+  if (bridge_) bridge_->stop_receiving();
+  for (auto& e : executors_)
+    if (e) e->request_stop();
+  for (auto& e : executors_)
+    if (e) e->join();
+}
+
+TopologyStats Runtime::stats() const {
+  TopologyStats out;
+  out.topology = layout_.topology_name();
+  double uptime_ns = static_cast<double>(clock_->now_ns() - started_ns_);
+  out.uptime_secs = uptime_ns / 1e9;
+  for (std::size_t c = 0; c < layout_.components().size(); ++c) {
+    const ComponentInfo& info = layout_.components()[c];
+    ComponentStats cs;
+    cs.id = info.id;
+    cs.kind = info.kind == ComponentInfo::Kind::spout ? "spout"
+              : info.kind == ComponentInfo::Kind::bolt ? "bolt"
+                                                       : "acker";
+    LatencyStat execute, process, complete;
+    // This process's share: executors elsewhere report in their own workers.
+    for (const auto& e : executors_) {
+      if (!e || e->component().id != info.id) continue;
+      cs.executors += 1;
+      cs.tasks += static_cast<int>(layout_.executors()[static_cast<std::size_t>(e->index())].tasks.size());
+      const ExecutorStats& s = e->stats();
+      cs.emitted += s.emitted.get();
+      cs.transferred += s.transferred.get();
+      cs.executed += s.executed.get();
+      cs.acked += s.acked.get();
+      cs.failed += s.failed.get();
+      for (auto [from, to] : {std::pair{&s.execute, &execute}, {&s.process, &process}, {&s.complete, &complete}}) {
+        to->total_ns.add(from->total_ns.get());
+        to->samples.add(from->samples.get());
+      }
+      s.read_errors([&](std::uint64_t count, const auto& errors) {
+        cs.error_count += count;
+        cs.last_errors.insert(cs.last_errors.end(), errors.begin(), errors.end());
+      });
+    }
+    cs.execute_latency_ms = execute.mean_ms();
+    cs.process_latency_ms = process.mean_ms();
+    cs.complete_latency_ms = complete.mean_ms();
+    // Storm's capacity: executed x mean execute latency over the elapsed time, per executor.
+    if (uptime_ns > 0 && cs.executors > 0)
+      cs.capacity = static_cast<double>(cs.executed) * cs.execute_latency_ms * 1e6 / uptime_ns /
+                    cs.executors;
+    if (cs.last_errors.size() > 10)
+      cs.last_errors.erase(cs.last_errors.begin(), cs.last_errors.end() - 10);
+    out.components.push_back(std::move(cs));
+  }
+  return out;
+}
+
+}  // namespace gale::runtime

@@ -1,0 +1,61 @@
+// Loading packaged topologies: each wrong file gets an error that names the problem.
+#include "gale/runtime/topology_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <variant>
+
+namespace gale::runtime {
+namespace {
+
+const std::string kDir = GALE_TEST_TOPOLOGY_DIR;
+
+std::string load_error(const std::string& path) {
+  auto r = load_topology(path, Config{});
+  auto* e = std::get_if<std::string>(&r);
+  return e ? *e : "";
+}
+
+TEST(LoaderTest, LoadsWordCountWithItsComponents) {
+  auto r = load_topology(kDir + "/word_count.so", Config{});
+  ASSERT_TRUE(std::holds_alternative<LoadedTopology>(r)) << std::get<std::string>(r);
+  auto& t = std::get<LoadedTopology>(r);
+  EXPECT_EQ(t.name, "word_count");
+  ASSERT_NE(t.topology.find("split"), nullptr);
+  EXPECT_NE(t.topology.find_stream("count", "default"), nullptr);
+}
+
+TEST(LoaderTest, TextFileIsNotASharedLibrary) {
+  std::string path = ::testing::TempDir() + "/not-a-library.txt";
+  std::ofstream(path) << "hello, I am text\n";
+  {
+    std::string e = load_error(path);
+    EXPECT_NE(e.find("is not a shared library"), std::string::npos) << e;
+    EXPECT_NE(e.find(path), std::string::npos) << e;
+  }
+}
+
+TEST(LoaderTest, MissingFileIsNamed) {
+  std::string e = load_error("/nonexistent/topology.so");
+  EXPECT_NE(e.find("cannot open topology '/nonexistent/topology.so'"), std::string::npos) << e;
+}
+
+TEST(LoaderTest, LibraryWithoutEntryPointIsRefused) {
+  std::string e = load_error(kDir + "/test_no_entry.so");
+  EXPECT_NE(e.find("has no entry point 'gale_topology_entry'"), std::string::npos) << e;
+}
+
+TEST(LoaderTest, OtherApiVersionIsRefusedBeforeAnythingRuns) {
+  std::string e = load_error(kDir + "/test_bad_version.so");
+  EXPECT_NE(e.find("API version 999"), std::string::npos) << e;
+  EXPECT_NE(e.find("this gale has version 1"), std::string::npos) << e;
+}
+
+TEST(LoaderTest, InvalidTopologyIsRejectedWithTheProblem) {
+  std::string e = load_error(kDir + "/test_invalid.so");
+  EXPECT_NE(e.find("unknown component 'sourse'"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace gale::runtime

@@ -1,0 +1,187 @@
+// gale-cluster-bench: const -> id -> null across two gale-worker processes over ZeroMQ (the
+// spout and the null bolt in one worker, the id bolt in the other: every tuple crosses the
+// network twice), beside bare ZeroMQ PUSH/PULL moving the same bytes in the same batch size in
+// the same run. Starts its own ZooKeeper on 127.0.0.1 and plays Nimbus.
+//   gale-cluster-bench [tuples]   (default 5,000,000)
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <fstream>
+#include <thread>
+#include <zmq.hpp>
+
+#include "gale/coordination/cluster_state.h"
+#include "gale/coordination/zookeeper_store.h"
+#include "inspect.h"
+#include "zookeeper_server.h"
+
+extern char** environ;
+
+namespace {
+
+namespace coord = gale::coordination;
+using namespace std::chrono_literals;
+
+constexpr long kBatch = 100, kItemBytes = 100;
+
+// Items per second moving `items` items of 100 bytes, 100 per message, PUSH -> PULL over tcp.
+double bare_zmq(long items) {
+  zmq::context_t context(1);
+  zmq::socket_t pull(context, zmq::socket_type::pull);
+  pull.bind("tcp://127.0.0.1:*");
+  zmq::socket_t push(context, zmq::socket_type::push);
+  push.set(zmq::sockopt::linger, 0);
+  push.connect(pull.get(zmq::sockopt::last_endpoint));
+  std::vector<std::uint8_t> message(kBatch * kItemBytes, 7);
+  long messages = items / kBatch;
+  auto start = std::chrono::steady_clock::now();
+  std::thread sender([&] {
+    for (long i = 0; i < messages; ++i) push.send(zmq::buffer(message));
+  });
+  zmq::message_t in;
+  for (long i = 0; i < messages; ++i) (void)pull.recv(in);
+  sender.join();
+  return static_cast<double>(items) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Stops the benchmark on a ZooKeeper error, naming it.
+void check(const coord::Status& s) {
+  if (s.ok()) return;
+  std::fprintf(stderr, "gale-cluster-bench: %s\n", s.error().message.c_str());
+  std::exit(1);
+}
+
+std::int64_t read_ns(const std::string& path) {
+  std::ifstream in(path);
+  std::int64_t ns = 0;
+  in >> ns;
+  return ns;
+}
+
+pid_t spawn_worker(const std::string& bin, const std::string& zk, const std::string& id, int port,
+                   const std::string& artifact) {
+  std::vector<std::string> args = {bin, "run", "--topology-id", id, "--supervisor-id", "bench",
+                                   "--host", "127.0.0.1", "--port", std::to_string(port),
+                                   "--artifact", artifact, "-c", "storm.zookeeper.servers=" + zk,
+                                   "-c", "storm.zookeeper.root=/gale-bench", "--log-level", "error"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  posix_spawn(&pid, bin.c_str(), nullptr, nullptr, argv.data(), environ);
+  return pid;
+}
+
+// Runs bench_pipeline on two workers (const and null on one, id on the other) with `settings`
+// until it writes bench.done.file; returns that file's text, or "" after 300 s.
+std::string run_pipeline(const std::string& zk, coord::ClusterState& state, const std::string& id,
+                         int run, const std::map<std::string, std::string>& settings) {
+  auto dir = std::filesystem::temp_directory_path() / id;
+  std::filesystem::create_directories(dir);
+  std::string start_file = dir / "start", done_file = dir / "done";
+  std::string artifact = std::string(GALE_BENCH_TOPOLOGY);
+
+  gale::Config conf;
+  conf.set(gale::conf::kTopologyWorkers, 2);
+  conf.set(gale::conf::kTopologyMaxSpoutPending, 20000);
+  conf.set("bench.start.file", start_file.c_str());
+  conf.set("bench.done.file", done_file.c_str());
+  for (const auto& [k, v] : settings) conf.set(k, std::string_view(v));
+  auto layout = gale::worker::inspect_topology(artifact, conf, {});
+  if (!std::holds_alternative<nlohmann::json>(layout)) {
+    std::fprintf(stderr, "%s\n", std::get<std::string>(layout).c_str());
+    return "";
+  }
+  int ports[2] = {27000 + run * 2, 27001 + run * 2};
+  coord::Assignment a;
+  a.topology_id = id;
+  a.start_time_secs = run + 1;
+  for (const auto& c : std::get<nlohmann::json>(layout)["components"]) {
+    int port = c["id"] == "id" ? ports[1] : ports[0];
+    for (const auto& e : c["executors"]) {
+      a.executors.push_back({e[0].get<int>(), e[1].get<int>()});
+      for (int t = e[0].get<int>(); t <= e[1].get<int>(); ++t) a.task_slots[t] = {"bench", "127.0.0.1", port};
+    }
+  }
+  coord::TopologyRecord r{id, id, coord::TopologyStatus::active, {}, "", 2};
+  for (const auto& [k, v] : conf.entries()) r.config[k] = v.to_string();
+  check(state.set_topology(r));
+  check(state.set_assignment(a));
+  pid_t w1 = spawn_worker(GALE_WORKER_BIN, zk, id, ports[0], artifact);
+  pid_t w2 = spawn_worker(GALE_WORKER_BIN, zk, id, ports[1], artifact);
+  auto deadline = std::chrono::steady_clock::now() + 300s;
+  while (!std::filesystem::exists(done_file) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(5ms);  // let the writer finish the line
+  std::string text;
+  if (std::filesystem::exists(done_file)) {
+    std::ifstream in(done_file);
+    std::getline(in, text);
+    if (std::filesystem::exists(start_file))
+      text = std::to_string(read_ns(done_file) - read_ns(start_file));
+  }
+  check(state.remove_assignment(id));
+  for (pid_t p : {w1, w2}) {
+    kill(p, SIGTERM);
+    waitpid(p, nullptr, 0);
+  }
+  std::filesystem::remove_all(dir);
+  return text;
+}
+
+// Tuples per second end to end, or 0 on failure.
+double cluster_rate(const std::string& zk, coord::ClusterState& state, long tuples, bool acking,
+                    int run) {
+  std::string id = std::string("bench-") + (acking ? "on" : "off");
+  std::string ns = run_pipeline(zk, state, id, run,
+                                {{"topology.acker.executors", acking ? "1" : "0"},
+                                 {"bench.tuples", std::to_string(tuples)},
+                                 {"bench.acking", acking ? "true" : "false"}});
+  double secs = ns.empty() ? 0 : std::stod(ns) / 1e9;
+  return secs > 0 ? static_cast<double>(tuples) / secs : 0;
+}
+
+// Complete-latency percentiles with the spout paced at `rate` for 3 s.
+std::string cluster_latency(const std::string& zk, coord::ClusterState& state, double rate, int run) {
+  auto tuples = static_cast<long>(rate * 3);
+  return run_pipeline(zk, state, "bench-latency-" + std::to_string(run), run,
+                      {{"topology.acker.executors", "1"},
+                       {"topology.max.spout.pending", "0"},
+                       {"bench.tuples", std::to_string(tuples)},
+                       {"bench.rate", std::to_string(rate)}});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long tuples = argc > 1 ? std::atol(argv[1]) : 5'000'000;
+  std::printf("gale-cluster-bench: %ld tuples of %ld bytes, batches of %ld, two worker processes\n",
+              tuples, kItemBytes, kBatch);
+  coord::testing::ZooKeeperServer zk;
+  auto store = coord::ZooKeeperStore::connect({zk.connect_string(), "/gale-bench"});
+  if (!store.ok()) return 1;
+  coord::ClusterState state(*store.value());
+  check(state.init());
+  // Every tuple crosses the network twice: the baseline moves the same bytes (2 x tuples).
+  double baseline = bare_zmq(2 * tuples) / 2;
+  double off = cluster_rate(zk.connect_string(), state, tuples, false, 0);
+  double on = cluster_rate(zk.connect_string(), state, tuples, true, 1);
+  auto row = [](const char* what, double v, const char* base_name, double base, double target) {
+    double ratio = v / base;
+    std::printf("%-46s %8.2f M/s   baseline %-34s %8.2f M/s   ratio %5.1f%%  target >= %.0f%%  %s\n",
+                what, v / 1e6, base_name, base / 1e6, ratio * 100, target * 100,
+                ratio >= target ? "MET" : "SHORT");
+  };
+  row("const->id->null, 2 workers, acking off", off, "bare ZeroMQ, same bytes and batches", baseline, 0.5);
+  row("const->id->null, 2 workers, acking on", on, "acking off", off, 0.4);
+  std::printf("%-46s %8.0f /s    %s\n", "complete latency, 2 workers, paced at half", on / 2,
+              cluster_latency(zk.connect_string(), state, on / 2, 2).c_str());
+  std::printf("%-46s %8.0f /s    %s\n", "complete latency, 2 workers, paced", 50000.0,
+              cluster_latency(zk.connect_string(), state, 50000, 3).c_str());
+  return 0;
+}

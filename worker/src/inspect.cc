@@ -1,0 +1,50 @@
+#include "inspect.h"
+
+#include "gale/errors.h"
+#include "gale/runtime/topology_loader.h"
+#include "gale/runtime/layout.h"
+
+namespace gale::worker {
+
+namespace {
+
+const char* kind_name(runtime::ComponentInfo::Kind kind) {
+  switch (kind) {
+    case runtime::ComponentInfo::Kind::spout: return "spout";
+    case runtime::ComponentInfo::Kind::bolt: return "bolt";
+    case runtime::ComponentInfo::Kind::acker: return "acker";
+  }
+  return "?";
+}
+
+nlohmann::json describe(const runtime::Layout& layout, const std::string& name) {
+  nlohmann::json components = nlohmann::json::array();
+  for (int c = 0; c < static_cast<int>(layout.components().size()); ++c) {
+    const auto& info = layout.component(c);
+    nlohmann::json executors = nlohmann::json::array();
+    for (const auto& e : layout.executors())
+      if (e.component == c) executors.push_back({e.tasks.front(), e.tasks.back()});
+    components.push_back(
+        {{"id", info.id}, {"kind", kind_name(info.kind)}, {"tasks", info.tasks}, {"executors", executors}});
+  }
+  return {{"name", name}, {"tasks", layout.task_count()}, {"components", components}};
+}
+
+}  // namespace
+
+std::variant<nlohmann::json, std::string> inspect_topology(
+    const std::string& artifact, const Config& conf,
+    const std::map<std::string, int, std::less<>>& executors) {
+  auto loaded = runtime::load_topology(artifact, conf);
+  if (auto* error = std::get_if<std::string>(&loaded)) return *error;
+  auto& topo = std::get<runtime::LoadedTopology>(loaded);
+  std::string name = conf.contains(conf::kTopologyName) ? conf.get_string(conf::kTopologyName) : topo.name;
+  try {
+    runtime::Layout layout(name, topo.topology, conf, executors);
+    return describe(layout, topo.name);
+  } catch (const InvalidTopology& e) {
+    return std::string(e.what());
+  }
+}
+
+}  // namespace gale::worker

@@ -1,0 +1,113 @@
+// gale-worker: `inspect` (describe a topology for Nimbus) and `run` (a worker of the cluster).
+// main() only parses arguments and hands over.
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <map>
+
+#include "gale/common/daemon_config.h"
+#include "gale/common/logging.h"
+#include "inspect.h"
+#include "worker_process.h"
+
+namespace {
+
+struct InspectOptions {
+  std::string artifact;
+  std::vector<std::string> settings;
+  std::vector<std::string> executors;
+};
+
+// "component=n" pairs into a map; an error message names the first bad one.
+std::string parse_executors(const std::vector<std::string>& pairs,
+                            std::map<std::string, int, std::less<>>& out) {
+  for (const auto& p : pairs) {
+    auto eq = p.find('=');
+    int n = 0;
+    try {
+      if (eq == std::string::npos || eq == 0) throw std::invalid_argument(p);
+      std::size_t used = 0;
+      n = std::stoi(p.substr(eq + 1), &used);
+      if (used != p.size() - eq - 1) throw std::invalid_argument(p);
+    } catch (const std::exception&) {
+      return "-e '" + p + "': expected component=executors";
+    }
+    out[p.substr(0, eq)] = n;
+  }
+  return {};
+}
+
+int run_inspect(const InspectOptions& o) {
+  auto conf = gale::load_daemon_config("", o.settings);
+  if (auto* e = std::get_if<std::string>(&conf)) {
+    std::cerr << "gale-worker inspect: " << *e << "\n";
+    return 2;
+  }
+  std::map<std::string, int, std::less<>> executors;
+  if (auto e = parse_executors(o.executors, executors); !e.empty()) {
+    std::cerr << "gale-worker inspect: " << e << "\n";
+    return 2;
+  }
+  auto result = gale::worker::inspect_topology(o.artifact, std::get<gale::Config>(conf), executors);
+  if (auto* e = std::get_if<std::string>(&result)) {
+    std::string line = *e;
+    for (auto& c : line)
+      if (c == '\n') c = ' ';  // one line for the caller to relay
+    std::cerr << line << "\n";
+    return 1;
+  }
+  std::cout << std::get<nlohmann::json>(result).dump() << "\n";
+  return 0;
+}
+
+std::atomic<bool> stop_requested{false};
+void on_signal(int) { stop_requested.store(true); }
+
+struct RunOptions {
+  gale::worker::WorkerOptions worker;
+  std::string config_file;
+  std::vector<std::string> settings;
+  std::string log_level = "info";
+};
+
+int run(RunOptions& o) {
+  gale::init_logging(o.log_level);
+  auto conf = gale::load_daemon_config(o.config_file, o.settings);
+  if (auto* e = std::get_if<std::string>(&conf)) {
+    std::cerr << "gale-worker run: " << *e << "\n";
+    return 2;
+  }
+  o.worker.conf = std::get<gale::Config>(conf);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+  return gale::worker::run_worker(o.worker, stop_requested);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gale-worker: runs a topology's executors in the cluster"};
+  app.require_subcommand(1);
+  InspectOptions inspect;
+  auto* cmd = app.add_subcommand("inspect", "Load a topology and print its layout as JSON");
+  cmd->add_option("artifact", inspect.artifact, "The topology's shared library")->required();
+  cmd->add_option("-c,--config", inspect.settings, "Topology config key=value (repeatable)");
+  cmd->add_option("-e,--executors", inspect.executors, "component=executors (repeatable)");
+  RunOptions run_options;
+  auto* run_cmd = app.add_subcommand("run", "Run this slot's executors of a topology (launched by a supervisor)");
+  auto& w = run_options.worker;
+  run_cmd->add_option("--topology-id", w.topology_id, "Topology id")->required();
+  run_cmd->add_option("--supervisor-id", w.supervisor_id, "Supervisor that launched this worker")->required();
+  run_cmd->add_option("--host", w.host, "Host of this slot")->required();
+  run_cmd->add_option("--port", w.port, "Port of this slot")->required()->check(CLI::Range(1, 65535));
+  run_cmd->add_option("--artifact", w.artifact, "The topology's shared library")->required();
+  run_cmd->add_option("--config", run_options.config_file, "gale.yaml");
+  run_cmd->add_option("-c", run_options.settings, "Setting key=value (repeatable)");
+  run_cmd->add_option("--log-level", run_options.log_level, "trace, debug, info, warn or error");
+  CLI11_PARSE(app, argc, argv);
+  if (cmd->parsed()) return run_inspect(inspect);
+  if (run_cmd->parsed()) return run(run_options);
+  return 2;
+}

@@ -1,0 +1,225 @@
+#include "worker_process.h"
+
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <thread>
+
+#include "gale/common/clock.h"
+#include "gale/common/logging.h"
+#include "gale/coordination/cluster_state.h"
+#include "gale/coordination/zookeeper_store.h"
+#include "gale/transport/zmq_transport.h"
+#include "gale/runtime/layout.h"
+#include "gale/runtime/runtime.h"
+#include "gale/runtime/topology_loader.h"
+#include "blob_sync.h"
+
+namespace gale::worker {
+
+namespace coord = gale::coordination;
+
+namespace {
+
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// Peer id of a worker slot: "host:port".
+std::string peer_id(const std::string& host, int port) { return host + ":" + std::to_string(port); }
+
+nlohmann::json stats_json(const runtime::TopologyStats& stats) {
+  nlohmann::json components = nlohmann::json::object();
+  for (const auto& c : stats.components) {
+    components[c.id] = {{"kind", c.kind},
+                        {"executors", c.executors},
+                        {"tasks", c.tasks},
+                        {"emitted", c.emitted},
+                        {"transferred", c.transferred},
+                        {"executed", c.executed},
+                        {"acked", c.acked},
+                        {"failed", c.failed},
+                        {"execute_latency_ms", c.execute_latency_ms},
+                        {"process_latency_ms", c.process_latency_ms},
+                        {"complete_latency_ms", c.complete_latency_ms},
+                        {"capacity", c.capacity},
+                        {"error_count", c.error_count}};
+  }
+  return {{"components", components}};
+}
+
+// What this worker runs under one assignment.
+struct Plan {
+  coord::Assignment assignment;
+  std::unique_ptr<runtime::Layout> layout;
+  std::vector<int> local;           // executors in this slot
+  std::vector<std::string> peers;   // by executor: peer id, "" when local
+  std::map<std::string, transport::Endpoint> endpoints;  // peer id -> endpoint
+};
+
+class Worker {
+ public:
+  Worker(const WorkerOptions& o, coord::ClusterState& state, runtime::LoadedTopology& topo,
+         Config topo_conf, BlobSync& blobs)
+      : o_(o), state_(state), topo_(topo), topo_conf_(std::move(topo_conf)), blobs_(blobs),
+        me_(peer_id(o.host, o.port)) {}
+
+  int run(const std::atomic<bool>& stop);
+
+ private:
+  std::optional<Plan> plan(const coord::Assignment& a);
+  void connect_peers(const Plan& p);
+  void beat(runtime::Runtime& runtime);
+  std::optional<coord::Assignment> read_assignment();
+
+  const WorkerOptions& o_;
+  coord::ClusterState& state_;
+  runtime::LoadedTopology& topo_;
+  Config topo_conf_;
+  BlobSync& blobs_;
+  std::string me_;
+  transport::ZmqTransport transport_;
+  std::map<std::string, transport::Endpoint> connected_;
+  std::int64_t started_ = unix_now();
+};
+
+std::optional<Plan> Worker::plan(const coord::Assignment& a) {
+  Plan p;
+  p.assignment = a;
+  // Task ids depend only on the topology; executors as the assignment splits them.
+  runtime::Layout plain(o_.topology_id, topo_.topology, topo_conf_);
+  std::map<std::string, int, std::less<>> executors;
+  for (const auto& e : a.executors) {
+    if (e.first_task < 1 || e.first_task > plain.task_count())
+      throw std::runtime_error("assignment names unknown task " + std::to_string(e.first_task));
+    ++executors[plain.component(plain.component_of_task(e.first_task)).id];
+  }
+  executors.erase(runtime::kAckerComponent);
+  p.layout = std::make_unique<runtime::Layout>(o_.topology_id, topo_.topology, topo_conf_, executors);
+  const auto& execs = p.layout->executors();
+  p.peers.resize(execs.size());
+  for (std::size_t e = 0; e < execs.size(); ++e) {
+    auto it = a.task_slots.find(execs[e].tasks.front());
+    if (it == a.task_slots.end())
+      throw std::runtime_error("assignment has no slot for task " + std::to_string(execs[e].tasks.front()));
+    std::string id = peer_id(it->second.host, it->second.port);
+    if (id == me_ && it->second.supervisor_id == o_.supervisor_id) {
+      p.local.push_back(static_cast<int>(e));
+    } else {
+      p.peers[e] = id;
+      p.endpoints[id] = {it->second.host, static_cast<std::uint16_t>(it->second.port)};
+    }
+  }
+  if (p.local.empty()) return std::nullopt;
+  return p;
+}
+
+void Worker::connect_peers(const Plan& p) {
+  for (auto it = connected_.begin(); it != connected_.end();) {
+    if (p.endpoints.count(it->first)) {
+      ++it;
+    } else {
+      transport_.disconnect(it->first);
+      it = connected_.erase(it);
+    }
+  }
+  for (const auto& [id, endpoint] : p.endpoints) {
+    if (connected_.count(id)) continue;
+    if (auto s = transport_.connect(id, endpoint); !s) throw std::runtime_error(s.message());
+    connected_[id] = endpoint;
+  }
+}
+
+std::optional<coord::Assignment> Worker::read_assignment() {
+  auto a = state_.assignment(o_.topology_id);
+  if (!a.ok()) throw std::runtime_error(a.error().message);
+  return *a;
+}
+
+void Worker::beat(runtime::Runtime& runtime) {
+  coord::WorkerHeartbeat hb;
+  hb.topology_id = o_.topology_id;
+  hb.host = o_.host;
+  hb.port = o_.port;
+  hb.time_secs = unix_now();
+  hb.uptime_secs = hb.time_secs - started_;
+  hb.stats = stats_json(runtime.stats());
+  if (auto s = state_.write_heartbeat(hb); !s.ok()) spdlog::warn("heartbeat: {}", s.error().message);
+}
+
+int Worker::run(const std::atomic<bool>& stop) {
+  auto bound = transport_.bind({o_.host, static_cast<std::uint16_t>(o_.port)});
+  if (auto* e = std::get_if<std::string>(&bound)) {
+    spdlog::error("{}", *e);
+    return 1;
+  }
+  auto beat_every = std::chrono::seconds(o_.conf.get_int(conf::kWorkerHeartbeatFrequencySecs, 1));
+  while (!stop.load()) {
+    auto assignment = read_assignment();
+    auto p = assignment ? plan(*assignment) : std::nullopt;
+    if (!p) {
+      spdlog::info("slot {} is no longer assigned to {}: exiting", me_, o_.topology_id);
+      return 0;
+    }
+    connect_peers(*p);
+    runtime::Runtime runtime(*p->layout, SystemClock::shared(),
+                             {p->local, &transport_, p->peers, p->assignment.epoch});
+    runtime.start();
+    spdlog::info("running {} executors of {} in {}", p->local.size(), o_.topology_id, me_);
+    // Poll ZooKeeper: status (activation) and assignment changes; heartbeat each round.
+    while (!stop.load()) {
+      auto record = state_.topology(o_.topology_id);
+      if (record.ok() && *record) runtime.set_active((*record)->status == coord::TopologyStatus::active);
+      beat(runtime);
+      if (auto e = blobs_.sync(); !e.empty()) spdlog::warn("{}", e);
+      auto next = read_assignment();
+      if (!next || !(*next == p->assignment)) break;  // re-plan: in-flight tuples are replayed
+      for (auto t = std::chrono::steady_clock::now() + beat_every;
+           std::chrono::steady_clock::now() < t && !stop.load();)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    runtime.set_active(false);
+    runtime.stop();
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_worker(const WorkerOptions& o, const std::atomic<bool>& stop) {
+  coord::ZooKeeperOptions zk;
+  zk.connect_string = o.conf.get_string(conf::kStormZookeeperServers);
+  zk.root = o.conf.get_string(conf::kStormZookeeperRoot);
+  zk.session_timeout = std::chrono::milliseconds(o.conf.get_int(conf::kStormZookeeperSessionTimeout));
+  auto store = coord::ZooKeeperStore::connect(zk);
+  if (!store.ok()) {
+    spdlog::error("ZooKeeper {}: {}", zk.connect_string, store.error().message);
+    return 1;
+  }
+  coord::ClusterState state(**store);
+  try {
+    auto record = state.topology(o.topology_id);
+    if (!record.ok()) throw std::runtime_error(record.error().message);
+    if (!*record) {
+      spdlog::info("topology {} is gone: exiting", o.topology_id);
+      return 0;
+    }
+    Config topo_conf;
+    for (const auto& [k, v] : (*record)->config) {
+      if (auto r = topo_conf.set(k, std::string_view(v)); !r) throw std::runtime_error(r.message);
+    }
+    // The blobs are on disk before any component opens.
+    BlobSync blobs(state, o.topology_id,
+                   std::filesystem::absolute(o.conf.get_string(conf::kStormLocalDir)) / "blobs" /
+                       (o.topology_id + "-" + std::to_string(o.port)));
+    if (auto e = blobs.sync(); !e.empty()) throw std::runtime_error(e);
+    topo_conf.set(conf::kTopologyBlobsDir, blobs.dir().string());
+    auto loaded = runtime::load_topology(o.artifact, topo_conf);
+    if (auto* e = std::get_if<std::string>(&loaded)) throw std::runtime_error(*e);
+    Worker w(o, state, std::get<runtime::LoadedTopology>(loaded), topo_conf, blobs);
+    return w.run(stop);
+  } catch (const std::exception& e) {
+    spdlog::error("worker {} {}:{}: {}", o.topology_id, o.host, o.port, e.what());
+    return 1;
+  }
+}
+
+}  // namespace gale::worker
