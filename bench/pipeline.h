@@ -122,9 +122,12 @@ class PacedSpout : public Spout {
 inline std::string percentiles(Latencies& l) {
   if (l.empty()) return "no trees completed";
   std::sort(l.begin(), l.end());
-  auto pct = [&](double p) { return l[std::min(l.size() - 1, static_cast<std::size_t>(p * l.size()))]; };
+  auto pct = [&](double p) {
+    return l[std::min(l.size() - 1, static_cast<std::size_t>(p * l.size()))];
+  };
   char line[200];
-  std::snprintf(line, sizeof line, "p50 %.3f ms   p99 %.3f ms   p99.9 %.3f ms   (%zu trees; target p99 <= 1 ms) %s",
+  std::snprintf(line, sizeof line,
+                "p50 %.3f ms   p99 %.3f ms   p99.9 %.3f ms   (%zu trees; target p99 <= 1 ms) %s",
                 pct(0.5) / 1e3, pct(0.99) / 1e3, pct(0.999) / 1e3, l.size(),
                 pct(0.99) <= 1000 ? "MET" : "SHORT");
   return line;

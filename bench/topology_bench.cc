@@ -25,7 +25,6 @@ using gale::bench::IdBolt;
 using gale::bench::kItemBytes;
 using namespace std::chrono_literals;
 
-
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
@@ -68,9 +67,9 @@ struct Shared {
   std::atomic<std::int64_t> done{0};
 };
 
-
 // A null bolt that publishes its count for the benchmark thread to watch.
-std::unique_ptr<gale::bench::NullBolt> counting_null(const std::shared_ptr<Shared>& shared, bool ack) {
+std::unique_ptr<gale::bench::NullBolt> counting_null(const std::shared_ptr<Shared>& shared,
+                                                     bool ack) {
   return std::make_unique<gale::bench::NullBolt>(
       ack, [shared](std::int64_t n) { shared->done.store(n, std::memory_order_relaxed); });
 }
@@ -80,8 +79,9 @@ gale::Topology pipeline(std::int64_t n, bool tracked, bool null_acks,
   gale::TopologyBuilder b;
   b.set_spout("const", [=] { return std::make_unique<ConstSpout>(n, tracked); });
   b.set_bolt("id", [] { return std::make_unique<IdBolt>(); }).local_or_shuffle_grouping("const");
-  b.set_bolt("null", [=] { return counting_null(shared, null_acks); })
-      .local_or_shuffle_grouping("id");
+  b.set_bolt("null", [=] {
+     return counting_null(shared, null_acks);
+   }).local_or_shuffle_grouping("id");
   return b.build();
 }
 
@@ -107,10 +107,10 @@ void paced_latency(double rate, double seconds) {
   auto shared = std::make_shared<Shared>();
   gale::TopologyBuilder b;
   auto total = static_cast<std::int64_t>(rate * seconds);
-  b.set_spout("paced", [=] { return std::make_unique<gale::bench::PacedSpout>(rate, total, latencies); });
+  b.set_spout("paced",
+              [=] { return std::make_unique<gale::bench::PacedSpout>(rate, total, latencies); });
   b.set_bolt("id", [] { return std::make_unique<IdBolt>(); }).local_or_shuffle_grouping("paced");
-  b.set_bolt("null", [=] { return counting_null(shared, true); })
-      .local_or_shuffle_grouping("id");
+  b.set_bolt("null", [=] { return counting_null(shared, true); }).local_or_shuffle_grouping("id");
   gale::Config conf;
   conf.set(gale::conf::kTopologyMaxSpoutPending, 0);
   if (const char* park = std::getenv("GALE_BENCH_PARK_US")) {
@@ -132,8 +132,7 @@ double bytes_per_pending(std::int64_t n) {
   auto shared = std::make_shared<Shared>();
   gale::TopologyBuilder b;
   b.set_spout("const", [=] { return std::make_unique<ConstSpout>(n, true); });
-  b.set_bolt("null", [=] { return counting_null(shared, false); })
-      .shuffle_grouping("const");
+  b.set_bolt("null", [=] { return counting_null(shared, false); }).shuffle_grouping("const");
   gale::Config conf;
   conf.set(gale::conf::kTopologyMaxSpoutPending, 0);
   conf.set(gale::conf::kTopologyMessageTimeoutSecs, 3600);

@@ -54,7 +54,8 @@ TEST_F(Cluster, BadTopologyAtSubmitIsRefusedAndNothingIsScheduled) {
   auto r = gale({"submit", text, "--name", "bad"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("not a shared library"), std::string::npos) << r.output;
-  auto invalid = gale({"submit", std::string(GALE_TOPOLOGY_DIR) + "/test_invalid.so", "--name", "bad2"});
+  auto invalid =
+      gale({"submit", std::string(GALE_TOPOLOGY_DIR) + "/test_invalid.so", "--name", "bad2"});
   EXPECT_NE(invalid.exit_code, 0);
   EXPECT_NE(invalid.output.find("unknown component 'sourse'"), std::string::npos) << invalid.output;
   auto ids = state->topology_ids();
@@ -82,16 +83,19 @@ TEST_F(Cluster, KilledWorkerIsRestartedAndNothingIsLost) {
       victim = hb.port;
   ASSERT_NE(victim, 0);
   ASSERT_LT(total(id, "sentences", "acked"), 200000u) << "finished before the kill";
-  auto killed = run_command({"/usr/bin/pkill", "-KILL", "-f", "--", "--port " + std::to_string(victim) + " "});
+  auto killed = run_command(
+      {"/usr/bin/pkill", "-KILL", "-f", "--", "--port " + std::to_string(victim) + " "});
   ASSERT_EQ(killed.exit_code, 0) << "no worker on port " << victim;
   // Restarted by its supervisor within a few seconds: a fresh heartbeat with a small uptime.
-  EXPECT_TRUE(eventually([&] {
-    auto b = state->heartbeats(id);
-    if (!b.ok()) return false;
-    for (const auto& hb : *b)
-      if (hb.port == victim && hb.uptime_secs <= 2) return true;
-    return false;
-  }, 15s));
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto b = state->heartbeats(id);
+        if (!b.ok()) return false;
+        for (const auto& hb : *b)
+          if (hb.port == victim && hb.uptime_secs <= 2) return true;
+        return false;
+      },
+      15s));
   ASSERT_TRUE(eventually([&] { return total(id, "sentences", "acked") == 200000; }, 120s))
       << "acked " << total(id, "sentences", "acked");
 }
@@ -106,7 +110,8 @@ TEST_F(Cluster, NimbusRestartLeavesWorkersRunning) {
   EXPECT_TRUE(eventually([&] { return total(id, "sentences", "acked") > before + 1000; }, 20s))
       << "the topology stopped while Nimbus was down";
   start_nimbus();
-  ASSERT_TRUE(eventually([&] { return gale({"list"}).output.find("wc") != std::string::npos; }, 20s));
+  ASSERT_TRUE(
+      eventually([&] { return gale({"list"}).output.find("wc") != std::string::npos; }, 20s));
   auto beats = state->heartbeats(id);
   ASSERT_TRUE(beats.ok());
   for (const auto& hb : *beats) EXPECT_GE(hb.uptime_secs, 1) << "a worker restarted: " << hb.port;
@@ -120,15 +125,19 @@ TEST_F(Cluster, StoppedSupervisorsWorkMovesToTheOther) {
   ASSERT_TRUE(eventually([&] { return workers(id) == 2; }));
   supervisors[0]->stop(SIGKILL);
   // Its workers are orphans: stop them too, as losing the machine would.
-  for (int port : slots[0]) run_command({"/usr/bin/pkill", "-KILL", "-f", "--", "--port " + std::to_string(port) + " "});
+  for (int port : slots[0])
+    run_command({"/usr/bin/pkill", "-KILL", "-f", "--", "--port " + std::to_string(port) + " "});
   // Nimbus moves the work to supervisor 1's two slots; the topology keeps running there.
-  EXPECT_TRUE(eventually([&] {
-    auto a = state->assignment(id);
-    if (!a.ok() || !*a) return false;
-    for (const auto& [task, slot] : (*a)->task_slots)
-      if (slot.supervisor_id != supervisor_id("1")) return false;
-    return true;
-  }, 30s)) << "work still assigned to the stopped supervisor";
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto a = state->assignment(id);
+        if (!a.ok() || !*a) return false;
+        for (const auto& [task, slot] : (*a)->task_slots)
+          if (slot.supervisor_id != supervisor_id("1")) return false;
+        return true;
+      },
+      30s))
+      << "work still assigned to the stopped supervisor";
   std::uint64_t before = total(id, "sentences", "acked");
   EXPECT_TRUE(eventually([&] { return total(id, "sentences", "acked") > before + 1000; }, 30s));
 }

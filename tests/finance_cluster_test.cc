@@ -56,9 +56,9 @@ class FinanceCluster : public Cluster {
   }
 
   std::vector<std::string> common_settings(const std::string& group) {
-    return {"-c", "kafka.bootstrap.servers=" + bootstrap, "-c", "kafka.group.id=" + group,
-            "-c", "redis.host=127.0.0.1", "-c", "redis.port=" + std::to_string(redis_server.port()),
-            "-c", "topology.message.timeout.secs=8",
+    return {"-c", "kafka.bootstrap.servers=" + bootstrap, "-c", "kafka.group.id=" + group, "-c",
+            "redis.host=127.0.0.1", "-c", "redis.port=" + std::to_string(redis_server.port()), "-c",
+            "topology.message.timeout.secs=8",
             // A killed worker's consumer leaves the group after this, and its partitions move.
             "-c", "kafka.consumer.session.timeout.ms=6000"};
   }
@@ -97,10 +97,11 @@ TEST_F(FinanceCluster, SmsNotifySendsOneSmsPerQualifyingChangeWhileAWorkerIsKill
 
   FakeGatewayProcess gateway;
   auto settings = common_settings("sms-e2e");
-  std::vector<std::string> submit{"submit", kTopologies + "/sms_notify.so", "--name", "sms",
-                                  "-c", "topology.workers=2", "-c", "sms.source=kafka",
-                                  "-c", "kafka.topics=account-changes", "-c",
-                                  "sms.gateway.url=" + gateway.url(), "-c", "sms.claim.lease.ms=3000"};
+  std::vector<std::string> submit{
+      "submit", kTopologies + "/sms_notify.so", "--name", "sms",
+      "-c",     "topology.workers=2",           "-c",     "sms.source=kafka",
+      "-c",     "kafka.topics=account-changes", "-c",     "sms.gateway.url=" + gateway.url(),
+      "-c",     "sms.claim.lease.ms=3000"};
   submit.insert(submit.end(), settings.begin(), settings.end());
   auto r = gale(submit);
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -108,10 +109,10 @@ TEST_F(FinanceCluster, SmsNotifySendsOneSmsPerQualifyingChangeWhileAWorkerIsKill
   ASSERT_TRUE(eventually([&] { return workers(id) == 2; })) << "workers did not start";
 
   // The changes arrive over about ten seconds; a worker dies a third of the way through.
-  ChildProcess producer({kBin + "/gale-gen", "account-changes", "--count", std::to_string(count),
-                         "--accounts", "200", "--seed", "11", "--rate", "300", "--brokers",
-                         bootstrap, "--topic", "account-changes"},
-                        (dir / "logs" / "gale-gen.log").string());
+  ChildProcess producer(
+      {kBin + "/gale-gen", "account-changes", "--count", std::to_string(count), "--accounts", "200",
+       "--seed", "11", "--rate", "300", "--brokers", bootstrap, "--topic", "account-changes"},
+      (dir / "logs" / "gale-gen.log").string());
   auto received = [&] { return nlohmann::json::parse(gateway.get("/stats").body); };
   ASSERT_TRUE(eventually([&] { return received()["received"] >= qualifying.size() / 3; }, 40s))
       << slurp(dir / "logs" / "gale-gen.log");
@@ -119,11 +120,13 @@ TEST_F(FinanceCluster, SmsNotifySendsOneSmsPerQualifyingChangeWhileAWorkerIsKill
   ASSERT_EQ(pids.size(), 2u);
   ASSERT_EQ(::kill(pids[0], SIGKILL), 0);
 
-  ASSERT_TRUE(eventually([&] { return received()["distinct_references"] == qualifying.size(); }, 60s))
+  ASSERT_TRUE(
+      eventually([&] { return received()["distinct_references"] == qualifying.size(); }, 60s))
       << "SMS for " << received().dump() << " of " << qualifying.size() << " changes";
   std::this_thread::sleep_for(3s);  // past the claim lease: a late duplicate would show now
   auto stats = received();
-  EXPECT_EQ(stats["received"], qualifying.size()) << "never two SMS for one change: " << stats.dump();
+  EXPECT_EQ(stats["received"], qualifying.size())
+      << "never two SMS for one change: " << stats.dump();
   std::set<std::string> references;
   for (const auto& m : nlohmann::json::parse(gateway.get("/messages").body))
     references.insert(m["reference"].get<std::string>());
@@ -134,9 +137,12 @@ TEST_F(FinanceCluster, SmsNotifySendsOneSmsPerQualifyingChangeWhileAWorkerIsKill
 TEST_F(FinanceCluster, RiskAlertRulesReplacedWithBlobPutApplyWithoutARestart) {
   fs::copy_file(GALE_RISK_RULES, dir / "rules.yaml");
   auto settings = common_settings("risk-e2e");
-  std::vector<std::string> submit{"submit", kTopologies + "/risk_alert.so", "--name", "risk",
-                                  "-c", "topology.workers=2", "-c", "risk.source=kafka",
-                                  "-c", "kafka.topics=transactions", "-c", "risk.rules=blob:rules",
+  std::vector<std::string> submit{"submit", kTopologies + "/risk_alert.so",
+                                  "--name", "risk",
+                                  "-c",     "topology.workers=2",
+                                  "-c",     "risk.source=kafka",
+                                  "-c",     "kafka.topics=transactions",
+                                  "-c",     "risk.rules=blob:rules",
                                   "--blob", "rules=" + (dir / "rules.yaml").string()};
   submit.insert(submit.end(), settings.begin(), settings.end());
   auto r = gale(submit);
@@ -171,7 +177,11 @@ TEST_F(FinanceCluster, RiskAlertRulesReplacedWithBlobPutApplyWithoutARestart) {
   };
 
   probe("probe-before", 2500000);
-  ASSERT_TRUE(eventually([&] { return alerts().count({"large-amount", "probe-before"}) == 1; }, 60s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        return alerts().count({"large-amount", "probe-before"}) == 1;
+      },
+      60s));
   auto pids = worker_pids(id);
 
   std::ofstream(dir / "rules.yaml", std::ios::app)

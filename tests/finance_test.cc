@@ -60,7 +60,8 @@ class FinanceLocal : public ::testing::Test {
     fs::remove_all(dir);
     fs::create_directories(dir);
     broker = std::make_unique<KafkaDevBroker>(
-        kBin, dir, std::vector<std::string>{"transactions:3", "risk-alerts:1", "transactions-dlq:1"});
+        kBin, dir,
+        std::vector<std::string>{"transactions:3", "risk-alerts:1", "transactions-dlq:1"});
     bootstrap = broker->bootstrap();
     redis::ConnectionOptions options;
     options.port = redis_server.port();
@@ -75,11 +76,11 @@ class FinanceLocal : public ::testing::Test {
   std::unique_ptr<ChildProcess> start_risk_alert(const fs::path& rules) {
     return std::make_unique<ChildProcess>(
         std::vector<std::string>{
-            kBin + "/gale", "local", kRiskAlert, "--duration", "0",
-            "-c", "risk.source=kafka", "-c", "kafka.bootstrap.servers=" + bootstrap,
-            "-c", "kafka.topics=transactions", "-c", "kafka.group.id=risk-e2e",
-            "-c", "redis.host=127.0.0.1", "-c", "redis.port=" + std::to_string(redis_server.port()),
-            "-c", "risk.print=false", "-c", "risk.rules=" + rules.string(),
+            kBin + "/gale", "local", kRiskAlert, "--duration", "0", "-c", "risk.source=kafka", "-c",
+            "kafka.bootstrap.servers=" + bootstrap, "-c", "kafka.topics=transactions", "-c",
+            "kafka.group.id=risk-e2e", "-c", "redis.host=127.0.0.1", "-c",
+            "redis.port=" + std::to_string(redis_server.port()), "-c", "risk.print=false", "-c",
+            "risk.rules=" + rules.string(),
             // Window state in Redis (survives a restart), so this test covers it end to end.
             "-c", "risk.state=redis"},
         (dir / "risk-alert.log").string());
@@ -121,7 +122,8 @@ events::Transaction probe(const std::string& id, std::int64_t amount_minor) {
   return t;
 }
 
-TEST_F(FinanceLocal, PlantedPatternsRaiseExactlyTheirAlertsMalformedEventsAreDeadLetteredAndRulesReload) {
+TEST_F(FinanceLocal,
+       PlantedPatternsRaiseExactlyTheirAlertsMalformedEventsAreDeadLetteredAndRulesReload) {
   // 1. A stream with planted patterns and malformed lines, and the alerts it must raise.
   auto generated = run_command({kBin + "/gale-gen", "transactions", "--count", "20000",
                                 "--accounts", "300", "--suspicious", "0.02", "--seed", "7",
@@ -178,7 +180,11 @@ TEST_F(FinanceLocal, PlantedPatternsRaiseExactlyTheirAlertsMalformedEventsAreDea
   // 3. Rules replaced while it runs. A probe before the change raises only what the old rules
   // say (large-amount), none of the new rule.
   produce_transaction(probe("probe-before", 2500000));
-  ASSERT_TRUE(eventually([&] { return redis_alerts().count({"large-amount", "probe-before"}) == 1; }, 30s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        return redis_alerts().count({"large-amount", "probe-before"}) == 1;
+      },
+      30s));
   std::ofstream(dir / "rules.yaml", std::ios::app)
       << "  - id: reload-probe\n    kind: threshold\n    severity: low\n"
       << "    when: \"string.sub(tx.id, 1, 6) == 'probe-'\"\n";
@@ -192,7 +198,8 @@ TEST_F(FinanceLocal, PlantedPatternsRaiseExactlyTheirAlertsMalformedEventsAreDea
         return false;
       },
       30s))
-      << "the new rule never fired\n" << read_file(dir / "risk-alert.log");
+      << "the new rule never fired\n"
+      << read_file(dir / "risk-alert.log");
   EXPECT_EQ(redis_alerts().count({"reload-probe", "probe-before"}), 0u);
   EXPECT_TRUE(risk->running()) << "no restart";
 
@@ -201,7 +208,10 @@ TEST_F(FinanceLocal, PlantedPatternsRaiseExactlyTheirAlertsMalformedEventsAreDea
   std::this_thread::sleep_for(1500ms);  // past the next check of the file
   produce_transaction(probe("probe-after-broken", 1000));
   EXPECT_TRUE(eventually(
-      [&] { return redis_alerts().count({"reload-probe", "probe-after-broken"}) == 1; }, 30s));
+      [&] {
+        return redis_alerts().count({"reload-probe", "probe-after-broken"}) == 1;
+      },
+      30s));
   EXPECT_TRUE(risk->running());
 
   // 4. A list grows in Redis (a set per list) while it runs: the next transaction from a device
@@ -212,7 +222,10 @@ TEST_F(FinanceLocal, PlantedPatternsRaiseExactlyTheirAlertsMalformedEventsAreDea
   std::this_thread::sleep_for(1500ms);  // past the next refresh of the lists
   produce_transaction(from_listed);
   EXPECT_TRUE(eventually(
-      [&] { return redis_alerts().count({"blacklisted-device", "probe-listed-device"}) == 1; }, 30s))
+      [&] {
+        return redis_alerts().count({"blacklisted-device", "probe-listed-device"}) == 1;
+      },
+      30s))
       << read_file(dir / "risk-alert.log");
 }
 

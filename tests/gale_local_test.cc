@@ -26,15 +26,18 @@ const std::string kTopologies = GALE_TOPOLOGY_DIR;
 
 TEST(GaleLocalTest, WordCountPrintsExactCountsAndStatistics) {
   // 800 sentences = 100 rounds of the 8 built-in ones, in which "the" occurs 6 times.
-  CommandResult r = gale("local " + kTopologies + "/word_count.so --duration 2 -c wordcount.max.sentences=800");
+  CommandResult r =
+      gale("local " + kTopologies + "/word_count.so --duration 2 -c wordcount.max.sentences=800");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\n  the +600\n)"))) << r.output;
   EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\n  is +400\n)"))) << r.output;
   // The spout's row: 800 emitted, 800 transferred, 0 executed, 800 acked, 0 failed; and the
   // split bolt executed the 800 sentences.
-  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\nsentences +spout +1 +1 +800 +800 +0 +800 +0 )")))
+  EXPECT_TRUE(
+      std::regex_search(r.output, std::regex(R"(\nsentences +spout +1 +1 +800 +800 +0 +800 +0 )")))
       << r.output;
-  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\nsplit +bolt +2 +2 +\d+ +\d+ +800 +800 +0 )")))
+  EXPECT_TRUE(
+      std::regex_search(r.output, std::regex(R"(\nsplit +bolt +2 +2 +\d+ +\d+ +800 +800 +0 )")))
       << r.output;
   EXPECT_EQ(r.output.find("in flight"), std::string::npos) << r.output;
 }
@@ -42,9 +45,12 @@ TEST(GaleLocalTest, WordCountPrintsExactCountsAndStatistics) {
 TEST(GaleLocalTest, WordCountReadsTheConfiguredFile) {
   std::string path = ::testing::TempDir() + "/words.txt";
   std::ofstream(path) << "alpha beta\nbeta gamma\n\ngamma gamma\n";
-  CommandResult r = gale("local " + kTopologies + "/word_count.so --duration 1 -c wordcount.max.sentences=3 -c wordcount.input.file=" + path);
+  CommandResult r = gale(
+      "local " + kTopologies +
+      "/word_count.so --duration 1 -c wordcount.max.sentences=3 -c wordcount.input.file=" + path);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\n  gamma +3\n  beta +2\n  alpha +1\n)"))) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\n  gamma +3\n  beta +2\n  alpha +1\n)")))
+      << r.output;
 }
 
 // The "alerts by rule" line the sample stream must give: the generator's planted alerts.
@@ -69,16 +75,19 @@ TEST(GaleLocalTest, RiskAlertDemoRaisesThePlantedAlerts) {
   CommandResult r = gale("local " + kTopologies + "/risk_alert.so --duration 6");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(line), std::string::npos) << "expected: " << line << "\n" << r.output;
-  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\ntransactions +spout +1 +1 +20020 +20020 +0 +20020 +0 )")))
+  EXPECT_TRUE(std::regex_search(
+      r.output, std::regex(R"(\ntransactions +spout +1 +1 +20020 +20020 +0 +20020 +0 )")))
       << r.output;
-  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\nALERT critical blacklisted-device +\S+ tx-)")))
+  EXPECT_TRUE(
+      std::regex_search(r.output, std::regex(R"(\nALERT critical blacklisted-device +\S+ tx-)")))
       << r.output;
 }
 
 // Windows that fire when a count or sum is reached depend on each account's order: more parse
 // and rules tasks must not change a single alert.
 TEST(GaleLocalTest, RiskAlertGivesTheSameAlertsAtAnyParallelism) {
-  CommandResult r = gale("local " + kTopologies + "/risk_alert.so --duration 6 -c risk.print=true"
+  CommandResult r = gale("local " + kTopologies +
+                         "/risk_alert.so --duration 6 -c risk.print=true"
                          " -c risk.parse.parallelism=2 -c risk.rules.parallelism=3");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(planted_alerts_line()), std::string::npos) << r.output;
@@ -87,7 +96,8 @@ TEST(GaleLocalTest, RiskAlertGivesTheSameAlertsAtAnyParallelism) {
 TEST(GaleLocalTest, RiskAlertRefusesABadRulesFileAtStart) {
   std::string path = ::testing::TempDir() + "/rules.yaml";
   std::ofstream(path) << "rules:\n  - id: r1\n    kind: velocity\n    window: 60s\n";
-  CommandResult r = gale("local " + kTopologies + "/risk_alert.so --duration 1 -c risk.rules=" + path);
+  CommandResult r =
+      gale("local " + kTopologies + "/risk_alert.so --duration 1 -c risk.rules=" + path);
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("r1"), std::string::npos) << r.output;
 }
@@ -103,26 +113,31 @@ TEST(GaleLocalTest, TextFileGetsAClearErrorAndNonZeroExit) {
 TEST(GaleLocalTest, LibraryWithoutEntryPointIsRefused) {
   CommandResult r = gale("local " + kTopologies + "/test_no_entry.so --duration 1");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("has no entry point 'gale_topology_entry'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("has no entry point 'gale_topology_entry'"), std::string::npos)
+      << r.output;
 }
 
 TEST(GaleLocalTest, OtherApiVersionIsRefused) {
   CommandResult r = gale("local " + kTopologies + "/test_bad_version.so --duration 1");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("was built against topology API version 999"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("was built against topology API version 999"), std::string::npos)
+      << r.output;
 }
 
 TEST(GaleLocalTest, MisspeltConfigKeyIsNamedWithSuggestion) {
-  CommandResult r = gale("local " + kTopologies + "/word_count.so --duration 1 -c topolgy.workers=2");
+  CommandResult r =
+      gale("local " + kTopologies + "/word_count.so --duration 1 -c topolgy.workers=2");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("topolgy.workers"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("did you mean 'topology.workers'"), std::string::npos) << r.output;
 }
 
 TEST(GaleLocalTest, InvalidConfigValueNamesKeyAndExpectation) {
-  CommandResult r = gale("local " + kTopologies + "/word_count.so --duration 1 -c topology.max.spout.pending=lots");
+  CommandResult r = gale("local " + kTopologies +
+                         "/word_count.so --duration 1 -c topology.max.spout.pending=lots");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("topology.max.spout.pending: expected an integer"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("topology.max.spout.pending: expected an integer"), std::string::npos)
+      << r.output;
 }
 
 }  // namespace

@@ -200,24 +200,22 @@ int kill(const NimbusClient& client) {
 int rebalance(const NimbusClient& client) {
   auto executors = parse_executors();
   if (auto* error = std::get_if<std::string>(&executors)) return fail("rebalance", *error, 2);
-  return report("rebalance",
-                client.rebalance(options.name, options.wait_secs, options.workers,
-                                 std::get<0>(executors)),
-                [](const json& a) {
-                  fmt::print("rebalancing topology '{}' in {} s\n", options.name,
-                             a.value("wait_secs", 0));
-                });
+  return report(
+      "rebalance",
+      client.rebalance(options.name, options.wait_secs, options.workers, std::get<0>(executors)),
+      [](const json& a) {
+        fmt::print("rebalancing topology '{}' in {} s\n", options.name, a.value("wait_secs", 0));
+      });
 }
 
 int put_blob(const NimbusClient& client) {
   auto bytes = read_file(options.blob_file);
   if (!bytes) return fail("blob put", "cannot read '" + options.blob_file + "'");
-  return report("blob put", client.put_blob(options.name, options.blob_key, *bytes),
-                [](const json& a) {
-                  fmt::print("blob '{}' of topology '{}' is now version {} ({} bytes)\n",
-                             options.blob_key, options.name, a.value("version", 0),
-                             a.value("bytes", 0));
-                });
+  return report(
+      "blob put", client.put_blob(options.name, options.blob_key, *bytes), [](const json& a) {
+        fmt::print("blob '{}' of topology '{}' is now version {} ({} bytes)\n", options.blob_key,
+                   options.name, a.value("version", 0), a.value("bytes", 0));
+      });
 }
 
 int list_blobs(const NimbusClient& client) {
@@ -262,8 +260,9 @@ void add_cluster_commands(CLI::App& app) {
       ->required();
   submit_app->add_option("--name", options.name, "The topology's name")->required();
   submit_app->add_option("-c", options.settings, "Topology config key=value (repeatable)");
-  submit_app->add_option("--blob", options.blobs,
-                         "A blob the topology reads, key=file (repeatable; see topology.blobs.dir)");
+  submit_app->add_option(
+      "--blob", options.blobs,
+      "A blob the topology reads, key=file (repeatable; see topology.blobs.dir)");
   add_verb(app, "list", "List the running topologies", list);
   add_name(add_verb(app, "status", "Show a topology's status and statistics", status));
   add_name(add_verb(app, "activate", "Activate a topology's spouts",
@@ -282,7 +281,8 @@ void add_cluster_commands(CLI::App& app) {
                             "component=executors (repeatable)");
   auto* blob_app = app.add_subcommand("blob", "Replace or list a running topology's blobs");
   blob_app->require_subcommand(1);
-  auto* put_app = add_verb(*blob_app, "put", "Replace (or add) a blob; workers pick it up", put_blob);
+  auto* put_app =
+      add_verb(*blob_app, "put", "Replace (or add) a blob; workers pick it up", put_blob);
   add_name(put_app);
   put_app->add_option("key", options.blob_key, "The blob's key")->required();
   put_app->add_option("file", options.blob_file, "The file with its new bytes")->required();
@@ -299,7 +299,8 @@ int run_cluster_command() {
   for (const auto& verb : verbs) {
     if (!verb.app->parsed()) continue;
     auto client = make_client();
-    if (auto* error = std::get_if<std::string>(&client)) return fail(verb.app->get_name(), *error, 2);
+    if (auto* error = std::get_if<std::string>(&client))
+      return fail(verb.app->get_name(), *error, 2);
     return verb.run(std::get<NimbusClient>(client));
   }
   return 2;

@@ -1,13 +1,13 @@
 #include "local_command.h"
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <iostream>
 #include <thread>
 #include <variant>
-
-#include <fmt/format.h>
 
 #include "gale/common/daemon_config.h"
 #include "gale/common/logging.h"
@@ -31,22 +31,28 @@ LocalOptions options;
 CLI::App* local_app = nullptr;
 std::atomic<bool> interrupted{false};
 
-void on_signal(int) { interrupted.store(true); }
+void on_signal(int) {
+  interrupted.store(true);
+}
 
 }  // namespace
 
 void add_local_command(CLI::App& app) {
   local_app = app.add_subcommand("local", "Run a packaged topology in this process");
-  local_app->add_option("topology", options.path, "The topology's shared library (.so)")->required();
-  local_app->add_option("--duration", options.duration_secs,
-                        "Seconds to run before draining and stopping (0: until Ctrl-C)")
+  local_app->add_option("topology", options.path, "The topology's shared library (.so)")
+      ->required();
+  local_app
+      ->add_option("--duration", options.duration_secs,
+                   "Seconds to run before draining and stopping (0: until Ctrl-C)")
       ->check(CLI::NonNegativeNumber);
   local_app->add_option("-c,--config", options.settings, "Config setting key=value (repeatable)");
   local_app->add_option("--name", options.name, "Topology name (default: the library's)");
   local_app->add_option("--log-level", options.log_level, "trace, debug, info, warn or error");
 }
 
-bool local_chosen() { return local_app && local_app->parsed(); }
+bool local_chosen() {
+  return local_app && local_app->parsed();
+}
 
 int run_local() {
   init_logging(options.log_level);
@@ -70,8 +76,10 @@ int run_local() {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     std::cout << "gale local: running '" << name << "'"
-              << (options.duration_secs > 0 ? fmt::format(" for {:g} s", options.duration_secs) : "")
-              << " (Ctrl-C stops)\n" << std::flush;
+              << (options.duration_secs > 0 ? fmt::format(" for {:g} s", options.duration_secs)
+                                            : "")
+              << " (Ctrl-C stops)\n"
+              << std::flush;
     cluster.start();
     auto start = std::chrono::steady_clock::now();
     auto limit = std::chrono::duration<double>(options.duration_secs);

@@ -20,7 +20,8 @@ std::string scalar_text(const YAML::Node& node) {
   if (node.IsScalar()) return node.Scalar();
   std::string joined;
   for (const auto& item : node) {
-    if (!item.IsScalar()) throw YAML::Exception(item.Mark(), "expected a value or a list of values");
+    if (!item.IsScalar())
+      throw YAML::Exception(item.Mark(), "expected a value or a list of values");
     joined += (joined.empty() ? "" : ",") + item.Scalar();
   }
   return joined;

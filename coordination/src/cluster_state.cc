@@ -38,7 +38,8 @@ std::string ClusterState::path(std::string_view folder, std::string_view name) c
 }
 
 Status ClusterState::init() {
-  for (auto folder : {kStorms, kAssignments, kSupervisors, kWorkerbeats, kErrors, kNimbus, kBlobs}) {
+  for (auto folder :
+       {kStorms, kAssignments, kSupervisors, kWorkerbeats, kErrors, kNimbus, kBlobs}) {
     if (auto made = store_.mkdirs(path(folder)); !made) return made;
   }
   return {};

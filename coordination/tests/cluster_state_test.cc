@@ -205,7 +205,8 @@ TEST_F(ClusterStateTest, BlobsAreVersionedListedAndRemovedWithTheirTopology) {
   EXPECT_EQ(state_.blob_keys("risk-1").value(), (std::vector<std::string>{"lists", "rules"}));
 
   EXPECT_FALSE(state_.set_blob("risk-1", "../x", "y"));
-  auto too_big = state_.set_blob("risk-1", "big", std::string(ClusterState::kMaxBlobBytes + 1, 'x'));
+  auto too_big =
+      state_.set_blob("risk-1", "big", std::string(ClusterState::kMaxBlobBytes + 1, 'x'));
   ASSERT_FALSE(too_big);
   EXPECT_NE(too_big.error().message.find("at most"), std::string::npos) << too_big.error().message;
 

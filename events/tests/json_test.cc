@@ -401,7 +401,8 @@ TEST(MalformedLinesTest, SameSeedSameLines) {
 }
 
 TEST(DeadLetterTest, KeepsTheOriginalBytesAndTheReason) {
-  auto letter = json::parse(dead_letter_json("acct-1", "{\"amount\": \"x\"", "amount: expected a number"));
+  auto letter =
+      json::parse(dead_letter_json("acct-1", "{\"amount\": \"x\"", "amount: expected a number"));
   EXPECT_EQ(letter["reason"], "amount: expected a number");
   EXPECT_EQ(letter["key"], "acct-1");
   EXPECT_EQ(letter["value"], "{\"amount\": \"x\"");

@@ -13,7 +13,9 @@ namespace {
 
 constexpr std::string_view kPrefix = "/api/v1/";
 
-HttpResponse json_response(int status, const json& body) { return {status, "application/json", body.dump()}; }
+HttpResponse json_response(int status, const json& body) {
+  return {status, "application/json", body.dump()};
+}
 
 HttpResponse error_response(const Error& error) {
   return json_response(http_status(error.code), json{{"error", error.message}});
@@ -97,7 +99,8 @@ Result<HttpResponse> Api::route(const HttpRequest& request) {
   auto parts = path_parts(std::string_view(request.target).substr(kPrefix.size()));
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
-  if (parts.size() == 1 && parts[0] == "cluster" && get) return ok(service_.cluster(leader_.leader()));
+  if (parts.size() == 1 && parts[0] == "cluster" && get)
+    return ok(service_.cluster(leader_.leader()));
   if (parts.size() == 2 && parts[0] == "artifacts" && get) {
     auto bytes = artifacts_.read(parts[1]);
     if (!bytes) return bytes.error();

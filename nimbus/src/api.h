@@ -14,7 +14,7 @@
 namespace gale::nimbus {
 
 struct LeaderView {
-  std::function<bool()> is_leader;                    // this Nimbus leads
+  std::function<bool()> is_leader;                     // this Nimbus leads
   std::function<std::optional<std::string>()> leader;  // the leader's id, if any
 };
 

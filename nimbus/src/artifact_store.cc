@@ -23,7 +23,9 @@ bool is_sha256(const std::string& text) {
 
 }  // namespace
 
-fs::path ArtifactStore::file(const std::string& sha256) const { return dir_ / (sha256 + ".so"); }
+fs::path ArtifactStore::file(const std::string& sha256) const {
+  return dir_ / (sha256 + ".so");
+}
 
 StagedArtifact::~StagedArtifact() {
   std::error_code ignored;
@@ -33,7 +35,9 @@ StagedArtifact::~StagedArtifact() {
 Status StagedArtifact::commit() {
   std::error_code ec;
   fs::rename(staged_, target_, ec);
-  if (ec) return make_error(NimbusErrc::internal, "cannot store " + target_.string() + ": " + ec.message());
+  if (ec)
+    return make_error(NimbusErrc::internal,
+                      "cannot store " + target_.string() + ": " + ec.message());
   committed_ = true;
   return {};
 }
@@ -41,7 +45,8 @@ Status StagedArtifact::commit() {
 Result<std::unique_ptr<StagedArtifact>> ArtifactStore::stage(const std::string& bytes) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
-  if (ec) return make_error(NimbusErrc::internal, "cannot create " + dir_.string() + ": " + ec.message());
+  if (ec)
+    return make_error(NimbusErrc::internal, "cannot create " + dir_.string() + ": " + ec.message());
   static std::atomic<unsigned> next{0};
   fs::path staged = dir_ / ("staged-" + std::to_string(::getpid()) + "-" +
                             std::to_string(next.fetch_add(1)) + ".so");

@@ -11,8 +11,8 @@
 namespace gale::nimbus {
 
 struct ChildOutput {
-  int exit_code = -1;    // the exit status, or -1 if it ended by a signal
-  int signal = 0;        // the signal that ended it, 0 if it exited
+  int exit_code = -1;  // the exit status, or -1 if it ended by a signal
+  int signal = 0;      // the signal that ended it, 0 if it exited
   bool timed_out = false;
   std::string out;
   std::string err;

@@ -63,11 +63,16 @@ class Exchange {
 
 NimbusErrc errc_of(int status) {
   switch (status) {
-    case 400: return NimbusErrc::bad_request;
-    case 404: return NimbusErrc::not_found;
-    case 409: return NimbusErrc::conflict;
-    case 503: return NimbusErrc::not_leader;
-    default: return NimbusErrc::internal;
+    case 400:
+      return NimbusErrc::bad_request;
+    case 404:
+      return NimbusErrc::not_found;
+    case 409:
+      return NimbusErrc::conflict;
+    case 503:
+      return NimbusErrc::not_leader;
+    default:
+      return NimbusErrc::internal;
   }
 }
 
@@ -103,9 +108,10 @@ Result<json> NimbusClient::call_with_text(const std::string& method, const std::
   if (!reply) return reply.error();
   auto parsed = json::parse(reply->body, nullptr, false);
   if (reply->status / 100 != 2) {
-    std::string message = parsed.is_object() && parsed.contains("error") && parsed["error"].is_string()
-                              ? parsed["error"].get<std::string>()
-                              : "Nimbus answered HTTP " + std::to_string(reply->status);
+    std::string message =
+        parsed.is_object() && parsed.contains("error") && parsed["error"].is_string()
+            ? parsed["error"].get<std::string>()
+            : "Nimbus answered HTTP " + std::to_string(reply->status);
     return make_error(errc_of(reply->status), message);
   }
   if (parsed.is_discarded())
@@ -135,7 +141,9 @@ Result<json> NimbusClient::blobs(const std::string& name) const {
   return call("GET", topology_path(name, "blobs"));
 }
 
-Result<json> NimbusClient::list() const { return call("GET", "/api/v1/topologies"); }
+Result<json> NimbusClient::list() const {
+  return call("GET", "/api/v1/topologies");
+}
 
 Result<json> NimbusClient::status(const std::string& name) const {
   return call("GET", topology_path(name));
@@ -149,7 +157,8 @@ Result<json> NimbusClient::deactivate(const std::string& name) const {
   return call("POST", topology_path(name, "deactivate"));
 }
 
-Result<json> NimbusClient::kill(const std::string& name, std::optional<std::int64_t> wait_secs) const {
+Result<json> NimbusClient::kill(const std::string& name,
+                                std::optional<std::int64_t> wait_secs) const {
   json body = json::object();
   if (wait_secs) body["wait_secs"] = *wait_secs;
   return call("POST", topology_path(name, "kill"), body);
@@ -164,6 +173,8 @@ Result<json> NimbusClient::rebalance(const std::string& name, std::optional<std:
   return call("POST", topology_path(name, "rebalance"), body);
 }
 
-Result<json> NimbusClient::cluster() const { return call("GET", "/api/v1/cluster"); }
+Result<json> NimbusClient::cluster() const {
+  return call("GET", "/api/v1/cluster");
+}
 
 }  // namespace gale::nimbus

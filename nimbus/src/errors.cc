@@ -9,13 +9,20 @@ class NimbusCategory final : public std::error_category {
   const char* name() const noexcept override { return "gale.nimbus"; }
   std::string message(int value) const override {
     switch (static_cast<NimbusErrc>(value)) {
-      case NimbusErrc::ok: return "ok";
-      case NimbusErrc::bad_request: return "bad request";
-      case NimbusErrc::not_found: return "not found";
-      case NimbusErrc::conflict: return "conflict";
-      case NimbusErrc::not_leader: return "not the leader";
-      case NimbusErrc::internal: return "internal error";
-      case NimbusErrc::unreachable: return "Nimbus unreachable";
+      case NimbusErrc::ok:
+        return "ok";
+      case NimbusErrc::bad_request:
+        return "bad request";
+      case NimbusErrc::not_found:
+        return "not found";
+      case NimbusErrc::conflict:
+        return "conflict";
+      case NimbusErrc::not_leader:
+        return "not the leader";
+      case NimbusErrc::internal:
+        return "internal error";
+      case NimbusErrc::unreachable:
+        return "Nimbus unreachable";
     }
     return "unknown";
   }
@@ -31,13 +38,20 @@ const std::error_category& nimbus_category() noexcept {
 int http_status(const std::error_code& code) noexcept {
   if (code.category() != nimbus_category()) return 500;
   switch (static_cast<NimbusErrc>(code.value())) {
-    case NimbusErrc::ok: return 200;
-    case NimbusErrc::bad_request: return 400;
-    case NimbusErrc::not_found: return 404;
-    case NimbusErrc::conflict: return 409;
-    case NimbusErrc::not_leader: return 503;
-    case NimbusErrc::internal: return 500;
-    case NimbusErrc::unreachable: return 502;
+    case NimbusErrc::ok:
+      return 200;
+    case NimbusErrc::bad_request:
+      return 400;
+    case NimbusErrc::not_found:
+      return 404;
+    case NimbusErrc::conflict:
+      return 409;
+    case NimbusErrc::not_leader:
+      return 503;
+    case NimbusErrc::internal:
+      return 500;
+    case NimbusErrc::unreachable:
+      return 502;
   }
   return 500;
 }

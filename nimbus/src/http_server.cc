@@ -33,9 +33,8 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void answer() {
     auto request = parser_->release();
-    HttpResponse reply =
-        handler_({std::string(request.method_string()), std::string(request.target()),
-                  std::move(request.body())});
+    HttpResponse reply = handler_({std::string(request.method_string()),
+                                   std::string(request.target()), std::move(request.body())});
     response_ = {};
     response_.version(request.version());
     response_.result(static_cast<http::status>(reply.status));
@@ -76,13 +75,15 @@ Status HttpServer::start(const std::string& host, int port) {
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
   if (ec)
-    return make_error(NimbusErrc::internal,
-                      "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+    return make_error(NimbusErrc::internal, "cannot listen on " + host + ":" +
+                                                std::to_string(port) + ": " + ec.message());
   accept();
   return {};
 }
 
-int HttpServer::port() const { return acceptor_.local_endpoint().port(); }
+int HttpServer::port() const {
+  return acceptor_.local_endpoint().port();
+}
 
 void HttpServer::accept() {
   acceptor_.async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {

@@ -66,9 +66,8 @@ std::string last_line(const std::string& text) {
 
 Error refusal(const ChildOutput& output, std::chrono::milliseconds timeout) {
   if (output.timed_out)
-    return make_error(NimbusErrc::bad_request,
-                      "inspecting the topology took longer than " +
-                          std::to_string(timeout.count() / 1000) + " s");
+    return make_error(NimbusErrc::bad_request, "inspecting the topology took longer than " +
+                                                   std::to_string(timeout.count() / 1000) + " s");
   if (output.signal != 0)
     return make_error(NimbusErrc::bad_request,
                       "the topology crashed its inspection (signal " +
@@ -76,17 +75,17 @@ Error refusal(const ChildOutput& output, std::chrono::milliseconds timeout) {
                           (output.err.empty() ? "" : ": " + last_line(output.err)));
   std::string line = last_line(output.err);
   return make_error(NimbusErrc::bad_request,
-                    line.empty() ? "gale-worker inspect exited with code " +
-                                       std::to_string(output.exit_code)
-                                 : line);
+                    line.empty()
+                        ? "gale-worker inspect exited with code " + std::to_string(output.exit_code)
+                        : line);
 }
 
 }  // namespace
 
 Inspector process_inspector(std::filesystem::path worker_binary,
                             std::chrono::milliseconds timeout) {
-  return [binary = std::move(worker_binary), timeout](const InspectRequest& request)
-             -> Result<TopologyLayout> {
+  return [binary = std::move(worker_binary),
+          timeout](const InspectRequest& request) -> Result<TopologyLayout> {
     auto output = run_child(inspect_argv(binary, request), timeout);
     if (!output) return output.error();
     if (output->exit_code != 0) return refusal(*output, timeout);

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   app.add_option("--config", config_path, "gale.yaml to read (default: ./gale.yaml if present)");
   app.add_option("-c", settings, "Config setting key=value on top of the file (repeatable)");
-  app.add_option("--worker-bin", worker_bin, "gale-worker to run `inspect` with (default: beside gale-nimbus)");
+  app.add_option("--worker-bin", worker_bin,
+                 "gale-worker to run `inspect` with (default: beside gale-nimbus)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error");
   CLI11_PARSE(app, argc, argv);
 
@@ -28,7 +29,7 @@ int main(int argc, char** argv) {
   }
   gale::nimbus::NimbusOptions options;
   options.config = std::get<gale::Config>(std::move(loaded));
-  options.worker_binary =
-      worker_bin.empty() ? gale::nimbus::default_worker_binary() : std::filesystem::path(worker_bin);
+  options.worker_binary = worker_bin.empty() ? gale::nimbus::default_worker_binary()
+                                             : std::filesystem::path(worker_bin);
   return gale::nimbus::run_nimbus(std::move(options));
 }

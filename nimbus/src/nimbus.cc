@@ -37,8 +37,7 @@ class Nimbus::Impl {
         state_(store),
         artifacts_(std::filesystem::path(options_.config.get_string(conf::kStormLocalDir)) /
                    "artifacts"),
-        service_(ServiceContext{state_, artifacts_, inspector(), defer(),
-                                unix_now,
+        service_(ServiceContext{state_, artifacts_, inspector(), defer(), unix_now,
                                 options_.config.get_int(conf::kNimbusTaskTimeoutSecs, 30)}),
         api_(service_, artifacts_, leader_view()),
         server_(io_, [this](const HttpRequest& request) { return api_.handle(request); }) {}
@@ -56,12 +55,14 @@ class Nimbus::Impl {
   }
 
   Status start() {
-    if (auto ready = state_.init(); !ready) return make_error(NimbusErrc::internal, ready.error().message);
+    if (auto ready = state_.init(); !ready)
+      return make_error(NimbusErrc::internal, ready.error().message);
     std::string host = options_.config.get_string(conf::kNimbusHost, "127.0.0.1");
     int port = static_cast<int>(options_.config.get_int(conf::kNimbusPort, 6627));
     if (auto listening = server_.start(host, port); !listening) return listening;
     if (options_.nimbus_id.empty())
-      options_.nimbus_id = host + "-" + std::to_string(server_.port()) + "-" + std::to_string(::getpid());
+      options_.nimbus_id =
+          host + "-" + std::to_string(server_.port()) + "-" + std::to_string(::getpid());
     try_lead();
     io_thread_ = std::thread([this] { io_.run(); });
     monitor_ = std::thread([this] { monitor_loop(); });
@@ -106,7 +107,8 @@ class Nimbus::Impl {
       spdlog::info("nimbus {} is the leader", options_.nimbus_id);
       service_.resume_kills();
     }
-    if (!*won && leader_.exchange(false)) spdlog::warn("nimbus {} lost the leadership", options_.nimbus_id);
+    if (!*won && leader_.exchange(false))
+      spdlog::warn("nimbus {} lost the leadership", options_.nimbus_id);
   }
 
   void monitor_loop() {
@@ -140,14 +142,19 @@ class Nimbus::Impl {
 Nimbus::Nimbus(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Nimbus::~Nimbus() = default;
 
-Result<std::unique_ptr<Nimbus>> Nimbus::start(coordination::StateStore& store, NimbusOptions options) {
+Result<std::unique_ptr<Nimbus>> Nimbus::start(coordination::StateStore& store,
+                                              NimbusOptions options) {
   auto impl = std::make_unique<Impl>(store, std::move(options));
   if (auto started = impl->start(); !started) return started.error();
   return std::unique_ptr<Nimbus>(new Nimbus(std::move(impl)));
 }
 
-int Nimbus::port() const { return impl_->port(); }
-bool Nimbus::is_leader() const { return impl_->is_leader(); }
+int Nimbus::port() const {
+  return impl_->port();
+}
+bool Nimbus::is_leader() const {
+  return impl_->is_leader();
+}
 
 std::filesystem::path default_worker_binary() {
   std::error_code ec;
@@ -187,7 +194,8 @@ int run_nimbus(NimbusOptions options) {
       std::chrono::milliseconds(options.config.get_int(conf::kStormZookeeperSessionTimeout));
   auto store = coordination::ZooKeeperStore::connect(zk);
   if (!store) {
-    spdlog::error("cannot connect to ZooKeeper at {}: {}", zk.connect_string, store.error().message);
+    spdlog::error("cannot connect to ZooKeeper at {}: {}", zk.connect_string,
+                  store.error().message);
     return 1;
   }
   auto nimbus = Nimbus::start(**store, std::move(options));

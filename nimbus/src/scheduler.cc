@@ -83,9 +83,9 @@ Result<std::vector<Slot>> choose_slots(const std::vector<SupervisorInfo>& superv
   auto all = offers(supervisors, used);
   int available = free_count(all);
   if (available < count) {
-    return make_error(NimbusErrc::bad_request,
-                      "not enough free slots: the topology needs " + std::to_string(count) +
-                          " worker slots, " + std::to_string(available) + " are free");
+    return make_error(NimbusErrc::bad_request, "not enough free slots: the topology needs " +
+                                                   std::to_string(count) + " worker slots, " +
+                                                   std::to_string(available) + " are free");
   }
   std::vector<Slot> chosen;
   for (int i = 0; i < count; ++i) chosen.push_back(take_slot(all));

@@ -9,8 +9,8 @@ namespace gale::nimbus {
 
 namespace {
 
-constexpr std::array kCounts = {"executors", "tasks",  "emitted",    "transferred",
-                                "executed",  "acked",  "failed",     "error_count"};
+constexpr std::array kCounts = {"executors", "tasks", "emitted", "transferred",
+                                "executed",  "acked", "failed",  "error_count"};
 
 struct Latency {
   const char* key;

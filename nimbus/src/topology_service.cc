@@ -48,7 +48,9 @@ Result<Config> checked_config(const std::map<std::string, std::string>& entries)
   return conf;
 }
 
-Result<Config> record_config(const TopologyRecord& record) { return checked_config(record.config); }
+Result<Config> record_config(const TopologyRecord& record) {
+  return checked_config(record.config);
+}
 
 // A blob key becomes a ZooKeeper node and a file name; its size is bounded by one node.
 Status check_blob(const std::string& key, const std::string& bytes) {
@@ -101,7 +103,9 @@ std::int64_t submitted_at(const std::string& id) {
   }
 }
 
-std::string slot_key(const std::string& host, int port) { return host + "-" + std::to_string(port); }
+std::string slot_key(const std::string& host, int port) {
+  return host + "-" + std::to_string(port);
+}
 
 json summary(const TopologyRecord& record, const std::optional<Assignment>& assignment,
              std::int64_t now) {
@@ -198,8 +202,8 @@ Result<json> TopologyService::submit(const json& body) {
   if (auto committed = (*staged)->commit(); !committed) return committed.error();
 
   std::int64_t now = ctx_.now();
-  TopologyRecord record{make_topology_id(name, now), name, TopologyStatus::active, *entries,
-                        (*staged)->sha256(), workers};
+  TopologyRecord record{make_topology_id(name, now), name,   TopologyStatus::active, *entries,
+                        (*staged)->sha256(),         workers};
   auto executors = layout->executors();
   Assignment assignment{record.id, plan(executors, *slots), executors, now};
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
@@ -229,7 +233,8 @@ Result<json> TopologyService::put_blob(const std::string& name, const std::strin
   auto stored = ctx_.state.blob(found->id, key);
   if (!stored) return store_error(stored);
   std::int32_t version = stored->has_value() ? (*stored)->version : 0;
-  spdlog::info("blob {} of {} replaced: {} bytes, version {}", key, found->id, bytes.size(), version);
+  spdlog::info("blob {} of {} replaced: {} bytes, version {}", key, found->id, bytes.size(),
+               version);
   return json{{"topology", found->id}, {"key", key}, {"version", version}, {"bytes", bytes.size()}};
 }
 
@@ -283,8 +288,11 @@ Result<json> TopologyService::status(const std::string& name) {
   for (const auto& beat : *beats) beat_of[slot_key(beat.host, beat.port)] = &beat;
   json workers = json::array();
   for (const auto& slot : assignment->has_value() ? slots_of(**assignment) : std::vector<Slot>{}) {
-    json worker{{"supervisor", slot.supervisor_id}, {"host", slot.host}, {"port", slot.port},
-                {"uptime_secs", nullptr}, {"last_beat_secs_ago", nullptr}};
+    json worker{{"supervisor", slot.supervisor_id},
+                {"host", slot.host},
+                {"port", slot.port},
+                {"uptime_secs", nullptr},
+                {"last_beat_secs_ago", nullptr}};
     if (auto it = beat_of.find(slot_key(slot.host, slot.port)); it != beat_of.end()) {
       worker["uptime_secs"] = it->second->uptime_secs;
       worker["last_beat_secs_ago"] = std::max<std::int64_t>(0, now - it->second->time_secs);
@@ -357,7 +365,7 @@ void TopologyService::finish_kill(const std::string& id) {
   if (removed) removed = ctx_.state.remove_topology(id);
   if (!removed)
     spdlog::error("killing topology {}: {} (retried on the next Nimbus start)", id,
-               removed.error().message);
+                  removed.error().message);
   else
     spdlog::info("killed topology {}", id);
 }
@@ -389,8 +397,7 @@ Status TopologyService::check_slots(const Assignment* current, int workers) {
 Result<json> TopologyService::rebalance(const std::string& name, const RebalanceRequest& request) {
   if (request.workers && *request.workers < 1) return bad_request("'workers' must be at least 1");
   for (const auto& [component, executors] : request.executors)
-    if (executors < 1)
-      return bad_request("executors of '" + component + "' must be at least 1");
+    if (executors < 1) return bad_request("executors of '" + component + "' must be at least 1");
   std::lock_guard lock(mutex_);
   auto found = find_changeable(name);
   if (!found) return found.error();
@@ -405,9 +412,8 @@ Result<json> TopologyService::rebalance(const std::string& name, const Rebalance
   record.status = TopologyStatus::inactive;
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
   std::int64_t wait = wait_for(record, request.wait_secs);
-  ctx_.defer(std::chrono::seconds(wait), [this, id = record.id, request, restore] {
-    finish_rebalance(id, request, restore);
-  });
+  ctx_.defer(std::chrono::seconds(wait),
+             [this, id = record.id, request, restore] { finish_rebalance(id, request, restore); });
   spdlog::info("rebalancing topology {} in {} s", record.id, wait);
   return json{{"id", record.id}, {"status", "rebalancing"}, {"wait_secs", wait}};
 }
@@ -448,8 +454,10 @@ void TopologyService::finish_rebalance(const std::string& id, const RebalanceReq
   Assignment next{id, replan(executors, slots, (*current)->task_slots), executors, ctx_.now(),
                   (*current)->epoch + 1};
   record.status = restore;
-  if (auto written = ctx_.state.set_assignment(next); !written) return fail(written.error().message);
-  if (auto written = ctx_.state.set_topology(record); !written) return fail(written.error().message);
+  if (auto written = ctx_.state.set_assignment(next); !written)
+    return fail(written.error().message);
+  if (auto written = ctx_.state.set_topology(record); !written)
+    return fail(written.error().message);
   spdlog::info("rebalanced topology {} over {} workers", id, slots.size());
 }
 
@@ -486,15 +494,16 @@ void TopologyService::reassign_lost_slots(Assignment assignment,
   std::vector<Slot> lost, kept;
   for (const auto& slot : slots_of(assignment)) {
     auto beat = last_beat.find(slot_key(slot.host, slot.port));
-    bool silent = !in_grace && (beat == last_beat.end() ||
-                                now - beat->second > ctx_.task_timeout_secs);
+    bool silent =
+        !in_grace && (beat == last_beat.end() || now - beat->second > ctx_.task_timeout_secs);
     (offered.contains(slot) && !silent ? kept : lost).push_back(slot);
   }
   if (lost.empty()) return;
   auto fresh = replacement_slots(lost, supervisors, used_slots(all));
   kept.insert(kept.end(), fresh.begin(), fresh.end());
   if (kept.empty()) {
-    spdlog::warn("monitor: topology {} lost all its slots and no slot is free", assignment.topology_id);
+    spdlog::warn("monitor: topology {} lost all its slots and no slot is free",
+                 assignment.topology_id);
     return;
   }
   assignment.task_slots = replan(assignment.executors, kept, assignment.task_slots);
@@ -507,7 +516,7 @@ void TopologyService::reassign_lost_slots(Assignment assignment,
   for (const auto& slot : lost) {
     (void)ctx_.state.remove_heartbeat(assignment.topology_id, slot.host, slot.port);
     spdlog::warn("monitor: moved the executors of {} off {}:{}", assignment.topology_id, slot.host,
-              slot.port);
+                 slot.port);
   }
 }
 

@@ -23,7 +23,8 @@ class ApiTest : public ::testing::Test {
                                                 std::move(settings));
   }
 
-  Result<nlohmann::json> submit(const std::string& name, std::map<std::string, std::string> config = {}) {
+  Result<nlohmann::json> submit(const std::string& name,
+                                std::map<std::string, std::string> config = {}) {
     return nimbus_->client().submit(name, config, "not really a shared library");
   }
 
@@ -88,7 +89,8 @@ TEST_F(ApiTest, SubmitRefusesBadNamesKeysAndTakenNamesWritingNothing) {
   EXPECT_EQ(bad_name.code(), make_error_code(NimbusErrc::bad_request));
   auto bad_key = submit("words", {{"topology.wokers", "2"}});
   ASSERT_FALSE(bad_key.ok());
-  EXPECT_NE(bad_key.error().message.find("topology.wokers"), std::string::npos) << bad_key.error().message;
+  EXPECT_NE(bad_key.error().message.find("topology.wokers"), std::string::npos)
+      << bad_key.error().message;
   EXPECT_TRUE(nothing_written());
   EXPECT_EQ(*inspector_.calls, 0);
 
@@ -114,11 +116,15 @@ TEST_F(ApiTest, StatusSumsHeartbeatStatisticsAndListsWorkers) {
   std::string id = only_id();
   auto slots = assignment(id).task_slots;
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
   auto beat = [&](int port, int executed, double latency) {
     nlohmann::json stats{{"components",
-                          {{"bolt", {{"kind", "bolt"}, {"executors", 2}, {"executed", executed},
-                                     {"execute_latency_ms", latency}}}}}};
+                          {{"bolt",
+                            {{"kind", "bolt"},
+                             {"executors", 2},
+                             {"executed", executed},
+                             {"execute_latency_ms", latency}}}}}};
     return coordination::WorkerHeartbeat{id, "127.0.0.1", port, now, 5, stats};
   };
   std::set<int> ports;
@@ -175,8 +181,8 @@ TEST_F(ApiTest, KillAnswersAtOnceAndRemovesEverythingAfterTheWait) {
 
 TEST_F(ApiTest, BlobsGoWithTheSubmissionAreReplacedAndGoWithTheKill) {
   start();
-  auto answer = nimbus_->client().submit("risk", {}, "not really a shared library",
-                                         {{"rules", "rules: []"}});
+  auto answer =
+      nimbus_->client().submit("risk", {}, "not really a shared library", {{"rules", "rules: []"}});
   ASSERT_TRUE(answer.ok()) << answer.error().message;
   std::string id = only_id();
   EXPECT_EQ((*state_.blob(id, "rules"))->data, "rules: []");
@@ -256,7 +262,8 @@ TEST_F(ApiTest, MonitorMovesTheExecutorsOfASilentWorkerOnly) {
     if (!(slot == live)) silent = slot;
   auto beat_live = [&] {
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch()).count();
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
     EXPECT_TRUE(state_.write_heartbeat({id, live.host, live.port, now, 1, {}}).ok());
   };
   bool moved = eventually(

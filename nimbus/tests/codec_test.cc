@@ -9,7 +9,8 @@ namespace gale::nimbus {
 namespace {
 
 TEST(CodecTest, Base64RoundTripsEveryPaddingLength) {
-  for (const std::string& bytes : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& bytes :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     auto decoded = base64_decode(base64_encode(bytes));
     ASSERT_TRUE(decoded.has_value()) << bytes;
     EXPECT_EQ(*decoded, bytes);

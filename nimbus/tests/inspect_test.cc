@@ -34,7 +34,8 @@ class InspectTest : public ::testing::Test {
     auto answer = submit(so_bytes);
     ASSERT_FALSE(answer.ok());
     EXPECT_EQ(answer.code(), make_error_code(NimbusErrc::bad_request));
-    EXPECT_NE(answer.error().message.find(message_part), std::string::npos) << answer.error().message;
+    EXPECT_NE(answer.error().message.find(message_part), std::string::npos)
+        << answer.error().message;
     EXPECT_EQ(answer.error().message.find("staged"), std::string::npos) << answer.error().message;
     EXPECT_TRUE(state_.topology_ids()->empty());
     EXPECT_TRUE(state_.assignment_ids()->empty());

@@ -76,7 +76,8 @@ struct FakeInspector {
         auto it = request.executor_overrides.find(id);
         int n = it == request.executor_overrides.end() ? last - first + 1 : it->second;
         int size = (last - first + 1 + n - 1) / n;
-        for (int t = first; t <= last; t += size) c.executors.push_back({t, std::min(last, t + size - 1)});
+        for (int t = first; t <= last; t += size)
+          c.executors.push_back({t, std::min(last, t + size - 1)});
         layout.components.push_back(std::move(c));
       };
       add("spout", "spout", 1, 2);
@@ -91,7 +92,8 @@ struct FakeInspector {
 class InProcessNimbus {
  public:
   InProcessNimbus(coordination::StateStore& store, const std::filesystem::path& local_dir,
-                  Inspector inspector, std::vector<std::pair<std::string, std::string>> settings = {}) {
+                  Inspector inspector,
+                  std::vector<std::pair<std::string, std::string>> settings = {}) {
     NimbusOptions options;
     EXPECT_TRUE(options.config.set(conf::kStormLocalDir, local_dir.string()));
     EXPECT_TRUE(options.config.set(conf::kNimbusPort, static_cast<std::int64_t>(free_port())));

@@ -20,10 +20,14 @@ class NimbusProcess {
   NimbusProcess(const std::string& zookeeper, const std::filesystem::path& local_dir, int port)
       : port_(port) {
     std::vector<std::string> argv{(kBinDir / "gale-nimbus").string(),
-                                  "-c", "storm.zookeeper.servers=" + zookeeper,
-                                  "-c", "storm.local.dir=" + local_dir.string(),
-                                  "-c", "nimbus.port=" + std::to_string(port),
-                                  "--log-level", "warn"};
+                                  "-c",
+                                  "storm.zookeeper.servers=" + zookeeper,
+                                  "-c",
+                                  "storm.local.dir=" + local_dir.string(),
+                                  "-c",
+                                  "nimbus.port=" + std::to_string(port),
+                                  "--log-level",
+                                  "warn"};
     std::vector<char*> args;
     for (auto& arg : argv) args.push_back(arg.data());
     args.push_back(nullptr);
@@ -61,7 +65,9 @@ CliRun gale(std::vector<std::string> args) {
   return run.ok() ? CliRun{run->exit_code, run->out, run->err} : CliRun{-1, "", ""};
 }
 
-int line_count(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
+int line_count(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
 
 class ProcessTest : public ::testing::Test {
  protected:
@@ -103,7 +109,8 @@ coordination::testing::ZooKeeperServer* ProcessTest::zookeeper_ = nullptr;
 TEST_F(ProcessTest, CliVerbsDriveATopologyAndARestartLosesNothing) {
   auto so = (kTopologyDir / "word_count.so").string();
   auto nimbus = nimbus_->address();
-  auto submitted = gale({"submit", so, "--name", "words", "-c", "topology.workers=2", "--nimbus", nimbus});
+  auto submitted =
+      gale({"submit", so, "--name", "words", "-c", "topology.workers=2", "--nimbus", nimbus});
   ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
   EXPECT_NE(submitted.out.find("words-"), std::string::npos) << submitted.out;
 
@@ -159,7 +166,8 @@ TEST_F(ProcessTest, CliErrorsAreOneLineNamingTheProblem) {
   EXPECT_NE(bad_key.err.find("topology.wokers"), std::string::npos) << bad_key.err;
   EXPECT_TRUE(state_->topology_ids()->empty());
 
-  auto not_so = gale({"submit", (kBinDir / "gale").string() + ".missing", "--name", "w", "--nimbus", nimbus});
+  auto not_so =
+      gale({"submit", (kBinDir / "gale").string() + ".missing", "--name", "w", "--nimbus", nimbus});
   EXPECT_EQ(not_so.exit_code, 1);
   EXPECT_EQ(line_count(not_so.err), 1) << not_so.err;
 }

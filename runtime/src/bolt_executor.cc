@@ -1,7 +1,7 @@
 // Runs bolt tasks: executes each input tuple, delivers tick tuples, anchors emits and sends
 // acks and fails to the ackers.
-#include "gale/components.h"
 #include "executor.h"
+#include "gale/components.h"
 #include "tuple_access.h"
 
 namespace gale::runtime {
@@ -46,7 +46,9 @@ class BoltExecutor::Collector final : public OutputCollector {
   Collector(BoltExecutor& executor, Task& task) : executor_(executor), task_(task) {}
   void ack(const Tuple& input) override { executor_.ack(input); }
   void fail(const Tuple& input) override { executor_.fail(input); }
-  void report_error(std::string_view message) override { executor_.report_error(task_.id, message); }
+  void report_error(std::string_view message) override {
+    executor_.report_error(task_.id, message);
+  }
 
  protected:
   void do_emit(std::string_view stream, std::span<const Tuple* const> anchors, const Values& values,
@@ -130,7 +132,8 @@ void BoltExecutor::emit(Task& task, std::string_view stream, std::span<const Tup
       if (roots.empty()) continue;
       std::uint64_t edge = ids_.next();
       TupleAccess::ack_val(*a) ^= edge;
-      for (const auto& [root, value] : roots) detail::xor_anchor(TupleAccess::anchors(out), root, edge);
+      for (const auto& [root, value] : roots)
+        detail::xor_anchor(TupleAccess::anchors(out), root, edge);
     }
   }
   stats_.emitted.add();

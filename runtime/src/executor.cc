@@ -24,7 +24,9 @@ Executor::Executor(Runtime& runtime, int index)
   default_stream_ = component_.stream(kDefaultStream);
 }
 
-Executor::~Executor() { join(); }
+Executor::~Executor() {
+  join();
+}
 
 void Executor::start() {
   std::promise<void> prepared;
@@ -52,7 +54,8 @@ void Executor::join() {
 
 void Executor::thread_main() {
   bool is_bolt = component_.kind != ComponentInfo::Kind::spout;
-  ProgressiveWait wait(is_bolt ? runtime_.settings().bolt_park_us : runtime_.settings().spout_park_us);
+  ProgressiveWait wait(is_bolt ? runtime_.settings().bolt_park_us
+                               : runtime_.settings().spout_park_us);
   while (!stopping()) {
     if (work()) {
       idle_.store(false, std::memory_order_release);
@@ -101,7 +104,9 @@ Batch& Executor::batch_for(int target_task) {
   return *b;
 }
 
-Tuple& Executor::slot_for(int target_task) { return batch_for(target_task).next_slot(target_task); }
+Tuple& Executor::slot_for(int target_task) {
+  return batch_for(target_task).next_slot(target_task);
+}
 
 void Executor::send_ack(const AckMessage& m) {
   batch_for(ack_target_task(layout_, m)).acks.push_back(m);

@@ -16,8 +16,8 @@
 #include "gale/common/random.h"
 #include "gale/common/wait_strategy.h"
 #include "gale/context.h"
-#include "groupings.h"
 #include "gale/runtime/runtime.h"
+#include "groupings.h"
 
 namespace gale::runtime {
 
@@ -59,8 +59,9 @@ class Executor {
   // One tuple in topology.stats.sample.rate is timed: a countdown, no division per tuple.
   bool sample_now() {
     if (--sample_countdown_ > 0) return false;
-    sample_countdown_ = runtime_.settings().sample_every > 0 ? runtime_.settings().sample_every
-                                                             : std::numeric_limits<std::int64_t>::max();
+    sample_countdown_ = runtime_.settings().sample_every > 0
+                            ? runtime_.settings().sample_every
+                            : std::numeric_limits<std::int64_t>::max();
     return runtime_.settings().sample_every > 0;
   }
 
@@ -91,7 +92,7 @@ class Executor {
   const ComponentInfo& component_;
   ExecutorStats stats_;
   IdGenerator ids_;
-  std::vector<int> targets_;  // scratch: the targets of the current emit
+  std::vector<int> targets_;                    // scratch: the targets of the current emit
   const StreamInfo* default_stream_ = nullptr;  // null when the component declares none
   bool debug_ = false;
 

@@ -12,7 +12,9 @@ namespace gale::runtime {
 
 class Counter {
  public:
-  void add(std::uint64_t n = 1) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void add(std::uint64_t n = 1) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   std::uint64_t get() const { return v_.load(std::memory_order_relaxed); }
 
  private:

@@ -126,7 +126,8 @@ std::unique_ptr<TargetChooser> make_chooser(const ChooserSpec& spec) {
     case Grouping::Kind::none:
       return std::make_unique<ShuffleChooser>(targets, spec.seed);
     case Grouping::Kind::local_or_shuffle:
-      return std::make_unique<ShuffleChooser>(local_targets(targets, *spec.worker_tasks), spec.seed);
+      return std::make_unique<ShuffleChooser>(local_targets(targets, *spec.worker_tasks),
+                                              spec.seed);
     case Grouping::Kind::fields:
       return std::make_unique<FieldsChooser>(
           field_indices(spec.grouping->fields, *spec.stream_fields), targets);

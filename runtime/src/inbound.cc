@@ -24,7 +24,8 @@ std::string Inbound::add_tuple(int target_task, int source_task, int stream_inde
                                std::span<const std::pair<std::uint64_t, std::uint64_t>> anchors) {
   const Layout& layout = runtime_.layout();
   if (!batch_) return "tuple outside a batch";
-  if (target_task < 1 || target_task > layout.task_count() || layout.executor_of_task(target_task) != dest_)
+  if (target_task < 1 || target_task > layout.task_count() ||
+      layout.executor_of_task(target_task) != dest_)
     return "tuple for task " + std::to_string(target_task) + ", which executor " +
            std::to_string(dest_) + " does not run";
   if (source_task < 1 || source_task > layout.task_count())
@@ -53,8 +54,8 @@ std::string Inbound::add_ack(const AckMessage& m) {
   auto taker = m.to_acker() ? ComponentInfo::Kind::acker : ComponentInfo::Kind::spout;
   if (target == 0 || layout.executor_of_task(target) != dest_ ||
       layout.component(layout.component_of_task(target)).kind != taker)
-    return "acker message of kind " + std::to_string(static_cast<int>(m.kind)) +
-           " for executor " + std::to_string(dest_) + ", which cannot take it";
+    return "acker message of kind " + std::to_string(static_cast<int>(m.kind)) + " for executor " +
+           std::to_string(dest_) + ", which cannot take it";
   batch_->acks.push_back(m);
   return {};
 }

@@ -61,7 +61,8 @@ int Layout::component_index(std::string_view id) const {
   return it == component_index_.end() ? -1 : it->second;
 }
 
-void Layout::add_component(const ComponentDef* def, int executors, std::vector<std::string>& errors) {
+void Layout::add_component(const ComponentDef* def, int executors,
+                           std::vector<std::string>& errors) {
   ComponentInfo info;
   info.id = def->id;
   info.kind = def->kind == ComponentDef::Kind::spout ? ComponentInfo::Kind::spout

@@ -15,15 +15,21 @@ LocalCluster::LocalCluster(std::string name, Topology topology, Config config,
   runtime_ = std::make_unique<Runtime>(*layout_, std::move(clock));
 }
 
-LocalCluster::~LocalCluster() { stop(); }
+LocalCluster::~LocalCluster() {
+  stop();
+}
 
 void LocalCluster::start() {
   runtime_->start();
   runtime_->set_active(true);
 }
 
-void LocalCluster::activate() { runtime_->set_active(true); }
-void LocalCluster::deactivate() { runtime_->set_active(false); }
+void LocalCluster::activate() {
+  runtime_->set_active(true);
+}
+void LocalCluster::deactivate() {
+  runtime_->set_active(false);
+}
 
 namespace {
 
@@ -55,6 +61,8 @@ void LocalCluster::stop() {
   if (runtime_) runtime_->stop();
 }
 
-TopologyStats LocalCluster::stats() const { return runtime_->stats(); }
+TopologyStats LocalCluster::stats() const {
+  return runtime_->stats();
+}
 
 }  // namespace gale::runtime

@@ -15,7 +15,8 @@ std::unique_ptr<Executor> make_acker_executor(Runtime& runtime, int index);
 RuntimeSettings RuntimeSettings::from(const Config& conf) {
   RuntimeSettings s{};
   s.batch_size = static_cast<std::size_t>(conf.get_int(conf::kTopologyProducerBatchSize, 100));
-  auto buffer = static_cast<std::size_t>(conf.get_int(conf::kTopologyExecutorReceiveBufferSize, 32768));
+  auto buffer =
+      static_cast<std::size_t>(conf.get_int(conf::kTopologyExecutorReceiveBufferSize, 32768));
   s.inbox_batches = std::max<std::size_t>(2, (buffer + s.batch_size - 1) / s.batch_size);
   s.flush_interval_ns = conf.get_int(conf::kTopologyBatchFlushIntervalMillis, 1) * kNanosPerMilli;
   s.timeout_ns = conf.get_bool(conf::kTopologyEnableMessageTimeouts, true)
@@ -42,9 +43,7 @@ std::unique_ptr<Executor> make_executor(Runtime& runtime, int index) {
 }
 
 Runtime::Runtime(const Layout& layout, std::shared_ptr<Clock> clock, Placement placement)
-    : layout_(layout),
-      clock_(std::move(clock)),
-      settings_(RuntimeSettings::from(layout.config())) {
+    : layout_(layout), clock_(std::move(clock)), settings_(RuntimeSettings::from(layout.config())) {
   std::size_t n = layout_.executors().size();
   local_.assign(n, placement.local_executors.empty());
   for (int e : placement.local_executors) local_.at(static_cast<std::size_t>(e)) = true;
@@ -72,7 +71,9 @@ bool Runtime::try_deliver(int dest, BatchPtr& batch) {
   return true;
 }
 
-Runtime::~Runtime() { stop(); }
+Runtime::~Runtime() {
+  stop();
+}
 
 void Runtime::start() {
   started_ns_ = clock_->now_ns();
@@ -91,13 +92,13 @@ void Runtime::start() {
 }
 
 bool Runtime::quiescent() const {
-  return std::all_of(executors_.begin(), executors_.end(), [](const auto& e) {
-    return !e || (e->idle() && e->pending() == 0);
-  });
+  return std::all_of(executors_.begin(), executors_.end(),
+                     [](const auto& e) { return !e || (e->idle() && e->pending() == 0); });
 }
 
 bool Runtime::idle() const {
-  return std::all_of(executors_.begin(), executors_.end(), [](const auto& e) { return !e || e->idle(); });
+  return std::all_of(executors_.begin(), executors_.end(),
+                     [](const auto& e) { return !e || e->idle(); });
 }
 
 void Runtime::stop() {
@@ -117,7 +118,7 @@ TopologyStats Runtime::stats() const {
     const ComponentInfo& info = layout_.components()[c];
     ComponentStats cs;
     cs.id = info.id;
-    cs.kind = info.kind == ComponentInfo::Kind::spout ? "spout"
+    cs.kind = info.kind == ComponentInfo::Kind::spout  ? "spout"
               : info.kind == ComponentInfo::Kind::bolt ? "bolt"
                                                        : "acker";
     LatencyStat execute, process, complete;
@@ -125,14 +126,16 @@ TopologyStats Runtime::stats() const {
     for (const auto& e : executors_) {
       if (!e || e->component().id != info.id) continue;
       cs.executors += 1;
-      cs.tasks += static_cast<int>(layout_.executors()[static_cast<std::size_t>(e->index())].tasks.size());
+      cs.tasks +=
+          static_cast<int>(layout_.executors()[static_cast<std::size_t>(e->index())].tasks.size());
       const ExecutorStats& s = e->stats();
       cs.emitted += s.emitted.get();
       cs.transferred += s.transferred.get();
       cs.executed += s.executed.get();
       cs.acked += s.acked.get();
       cs.failed += s.failed.get();
-      for (auto [from, to] : {std::pair{&s.execute, &execute}, {&s.process, &process}, {&s.complete, &complete}}) {
+      for (auto [from, to] :
+           {std::pair{&s.execute, &execute}, {&s.process, &process}, {&s.complete, &complete}}) {
         to->total_ns.add(from->total_ns.get());
         to->samples.add(from->samples.get());
       }
@@ -146,8 +149,8 @@ TopologyStats Runtime::stats() const {
     cs.complete_latency_ms = complete.mean_ms();
     // Storm's capacity: executed x mean execute latency over the elapsed time, per executor.
     if (uptime_ns > 0 && cs.executors > 0)
-      cs.capacity = static_cast<double>(cs.executed) * cs.execute_latency_ms * 1e6 / uptime_ns /
-                    cs.executors;
+      cs.capacity =
+          static_cast<double>(cs.executed) * cs.execute_latency_ms * 1e6 / uptime_ns / cs.executors;
     if (cs.last_errors.size() > 10)
       cs.last_errors.erase(cs.last_errors.begin(), cs.last_errors.end() - 10);
     out.components.push_back(std::move(cs));

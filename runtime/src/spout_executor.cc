@@ -39,7 +39,9 @@ SpoutExecutor::SpoutExecutor(Runtime& runtime, int index)
   max_pending_ = component_.config.get_int(conf::kTopologyMaxSpoutPending);
 }
 
-SpoutExecutor::~SpoutExecutor() { join(); }
+SpoutExecutor::~SpoutExecutor() {
+  join();
+}
 
 void SpoutExecutor::prepare() {
   for (int task : info_.tasks) {
@@ -82,7 +84,8 @@ void SpoutExecutor::emit(std::size_t slot, std::string_view stream, const Values
     Pending& p = pending_.insert_new(root);
     p = {*id, slot, sample_now() ? now() : 0};
     ++task.pending;
-    pending_total_.store(pending_total_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    pending_total_.store(pending_total_.load(std::memory_order_relaxed) + 1,
+                         std::memory_order_relaxed);
     send_ack({AckMessage::Kind::init, task.id, root, tree});
   } else if (id) {
     ack_now_.push_back({slot, *id});  // no ackers: the tuple counts as acked once emitted
@@ -137,7 +140,8 @@ bool SpoutExecutor::drain_inbox() {
 void SpoutExecutor::finish(const Pending& p, bool acked) {
   Task& t = tasks_[p.slot];
   --t.pending;
-  pending_total_.store(pending_total_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  pending_total_.store(pending_total_.load(std::memory_order_relaxed) - 1,
+                       std::memory_order_relaxed);
   if (acked) {
     if (p.emitted_ns) stats_.complete.record(now() - p.emitted_ns);
     stats_.acked.add();

@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "executor.h"
-#include "parked_batches.h"
 #include "gale/common/id_map.h"
 #include "gale/components.h"
+#include "parked_batches.h"
 
 namespace gale::runtime {
 

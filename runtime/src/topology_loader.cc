@@ -17,13 +17,15 @@ std::string check_file(const std::string& path) {
   char magic[4] = {};
   in.read(magic, 4);
   if (in.gcount() < 4 || magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F')
-    return "'" + path + "' is not a shared library (no ELF header); build it with gale_topology() in CMake";
+    return "'" + path +
+           "' is not a shared library (no ELF header); build it with gale_topology() in CMake";
   return {};
 }
 
 }  // namespace
 
-std::variant<LoadedTopology, std::string> load_topology(const std::string& path, const Config& conf) {
+std::variant<LoadedTopology, std::string> load_topology(const std::string& path,
+                                                        const Config& conf) {
   if (auto e = check_file(path); !e.empty()) return e;
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) return "cannot load '" + path + "': " + dlerror();

@@ -71,7 +71,9 @@ TransportBridge::TransportBridge(Runtime& runtime, transport::Transport& transpo
       epoch_(epoch),
       inbound_(runtime, inbound_pool_) {}
 
-TransportBridge::~TransportBridge() { stop_receiving(); }
+TransportBridge::~TransportBridge() {
+  stop_receiving();
+}
 
 bool TransportBridge::try_send(int dest, const Batch& batch) {
   thread_local transport::BatchEncoder encoder;

@@ -27,8 +27,8 @@ class TransportBridge {
  public:
   // peers[e]: the peer id of the worker running executor e ("" for local executors). `epoch`:
   // the assignment's; batches stamped with another are refused.
-  TransportBridge(Runtime& runtime, transport::Transport& transport,
-                  std::vector<std::string> peers, std::uint64_t epoch);
+  TransportBridge(Runtime& runtime, transport::Transport& transport, std::vector<std::string> peers,
+                  std::uint64_t epoch);
   ~TransportBridge();  // stops receiving
   TransportBridge(const TransportBridge&) = delete;
   TransportBridge& operator=(const TransportBridge&) = delete;

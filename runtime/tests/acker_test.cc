@@ -13,8 +13,12 @@ using Kind = AckMessage::Kind;
 AckMessage init(std::uint64_t root, std::uint64_t value, int spout_task = 7) {
   return {Kind::init, spout_task, root, value};
 }
-AckMessage ack(std::uint64_t root, std::uint64_t value) { return {Kind::ack, 0, root, value}; }
-AckMessage fail(std::uint64_t root) { return {Kind::fail, 0, root, 0}; }
+AckMessage ack(std::uint64_t root, std::uint64_t value) {
+  return {Kind::ack, 0, root, value};
+}
+AckMessage fail(std::uint64_t root) {
+  return {Kind::fail, 0, root, 0};
+}
 
 TEST(AckerTest, TreeCompletesWhenAllEdgesAcked) {
   AckerState acker;

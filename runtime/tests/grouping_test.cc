@@ -1,10 +1,10 @@
 // Each grouping routes as specified.
-#include "groupings.h"
-
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
+
+#include "groupings.h"
 
 namespace gale::runtime {
 namespace {
@@ -17,8 +17,8 @@ struct Route {
   std::string component = "source", stream = "default";
 
   std::unique_ptr<TargetChooser> chooser(std::uint64_t seed = 1) {
-    return make_chooser({&grouping, &component, &stream, &stream_fields, &targets, &worker_tasks,
-                         nullptr, seed});
+    return make_chooser(
+        {&grouping, &component, &stream, &stream_fields, &targets, &worker_tasks, nullptr, seed});
   }
 };
 
@@ -117,7 +117,9 @@ TEST(GroupingTest, CustomGroupingIsPreparedWithTargetsAndChooses) {
                  const std::vector<int>& t) override {
       targets = t;
     }
-    void choose_tasks(int, const Values&, std::vector<int>& out) override { out.push_back(targets.back()); }
+    void choose_tasks(int, const Values&, std::vector<int>& out) override {
+      out.push_back(targets.back());
+    }
   };
   Route r{{Grouping::Kind::custom, {}, [] { return std::make_unique<LastTask>(); }}};
   EXPECT_EQ(choose(*r.chooser(), {"k", 1}), std::vector<int>{6});

@@ -1,10 +1,10 @@
 // Loading packaged topologies: each wrong file gets an error that names the problem.
-#include "gale/runtime/topology_loader.h"
-
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <variant>
+
+#include "gale/runtime/topology_loader.h"
 
 namespace gale::runtime {
 namespace {

@@ -22,7 +22,8 @@ class KeySpout : public Spout {
     if (next_ >= count_) return;
     Values v{"key-" + std::to_string(next_ % keys_), next_};
     if (direct_) {
-      out_->emit_direct(targets_[static_cast<std::size_t>(next_) % targets_.size()], kDefaultStream, v);
+      out_->emit_direct(targets_[static_cast<std::size_t>(next_) % targets_.size()], kDefaultStream,
+                        v);
     } else {
       out_->emit(v);
     }
@@ -41,7 +42,9 @@ TEST(RoutingTest, FieldsGroupingDeliversEachKeyToOneTask) {
   auto probe = std::make_shared<Probe>();
   TopologyBuilder b;
   b.set_spout("spout", spout_of<KeySpout>(2000, 50, false), 2);
-  b.set_bolt("sink", bolt_of<RecordingBolt>(probe), 2).set_num_tasks(4).fields_grouping("spout", {"key"});
+  b.set_bolt("sink", bolt_of<RecordingBolt>(probe), 2)
+      .set_num_tasks(4)
+      .fields_grouping("spout", {"key"});
   runtime::LocalCluster cluster("fields", b.build(), test_config());
   cluster.start();
   ASSERT_TRUE(eventually([&] { return cluster.stats().find("sink")->executed == 4000; }));
@@ -90,8 +93,8 @@ class MisbehavingSpout : public Spout {
   void next_tuple() override {
     if (done_) return;
     done_ = true;
-    out_->emit("nowhere", {1});        // undeclared stream
-    out_->emit({1, 2});                // two values, one field
+    out_->emit("nowhere", {1});                 // undeclared stream
+    out_->emit({1, 2});                         // two values, one field
     out_->emit_direct(1, kDefaultStream, {1});  // default stream is not direct
   }
   void declare_outputs(OutputDeclarer& d) const override { d.declare({"n"}); }
@@ -139,7 +142,8 @@ TEST(RoutingTest, BoltEmitErrorsFailTheInputAndNameTheProblem) {
   ASSERT_EQ(errors.size(), 2u);
   std::sort(errors.begin(), errors.end());
   EXPECT_NE(errors[0].find("emitted 2 values on stream 'default', declared with fields [n]"),
-            std::string::npos) << errors[0];
+            std::string::npos)
+      << errors[0];
   EXPECT_NE(errors[1].find("emit_direct on stream 'default'"), std::string::npos) << errors[1];
 }
 

@@ -18,11 +18,11 @@ namespace gale::testing {
 
 struct Probe {
   std::mutex mu;
-  std::map<MessageId, int> acked;   // message id -> times acked
-  std::map<MessageId, int> failed;  // message id -> times failed
-  std::map<int, std::vector<Values>> received;  // task -> values received
+  std::map<MessageId, int> acked;                  // message id -> times acked
+  std::map<MessageId, int> failed;                 // message id -> times failed
+  std::map<int, std::vector<Values>> received;     // task -> values received
   std::vector<std::pair<int, std::int64_t>> held;  // (task, id) tuples a HoldingBolt keeps
-  std::set<std::int64_t> release;  // ids a HoldingBolt may ack now
+  std::set<std::int64_t> release;                  // ids a HoldingBolt may ack now
   bool release_all = false;
   int ticks = 0;
   std::int64_t max_in_flight = 0;
@@ -46,7 +46,9 @@ struct Probe {
       return n;
     });
   }
-  std::size_t held_count() { return with([&] { return held.size(); }); }
+  std::size_t held_count() {
+    return with([&] { return held.size(); });
+  }
 };
 
 // Polls `pred` until it holds or 10 s pass.
@@ -67,7 +69,8 @@ class CountingSpout : public Spout {
       : probe_(std::move(probe)), count_(count), replay_(replay) {}
   void open(const Config&, TopologyContext&, SpoutCollector& out) override { out_ = &out; }
   void next_tuple() override {
-    probe_->with([&] { probe_->max_in_flight = std::max(probe_->max_in_flight, out_->pending_count()); });
+    probe_->with(
+        [&] { probe_->max_in_flight = std::max(probe_->max_in_flight, out_->pending_count()); });
     if (!replays_.empty()) {
       auto id = replays_.back();
       replays_.pop_back();
@@ -77,7 +80,9 @@ class CountingSpout : public Spout {
       ++next_;
     }
   }
-  void ack(MessageId id) override { probe_->with([&] { return ++probe_->acked[id]; }); }
+  void ack(MessageId id) override {
+    probe_->with([&] { return ++probe_->acked[id]; });
+  }
   void fail(MessageId id) override {
     probe_->with([&] { return ++probe_->failed[id]; });
     if (replay_) replays_.push_back(id);
@@ -132,7 +137,8 @@ class HoldingBolt : public Bolt {
     }
     std::vector<Tuple> keep;
     for (auto& h : held_) {
-      bool go = probe_->with([&] { return probe_->release_all || probe_->release.count(h.get(0).as_int()) > 0; });
+      bool go = probe_->with(
+          [&] { return probe_->release_all || probe_->release.count(h.get(0).as_int()) > 0; });
       if (go) {
         out_->ack(h);
       } else {

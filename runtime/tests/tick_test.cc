@@ -41,8 +41,8 @@ TEST(TickTest, TickTupleIsMarkedAndCarriesItsFrequency) {
     void prepare(const Config&, TopologyContext&, OutputCollector&) override {}
     void execute(const Tuple& t) override {
       probe->with([&] {
-        probe->received[0].push_back({t.is_tick(), t.source_component(), t.source_stream(),
-                                      t.get("rate_secs")});
+        probe->received[0].push_back(
+            {t.is_tick(), t.source_component(), t.source_stream(), t.get("rate_secs")});
       });
     }
   };
@@ -56,7 +56,8 @@ TEST(TickTest, TickTupleIsMarkedAndCarriesItsFrequency) {
   runtime::LocalCluster cluster("tick-shape", b.build(), test_config(), clock);
   cluster.start();
   clock->advance(3s);
-  ASSERT_TRUE(eventually([&] { return probe->with([&] { return probe->received[0].size(); }) == 1; }));
+  ASSERT_TRUE(
+      eventually([&] { return probe->with([&] { return probe->received[0].size(); }) == 1; }));
   auto v = probe->with([&] { return probe->received[0][0]; });
   EXPECT_EQ(v, (Values{true, "__system", "__tick", 3}));
 }

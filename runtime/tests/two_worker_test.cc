@@ -57,7 +57,10 @@ struct TwoWorkers : ::testing::Test {
   void SetUp() override {
     TopologyBuilder builder;
     builder.set_spout("spout", spout_of<CountingSpout>(probe, 2000));
-    builder.set_bolt("relay", [] { return std::make_unique<RelayBolt>(); }, 2).shuffle_grouping("spout");
+    builder
+        .set_bolt(
+            "relay", [] { return std::make_unique<RelayBolt>(); }, 2)
+        .shuffle_grouping("spout");
     builder.set_bolt("sink", bolt_of<RecordingBolt>(probe), 2).shuffle_grouping("relay");
     topology = builder.build();
     conf.set(conf::kTopologyAckerExecutors, 2);

@@ -98,6 +98,8 @@ std::vector<int> free_ports(int n) {
   return ports;
 }
 
-int free_port() { return free_ports(1).front(); }
+int free_port() {
+  return free_ports(1).front();
+}
 
 }  // namespace gale::testing

@@ -34,7 +34,8 @@ inline const std::string kBin = GALE_BIN_DIR;
 class Cluster : public ::testing::Test {
  protected:
   gale::coordination::testing::ZooKeeperServer zk;
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("gale-e2e-" + std::to_string(::getpid()));
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("gale-e2e-" + std::to_string(::getpid()));
   std::string yaml;
   std::unique_ptr<ChildProcess> nimbus;
   std::vector<std::unique_ptr<ChildProcess>> supervisors;
@@ -120,7 +121,8 @@ class Cluster : public ::testing::Test {
     return "";
   }
 
-  std::uint64_t total(const std::string& id, const std::string& component, const std::string& stat) {
+  std::uint64_t total(const std::string& id, const std::string& component,
+                      const std::string& stat) {
     auto beats = state->heartbeats(id);
     if (!beats.ok()) return 0;
     std::uint64_t sum = 0;
@@ -136,6 +138,5 @@ class Cluster : public ::testing::Test {
     return beats.ok() ? beats->size() : 0;
   }
 };
-
 
 }  // namespace gale::testing

@@ -14,7 +14,8 @@ namespace {
 
 class LedgerSpout : public gale::Spout {
  public:
-  void open(const gale::Config& conf, gale::TopologyContext& ctx, gale::SpoutCollector& out) override {
+  void open(const gale::Config& conf, gale::TopologyContext& ctx,
+            gale::SpoutCollector& out) override {
     out_ = &out;
     path_ = conf.get_string("ledger.dir") + "/acked-" + std::to_string(ctx.this_task());
     std::set<std::int64_t> done;
@@ -32,7 +33,8 @@ class LedgerSpout : public gale::Spout {
       return;
     }
     if (rate_ > 0) {  // at most ledger.rate ids a second
-      double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
       if (static_cast<double>(emitted_) >= rate_ * elapsed) return;
     }
     ++emitted_;
@@ -80,7 +82,13 @@ class Sink : public gale::BasicBolt {
 GALE_TOPOLOGY(ledger, const gale::Config& conf) {
   gale::TopologyBuilder b;
   b.set_spout("ledger", [] { return std::make_unique<LedgerSpout>(); });
-  b.set_bolt("relay", [] { return std::make_unique<Relay>(); }, 2).set_num_tasks(4).shuffle_grouping("ledger");
-  b.set_bolt("sink", [] { return std::make_unique<Sink>(); }, 2).set_num_tasks(4).shuffle_grouping("relay");
+  b.set_bolt(
+       "relay", [] { return std::make_unique<Relay>(); }, 2)
+      .set_num_tasks(4)
+      .shuffle_grouping("ledger");
+  b.set_bolt(
+       "sink", [] { return std::make_unique<Sink>(); }, 2)
+      .set_num_tasks(4)
+      .shuffle_grouping("relay");
   return b.build();
 }

@@ -36,7 +36,8 @@ class SentenceSpout : public gale::Spout {
     if (!in) throw std::runtime_error("wordcount.input.file: cannot read '" + file + "'");
     for (std::string line; std::getline(in, line);)
       if (!line.empty()) sentences_.push_back(line);
-    if (sentences_.empty()) throw std::runtime_error("wordcount.input.file: '" + file + "' is empty");
+    if (sentences_.empty())
+      throw std::runtime_error("wordcount.input.file: '" + file + "' is empty");
   }
 
   void next_tuple() override {
@@ -108,9 +109,11 @@ class ReportBolt : public gale::BasicBolt {
     std::sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) {
       return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
-    std::printf("word counts (top %lld of %zu words):\n", static_cast<long long>(top_), sorted.size());
+    std::printf("word counts (top %lld of %zu words):\n", static_cast<long long>(top_),
+                sorted.size());
     for (std::size_t i = 0; i < sorted.size() && static_cast<std::int64_t>(i) < top_; ++i)
-      std::printf("  %-12s %lld\n", sorted[i].first.c_str(), static_cast<long long>(sorted[i].second));
+      std::printf("  %-12s %lld\n", sorted[i].first.c_str(),
+                  static_cast<long long>(sorted[i].second));
     std::fflush(stdout);
   }
 
@@ -123,11 +126,17 @@ class ReportBolt : public gale::BasicBolt {
 
 GALE_TOPOLOGY(word_count, const gale::Config& conf) {
   gale::TopologyBuilder b;
-  b.set_spout("sentences", [] { return std::make_unique<SentenceSpout>(); }, 1);
-  b.set_bolt("split", [] { return std::make_unique<SplitBolt>(); }, 2).shuffle_grouping("sentences");
-  b.set_bolt("count", [] { return std::make_unique<CountBolt>(); }, 2)
+  b.set_spout(
+      "sentences", [] { return std::make_unique<SentenceSpout>(); }, 1);
+  b.set_bolt(
+       "split", [] { return std::make_unique<SplitBolt>(); }, 2)
+      .shuffle_grouping("sentences");
+  b.set_bolt(
+       "count", [] { return std::make_unique<CountBolt>(); }, 2)
       .set_num_tasks(4)
       .fields_grouping("split", {"word"});
-  b.set_bolt("report", [] { return std::make_unique<ReportBolt>(); }, 1).global_grouping("count");
+  b.set_bolt(
+       "report", [] { return std::make_unique<ReportBolt>(); }, 1)
+      .global_grouping("count");
   return b.build();
 }

@@ -104,15 +104,19 @@ std::vector<ConfigKey> make_schema() {
               "mode any folder."),
       KeySpec(kStormZookeeperServers, Type::string, "127.0.0.1:2181",
               "ZooKeeper servers, host:port[,host:port...]."),
-      KeySpec(kStormZookeeperRoot, Type::string, "/gale", "ZooKeeper node under which Gale keeps its state."),
+      KeySpec(kStormZookeeperRoot, Type::string, "/gale",
+              "ZooKeeper node under which Gale keeps its state."),
       KeySpec(kStormZookeeperSessionTimeout, Type::int64, 20000,
               "ZooKeeper session timeout in milliseconds.")
           .at_least(1000),
       KeySpec(kStormLocalDir, Type::string, "gale-local",
               "Directory where a daemon keeps its files (Nimbus: artifacts; supervisor: "
               "artifacts, worker logs)."),
-      KeySpec(kNimbusHost, Type::string, "127.0.0.1", "Address Nimbus's HTTP API listens on and clients call."),
-      KeySpec(kNimbusPort, Type::int64, 6627, "Port of Nimbus's HTTP API.").at_least(1).at_most(65535),
+      KeySpec(kNimbusHost, Type::string, "127.0.0.1",
+              "Address Nimbus's HTTP API listens on and clients call."),
+      KeySpec(kNimbusPort, Type::int64, 6627, "Port of Nimbus's HTTP API.")
+          .at_least(1)
+          .at_most(65535),
       KeySpec(kNimbusTaskTimeoutSecs, Type::int64, 30,
               "A worker that has not heartbeaten for this long is considered dead and its work is "
               "reassigned.")
@@ -120,8 +124,10 @@ std::vector<ConfigKey> make_schema() {
       KeySpec(kNimbusMonitorFreqSecs, Type::int64, 2,
               "How often Nimbus checks heartbeats and supervisors.")
           .at_least(1),
-      KeySpec(kSupervisorId, Type::string, none, "A supervisor's id; unset: derived from host and ports."),
-      KeySpec(kSupervisorHost, Type::string, "127.0.0.1", "Address a supervisor's workers bind and advertise."),
+      KeySpec(kSupervisorId, Type::string, none,
+              "A supervisor's id; unset: derived from host and ports."),
+      KeySpec(kSupervisorHost, Type::string, "127.0.0.1",
+              "Address a supervisor's workers bind and advertise."),
       KeySpec(kSupervisorSlotsPorts, Type::string, "6700,6701,6702,6703",
               "A supervisor's worker slots: comma-separated ports."),
       KeySpec(kWorkerHeartbeatFrequencySecs, Type::int64, 1,

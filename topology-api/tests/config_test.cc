@@ -33,8 +33,7 @@ TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
                           "topology.spout.wait.park.microsec", "topology.bolt.wait.park.microsec",
                           "topology.blobs.dir", "storm.zookeeper.servers", "storm.zookeeper.root",
                           "storm.zookeeper.session.timeout", "storm.local.dir", "nimbus.host",
-                          "nimbus.port", "nimbus.task.timeout.secs",
-                          "nimbus.monitor.freq.secs",
+                          "nimbus.port", "nimbus.task.timeout.secs", "nimbus.monitor.freq.secs",
                           "supervisor.id", "supervisor.host", "supervisor.slots.ports",
                           "worker.heartbeat.frequency.secs"));
 }

@@ -21,7 +21,8 @@ struct InprocNetwork::Mailbox {
   explicit Mailbox(std::size_t capacity) : capacity(capacity) {}
 
   // Takes `message` unless the queue stays full until the deadline or the receiver is gone.
-  Outcome push(std::vector<std::uint8_t>& message, Deadline deadline, const std::atomic<bool>& cancelled) {
+  Outcome push(std::vector<std::uint8_t>& message, Deadline deadline,
+               const std::atomic<bool>& cancelled) {
     std::unique_lock lock(mutex);
     const bool woken = not_full.wait_until(
         lock, deadline, [&] { return gone || cancelled.load() || queue.size() < capacity; });
@@ -33,7 +34,8 @@ struct InprocNetwork::Mailbox {
     return Outcome::ok;
   }
 
-  std::optional<std::vector<std::uint8_t>> pop(Deadline deadline, const std::atomic<bool>& cancelled) {
+  std::optional<std::vector<std::uint8_t>> pop(Deadline deadline,
+                                               const std::atomic<bool>& cancelled) {
     std::unique_lock lock(mutex);
     not_empty.wait_until(lock, deadline, [&] { return cancelled.load() || !queue.empty(); });
     if (cancelled.load() || queue.empty()) return std::nullopt;

@@ -10,8 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <thread>
 #include <zmq.hpp>
 
@@ -46,7 +46,8 @@ double bare_zmq(long items) {
   zmq::message_t in;
   for (long i = 0; i < messages; ++i) (void)pull.recv(in);
   sender.join();
-  return static_cast<double>(items) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return static_cast<double>(items) /
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 // Stops the benchmark on a ZooKeeper error, naming it.
@@ -65,10 +66,24 @@ std::int64_t read_ns(const std::string& path) {
 
 pid_t spawn_worker(const std::string& bin, const std::string& zk, const std::string& id, int port,
                    const std::string& artifact) {
-  std::vector<std::string> args = {bin, "run", "--topology-id", id, "--supervisor-id", "bench",
-                                   "--host", "127.0.0.1", "--port", std::to_string(port),
-                                   "--artifact", artifact, "-c", "storm.zookeeper.servers=" + zk,
-                                   "-c", "storm.zookeeper.root=/gale-bench", "--log-level", "error"};
+  std::vector<std::string> args = {bin,
+                                   "run",
+                                   "--topology-id",
+                                   id,
+                                   "--supervisor-id",
+                                   "bench",
+                                   "--host",
+                                   "127.0.0.1",
+                                   "--port",
+                                   std::to_string(port),
+                                   "--artifact",
+                                   artifact,
+                                   "-c",
+                                   "storm.zookeeper.servers=" + zk,
+                                   "-c",
+                                   "storm.zookeeper.root=/gale-bench",
+                                   "--log-level",
+                                   "error"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -105,7 +120,8 @@ std::string run_pipeline(const std::string& zk, coord::ClusterState& state, cons
     int port = c["id"] == "id" ? ports[1] : ports[0];
     for (const auto& e : c["executors"]) {
       a.executors.push_back({e[0].get<int>(), e[1].get<int>()});
-      for (int t = e[0].get<int>(); t <= e[1].get<int>(); ++t) a.task_slots[t] = {"bench", "127.0.0.1", port};
+      for (int t = e[0].get<int>(); t <= e[1].get<int>(); ++t)
+        a.task_slots[t] = {"bench", "127.0.0.1", port};
     }
   }
   coord::TopologyRecord r{id, id, coord::TopologyStatus::active, {}, "", 2};
@@ -147,7 +163,8 @@ double cluster_rate(const std::string& zk, coord::ClusterState& state, long tupl
 }
 
 // Complete-latency percentiles with the spout paced at `rate` for 3 s.
-std::string cluster_latency(const std::string& zk, coord::ClusterState& state, double rate, int run) {
+std::string cluster_latency(const std::string& zk, coord::ClusterState& state, double rate,
+                            int run) {
   auto tuples = static_cast<long>(rate * 3);
   return run_pipeline(zk, state, "bench-latency-" + std::to_string(run), run,
                       {{"topology.acker.executors", "1"},
@@ -173,11 +190,13 @@ int main(int argc, char** argv) {
   double on = cluster_rate(zk.connect_string(), state, tuples, true, 1);
   auto row = [](const char* what, double v, const char* base_name, double base, double target) {
     double ratio = v / base;
-    std::printf("%-46s %8.2f M/s   baseline %-34s %8.2f M/s   ratio %5.1f%%  target >= %.0f%%  %s\n",
-                what, v / 1e6, base_name, base / 1e6, ratio * 100, target * 100,
-                ratio >= target ? "MET" : "SHORT");
+    std::printf(
+        "%-46s %8.2f M/s   baseline %-34s %8.2f M/s   ratio %5.1f%%  target >= %.0f%%  %s\n", what,
+        v / 1e6, base_name, base / 1e6, ratio * 100, target * 100,
+        ratio >= target ? "MET" : "SHORT");
   };
-  row("const->id->null, 2 workers, acking off", off, "bare ZeroMQ, same bytes and batches", baseline, 0.5);
+  row("const->id->null, 2 workers, acking off", off, "bare ZeroMQ, same bytes and batches",
+      baseline, 0.5);
   row("const->id->null, 2 workers, acking on", on, "acking off", off, 0.4);
   std::printf("%-46s %8.0f /s    %s\n", "complete latency, 2 workers, paced at half", on / 2,
               cluster_latency(zk.connect_string(), state, on / 2, 2).c_str());

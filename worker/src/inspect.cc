@@ -1,8 +1,8 @@
 #include "inspect.h"
 
 #include "gale/errors.h"
-#include "gale/runtime/topology_loader.h"
 #include "gale/runtime/layout.h"
+#include "gale/runtime/topology_loader.h"
 
 namespace gale::worker {
 
@@ -10,9 +10,12 @@ namespace {
 
 const char* kind_name(runtime::ComponentInfo::Kind kind) {
   switch (kind) {
-    case runtime::ComponentInfo::Kind::spout: return "spout";
-    case runtime::ComponentInfo::Kind::bolt: return "bolt";
-    case runtime::ComponentInfo::Kind::acker: return "acker";
+    case runtime::ComponentInfo::Kind::spout:
+      return "spout";
+    case runtime::ComponentInfo::Kind::bolt:
+      return "bolt";
+    case runtime::ComponentInfo::Kind::acker:
+      return "acker";
   }
   return "?";
 }
@@ -24,8 +27,10 @@ nlohmann::json describe(const runtime::Layout& layout, const std::string& name) 
     nlohmann::json executors = nlohmann::json::array();
     for (const auto& e : layout.executors())
       if (e.component == c) executors.push_back({e.tasks.front(), e.tasks.back()});
-    components.push_back(
-        {{"id", info.id}, {"kind", kind_name(info.kind)}, {"tasks", info.tasks}, {"executors", executors}});
+    components.push_back({{"id", info.id},
+                          {"kind", kind_name(info.kind)},
+                          {"tasks", info.tasks},
+                          {"executors", executors}});
   }
   return {{"name", name}, {"tasks", layout.task_count()}, {"components", components}};
 }
@@ -38,7 +43,8 @@ std::variant<nlohmann::json, std::string> inspect_topology(
   auto loaded = runtime::load_topology(artifact, conf);
   if (auto* error = std::get_if<std::string>(&loaded)) return *error;
   auto& topo = std::get<runtime::LoadedTopology>(loaded);
-  std::string name = conf.contains(conf::kTopologyName) ? conf.get_string(conf::kTopologyName) : topo.name;
+  std::string name =
+      conf.contains(conf::kTopologyName) ? conf.get_string(conf::kTopologyName) : topo.name;
   try {
     runtime::Layout layout(name, topo.topology, conf, executors);
     return describe(layout, topo.name);

@@ -2,10 +2,9 @@
 // `gale-worker inspect`: load and validate a packaged topology in this (throw-away) process and
 // describe its layout as JSON, for Nimbus. See docs/CLUSTER.md.
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
-
-#include <nlohmann/json.hpp>
 
 #include "gale/config.h"
 

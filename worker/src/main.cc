@@ -1,7 +1,6 @@
 // gale-worker: `inspect` (describe a topology for Nimbus) and `run` (a worker of the cluster).
 // main() only parses arguments and hands over.
 #include <CLI/CLI.hpp>
-
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -63,7 +62,9 @@ int run_inspect(const InspectOptions& o) {
 }
 
 std::atomic<bool> stop_requested{false};
-void on_signal(int) { stop_requested.store(true); }
+void on_signal(int) {
+  stop_requested.store(true);
+}
 
 struct RunOptions {
   gale::worker::WorkerOptions worker;
@@ -96,12 +97,16 @@ int main(int argc, char** argv) {
   cmd->add_option("-c,--config", inspect.settings, "Topology config key=value (repeatable)");
   cmd->add_option("-e,--executors", inspect.executors, "component=executors (repeatable)");
   RunOptions run_options;
-  auto* run_cmd = app.add_subcommand("run", "Run this slot's executors of a topology (launched by a supervisor)");
+  auto* run_cmd = app.add_subcommand(
+      "run", "Run this slot's executors of a topology (launched by a supervisor)");
   auto& w = run_options.worker;
   run_cmd->add_option("--topology-id", w.topology_id, "Topology id")->required();
-  run_cmd->add_option("--supervisor-id", w.supervisor_id, "Supervisor that launched this worker")->required();
+  run_cmd->add_option("--supervisor-id", w.supervisor_id, "Supervisor that launched this worker")
+      ->required();
   run_cmd->add_option("--host", w.host, "Host of this slot")->required();
-  run_cmd->add_option("--port", w.port, "Port of this slot")->required()->check(CLI::Range(1, 65535));
+  run_cmd->add_option("--port", w.port, "Port of this slot")
+      ->required()
+      ->check(CLI::Range(1, 65535));
   run_cmd->add_option("--artifact", w.artifact, "The topology's shared library")->required();
   run_cmd->add_option("--config", run_options.config_file, "gale.yaml");
   run_cmd->add_option("-c", run_options.settings, "Setting key=value (repeatable)");

@@ -5,15 +5,15 @@
 #include <map>
 #include <thread>
 
+#include "blob_sync.h"
 #include "gale/common/clock.h"
 #include "gale/common/logging.h"
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
-#include "gale/transport/zmq_transport.h"
 #include "gale/runtime/layout.h"
 #include "gale/runtime/runtime.h"
 #include "gale/runtime/topology_loader.h"
-#include "blob_sync.h"
+#include "gale/transport/zmq_transport.h"
 
 namespace gale::worker {
 
@@ -21,10 +21,14 @@ namespace coord = gale::coordination;
 
 namespace {
 
-std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t unix_now() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
 
 // Peer id of a worker slot: "host:port".
-std::string peer_id(const std::string& host, int port) { return host + ":" + std::to_string(port); }
+std::string peer_id(const std::string& host, int port) {
+  return host + ":" + std::to_string(port);
+}
 
 nlohmann::json stats_json(const runtime::TopologyStats& stats) {
   nlohmann::json components = nlohmann::json::object();
@@ -50,8 +54,8 @@ nlohmann::json stats_json(const runtime::TopologyStats& stats) {
 struct Plan {
   coord::Assignment assignment;
   std::unique_ptr<runtime::Layout> layout;
-  std::vector<int> local;           // executors in this slot
-  std::vector<std::string> peers;   // by executor: peer id, "" when local
+  std::vector<int> local;                                // executors in this slot
+  std::vector<std::string> peers;                        // by executor: peer id, "" when local
   std::map<std::string, transport::Endpoint> endpoints;  // peer id -> endpoint
 };
 
@@ -59,7 +63,11 @@ class Worker {
  public:
   Worker(const WorkerOptions& o, coord::ClusterState& state, runtime::LoadedTopology& topo,
          Config topo_conf, BlobSync& blobs)
-      : o_(o), state_(state), topo_(topo), topo_conf_(std::move(topo_conf)), blobs_(blobs),
+      : o_(o),
+        state_(state),
+        topo_(topo),
+        topo_conf_(std::move(topo_conf)),
+        blobs_(blobs),
         me_(peer_id(o.host, o.port)) {}
 
   int run(const std::atomic<bool>& stop);
@@ -93,13 +101,15 @@ std::optional<Plan> Worker::plan(const coord::Assignment& a) {
     ++executors[plain.component(plain.component_of_task(e.first_task)).id];
   }
   executors.erase(runtime::kAckerComponent);
-  p.layout = std::make_unique<runtime::Layout>(o_.topology_id, topo_.topology, topo_conf_, executors);
+  p.layout =
+      std::make_unique<runtime::Layout>(o_.topology_id, topo_.topology, topo_conf_, executors);
   const auto& execs = p.layout->executors();
   p.peers.resize(execs.size());
   for (std::size_t e = 0; e < execs.size(); ++e) {
     auto it = a.task_slots.find(execs[e].tasks.front());
     if (it == a.task_slots.end())
-      throw std::runtime_error("assignment has no slot for task " + std::to_string(execs[e].tasks.front()));
+      throw std::runtime_error("assignment has no slot for task " +
+                               std::to_string(execs[e].tasks.front()));
     std::string id = peer_id(it->second.host, it->second.port);
     if (id == me_ && it->second.supervisor_id == o_.supervisor_id) {
       p.local.push_back(static_cast<int>(e));
@@ -142,7 +152,8 @@ void Worker::beat(runtime::Runtime& runtime) {
   hb.time_secs = unix_now();
   hb.uptime_secs = hb.time_secs - started_;
   hb.stats = stats_json(runtime.stats());
-  if (auto s = state_.write_heartbeat(hb); !s.ok()) spdlog::warn("heartbeat: {}", s.error().message);
+  if (auto s = state_.write_heartbeat(hb); !s.ok())
+    spdlog::warn("heartbeat: {}", s.error().message);
 }
 
 int Worker::run(const std::atomic<bool>& stop) {
@@ -167,7 +178,8 @@ int Worker::run(const std::atomic<bool>& stop) {
     // Poll ZooKeeper: status (activation) and assignment changes; heartbeat each round.
     while (!stop.load()) {
       auto record = state_.topology(o_.topology_id);
-      if (record.ok() && *record) runtime.set_active((*record)->status == coord::TopologyStatus::active);
+      if (record.ok() && *record)
+        runtime.set_active((*record)->status == coord::TopologyStatus::active);
       beat(runtime);
       if (auto e = blobs_.sync(); !e.empty()) spdlog::warn("{}", e);
       auto next = read_assignment();
@@ -188,7 +200,8 @@ int run_worker(const WorkerOptions& o, const std::atomic<bool>& stop) {
   coord::ZooKeeperOptions zk;
   zk.connect_string = o.conf.get_string(conf::kStormZookeeperServers);
   zk.root = o.conf.get_string(conf::kStormZookeeperRoot);
-  zk.session_timeout = std::chrono::milliseconds(o.conf.get_int(conf::kStormZookeeperSessionTimeout));
+  zk.session_timeout =
+      std::chrono::milliseconds(o.conf.get_int(conf::kStormZookeeperSessionTimeout));
   auto store = coord::ZooKeeperStore::connect(zk);
   if (!store.ok()) {
     spdlog::error("ZooKeeper {}: {}", zk.connect_string, store.error().message);

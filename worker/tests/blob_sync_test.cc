@@ -24,7 +24,8 @@ TEST(BlobSyncTest, WritesNewAndChangedBlobsAndLeavesUnchangedOnes) {
   coordination::InMemoryStore store;
   coordination::ClusterState state(store);
   ASSERT_TRUE(state.init());
-  auto dir = std::filesystem::temp_directory_path() / ("gale-blob-sync-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("gale-blob-sync-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   BlobSync sync(state, "risk-1", dir / "blobs");
 
@@ -50,7 +51,8 @@ TEST(BlobSyncTest, AnUnwritableFolderIsReported) {
   coordination::InMemoryStore store;
   coordination::ClusterState state(store);
   ASSERT_TRUE(state.init());
-  auto file = std::filesystem::temp_directory_path() / ("gale-blob-file-" + std::to_string(::getpid()));
+  auto file =
+      std::filesystem::temp_directory_path() / ("gale-blob-file-" + std::to_string(::getpid()));
   { std::ofstream(file) << "a file, not a folder"; }
   BlobSync sync(state, "risk-1", file / "blobs");
   ASSERT_TRUE(state.set_blob("risk-1", "rules", "v1"));

@@ -1,7 +1,8 @@
 // `gale-worker inspect`, run as Nimbus runs it: a child process printing JSON or one error line.
 #include <gtest/gtest.h>
-#include <sstream>
+
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "child_process.h"
@@ -58,7 +59,8 @@ TEST(InspectTest, ProblemsAreOneLineAndExitOne) {
 
   Outcome too_many = inspect(kDir + "/word_count.so -e count=5");
   EXPECT_EQ(too_many.exit_code, 1);
-  EXPECT_NE(too_many.out.find("'count' has 5 executors but only 4 tasks"), std::string::npos) << too_many.out;
+  EXPECT_NE(too_many.out.find("'count' has 5 executors but only 4 tasks"), std::string::npos)
+      << too_many.out;
 
   Outcome unknown = inspect(kDir + "/word_count.so -e counter=2");
   EXPECT_EQ(unknown.exit_code, 1);

@@ -6,9 +6,9 @@
 #include <chrono>
 #include <thread>
 
+#include "child_process.h"
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
-#include "child_process.h"
 #include "inspect.h"
 #include "zookeeper_server.h"
 
@@ -22,14 +22,14 @@ using gale::testing::ChildProcess;
 using gale::testing::free_ports;
 
 // A gale-worker for the test's slot, as a supervisor would launch it.
-std::unique_ptr<ChildProcess> start_worker(const std::string& zk, const std::string& topology_id, int port) {
+std::unique_ptr<ChildProcess> start_worker(const std::string& zk, const std::string& topology_id,
+                                           int port) {
   return std::make_unique<ChildProcess>(
-      std::vector<std::string>{GALE_WORKER_BIN, "run", "--topology-id", topology_id,
-                               "--supervisor-id", "test-supervisor", "--host", "127.0.0.1",
-                               "--port", std::to_string(port), "--artifact",
-                               std::string(GALE_TOPOLOGY_DIR) + "/word_count.so", "-c",
-                               "storm.zookeeper.servers=" + zk, "-c",
-                               "storm.zookeeper.root=/gale-test", "--log-level", "warn"},
+      std::vector<std::string>{
+          GALE_WORKER_BIN, "run", "--topology-id", topology_id, "--supervisor-id",
+          "test-supervisor", "--host", "127.0.0.1", "--port", std::to_string(port), "--artifact",
+          std::string(GALE_TOPOLOGY_DIR) + "/word_count.so", "-c", "storm.zookeeper.servers=" + zk,
+          "-c", "storm.zookeeper.root=/gale-test", "--log-level", "warn"},
       "/dev/null");
 }
 

@@ -65,8 +65,9 @@ RecordTranslator RecordTranslator::standard() {
 }
 
 RecordTranslator RecordTranslator::key_and_value() {
-  return {{"key", "value"},
-          [](const KafkaRecord& r) { return Values{optional_text(r.key), optional_text(r.value)}; }};
+  return {{"key", "value"}, [](const KafkaRecord& r) {
+            return Values{optional_text(r.key), optional_text(r.value)};
+          }};
 }
 
 RecordTranslator RecordTranslator::value_only() {

@@ -2,7 +2,9 @@
 #include <gale/entry.h>
 
 namespace {
-gale::Topology never_called(const gale::Config&) { return {}; }
+gale::Topology never_called(const gale::Config&) {
+  return {};
+}
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const gale::TopologyEntry* gale_topology_entry() {

@@ -299,7 +299,8 @@ Recorded RedisHistory::record(const events::Transaction& t, std::int64_t retenti
     keys.push_back(s.options.prefix + "payees:" + t.account);
     keys.push_back(s.options.prefix + "payees-seen:" + t.account);
   }
-  const std::int64_t ttl_ms = std::max<std::int64_t>(retention_ms, 0) + s.options.expiry_slack.count();
+  const std::int64_t ttl_ms =
+      std::max<std::int64_t>(retention_ms, 0) + s.options.expiry_slack.count();
   const std::string ts = std::to_string(t.ts_ms);
   const redis::Reply reply =
       s.run_script(keys, {ts, encoded_id(t.id), member(t), std::to_string(retention_ms),
@@ -321,7 +322,8 @@ Recorded RedisHistory::record(const events::Transaction& t, std::int64_t retenti
 
 WindowTotals RedisHistory::totals(KeyField field, std::string_view key, std::int64_t after_ts,
                                   std::int64_t ts, std::string_view id) {
-  if (const KeySnapshot* s = state_->snapshot(field, key, ts, id)) return totals_of(s->before, after_ts);
+  if (const KeySnapshot* s = state_->snapshot(field, key, ts, id))
+    return totals_of(s->before, after_ts);
   return totals_of(state_->read_before(field, key, "(" + std::to_string(after_ts), ts, id),
                    after_ts);
 }

@@ -38,7 +38,8 @@ void expect_same_alerts(const std::vector<Alert>& memory, const std::vector<Aler
   for (std::size_t i = 0; i < memory.size(); ++i) {
     EXPECT_EQ(redis[i].id, memory[i].id) << "transaction " << t.id;
     EXPECT_EQ(redis[i].rule, memory[i].rule) << "transaction " << t.id;
-    EXPECT_EQ(redis[i].evidence, memory[i].evidence) << "transaction " << t.id << " " << memory[i].rule;
+    EXPECT_EQ(redis[i].evidence, memory[i].evidence)
+        << "transaction " << t.id << " " << memory[i].rule;
   }
 }
 

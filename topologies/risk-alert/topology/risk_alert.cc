@@ -1,17 +1,15 @@
 // risk-alert: transactions -> parse -> rules (per account) -> alerts to Redis, Kafka and the
 // log. See README.md for the components, the config keys and the guarantees.
 #include <gale/gale.h>
-
 #include <spdlog/spdlog.h>
 
-#include <nlohmann/json.hpp>
-
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 
@@ -140,7 +138,8 @@ class ParseBolt : public BasicBolt {
  public:
   void execute(const Tuple& in, BasicCollector& out) override {
     const Value& raw = in.get(1);
-    std::string_view json = raw.is_string() ? std::string_view(raw.as_string()) : std::string_view{};
+    std::string_view json =
+        raw.is_string() ? std::string_view(raw.as_string()) : std::string_view{};
     auto parsed = events::parse_transaction(json);
     if (parsed) {
       out.emit(transaction_values(*parsed.event));
@@ -149,8 +148,8 @@ class ParseBolt : public BasicBolt {
     std::string reason = raw.is_string() ? parsed.error : "the message has no value";
     if (logged_.insert(reason.substr(0, reason.find(':'))).second)
       spdlog::warn("risk-alert: malformed transaction sent to the dead letters: {}", reason);
-    out.emit(kDeadLetterStream,
-             {in.get(0).is_string() ? in.get(0) : Value(""), raw.is_string() ? raw : Value(""), reason});
+    out.emit(kDeadLetterStream, {in.get(0).is_string() ? in.get(0) : Value(""),
+                                 raw.is_string() ? raw : Value(""), reason});
   }
 
   void declare_outputs(OutputDeclarer& d) const override {
@@ -363,7 +362,8 @@ redis::StoreMapper alert_to_redis(const Config& conf) {
 // A dead letter keeps the original bytes and says why it was refused.
 kafka::SinkRecord dead_letter_record(const Tuple& in) {
   return {"", in.get(0).as_string(),
-          events::dead_letter_json(in.get(0).as_string(), in.get(1).as_string(), in.get(2).as_string())};
+          events::dead_letter_json(in.get(0).as_string(), in.get(1).as_string(),
+                                   in.get(2).as_string())};
 }
 
 kafka::KafkaSinkConfig sink_to(const Config& conf, const std::string& topic,
@@ -387,26 +387,35 @@ GALE_TOPOLOGY(risk_alert, const gale::Config& conf) {
   const int spouts = static_cast<int>(conf.get_int("risk.spout.parallelism", 1));
   if (source == "kafka") {
     auto config = kafka::KafkaSpoutConfig::from(conf);
-    builder.set_spout("transactions", [config] {
-      return std::make_unique<kafka::KafkaSpout>(config, kafka::RecordTranslator::key_and_value());
-    }, spouts);
+    builder.set_spout(
+        "transactions",
+        [config] {
+          return std::make_unique<kafka::KafkaSpout>(config,
+                                                     kafka::RecordTranslator::key_and_value());
+        },
+        spouts);
   } else if (source == "sample") {
-    builder.set_spout("transactions", [] { return std::make_unique<SampleTransactionSpout>(); },
-                      spouts);
+    builder.set_spout(
+        "transactions", [] { return std::make_unique<SampleTransactionSpout>(); }, spouts);
   } else if (source == "file") {
-    builder.set_spout("transactions", [] { return std::make_unique<FileTransactionSpout>(); },
-                      spouts);
+    builder.set_spout(
+        "transactions", [] { return std::make_unique<FileTransactionSpout>(); }, spouts);
   } else {
-    throw std::invalid_argument("risk.source: expected 'sample', 'file' or 'kafka', got '" + source + "'");
+    throw std::invalid_argument("risk.source: expected 'sample', 'file' or 'kafka', got '" +
+                                source + "'");
   }
-  builder.set_bolt("parse", [] { return std::make_unique<ParseBolt>(); },
-                   static_cast<int>(conf.get_int("risk.parse.parallelism", 1)))
+  builder
+      .set_bolt(
+          "parse", [] { return std::make_unique<ParseBolt>(); },
+          static_cast<int>(conf.get_int("risk.parse.parallelism", 1)))
       // By the message key (the account: docs/EVENTS.md), so that each account's transactions
       // reach the rules bolt in the order the spout read them whatever the parse parallelism:
       // windows that fire when a count or sum is reached depend on that order.
       .fields_grouping("transactions", Fields{"key"});
-  builder.set_bolt("rules", [] { return std::make_unique<RulesBolt>(); },
-                   static_cast<int>(conf.get_int("risk.rules.parallelism", 2)))
+  builder
+      .set_bolt(
+          "rules", [] { return std::make_unique<RulesBolt>(); },
+          static_cast<int>(conf.get_int("risk.rules.parallelism", 2)))
       .fields_grouping("parse", Fields{"account"})
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
 
@@ -417,19 +426,21 @@ GALE_TOPOLOGY(risk_alert, const gale::Config& conf) {
   }
   if (!conf.get_string("redis.host").empty()) {
     auto mapper = alert_to_redis(conf);
-    builder.set_bolt("alerts-redis", [mapper] { return std::make_unique<redis::RedisStoreBolt>(mapper); })
+    builder
+        .set_bolt("alerts-redis",
+                  [mapper] { return std::make_unique<redis::RedisStoreBolt>(mapper); })
         .shuffle_grouping("rules", kAlertStream)
         .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
   }
   if (!conf.get_string("kafka.bootstrap.servers").empty()) {
-    kafka::set_kafka_sink(builder, "alerts-kafka",
-                          sink_to(conf, conf.get_string("risk.alerts.topic", "risk-alerts"),
-                                  "alert_id", "alert"))
+    kafka::set_kafka_sink(
+        builder, "alerts-kafka",
+        sink_to(conf, conf.get_string("risk.alerts.topic", "risk-alerts"), "alert_id", "alert"))
         .shuffle_grouping("rules", kAlertStream);
-    kafka::set_kafka_sink(builder, "dead-letter-kafka",
-                          sink_to(conf, conf.get_string("risk.deadletter.topic", "transactions-dlq"),
-                                  "key", "value"),
-                          1, dead_letter_record)
+    kafka::set_kafka_sink(
+        builder, "dead-letter-kafka",
+        sink_to(conf, conf.get_string("risk.deadletter.topic", "transactions-dlq"), "key", "value"),
+        1, dead_letter_record)
         .shuffle_grouping("parse", kDeadLetterStream);
   }
   return builder.build();

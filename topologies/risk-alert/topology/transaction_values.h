@@ -9,14 +9,24 @@ namespace gale::risk {
 // ("account", "id", "card", "customer", "amount_minor", "currency", "channel", "counterparty",
 //  "city", "lat", "lon", "device", "ts_ms"): "account" first, the fields-grouping key.
 inline Fields transaction_fields() {
-  return Fields{"account", "id",   "card", "customer", "amount_minor", "currency", "channel",
-                "counterparty", "city", "lat", "lon", "device", "ts_ms"};
+  return Fields{"account",      "id",   "card", "customer", "amount_minor", "currency", "channel",
+                "counterparty", "city", "lat",  "lon",      "device",       "ts_ms"};
 }
 
 inline Values transaction_values(const events::Transaction& t) {
-  return Values{t.account,  t.id,         t.card,   t.customer, t.amount_minor,
-                t.currency, std::string(events::to_string(t.channel)),
-                t.counterparty, t.city, t.lat, t.lon, t.device, t.ts_ms};
+  return Values{t.account,
+                t.id,
+                t.card,
+                t.customer,
+                t.amount_minor,
+                t.currency,
+                std::string(events::to_string(t.channel)),
+                t.counterparty,
+                t.city,
+                t.lat,
+                t.lon,
+                t.device,
+                t.ts_ms};
 }
 
 inline events::Transaction transaction_of(const Tuple& in) {

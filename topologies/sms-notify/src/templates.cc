@@ -26,13 +26,16 @@ std::string unknown_placeholder(std::string_view text) {
   return {};
 }
 
-TemplatesLoad failed(std::string error) { return {nullptr, std::move(error)}; }
+TemplatesLoad failed(std::string error) {
+  return {nullptr, std::move(error)};
+}
 
 }  // namespace
 
 std::string format_amount(std::int64_t minor) {
   std::string sign = minor < 0 ? "-" : "";
-  std::uint64_t abs = minor < 0 ? static_cast<std::uint64_t>(-(minor + 1)) + 1 : static_cast<std::uint64_t>(minor);
+  std::uint64_t abs =
+      minor < 0 ? static_cast<std::uint64_t>(-(minor + 1)) + 1 : static_cast<std::uint64_t>(minor);
   std::string cents = std::to_string(abs % 100);
   if (cents.size() == 1) cents = "0" + cents;
   return sign + std::to_string(abs / 100) + "." + cents;
@@ -97,7 +100,8 @@ std::string Templates::render(const events::AccountChange& change,
   std::string out;
   std::string_view text = l.text;
   std::size_t from = 0;
-  for (std::size_t open = text.find('{'); open != std::string_view::npos; open = text.find('{', from)) {
+  for (std::size_t open = text.find('{'); open != std::string_view::npos;
+       open = text.find('{', from)) {
     auto close = text.find('}', open);
     out.append(text.substr(from, open - from));
     out.append(value_of(text.substr(open + 1, close - open - 1)));

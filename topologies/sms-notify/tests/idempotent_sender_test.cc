@@ -77,7 +77,8 @@ TEST_F(SenderTest, ALiveClaimMakesOthersWaitAndADeadOnesClaimExpires) {
   do {
     std::this_thread::sleep_for(50ms);
     outcome = sender.send("chg-9", message("chg-9"));
-  } while (outcome.kind == SendOutcome::Kind::in_flight && std::chrono::steady_clock::now() < deadline);
+  } while (outcome.kind == SendOutcome::Kind::in_flight &&
+           std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(outcome.kind, SendOutcome::Kind::sent) << outcome.error;
   EXPECT_EQ(stats(gateway)["received"], 1);
 }
@@ -93,7 +94,8 @@ TEST_F(SenderTest, RedisDownIsARetryableErrorAndNothingIsSent) {
   redis_server.restart();
   // The client reconnects after its backoff; until then attempts fail, and send nothing.
   auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (outcome.kind == SendOutcome::Kind::redis_error && std::chrono::steady_clock::now() < deadline) {
+  while (outcome.kind == SendOutcome::Kind::redis_error &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
     outcome = sender.send("chg-1", message("chg-1"));
   }

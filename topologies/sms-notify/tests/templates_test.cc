@@ -37,7 +37,8 @@ TEST(TemplatesTest, EveryDefaultLanguageRendersEveryField) {
             std::string::npos);
   auto credit = change();
   credit.kind = "credit";
-  EXPECT_NE(loaded.templates->render(credit, profile("de")).find("gutgeschrieben"), std::string::npos);
+  EXPECT_NE(loaded.templates->render(credit, profile("de")).find("gutgeschrieben"),
+            std::string::npos);
   EXPECT_NE(loaded.templates->render(credit, profile("fr")).find("crédité"), std::string::npos);
   EXPECT_EQ(loaded.templates->render(change(), profile("xx")),
             loaded.templates->render(change(), profile("en")))
@@ -45,10 +46,12 @@ TEST(TemplatesTest, EveryDefaultLanguageRendersEveryField) {
 }
 
 TEST(TemplatesTest, BadTemplatesAreRefusedNamingTheProblem) {
-  auto unknown = Templates::load("templates: {en: 'hi {nmae}'}\nkinds: {en: {debit: d, credit: c}}");
+  auto unknown =
+      Templates::load("templates: {en: 'hi {nmae}'}\nkinds: {en: {debit: d, credit: c}}");
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error, "templates.en: unknown placeholder {nmae}");
-  auto unclosed = Templates::load("templates: {en: 'hi {name'}\nkinds: {en: {debit: d, credit: c}}");
+  auto unclosed =
+      Templates::load("templates: {en: 'hi {name'}\nkinds: {en: {debit: d, credit: c}}");
   EXPECT_EQ(unclosed.error, "templates.en: an unclosed '{'");
   auto no_kinds = Templates::load("templates: {en: 'hi'}");
   EXPECT_EQ(no_kinds.error, "kinds.en: missing the words for debit and credit");

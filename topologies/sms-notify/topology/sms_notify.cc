@@ -1,7 +1,6 @@
 // sms-notify: account changes -> parse -> customer profile from Redis (filter) -> SMS through
 // the gateway, once per event. See README.md for the components, the keys and the guarantees.
 #include <gale/gale.h>
-
 #include <spdlog/spdlog.h>
 
 #include <deque>
@@ -25,12 +24,14 @@ constexpr const char* kDeadLetterStream = "dead-letter";
 
 // The change fields, then the profile fields the lookup adds.
 Fields change_fields() {
-  return Fields{"event_id", "account", "customer", "kind", "amount_minor", "balance_after_minor",
-                "currency", "transaction_id", "description", "ts_ms"};
+  return Fields{
+      "event_id", "account",        "customer",    "kind", "amount_minor", "balance_after_minor",
+      "currency", "transaction_id", "description", "ts_ms"};
 }
 Values change_values(const events::AccountChange& c) {
-  return Values{c.event_id, c.account,  c.customer,       c.kind,        c.amount_minor,
-                c.balance_after_minor, c.currency, c.transaction_id, c.description, c.ts_ms};
+  return Values{
+      c.event_id, c.account,        c.customer,    c.kind, c.amount_minor, c.balance_after_minor,
+      c.currency, c.transaction_id, c.description, c.ts_ms};
 }
 events::AccountChange change_of(const Tuple& in) {
   events::AccountChange c;
@@ -138,7 +139,9 @@ events::CustomerProfile profile_of(const std::map<std::string, std::string>& has
 
 std::unique_ptr<Bolt> profile_lookup() {
   return std::make_unique<redis::RedisLookupBolt>(
-      [](const Tuple& in) { return redis::Command{"HGETALL", "customer:" + in.get(2).as_string()}; },
+      [](const Tuple& in) {
+        return redis::Command{"HGETALL", "customer:" + in.get(2).as_string()};
+      },
       [](const Tuple& in, const redis::Reply& reply) -> std::vector<Values> {
         auto hash = redis::field_map(reply);
         if (hash.empty()) return {};  // no profile: nobody to tell
@@ -172,7 +175,8 @@ class NotifyBolt : public Bolt {
   void prepare(const Config& conf, TopologyContext&, OutputCollector& out) override {
     out_ = &out;
     std::string path = templates_path(conf);
-    TemplatesLoad load = path.empty() ? Templates::load(Templates::default_yaml()) : Templates::load_file(path);
+    TemplatesLoad load =
+        path.empty() ? Templates::load(Templates::default_yaml()) : Templates::load_file(path);
     if (!load) throw std::invalid_argument("sms.templates: " + load.error);
     templates_ = load.templates;
     redis_.emplace(redis::ConnectionOptions::from_config(conf));
@@ -195,8 +199,8 @@ class NotifyBolt : public Bolt {
     switch (outcome.kind) {
       case SendOutcome::Kind::sent:
         (void)redis_->command({"XADD", outcomes_, "MAXLEN", "~", "100000", "*", "event",
-                               change.event_id, "to", profile.phone, "status", "sent",
-                               "message_id", outcome.message_id});
+                               change.event_id, "to", profile.phone, "status", "sent", "message_id",
+                               outcome.message_id});
         out_->ack(in);
         return;
       case SendOutcome::Kind::duplicate:
@@ -238,7 +242,8 @@ redis::StoreMapper dead_letter_to_redis(const Config& conf) {
   return [list](const Tuple& in) {
     return std::vector<redis::Command>{
         {"LPUSH", list,
-         events::dead_letter_json(in.get(0).as_string(), in.get(1).as_string(), in.get(2).as_string())}};
+         events::dead_letter_json(in.get(0).as_string(), in.get(1).as_string(),
+                                  in.get(2).as_string())}};
   };
 }
 
@@ -253,26 +258,37 @@ GALE_TOPOLOGY(sms_notify, const gale::Config& conf) {
   const int spouts = static_cast<int>(conf.get_int("sms.spout.parallelism", 1));
   if (source == "kafka") {
     auto config = kafka::KafkaSpoutConfig::from(conf);
-    builder.set_spout("changes", [config] {
-      return std::make_unique<kafka::KafkaSpout>(config, kafka::RecordTranslator::key_and_value());
-    }, spouts);
+    builder.set_spout(
+        "changes",
+        [config] {
+          return std::make_unique<kafka::KafkaSpout>(config,
+                                                     kafka::RecordTranslator::key_and_value());
+        },
+        spouts);
   } else if (source == "sample") {
-    builder.set_spout("changes", [] { return std::make_unique<SampleChangeSpout>(); }, spouts);
+    builder.set_spout(
+        "changes", [] { return std::make_unique<SampleChangeSpout>(); }, spouts);
   } else {
     throw std::invalid_argument("sms.source: expected 'sample' or 'kafka', got '" + source + "'");
   }
   if (conf.get_string(sms::conf::kGatewayUrl).empty())
     throw std::invalid_argument(std::string(sms::conf::kGatewayUrl) +
                                 ": required (the SMS gateway, e.g. http://127.0.0.1:8025/sms)");
-  builder.set_bolt("parse", [] { return std::make_unique<ParseBolt>(); },
-                   static_cast<int>(conf.get_int("sms.parse.parallelism", 1)))
+  builder
+      .set_bolt(
+          "parse", [] { return std::make_unique<ParseBolt>(); },
+          static_cast<int>(conf.get_int("sms.parse.parallelism", 1)))
       .local_or_shuffle_grouping("changes");
-  builder.set_bolt("profile", [] { return profile_lookup(); },
-                   static_cast<int>(conf.get_int("sms.profile.parallelism", 1)))
+  builder
+      .set_bolt(
+          "profile", [] { return profile_lookup(); },
+          static_cast<int>(conf.get_int("sms.profile.parallelism", 1)))
       .shuffle_grouping("parse")
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
-  builder.set_bolt("notify", [] { return std::make_unique<NotifyBolt>(); },
-                   static_cast<int>(conf.get_int("sms.notify.parallelism", 2)))
+  builder
+      .set_bolt(
+          "notify", [] { return std::make_unique<NotifyBolt>(); },
+          static_cast<int>(conf.get_int("sms.notify.parallelism", 2)))
       .shuffle_grouping("profile");
   if (!conf.get_string("kafka.bootstrap.servers").empty() && source == "kafka") {
     kafka::KafkaSinkConfig sink;
@@ -280,13 +296,16 @@ GALE_TOPOLOGY(sms_notify, const gale::Config& conf) {
     sink.topic = conf.get_string("sms.deadletter.topic", "account-changes-dlq");
     sink.key_field = "key";
     kafka::set_kafka_sink(builder, "dead-letters", sink, 1, [](const Tuple& in) {
-      return kafka::SinkRecord{"", in.get(0).as_string(),
-                               events::dead_letter_json(in.get(0).as_string(), in.get(1).as_string(),
-                                                        in.get(2).as_string())};
+      return kafka::SinkRecord{
+          "", in.get(0).as_string(),
+          events::dead_letter_json(in.get(0).as_string(), in.get(1).as_string(),
+                                   in.get(2).as_string())};
     }).shuffle_grouping("parse", kDeadLetterStream);
   } else {
     auto mapper = dead_letter_to_redis(conf);
-    builder.set_bolt("dead-letters", [mapper] { return std::make_unique<redis::RedisStoreBolt>(mapper); })
+    builder
+        .set_bolt("dead-letters",
+                  [mapper] { return std::make_unique<redis::RedisStoreBolt>(mapper); })
         .shuffle_grouping("parse", kDeadLetterStream)
         .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
   }

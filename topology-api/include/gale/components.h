@@ -25,7 +25,9 @@ struct StreamDeclaration {
 class OutputDeclarer {
  public:
   void declare(Fields fields) { declare_stream(kDefaultStream, false, std::move(fields)); }
-  void declare(bool direct, Fields fields) { declare_stream(kDefaultStream, direct, std::move(fields)); }
+  void declare(bool direct, Fields fields) {
+    declare_stream(kDefaultStream, direct, std::move(fields));
+  }
   void declare_stream(std::string stream, Fields fields) {
     declare_stream(std::move(stream), false, std::move(fields));
   }
@@ -65,7 +67,8 @@ class Bolt {
  public:
   virtual ~Bolt() = default;
   // Called once before execute. Context and collector stay valid until cleanup() returns.
-  virtual void prepare(const Config& conf, TopologyContext& context, OutputCollector& collector) = 0;
+  virtual void prepare(const Config& conf, TopologyContext& context,
+                       OutputCollector& collector) = 0;
   // Process one input. Ack or fail it through the collector, now or later. May block briefly
   // (a Redis call); a long block holds up every task of this executor.
   virtual void execute(const Tuple& input) = 0;

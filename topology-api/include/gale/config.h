@@ -28,8 +28,10 @@ inline constexpr const char* kTopologyTickTupleFreqSecs = "topology.tick.tuple.f
 inline constexpr const char* kTopologyDebug = "topology.debug";
 inline constexpr const char* kTopologyMaxTaskParallelism = "topology.max.task.parallelism";
 inline constexpr const char* kTopologyProducerBatchSize = "topology.producer.batch.size";
-inline constexpr const char* kTopologyBatchFlushIntervalMillis = "topology.batch.flush.interval.millis";
-inline constexpr const char* kTopologyExecutorReceiveBufferSize = "topology.executor.receive.buffer.size";
+inline constexpr const char* kTopologyBatchFlushIntervalMillis =
+    "topology.batch.flush.interval.millis";
+inline constexpr const char* kTopologyExecutorReceiveBufferSize =
+    "topology.executor.receive.buffer.size";
 inline constexpr const char* kTopologyStatsSampleRate = "topology.stats.sample.rate";
 inline constexpr const char* kTopologySpoutWaitParkMicrosec = "topology.spout.wait.park.microsec";
 inline constexpr const char* kTopologyBoltWaitParkMicrosec = "topology.bolt.wait.park.microsec";
@@ -74,7 +76,9 @@ class Config {
 
   // Parses text ("3", "true", "0.5", "word") into the key's type. For CLI flags and files.
   ConfigResult set(std::string_view key, std::string_view text);
-  ConfigResult set(std::string_view key, const char* text) { return set(key, std::string_view(text)); }
+  ConfigResult set(std::string_view key, const char* text) {
+    return set(key, std::string_view(text));
+  }
   ConfigResult set(std::string_view key, std::int64_t v) { return set_value(key, Value(v)); }
   ConfigResult set(std::string_view key, int v) { return set_value(key, Value(v)); }
   ConfigResult set(std::string_view key, double v) { return set_value(key, Value(v)); }

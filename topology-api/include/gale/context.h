@@ -24,7 +24,8 @@ class TopologyContext {
   // The component that runs a task; empty for an unknown task.
   virtual const std::string& component_of(int task) const = 0;
   // Declared fields of a component's stream; empty for an unknown one.
-  virtual const Fields& output_fields(std::string_view component, std::string_view stream) const = 0;
+  virtual const Fields& output_fields(std::string_view component,
+                                      std::string_view stream) const = 0;
   // Tasks running in this worker process (all of them in local mode).
   virtual const std::vector<int>& worker_tasks() const = 0;
 };

@@ -31,12 +31,12 @@ using EntryFunction = const TopologyEntry* (*)();
 
 }  // namespace gale
 
-#define GALE_TOPOLOGY(NAME, CONF_PARAM)                                                   \
-  static ::gale::Topology gale_topology_create_##NAME([[maybe_unused]] CONF_PARAM);                       \
-  extern "C" __attribute__((visibility("default"))) const ::gale::TopologyEntry*           \
-  gale_topology_entry() {                                                                  \
-    static const ::gale::TopologyEntry entry{GALE_API_VERSION, #NAME,                      \
-                                             &gale_topology_create_##NAME};                \
-    return &entry;                                                                         \
-  }                                                                                        \
+#define GALE_TOPOLOGY(NAME, CONF_PARAM)                                             \
+  static ::gale::Topology gale_topology_create_##NAME([[maybe_unused]] CONF_PARAM); \
+  extern "C" __attribute__((visibility("default"))) const ::gale::TopologyEntry*    \
+  gale_topology_entry() {                                                           \
+    static const ::gale::TopologyEntry entry{GALE_API_VERSION, #NAME,               \
+                                             &gale_topology_create_##NAME};         \
+    return &entry;                                                                  \
+  }                                                                                 \
   static ::gale::Topology gale_topology_create_##NAME([[maybe_unused]] CONF_PARAM)

@@ -25,7 +25,17 @@ class CustomStreamGrouping {
 using CustomGroupingFactory = std::function<std::unique_ptr<CustomStreamGrouping>()>;
 
 struct Grouping {
-  enum class Kind { shuffle, fields, all, global, none, direct, local_or_shuffle, partial_key, custom };
+  enum class Kind {
+    shuffle,
+    fields,
+    all,
+    global,
+    none,
+    direct,
+    local_or_shuffle,
+    partial_key,
+    custom
+  };
   Kind kind = Kind::shuffle;
   Fields fields;                 // fields and partial_key
   CustomGroupingFactory custom;  // custom

@@ -27,8 +27,8 @@ struct ComponentDef {
   enum class Kind { spout, bolt };
   std::string id;
   Kind kind = Kind::bolt;
-  SpoutFactory spout;  // set for spouts
-  BoltFactory bolt;    // set for bolts (a BasicBolt is adapted to a Bolt)
+  SpoutFactory spout;   // set for spouts
+  BoltFactory bolt;     // set for bolts (a BasicBolt is adapted to a Bolt)
   int parallelism = 1;  // executors
   int num_tasks = 0;    // 0: one task per executor
   std::vector<InputDef> inputs;
@@ -58,7 +58,10 @@ class ComponentDeclarer {
  public:
   explicit ComponentDeclarer(ComponentDef& def) : def_(&def) {}
   // Tasks (fixed for the topology's life); executors may later be rebalanced up to it.
-  ComponentDeclarer& set_num_tasks(int n) { def_->num_tasks = n; return *this; }
+  ComponentDeclarer& set_num_tasks(int n) {
+    def_->num_tasks = n;
+    return *this;
+  }
   // Per-component configuration (tick frequency, max spout pending, debug). Checked by
   // Config's setter at build time.
   ComponentDeclarer& add_configuration(std::string_view key, const Value& value);
@@ -86,7 +89,8 @@ class BoltDeclarer : public ComponentDeclarer {
     return fields_grouping(std::move(component), kDefaultStream, std::move(fields));
   }
   BoltDeclarer& fields_grouping(std::string component, std::string stream, Fields fields) {
-    return add(std::move(component), std::move(stream), {Grouping::Kind::fields, std::move(fields), {}});
+    return add(std::move(component), std::move(stream),
+               {Grouping::Kind::fields, std::move(fields), {}});
   }
   BoltDeclarer& all_grouping(std::string component, std::string stream = kDefaultStream) {
     return add(std::move(component), std::move(stream), {Grouping::Kind::all, {}, {}});
@@ -100,7 +104,8 @@ class BoltDeclarer : public ComponentDeclarer {
   BoltDeclarer& direct_grouping(std::string component, std::string stream = kDefaultStream) {
     return add(std::move(component), std::move(stream), {Grouping::Kind::direct, {}, {}});
   }
-  BoltDeclarer& local_or_shuffle_grouping(std::string component, std::string stream = kDefaultStream) {
+  BoltDeclarer& local_or_shuffle_grouping(std::string component,
+                                          std::string stream = kDefaultStream) {
     return add(std::move(component), std::move(stream), {Grouping::Kind::local_or_shuffle, {}, {}});
   }
   BoltDeclarer& partial_key_grouping(std::string component, Fields fields) {
@@ -110,14 +115,18 @@ class BoltDeclarer : public ComponentDeclarer {
     return add(std::move(component), std::move(stream),
                {Grouping::Kind::partial_key, std::move(fields), {}});
   }
-  BoltDeclarer& custom_grouping(std::string component, std::string stream, CustomGroupingFactory f) {
+  BoltDeclarer& custom_grouping(std::string component, std::string stream,
+                                CustomGroupingFactory f) {
     return add(std::move(component), std::move(stream), {Grouping::Kind::custom, {}, std::move(f)});
   }
   BoltDeclarer& custom_grouping(std::string component, CustomGroupingFactory f) {
     return custom_grouping(std::move(component), kDefaultStream, std::move(f));
   }
 
-  BoltDeclarer& set_num_tasks(int n) { ComponentDeclarer::set_num_tasks(n); return *this; }
+  BoltDeclarer& set_num_tasks(int n) {
+    ComponentDeclarer::set_num_tasks(n);
+    return *this;
+  }
   BoltDeclarer& add_configuration(std::string_view key, const Value& value) {
     ComponentDeclarer::add_configuration(key, value);
     return *this;

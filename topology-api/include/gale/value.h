@@ -15,7 +15,14 @@ using Bytes = std::vector<std::uint8_t>;
 
 class Value {
  public:
-  enum class Type : std::uint8_t { null = 0, boolean = 1, int64 = 2, float64 = 3, string = 4, bytes = 5 };
+  enum class Type : std::uint8_t {
+    null = 0,
+    boolean = 1,
+    int64 = 2,
+    float64 = 3,
+    string = 4,
+    bytes = 5
+  };
 
   Value() = default;
   Value(std::nullptr_t) {}

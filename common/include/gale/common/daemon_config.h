@@ -12,8 +12,8 @@ namespace gale {
 
 // path: a gale.yaml, or empty for defaults only. overrides: "key=value" strings (flags).
 // Returns the config or one message naming the file, line and key of the first problem.
-std::variant<Config, std::string> load_daemon_config(const std::string& path,
-                                                     const std::vector<std::string>& overrides = {});
+std::variant<Config, std::string> load_daemon_config(
+    const std::string& path, const std::vector<std::string>& overrides = {});
 
 // Applies one "key=value" to `conf`; returns an error naming the key, empty when it was set.
 std::string apply_setting(Config& conf, const std::string& key_value);

@@ -15,14 +15,18 @@ inline std::uint64_t splitmix64(std::uint64_t& state) {
 
 class IdGenerator {
  public:
-  IdGenerator() : IdGenerator((static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}()) {}
+  IdGenerator()
+      : IdGenerator((static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
+                    std::random_device{}()) {}
   explicit IdGenerator(std::uint64_t seed) {
     for (auto& s : s_) s = splitmix64(seed);
   }
   // Never returns 0 (0 is the XOR identity and would vanish in the acker).
   std::uint64_t next() {
     std::uint64_t r;
-    do { r = step(); } while (r == 0);
+    do {
+      r = step();
+    } while (r == 0);
     return r;
   }
 

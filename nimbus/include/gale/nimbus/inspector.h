@@ -31,8 +31,8 @@ struct TopologyLayout {
 
 struct InspectRequest {
   std::filesystem::path artifact;
-  std::map<std::string, std::string> config;       // -c key=value
-  std::map<std::string, int> executor_overrides;   // -e component=executors
+  std::map<std::string, std::string> config;      // -c key=value
+  std::map<std::string, int> executor_overrides;  // -e component=executors
 };
 
 // bad_request with the inspector's one-line message if the topology is refused (or crashed

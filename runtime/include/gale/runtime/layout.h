@@ -65,9 +65,7 @@ class Layout {
   }
   bool acking() const { return !acker_tasks_.empty(); }
   // The acker task that tracks a tree: chosen by the root id (random, so evenly spread).
-  int acker_for(std::uint64_t root) const {
-    return acker_tasks_[root % acker_tasks_.size()];
-  }
+  int acker_for(std::uint64_t root) const { return acker_tasks_[root % acker_tasks_.size()]; }
   const std::vector<int>& acker_tasks() const { return acker_tasks_; }
   const detail::StreamSchema& tick_schema() const { return tick_schema_; }
 

@@ -6,8 +6,8 @@
 
 #include "gale/common/clock.h"
 #include "gale/config.h"
-#include "gale/topology.h"
 #include "gale/runtime/stats.h"
+#include "gale/topology.h"
 
 namespace gale::runtime {
 

@@ -17,6 +17,7 @@ struct LoadedTopology {
 
 // Either the loaded topology or an error naming the file and the problem: not found, not a
 // shared library, no entry point, another API version, or an invalid topology.
-std::variant<LoadedTopology, std::string> load_topology(const std::string& path, const Config& conf);
+std::variant<LoadedTopology, std::string> load_topology(const std::string& path,
+                                                        const Config& conf);
 
 }  // namespace gale::runtime

@@ -25,16 +25,16 @@
 namespace gale::notify {
 
 struct SenderOptions {
-  std::chrono::milliseconds lease{60000};          // sms.claim.lease.ms
-  std::chrono::seconds remember{7 * 24 * 3600};    // sms.dedup.ttl.secs: how long "sent" is kept
+  std::chrono::milliseconds lease{60000};        // sms.claim.lease.ms
+  std::chrono::seconds remember{7 * 24 * 3600};  // sms.dedup.ttl.secs: how long "sent" is kept
   std::string key_prefix = "sms:";
 };
 
 struct SendOutcome {
   enum class Kind {
-    sent,           // this attempt sent it
-    duplicate,      // an earlier attempt sent it (or the gateway refused it for good): nothing sent now
-    in_flight,      // another attempt holds the claim: retry later
+    sent,       // this attempt sent it
+    duplicate,  // an earlier attempt sent it (or the gateway refused it for good): nothing sent now
+    in_flight,  // another attempt holds the claim: retry later
     redis_error,    // the claim could not be taken or read: retry later
     gateway_error,  // the gateway failed: claim released, retry later; or (not retryable) it
                     // refused the message for good: marked so that no replay tries again
@@ -49,7 +49,8 @@ const char* kind_name(SendOutcome::Kind kind);
 
 class IdempotentSender {
  public:
-  IdempotentSender(redis::RedisClient& redis, sms::SmsGatewayClient& gateway, SenderOptions options);
+  IdempotentSender(redis::RedisClient& redis, sms::SmsGatewayClient& gateway,
+                   SenderOptions options);
 
   SendOutcome send(const std::string& event_id, const sms::SmsMessage& message);
 

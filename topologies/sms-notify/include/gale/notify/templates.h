@@ -26,7 +26,8 @@ class Templates {
   static std::string_view default_yaml();
 
   // The text for the customer, in their language or the fallback one.
-  std::string render(const events::AccountChange& change, const events::CustomerProfile& profile) const;
+  std::string render(const events::AccountChange& change,
+                     const events::CustomerProfile& profile) const;
 
  private:
   struct Language {
