@@ -24,8 +24,8 @@ GALE_TOPOLOGY(bench_pipeline, const gale::Config& conf) {
   using namespace gale::bench;
   std::int64_t tuples = conf.get_int("bench.tuples", 1'000'000);
   bool acking = conf.get_bool("bench.acking", false);
-  std::string start_file = conf.get_string("bench.start.file");
-  std::string done_file = conf.get_string("bench.done.file");
+  std::string start_file = conf.get_string("bench.start.file", "");
+  std::string done_file = conf.get_string("bench.done.file", "");
   double rate = conf.get_double("bench.rate", 0);
   gale::TopologyBuilder b;
   if (rate > 0) {

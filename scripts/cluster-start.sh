@@ -6,8 +6,9 @@
 #   scripts/cluster-stop.sh                    stops everything this started
 #
 # Everything lives in ${GALE_RUN_DIR:-./gale-run}: gale.yaml (for the daemons and the CLI),
-# logs/ (zookeeper.log, nimbus.log, supervisor-<i>.log, and each supervisor's worker logs under
-# supervisor-<i>/logs/), pids/, zookeeper/ (zoo.cfg, data). Binaries come from
+# logs/ (zookeeper.log, nimbus.log, supervisor-<i>.log), supervisor-<i>/ (each supervisor's
+# storm.local.dir, its workers' logs in supervisor-<i>/logs/), pids/, zookeeper/ (zoo.cfg, data).
+# Binaries come from
 # ${GALE_BUILD_DIR:-<repo>/build}/bin. Ports: ZooKeeper ${GALE_ZK_PORT:-2181}, Nimbus
 # ${GALE_NIMBUS_PORT:-6627}, supervisor i's slots 6700+10*(i-1) .. +3.
 set -euo pipefail

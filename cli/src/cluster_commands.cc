@@ -54,8 +54,8 @@ std::variant<NimbusClient, std::string> make_client() {
   auto loaded = load_daemon_config(path);
   if (auto* error = std::get_if<std::string>(&loaded)) return *error;
   const auto& conf = std::get<Config>(loaded);
-  std::string host = conf.get_string(conf::kNimbusHost, "127.0.0.1");
-  int port = static_cast<int>(conf.get_int(conf::kNimbusPort, 6627));
+  std::string host = conf.get_string(conf::kNimbusHost);
+  int port = static_cast<int>(conf.get_int(conf::kNimbusPort));
   if (!options.nimbus.empty()) {
     auto colon = options.nimbus.rfind(':');
     try {

@@ -87,7 +87,7 @@ int run_local() {
            (options.duration_secs == 0 || std::chrono::steady_clock::now() - start < limit)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    auto drain_limit = std::chrono::seconds(conf.get_int(conf::kTopologyMessageTimeoutSecs, 30));
+    auto drain_limit = std::chrono::seconds(conf.get_int(conf::kTopologyMessageTimeoutSecs));
     bool drained = cluster.drain(drain_limit);
     cluster.stop();
     std::cout << runtime::format_stats(cluster.stats());

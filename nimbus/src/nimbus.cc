@@ -38,7 +38,7 @@ class Nimbus::Impl {
         artifacts_(std::filesystem::path(options_.config.get_string(conf::kStormLocalDir)) /
                    "artifacts"),
         service_(ServiceContext{state_, artifacts_, inspector(), defer(), unix_now,
-                                options_.config.get_int(conf::kNimbusTaskTimeoutSecs, 30)}),
+                                options_.config.get_int(conf::kNimbusTaskTimeoutSecs)}),
         api_(service_, artifacts_, leader_view()),
         server_(io_, [this](const HttpRequest& request) { return api_.handle(request); }) {}
 
@@ -57,8 +57,8 @@ class Nimbus::Impl {
   Status start() {
     if (auto ready = state_.init(); !ready)
       return make_error(NimbusErrc::internal, ready.error().message);
-    std::string host = options_.config.get_string(conf::kNimbusHost, "127.0.0.1");
-    int port = static_cast<int>(options_.config.get_int(conf::kNimbusPort, 6627));
+    std::string host = options_.config.get_string(conf::kNimbusHost);
+    int port = static_cast<int>(options_.config.get_int(conf::kNimbusPort));
     if (auto listening = server_.start(host, port); !listening) return listening;
     if (options_.nimbus_id.empty())
       options_.nimbus_id =
@@ -112,7 +112,7 @@ class Nimbus::Impl {
   }
 
   void monitor_loop() {
-    auto period = std::chrono::seconds(options_.config.get_int(conf::kNimbusMonitorFreqSecs, 2));
+    auto period = std::chrono::seconds(options_.config.get_int(conf::kNimbusMonitorFreqSecs));
     std::unique_lock lock(stop_mutex_);
     while (!stop_cv_.wait_for(lock, period, [this] { return stopping_; })) {
       lock.unlock();

@@ -180,13 +180,13 @@ Result<json> TopologyService::submit(const json& body) {
   // topology.workers and change on rebalance.
   if (!entries->count(conf::kTopologyAckerExecutors))
     entries.value()[conf::kTopologyAckerExecutors] =
-        std::to_string(conf->get_int(conf::kTopologyWorkers, 1));
+        std::to_string(conf->get_int(conf::kTopologyWorkers));
 
   auto staged = ctx_.artifacts.stage(*bytes);
   if (!staged) return staged.error();
   auto layout = ctx_.inspector({(*staged)->path(), *entries, {}});
   if (!layout) return without_path(layout.error(), (*staged)->path());
-  int workers = static_cast<int>(conf->get_int(conf::kTopologyWorkers, 1));
+  int workers = static_cast<int>(conf->get_int(conf::kTopologyWorkers));
 
   std::lock_guard lock(mutex_);
   if (auto taken = find(name); taken)
@@ -339,7 +339,7 @@ std::int64_t TopologyService::wait_for(const TopologyRecord& record,
                                        std::optional<std::int64_t> wait_secs) const {
   if (wait_secs) return std::max<std::int64_t>(0, *wait_secs);
   auto conf = record_config(record);
-  return conf ? conf->get_int(conf::kTopologyMessageTimeoutSecs, 30) : 30;
+  return conf ? conf->get_int(conf::kTopologyMessageTimeoutSecs) : 30;
 }
 
 Result<json> TopologyService::kill(const std::string& name, std::optional<std::int64_t> wait_secs) {

@@ -4,12 +4,13 @@
 
 #include "batch.h"
 #include "gale/common/id_map.h"
+#include "rotation_timer.h"
 
 namespace gale::runtime {
 
 class AckerState {
  public:
-  explicit AckerState(int buckets = 4) : pending_(buckets) {}
+  explicit AckerState(int buckets = kTimeoutBuckets) : pending_(buckets) {}
 
   // Applies an init, ack or fail. Returns the answer for the spout task once the tree is
   // complete (Kind::completed) or failed (Kind::failed), and forgets the tree.

@@ -4,12 +4,9 @@
 // timeout are dropped silently: the spout times them out itself.
 #include "acker.h"
 #include "executor.h"
+#include "rotation_timer.h"
 
 namespace gale::runtime {
-
-namespace {
-constexpr int kTimeoutBuckets = 4;  // as the spouts: expiry between 1x and 1.33x the timeout
-}
 
 std::optional<AckMessage> AckerState::apply(const AckMessage& m) {
   Tree& tree = pending_.get_or_create(m.root);
@@ -38,15 +35,11 @@ std::optional<AckMessage> AckerState::apply(const AckMessage& m) {
 
 class AckerExecutor final : public Executor {
  public:
-  AckerExecutor(Runtime& runtime, int index) : Executor(runtime, index), state_(kTimeoutBuckets) {}
+  AckerExecutor(Runtime& runtime, int index) : Executor(runtime, index) {}
   ~AckerExecutor() override { join(); }
 
  private:
-  void prepare() override {
-    std::int64_t timeout = runtime_.settings().timeout_ns;
-    rotate_every_ns_ = timeout > 0 ? timeout / (kTimeoutBuckets - 1) : 0;
-    next_rotate_ns_ = now() + rotate_every_ns_;
-  }
+  void prepare() override { expiry_.start(now(), runtime_.settings().timeout_ns); }
 
   bool work() override {
     BatchPtr b;
@@ -61,12 +54,8 @@ class AckerExecutor final : public Executor {
       flush();
       did = true;
     }
-    if (rotate_every_ns_ > 0 && (!did || ++rounds_ % 64 == 0)) {
-      std::int64_t t = now();
-      while (t >= next_rotate_ns_) {
-        next_rotate_ns_ += rotate_every_ns_;
-        state_.expire_oldest();
-      }
+    if (expiry_.enabled() && (!did || ++rounds_ % kTimerCheckRounds == 0)) {
+      for (int n = expiry_.due(now()); n > 0; --n) state_.expire_oldest();
     }
     return did;
   }
@@ -74,8 +63,7 @@ class AckerExecutor final : public Executor {
   void shutdown() override {}
 
   AckerState state_;
-  std::int64_t rotate_every_ns_ = 0;
-  std::int64_t next_rotate_ns_ = 0;
+  RotationTimer expiry_;
   std::uint64_t rounds_ = 0;
 };
 

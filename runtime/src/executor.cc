@@ -18,7 +18,7 @@ Executor::Executor(Runtime& runtime, int index)
       info_(layout_.executors()[static_cast<std::size_t>(index)]),
       component_(layout_.component(info_.component)),
       inbox_(runtime.settings().inbox_batches),
-      pool_(1024),
+      pool_(kOutputPoolBatches),
       out_(layout_.executors().size()) {
   debug_ = component_.config.get_bool(conf::kTopologyDebug);
   default_stream_ = component_.stream(kDefaultStream);
@@ -33,7 +33,7 @@ void Executor::start() {
   auto ready = prepared.get_future();
   thread_ = std::thread([this, p = std::move(prepared)]() mutable {
     try {
-      build_choosers();
+      build_groupings();
       prepare();
       p.set_value();
     } catch (...) {
@@ -75,20 +75,20 @@ void Executor::thread_main() {
   shutdown();
 }
 
-void Executor::build_choosers() {
-  if (!info_.tasks.empty()) chooser_context_ = make_context(runtime_, info_.tasks.front());
+void Executor::build_groupings() {
+  if (!info_.tasks.empty()) grouping_context_ = make_context(runtime_, info_.tasks.front());
   for (const auto& s : component_.streams) {
-    auto& list = choosers_.emplace_back();
+    auto& list = groupings_.emplace_back();
     for (const auto& sub : s->subscribers) {
-      ChooserSpec spec{&sub.grouping,
-                       &component_.id,
-                       &s->schema.stream,
-                       &s->schema.fields,
-                       &layout_.component(sub.component).tasks,
-                       &runtime_.worker_tasks(),
-                       chooser_context_.get(),
-                       ids_.next()};
-      list.push_back(make_chooser(spec));
+      GroupingSpec spec{&sub.grouping,
+                        &component_.id,
+                        &s->schema.stream,
+                        &s->schema.fields,
+                        &layout_.component(sub.component).tasks,
+                        &runtime_.worker_tasks(),
+                        grouping_context_.get(),
+                        ids_.next()};
+      list.push_back(make_grouping(spec));
     }
   }
 }
@@ -162,7 +162,7 @@ const StreamInfo& Executor::route(int source_task, std::string_view stream, cons
     if (s->schema.direct)
       throw std::invalid_argument("stream '" + s->schema.stream + "' of '" + component_.id +
                                   "' is direct: emit to it with emit_direct");
-    for (auto& chooser : choosers_[static_cast<std::size_t>(s->schema.stream_index)])
+    for (auto& chooser : groupings_[static_cast<std::size_t>(s->schema.stream_index)])
       chooser->choose(source_task, values, targets_);
     return *s;
   }

@@ -98,24 +98,25 @@ class Executor {
 
  private:
   void thread_main();
-  void build_choosers();
+  void build_groupings();
   // The open batch for `target_task`'s executor, sending a full one first.
   Batch& batch_for(int target_task);
+
+  // Free batches an executor keeps for its output; more in flight are allocated and freed.
+  static constexpr std::size_t kOutputPoolBatches = 1024;
 
   BoundedQueue<BatchPtr> inbox_;
   BatchPool pool_;
   std::vector<BatchPtr> out_;  // by destination executor
   std::vector<int> dirty_;     // destinations with a batch in out_
   std::deque<BatchPtr> self_;
-  // choosers_[stream index][subscription index]
-  std::vector<std::vector<std::unique_ptr<TargetChooser>>> choosers_;
-  std::unique_ptr<TopologyContext> chooser_context_;
+  // groupings_[stream index][subscription index]
+  std::vector<std::vector<std::unique_ptr<StreamGrouping>>> groupings_;
+  std::unique_ptr<TopologyContext> grouping_context_;
   std::int64_t sample_countdown_ = 1;
   std::atomic<bool> stop_{false};
   std::atomic<bool> idle_{false};
   std::thread thread_;
-  std::exception_ptr prepare_error_;
-  std::atomic<int> prepare_state_{0};  // 0 running, 1 done
 };
 
 std::unique_ptr<Executor> make_executor(Runtime& runtime, int index);

@@ -20,9 +20,9 @@ std::uint64_t hash_fields(const Values& values, const std::vector<std::size_t>& 
 namespace {
 
 // Round-robin over the targets in a random order: even load, no per-tuple random draw.
-class ShuffleChooser final : public TargetChooser {
+class ShuffleGrouping final : public StreamGrouping {
  public:
-  ShuffleChooser(std::vector<int> targets, std::uint64_t seed) : order_(std::move(targets)) {
+  ShuffleGrouping(std::vector<int> targets, std::uint64_t seed) : order_(std::move(targets)) {
     std::mt19937_64 rng(seed);
     std::shuffle(order_.begin(), order_.end(), rng);
     next_ = order_.empty() ? 0 : seed % order_.size();
@@ -44,9 +44,9 @@ std::vector<std::size_t> field_indices(const Fields& grouping, const Fields& str
   return indices;
 }
 
-class FieldsChooser final : public TargetChooser {
+class FieldsGrouping final : public StreamGrouping {
  public:
-  FieldsChooser(std::vector<std::size_t> indices, const std::vector<int>& targets)
+  FieldsGrouping(std::vector<std::size_t> indices, const std::vector<int>& targets)
       : indices_(std::move(indices)), targets_(targets) {}
   void choose(int, const Values& values, std::vector<int>& out) override {
     out.push_back(targets_[hash_fields(values, indices_) % targets_.size()]);
@@ -57,9 +57,9 @@ class FieldsChooser final : public TargetChooser {
   const std::vector<int>& targets_;
 };
 
-class AllChooser final : public TargetChooser {
+class AllGrouping final : public StreamGrouping {
  public:
-  explicit AllChooser(const std::vector<int>& targets) : targets_(targets) {}
+  explicit AllGrouping(const std::vector<int>& targets) : targets_(targets) {}
   void choose(int, const Values&, std::vector<int>& out) override {
     out.insert(out.end(), targets_.begin(), targets_.end());
   }
@@ -68,9 +68,9 @@ class AllChooser final : public TargetChooser {
   const std::vector<int>& targets_;
 };
 
-class GlobalChooser final : public TargetChooser {
+class GlobalGrouping final : public StreamGrouping {
  public:
-  explicit GlobalChooser(int lowest) : lowest_(lowest) {}
+  explicit GlobalGrouping(int lowest) : lowest_(lowest) {}
   void choose(int, const Values&, std::vector<int>& out) override { out.push_back(lowest_); }
 
  private:
@@ -79,9 +79,9 @@ class GlobalChooser final : public TargetChooser {
 
 // Partial-key grouping ("the power of both choices"): each key has two candidate tasks; the
 // one this emitter has sent less to wins, which splits a hot key over two tasks.
-class PartialKeyChooser final : public TargetChooser {
+class PartialKeyGrouping final : public StreamGrouping {
  public:
-  PartialKeyChooser(std::vector<std::size_t> indices, const std::vector<int>& targets)
+  PartialKeyGrouping(std::vector<std::size_t> indices, const std::vector<int>& targets)
       : indices_(std::move(indices)), targets_(targets), load_(targets.size(), 0) {}
   void choose(int, const Values& values, std::vector<int>& out) override {
     std::uint64_t h1 = hash_fields(values, indices_);
@@ -99,9 +99,9 @@ class PartialKeyChooser final : public TargetChooser {
   std::vector<std::uint64_t> load_;
 };
 
-class CustomChooser final : public TargetChooser {
+class CustomGrouping final : public StreamGrouping {
  public:
-  explicit CustomChooser(std::unique_ptr<CustomStreamGrouping> g) : grouping_(std::move(g)) {}
+  explicit CustomGrouping(std::unique_ptr<CustomStreamGrouping> g) : grouping_(std::move(g)) {}
   void choose(int source_task, const Values& values, std::vector<int>& out) override {
     grouping_->choose_tasks(source_task, values, out);
   }
@@ -119,31 +119,31 @@ std::vector<int> local_targets(const std::vector<int>& targets, const std::vecto
 
 }  // namespace
 
-std::unique_ptr<TargetChooser> make_chooser(const ChooserSpec& spec) {
+std::unique_ptr<StreamGrouping> make_grouping(const GroupingSpec& spec) {
   const auto& targets = *spec.targets;
   switch (spec.grouping->kind) {
     case Grouping::Kind::shuffle:
     case Grouping::Kind::none:
-      return std::make_unique<ShuffleChooser>(targets, spec.seed);
+      return std::make_unique<ShuffleGrouping>(targets, spec.seed);
     case Grouping::Kind::local_or_shuffle:
-      return std::make_unique<ShuffleChooser>(local_targets(targets, *spec.worker_tasks),
-                                              spec.seed);
+      return std::make_unique<ShuffleGrouping>(local_targets(targets, *spec.worker_tasks),
+                                               spec.seed);
     case Grouping::Kind::fields:
-      return std::make_unique<FieldsChooser>(
+      return std::make_unique<FieldsGrouping>(
           field_indices(spec.grouping->fields, *spec.stream_fields), targets);
     case Grouping::Kind::partial_key:
-      return std::make_unique<PartialKeyChooser>(
+      return std::make_unique<PartialKeyGrouping>(
           field_indices(spec.grouping->fields, *spec.stream_fields), targets);
     case Grouping::Kind::all:
-      return std::make_unique<AllChooser>(targets);
+      return std::make_unique<AllGrouping>(targets);
     case Grouping::Kind::global:
-      return std::make_unique<GlobalChooser>(targets.front());
+      return std::make_unique<GlobalGrouping>(targets.front());
     case Grouping::Kind::direct:
       return nullptr;
     case Grouping::Kind::custom: {
       auto g = spec.grouping->custom();
       g->prepare(*spec.context, *spec.source_component, *spec.stream, targets);
-      return std::make_unique<CustomChooser>(std::move(g));
+      return std::make_unique<CustomGrouping>(std::move(g));
     }
   }
   return nullptr;

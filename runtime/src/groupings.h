@@ -1,5 +1,6 @@
 #pragma once
-// Groupings as strategies: one TargetChooser per (emitting executor, stream, subscriber), made
+// Groupings as strategies, named as in Storm (ShuffleGrouping, FieldsGrouping, ...): one
+// StreamGrouping per (emitting executor, stream, subscriber), made
 // by one factory. Each belongs to its executor's thread and may keep state (round-robin
 // position, partial-key loads) without locks.
 #include <memory>
@@ -12,14 +13,14 @@
 
 namespace gale::runtime {
 
-class TargetChooser {
+class StreamGrouping {
  public:
-  virtual ~TargetChooser() = default;
+  virtual ~StreamGrouping() = default;
   // Appends the chosen target tasks to `out`.
   virtual void choose(int source_task, const Values& values, std::vector<int>& out) = 0;
 };
 
-struct ChooserSpec {
+struct GroupingSpec {
   const Grouping* grouping;
   const std::string* source_component;
   const std::string* stream;
@@ -31,7 +32,7 @@ struct ChooserSpec {
 };
 
 // Null for direct grouping: direct emits name their task.
-std::unique_ptr<TargetChooser> make_chooser(const ChooserSpec& spec);
+std::unique_ptr<StreamGrouping> make_grouping(const GroupingSpec& spec);
 
 // The hash that fields and partial-key grouping apply to the selected values.
 std::uint64_t hash_fields(const Values& values, const std::vector<std::size_t>& indices);

@@ -47,7 +47,7 @@ Layout::Layout(std::string topology_name, const Topology& topology, const Config
 
   std::int64_t ackers = config_.contains(conf::kTopologyAckerExecutors)
                             ? config_.get_int(conf::kTopologyAckerExecutors)
-                            : config_.get_int(conf::kTopologyWorkers, 1);
+                            : config_.get_int(conf::kTopologyWorkers);
   if (ackers > 0) add_acker(static_cast<int>(ackers));
   wire_subscriptions();
 

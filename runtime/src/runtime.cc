@@ -14,18 +14,17 @@ std::unique_ptr<Executor> make_acker_executor(Runtime& runtime, int index);
 
 RuntimeSettings RuntimeSettings::from(const Config& conf) {
   RuntimeSettings s{};
-  s.batch_size = static_cast<std::size_t>(conf.get_int(conf::kTopologyProducerBatchSize, 100));
-  auto buffer =
-      static_cast<std::size_t>(conf.get_int(conf::kTopologyExecutorReceiveBufferSize, 32768));
+  s.batch_size = static_cast<std::size_t>(conf.get_int(conf::kTopologyProducerBatchSize));
+  auto buffer = static_cast<std::size_t>(conf.get_int(conf::kTopologyExecutorReceiveBufferSize));
   s.inbox_batches = std::max<std::size_t>(2, (buffer + s.batch_size - 1) / s.batch_size);
-  s.flush_interval_ns = conf.get_int(conf::kTopologyBatchFlushIntervalMillis, 1) * kNanosPerMilli;
-  s.timeout_ns = conf.get_bool(conf::kTopologyEnableMessageTimeouts, true)
-                     ? conf.get_int(conf::kTopologyMessageTimeoutSecs, 30) * kNanosPerSecond
+  s.flush_interval_ns = conf.get_int(conf::kTopologyBatchFlushIntervalMillis) * kNanosPerMilli;
+  s.timeout_ns = conf.get_bool(conf::kTopologyEnableMessageTimeouts)
+                     ? conf.get_int(conf::kTopologyMessageTimeoutSecs) * kNanosPerSecond
                      : 0;
-  double rate = conf.get_double(conf::kTopologyStatsSampleRate, 0.05);
+  double rate = conf.get_double(conf::kTopologyStatsSampleRate);
   s.sample_every = rate > 0 ? std::max(1, static_cast<int>(std::lround(1.0 / rate))) : 0;
-  s.spout_park_us = conf.get_int(conf::kTopologySpoutWaitParkMicrosec, 100);
-  s.bolt_park_us = conf.get_int(conf::kTopologyBoltWaitParkMicrosec, 100);
+  s.spout_park_us = conf.get_int(conf::kTopologySpoutWaitParkMicrosec);
+  s.bolt_park_us = conf.get_int(conf::kTopologyBoltWaitParkMicrosec);
   return s;
 }
 

@@ -9,12 +9,6 @@ namespace gale::runtime {
 
 using detail::TupleAccess;
 
-namespace {
-// Pending trees expire after (kTimeoutBuckets - 1) to kTimeoutBuckets rotation periods of
-// timeout / (kTimeoutBuckets - 1): between 1x and 1.33x the message timeout.
-constexpr int kTimeoutBuckets = 4;
-}  // namespace
-
 class SpoutExecutor::Collector final : public SpoutCollector {
  public:
   Collector(SpoutExecutor& executor, std::size_t slot) : executor_(executor), slot_(slot) {}
@@ -55,9 +49,7 @@ void SpoutExecutor::prepare() {
     tasks_[i].collector = std::make_unique<Collector>(*this, i);
     tasks_[i].spout->open(component_.config, *tasks_[i].context, *tasks_[i].collector);
   }
-  std::int64_t timeout = runtime_.settings().timeout_ns;
-  rotate_every_ns_ = timeout > 0 ? timeout / (kTimeoutBuckets - 1) : 0;
-  next_rotate_ns_ = now() + rotate_every_ns_;
+  expiry_.start(now(), runtime_.settings().timeout_ns);
   next_flush_ns_ = now() + runtime_.settings().flush_interval_ns;
 }
 
@@ -106,7 +98,7 @@ bool SpoutExecutor::work() {
       ack_immediately();
     }
   }
-  if (!did || ++rounds_ % 64 == 0) on_timers();
+  if (!did || ++rounds_ % kTimerCheckRounds == 0) on_timers();
   return did;
 }
 
@@ -116,10 +108,8 @@ void SpoutExecutor::on_timers() {
     flush();
     next_flush_ns_ = t + runtime_.settings().flush_interval_ns;
   }
-  while (rotate_every_ns_ > 0 && t >= next_rotate_ns_) {
-    next_rotate_ns_ += rotate_every_ns_;
+  for (int n = expiry_.due(t); n > 0; --n)
     pending_.rotate([&](std::uint64_t, Pending& p) { finish(p, false); });
-  }
 }
 
 bool SpoutExecutor::drain_inbox() {

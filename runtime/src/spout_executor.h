@@ -8,6 +8,7 @@
 #include "gale/common/id_map.h"
 #include "gale/components.h"
 #include "parked_batches.h"
+#include "rotation_timer.h"
 
 namespace gale::runtime {
 
@@ -58,8 +59,7 @@ class SpoutExecutor final : public Executor {
   std::int64_t max_pending_ = 0;
   bool active_ = false;
   std::uint64_t rounds_ = 0;
-  std::int64_t rotate_every_ns_ = 0;
-  std::int64_t next_rotate_ns_ = 0;
+  RotationTimer expiry_;  // times out pending_
   std::int64_t next_flush_ns_ = 0;
 };
 

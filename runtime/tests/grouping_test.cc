@@ -16,13 +16,13 @@ struct Route {
   std::vector<int> worker_tasks{1, 2, 3, 4, 5, 6};
   std::string component = "source", stream = "default";
 
-  std::unique_ptr<TargetChooser> chooser(std::uint64_t seed = 1) {
-    return make_chooser(
+  std::unique_ptr<StreamGrouping> chooser(std::uint64_t seed = 1) {
+    return make_grouping(
         {&grouping, &component, &stream, &stream_fields, &targets, &worker_tasks, nullptr, seed});
   }
 };
 
-std::vector<int> choose(TargetChooser& c, const Values& v) {
+std::vector<int> choose(StreamGrouping& c, const Values& v) {
   std::vector<int> out;
   c.choose(1, v, out);
   return out;

@@ -17,7 +17,7 @@ class LedgerSpout : public gale::Spout {
   void open(const gale::Config& conf, gale::TopologyContext& ctx,
             gale::SpoutCollector& out) override {
     out_ = &out;
-    path_ = conf.get_string("ledger.dir") + "/acked-" + std::to_string(ctx.this_task());
+    path_ = conf.get_string("ledger.dir", "") + "/acked-" + std::to_string(ctx.this_task());
     std::set<std::int64_t> done;
     std::ifstream in(path_);
     for (std::int64_t id; in >> id;) done.insert(id);

@@ -27,7 +27,7 @@ class SentenceSpout : public gale::Spout {
   void open(const gale::Config& conf, gale::TopologyContext&, gale::SpoutCollector& out) override {
     out_ = &out;
     max_ = conf.get_int("wordcount.max.sentences", 0);
-    std::string file = conf.get_string("wordcount.input.file");
+    std::string file = conf.get_string("wordcount.input.file", "");
     if (file.empty()) {
       sentences_.assign(std::begin(kSampleText), std::end(kSampleText));
       return;

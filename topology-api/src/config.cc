@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <stdexcept>
 
 #include "gale/errors.h"
 #include "text.h"
@@ -340,6 +341,40 @@ Value Config::get(std::string_view key) const {
   if (auto it = entries_.find(key); it != entries_.end()) return it->second;
   if (const ConfigKey* spec = find_key(key)) return spec->default_value;
   return Value();
+}
+
+namespace {
+
+// For the getters without a fallback: `key`'s value or schema default, never null.
+Value required(const Config& config, std::string_view key) {
+  Value v = config.get(key);
+  if (!v.is_null()) return v;
+  throw std::out_of_range(
+      Config::find_key(key) != nullptr
+          ? text::concat("config key ", text::quoted(key), " is not set and has no default")
+          : text::concat("config key ", text::quoted(key),
+                         " is not set and not in the schema: give the getter a fallback"));
+}
+
+}  // namespace
+
+std::int64_t Config::get_int(std::string_view key) const {
+  (void)required(*this, key);
+  return read_as(*this, key, Type::int64)->as_int();
+}
+
+double Config::get_double(std::string_view key) const {
+  (void)required(*this, key);
+  return read_as(*this, key, Type::float64)->as_double();
+}
+
+bool Config::get_bool(std::string_view key) const {
+  (void)required(*this, key);
+  return read_as(*this, key, Type::boolean)->as_bool();
+}
+
+std::string Config::get_string(std::string_view key) const {
+  return required(*this, key).to_string();
 }
 
 std::int64_t Config::get_int(std::string_view key, std::int64_t fallback) const {

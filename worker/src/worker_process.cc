@@ -162,7 +162,7 @@ int Worker::run(const std::atomic<bool>& stop) {
     spdlog::error("{}", *e);
     return 1;
   }
-  auto beat_every = std::chrono::seconds(o_.conf.get_int(conf::kWorkerHeartbeatFrequencySecs, 1));
+  auto beat_every = std::chrono::seconds(o_.conf.get_int(conf::kWorkerHeartbeatFrequencySecs));
   while (!stop.load()) {
     auto assignment = read_assignment();
     auto p = assignment ? plan(*assignment) : std::nullopt;

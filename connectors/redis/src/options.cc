@@ -37,7 +37,7 @@ ConnectionOptions ConnectionOptions::from_config(const Config& config) {
                                 ": expected a host name or address, got \"\"");
   o.port = static_cast<int>(int_in_range(config, conf::kPort, o.port, 1, 65535));
   o.db = static_cast<int>(int_in_range(config, conf::kDb, o.db, 0, 1 << 20));
-  o.password = config.get_string(conf::kPassword);
+  o.password = config.get_string(conf::kPassword, "");
   o.timeout = std::chrono::milliseconds(
       int_in_range(config, conf::kTimeoutMs, o.timeout.count(), 1, 600'000));
   o.reconnect_backoff_max = std::chrono::milliseconds(int_in_range(

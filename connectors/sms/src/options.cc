@@ -29,7 +29,7 @@ std::chrono::milliseconds millis_key(const Config& config, const char* key,
 
 GatewayOptions GatewayOptions::from_config(const Config& config) {
   GatewayOptions o;
-  o.url = config.get_string(conf::kGatewayUrl);
+  o.url = config.get_string(conf::kGatewayUrl, "");
   if (o.url.empty()) {
     throw std::invalid_argument(std::string(conf::kGatewayUrl) +
                                 " is not set: expected the gateway's http://host:port/path");

@@ -101,7 +101,7 @@ class FileTransactionSpout : public Spout {
  public:
   void open(const Config& conf, TopologyContext& context, SpoutCollector& out) override {
     out_ = &out;
-    std::string path = conf.get_string("risk.source.file");
+    std::string path = conf.get_string("risk.source.file", "");
     std::ifstream in(path);
     if (!in) throw std::invalid_argument("risk.source.file: cannot read '" + path + "'");
     const auto share = static_cast<std::size_t>(context.this_task_index());
@@ -166,7 +166,7 @@ class ParseBolt : public BasicBolt {
 // Where the rules come from: a file (re-read when it changes), a blob of the topology (a file
 // in topology.blobs.dir, replaced by `gale blob put`), or the built-in default rules.
 std::string rules_path(const Config& conf) {
-  std::string setting = conf.get_string("risk.rules");
+  std::string setting = conf.get_string("risk.rules", "");
   if (setting.starts_with("blob:")) {
     std::string path = blob_path(conf, setting.substr(5));
     if (path.empty())
@@ -191,7 +191,7 @@ class RulesBolt : public Bolt {
     file_rules_ = load.rules;
     // risk.state: memory (default) or redis, so that windowed state survives a restart.
     engine_ = std::make_unique<RiskEngine>(load.rules, RiskEngineOptions{}, make_history(conf));
-    if (!conf.get_string("redis.host").empty() && conf.get_bool("risk.lists.redis", true)) {
+    if (!conf.get_string("redis.host", "").empty() && conf.get_bool("risk.lists.redis", true)) {
       lists_redis_.emplace(redis::ConnectionOptions::from_config(conf));
       lists_prefix_ = conf.get_string("risk.lists.prefix", "risk:list:");
       refresh_lists();
@@ -369,7 +369,7 @@ kafka::SinkRecord dead_letter_record(const Tuple& in) {
 kafka::KafkaSinkConfig sink_to(const Config& conf, const std::string& topic,
                                const std::string& key_field, const std::string& value_field) {
   kafka::KafkaSinkConfig sink;
-  sink.bootstrap_servers = conf.get_string("kafka.bootstrap.servers");
+  sink.bootstrap_servers = conf.get_string("kafka.bootstrap.servers", "");
   sink.topic = topic;
   sink.key_field = key_field;
   sink.value_field = value_field;
@@ -424,7 +424,7 @@ GALE_TOPOLOGY(risk_alert, const gale::Config& conf) {
         .global_grouping("rules", kAlertStream)
         .global_grouping("parse", kDeadLetterStream);
   }
-  if (!conf.get_string("redis.host").empty()) {
+  if (!conf.get_string("redis.host", "").empty()) {
     auto mapper = alert_to_redis(conf);
     builder
         .set_bolt("alerts-redis",
@@ -432,7 +432,7 @@ GALE_TOPOLOGY(risk_alert, const gale::Config& conf) {
         .shuffle_grouping("rules", kAlertStream)
         .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
   }
-  if (!conf.get_string("kafka.bootstrap.servers").empty()) {
+  if (!conf.get_string("kafka.bootstrap.servers", "").empty()) {
     kafka::set_kafka_sink(
         builder, "alerts-kafka",
         sink_to(conf, conf.get_string("risk.alerts.topic", "risk-alerts"), "alert_id", "alert"))

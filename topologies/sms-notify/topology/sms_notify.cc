@@ -159,7 +159,7 @@ std::unique_ptr<Bolt> profile_lookup() {
 // ---- notify ----------------------------------------------------------------------------------
 
 std::string templates_path(const Config& conf) {
-  std::string setting = conf.get_string("sms.templates");
+  std::string setting = conf.get_string("sms.templates", "");
   if (!setting.starts_with("blob:")) return setting;
   std::string path = blob_path(conf, setting.substr(5));
   if (path.empty())
@@ -290,9 +290,9 @@ GALE_TOPOLOGY(sms_notify, const gale::Config& conf) {
           "notify", [] { return std::make_unique<NotifyBolt>(); },
           static_cast<int>(conf.get_int("sms.notify.parallelism", 2)))
       .shuffle_grouping("profile");
-  if (!conf.get_string("kafka.bootstrap.servers").empty() && source == "kafka") {
+  if (!conf.get_string("kafka.bootstrap.servers", "").empty() && source == "kafka") {
     kafka::KafkaSinkConfig sink;
-    sink.bootstrap_servers = conf.get_string("kafka.bootstrap.servers");
+    sink.bootstrap_servers = conf.get_string("kafka.bootstrap.servers", "");
     sink.topic = conf.get_string("sms.deadletter.topic", "account-changes-dlq");
     sink.key_field = "key";
     kafka::set_kafka_sink(builder, "dead-letters", sink, 1, [](const Tuple& in) {

@@ -88,11 +88,20 @@ class Config {
   bool contains(std::string_view key) const;
   // The value set, else the schema default, else null.
   Value get(std::string_view key) const;
-  // Typed getters: the value set, else the schema default, else `fallback`.
-  std::int64_t get_int(std::string_view key, std::int64_t fallback = 0) const;
-  double get_double(std::string_view key, double fallback = 0) const;
-  bool get_bool(std::string_view key, bool fallback = false) const;
-  std::string get_string(std::string_view key, std::string_view fallback = {}) const;
+  // Typed getters without a fallback: the value set, else the schema's default. A default lives
+  // in one place, the schema (docs/CONFIGURATION.md): callers do not repeat it. Throws
+  // std::out_of_range naming the key when there is neither a value nor a default (a key the
+  // schema does not know, or one it knows without a default, that was not set).
+  std::int64_t get_int(std::string_view key) const;
+  double get_double(std::string_view key) const;
+  bool get_bool(std::string_view key) const;
+  std::string get_string(std::string_view key) const;
+  // Typed getters with a fallback, for a topology's own keys (outside the schema): the value
+  // set, else the schema default, else `fallback`.
+  std::int64_t get_int(std::string_view key, std::int64_t fallback) const;
+  double get_double(std::string_view key, double fallback) const;
+  bool get_bool(std::string_view key, bool fallback) const;
+  std::string get_string(std::string_view key, std::string_view fallback) const;
 
   // Keys set explicitly, sorted.
   const std::map<std::string, Value, std::less<>>& entries() const { return entries_; }

@@ -14,6 +14,7 @@
 
 #include "gale/transport/batch_codec.h"
 #include "gale/transport/zmq_transport.h"
+#include "zmq_baseline.h"
 
 namespace {
 
@@ -62,22 +63,8 @@ double timed(Send send, Receive receive) {
 }
 
 double bare_zmq(const Params& p) {
-  zmq::context_t context(1);
-  zmq::socket_t pull(context, zmq::socket_type::pull);
-  pull.set(zmq::sockopt::linger, 0);
-  pull.bind("tcp://127.0.0.1:*");
-  zmq::socket_t push(context, zmq::socket_type::push);
-  push.set(zmq::sockopt::linger, 0);
-  push.connect(pull.get(zmq::sockopt::last_endpoint));
-  const std::vector<std::uint8_t> message(static_cast<std::size_t>(p.batch * p.item_bytes), 7);
-  return timed(
-      [&] {
-        for (long i = 0; i < p.messages(); ++i) push.send(zmq::buffer(message));
-      },
-      [&] {
-        zmq::message_t in;
-        for (long i = 0; i < p.messages(); ++i) (void)pull.recv(in);
-      });
+  return gale::bench::bare_zmq_seconds(p.messages(),
+                                       static_cast<std::size_t>(p.batch * p.item_bytes));
 }
 
 class CountingVisitor : public BatchVisitor {

@@ -13,11 +13,11 @@
 #include <fstream>
 #include <map>
 #include <thread>
-#include <zmq.hpp>
 
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
 #include "inspect.h"
+#include "zmq_baseline.h"
 #include "zookeeper_server.h"
 
 extern char** environ;
@@ -29,25 +29,11 @@ using namespace std::chrono_literals;
 
 constexpr long kBatch = 100, kItemBytes = 100;
 
-// Items per second moving `items` items of 100 bytes, 100 per message, PUSH -> PULL over tcp.
+// Items per second moving `items` items of 100 bytes, 100 per message, over bare ZeroMQ.
 double bare_zmq(long items) {
-  zmq::context_t context(1);
-  zmq::socket_t pull(context, zmq::socket_type::pull);
-  pull.bind("tcp://127.0.0.1:*");
-  zmq::socket_t push(context, zmq::socket_type::push);
-  push.set(zmq::sockopt::linger, 0);
-  push.connect(pull.get(zmq::sockopt::last_endpoint));
-  std::vector<std::uint8_t> message(kBatch * kItemBytes, 7);
-  long messages = items / kBatch;
-  auto start = std::chrono::steady_clock::now();
-  std::thread sender([&] {
-    for (long i = 0; i < messages; ++i) push.send(zmq::buffer(message));
-  });
-  zmq::message_t in;
-  for (long i = 0; i < messages; ++i) (void)pull.recv(in);
-  sender.join();
   return static_cast<double>(items) /
-         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+         gale::bench::bare_zmq_seconds(items / kBatch,
+                                       static_cast<std::size_t>(kBatch * kItemBytes));
 }
 
 // Stops the benchmark on a ZooKeeper error, naming it.
