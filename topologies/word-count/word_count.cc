@@ -41,18 +41,14 @@ class SentenceSpout : public gale::Spout {
   }
 
   void next_tuple() override {
-    if (!replay_.empty()) {
-      std::uint64_t id = replay_.front();
-      replay_.pop_front();
-      out_->emit({sentence(id)}, id);
-      return;
-    }
+    if (replay_.replay_one(*out_)) return;
     if (max_ > 0 && next_ >= static_cast<std::uint64_t>(max_)) return;
     std::uint64_t id = next_++;
-    out_->emit({sentence(id)}, id);
+    replay_.emit(*out_, {sentence(id)}, id);
   }
 
-  void fail(gale::MessageId id) override { replay_.push_back(id); }
+  void ack(gale::MessageId id) override { replay_.ack(id); }
+  void fail(gale::MessageId id) override { replay_.fail(id); }
   void declare_outputs(gale::OutputDeclarer& d) const override { d.declare({"sentence"}); }
 
  private:
@@ -60,7 +56,7 @@ class SentenceSpout : public gale::Spout {
 
   gale::SpoutCollector* out_ = nullptr;
   std::vector<std::string> sentences_;
-  std::deque<std::uint64_t> replay_;
+  gale::ReplayBuffer replay_;
   std::uint64_t next_ = 0;
   std::int64_t max_ = 0;
 };

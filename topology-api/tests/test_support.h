@@ -24,7 +24,7 @@ std::string message_of(const std::function<void()>& action) {
 
 namespace detail {
 
-// The runtime's TupleAccess (the friend declared in gale/tuple.h) lives in worker/, which this
+// The runtime's TupleAccess (the friend declared in gale/tuple.h) lives in runtime/, which this
 // test binary does not link; this stand-in gives the tests only what they need.
 class TupleAccess {
  public:

@@ -52,13 +52,7 @@ class SampleTransactionSpout : public Spout {
   }
 
   void next_tuple() override {
-    if (!replay_.empty()) {
-      auto id = replay_.front();
-      replay_.pop_front();
-      auto it = pending_.find(id);
-      if (it != pending_.end()) out_->emit(it->second, id);
-      return;
-    }
+    if (replay_.replay_one(*out_)) return;
     while (next_ < count_) {
       std::int64_t n = next_++;
       events::Transaction tx = generator_->next().transaction;
@@ -73,13 +67,11 @@ class SampleTransactionSpout : public Spout {
   }
 
   void emit(std::int64_t n, Values values) {
-    auto id = static_cast<MessageId>(n);
-    out_->emit(values, id);
-    pending_.emplace(id, std::move(values));
+    replay_.emit(*out_, std::move(values), static_cast<MessageId>(n));
   }
 
-  void ack(MessageId id) override { pending_.erase(id); }
-  void fail(MessageId id) override { replay_.push_back(id); }
+  void ack(MessageId id) override { replay_.ack(id); }
+  void fail(MessageId id) override { replay_.fail(id); }
   void declare_outputs(OutputDeclarer& d) const override { d.declare({"key", "value"}); }
 
  private:
@@ -87,8 +79,7 @@ class SampleTransactionSpout : public Spout {
   std::unique_ptr<events::TransactionGenerator> generator_;
   std::unique_ptr<events::MalformedLines> malformed_lines_;
   std::int64_t malformed_every_ = 0;
-  std::map<MessageId, Values> pending_;  // emitted, not yet acked: what a replay re-emits
-  std::deque<MessageId> replay_;
+  ReplayBuffer replay_;
   std::int64_t count_ = 0;
   std::int64_t next_ = 0;
   std::int64_t share_ = 0;
@@ -111,22 +102,20 @@ class FileTransactionSpout : public Spout {
       if (n % tasks == share && !line.empty()) lines_.push_back(std::move(line));
   }
   void next_tuple() override {
-    if (!replay_.empty()) {
-      auto id = replay_.front();
-      replay_.pop_front();
-      out_->emit({Value(nullptr), lines_[id]}, id);
-    } else if (next_ < lines_.size()) {
-      out_->emit({Value(nullptr), lines_[next_]}, static_cast<MessageId>(next_));
+    if (replay_.replay_one(*out_)) return;
+    if (next_ < lines_.size()) {
+      replay_.emit(*out_, {Value(nullptr), lines_[next_]}, static_cast<MessageId>(next_));
       ++next_;
     }
   }
-  void fail(MessageId id) override { replay_.push_back(id); }
+  void ack(MessageId id) override { replay_.ack(id); }
+  void fail(MessageId id) override { replay_.fail(id); }
   void declare_outputs(OutputDeclarer& d) const override { d.declare({"key", "value"}); }
 
  private:
   SpoutCollector* out_ = nullptr;
   std::vector<std::string> lines_;
-  std::deque<MessageId> replay_;
+  ReplayBuffer replay_;
   std::size_t next_ = 0;
 };
 

@@ -66,28 +66,19 @@ class SampleChangeSpout : public Spout {
     generator_ = std::make_unique<events::AccountChangeGenerator>(options);
   }
   void next_tuple() override {
-    if (!replay_.empty()) {
-      auto id = replay_.front();
-      replay_.pop_front();
-      if (auto it = pending_.find(id); it != pending_.end()) out_->emit(it->second, id);
-      return;
-    }
+    if (replay_.replay_one(*out_)) return;
     if (next_ >= count_) return;
     auto change = generator_->next();
-    auto id = static_cast<MessageId>(next_++);
-    Values values{change.account, events::to_json(change)};
-    out_->emit(values, id);
-    pending_.emplace(id, std::move(values));
+    replay_.emit(*out_, {change.account, events::to_json(change)}, static_cast<MessageId>(next_++));
   }
-  void ack(MessageId id) override { pending_.erase(id); }
-  void fail(MessageId id) override { replay_.push_back(id); }
+  void ack(MessageId id) override { replay_.ack(id); }
+  void fail(MessageId id) override { replay_.fail(id); }
   void declare_outputs(OutputDeclarer& d) const override { d.declare({"key", "value"}); }
 
  private:
   SpoutCollector* out_ = nullptr;
   std::unique_ptr<events::AccountChangeGenerator> generator_;
-  std::map<MessageId, Values> pending_;
-  std::deque<MessageId> replay_;
+  ReplayBuffer replay_;
   std::int64_t count_ = 0;
   std::int64_t next_ = 0;
 };

@@ -7,6 +7,7 @@
 #include "gale/entry.h"
 #include "gale/errors.h"
 #include "gale/grouping.h"
+#include "gale/replay.h"
 #include "gale/topology.h"
 #include "gale/tuple.h"
 #include "gale/value.h"
