@@ -262,7 +262,7 @@ GALE_TOPOLOGY(sms_notify, const gale::Config& conf) {
   } else {
     throw std::invalid_argument("sms.source: expected 'sample' or 'kafka', got '" + source + "'");
   }
-  if (conf.get_string(sms::conf::kGatewayUrl).empty())
+  if (conf.get_string(sms::conf::kGatewayUrl, "").empty())
     throw std::invalid_argument(std::string(sms::conf::kGatewayUrl) +
                                 ": required (the SMS gateway, e.g. http://127.0.0.1:8025/sms)");
   builder
