@@ -52,8 +52,8 @@ std::variant<NimbusClient, std::string> make_client() {
   std::string path = options.config_path;
   if (path.empty() && std::filesystem::exists("gale.yaml")) path = "gale.yaml";
   auto loaded = load_daemon_config(path);
-  if (auto* error = std::get_if<std::string>(&loaded)) return *error;
-  const auto& conf = std::get<Config>(loaded);
+  if (!loaded) return loaded.error().message;
+  const auto& conf = *loaded;
   std::string host = conf.get_string(conf::kNimbusHost, "127.0.0.1");
   int port = static_cast<int>(conf.get_int(conf::kNimbusPort, 6627));
   if (!options.nimbus.empty()) {
@@ -73,7 +73,7 @@ std::variant<NimbusClient, std::string> make_client() {
 }
 
 // Prints the answer with `format`, or the error on one line.
-int report(const std::string& verb, const nimbus::Result<json>& answer,
+int report(const std::string& verb, const Result<json>& answer,
            const std::function<void(const json&)>& format) {
   if (!answer) return fail(verb, answer.error().message);
   format(*answer);
@@ -84,7 +84,7 @@ std::variant<std::map<std::string, std::string>, std::string> parse_settings() {
   std::map<std::string, std::string> config;
   Config check;
   for (const auto& kv : options.settings) {
-    if (auto error = apply_setting(check, kv); !error.empty()) return "-c " + kv + ": " + error;
+    if (auto set = apply_setting(check, kv); !set) return "-c " + kv + ": " + set.error().message;
     auto eq = kv.find('=');
     config[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
