@@ -37,7 +37,7 @@ double bare_zmq(long items) {
 }
 
 // Stops the benchmark on a ZooKeeper error, naming it.
-void check(const coord::Status& s) {
+void check(const gale::Status& s) {
   if (s.ok()) return;
   std::fprintf(stderr, "gale-cluster-bench: %s\n", s.error().message.c_str());
   std::exit(1);
@@ -94,15 +94,15 @@ std::string run_pipeline(const std::string& zk, coord::ClusterState& state, cons
   conf.set("bench.done.file", done_file.c_str());
   for (const auto& [k, v] : settings) conf.set(k, std::string_view(v));
   auto layout = gale::worker::inspect_topology(artifact, conf, {});
-  if (!std::holds_alternative<nlohmann::json>(layout)) {
-    std::fprintf(stderr, "%s\n", std::get<std::string>(layout).c_str());
+  if (!layout) {
+    std::fprintf(stderr, "%s\n", layout.error().message.c_str());
     return "";
   }
   int ports[2] = {27000 + run * 2, 27001 + run * 2};
   coord::Assignment a;
   a.topology_id = id;
   a.start_time_secs = run + 1;
-  for (const auto& c : std::get<nlohmann::json>(layout)["components"]) {
+  for (const auto& c : layout.value()["components"]) {
     int port = c["id"] == "id" ? ports[1] : ports[0];
     for (const auto& e : c["executors"]) {
       a.executors.push_back({e[0].get<int>(), e[1].get<int>()});

@@ -176,8 +176,8 @@ std::uint64_t finished(const gale::runtime::TopologyStats& stats, bool acking) {
 Result run_topology(const Options& o, const std::string& file, const Variant& v) {
   gale::Config conf = topology_config(file, v);
   auto loaded = gale::runtime::load_topology(o.topology, conf);
-  if (auto* error = std::get_if<std::string>(&loaded)) throw std::runtime_error(*error);
-  auto& topo = std::get<gale::runtime::LoadedTopology>(loaded);
+  if (!loaded) throw std::runtime_error(loaded.error().message);
+  auto& topo = loaded.value();
   gale::runtime::LocalCluster cluster("risk-bench", std::move(topo.topology), conf);
   const auto n = static_cast<std::uint64_t>(o.transactions);
   cluster.start();  // opens the spout (it reads the file) and prepares the bolts, then activates

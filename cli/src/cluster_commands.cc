@@ -7,9 +7,10 @@
 #include <functional>
 #include <iostream>
 #include <sstream>
-#include <variant>
 
 #include "gale/common/daemon_config.h"
+#include "gale/common/errc.h"
+#include "gale/common/result.h"
 #include "gale/nimbus/client.h"
 
 namespace gale::cli {
@@ -48,12 +49,12 @@ int fail(const std::string& verb, const std::string& message, int code = 1) {
 }
 
 // "host:port" -> client; or the config's nimbus.host / nimbus.port.
-std::variant<NimbusClient, std::string> make_client() {
+Result<NimbusClient> make_client() {
   std::string path = options.config_path;
   if (path.empty() && std::filesystem::exists("gale.yaml")) path = "gale.yaml";
   auto loaded = load_daemon_config(path);
-  if (auto* error = std::get_if<std::string>(&loaded)) return *error;
-  const auto& conf = std::get<Config>(loaded);
+  if (!loaded) return loaded.error();
+  const auto& conf = *loaded;
   std::string host = conf.get_string(conf::kNimbusHost);
   int port = static_cast<int>(conf.get_int(conf::kNimbusPort));
   if (!options.nimbus.empty()) {
@@ -66,32 +67,34 @@ std::variant<NimbusClient, std::string> make_client() {
       if (used != options.nimbus.size() - colon - 1 || port < 1 || port > 65535)
         throw std::invalid_argument("bad port");
     } catch (const std::exception&) {
-      return "--nimbus '" + options.nimbus + "': expected host:port";
+      return make_error(CommonErrc::bad_setting,
+                        "--nimbus '" + options.nimbus + "': expected host:port");
     }
   }
   return NimbusClient(host, port);
 }
 
 // Prints the answer with `format`, or the error on one line.
-int report(const std::string& verb, const nimbus::Result<json>& answer,
+int report(const std::string& verb, const Result<json>& answer,
            const std::function<void(const json&)>& format) {
   if (!answer) return fail(verb, answer.error().message);
   format(*answer);
   return 0;
 }
 
-std::variant<std::map<std::string, std::string>, std::string> parse_settings() {
+Result<std::map<std::string, std::string>> parse_settings() {
   std::map<std::string, std::string> config;
   Config check;
   for (const auto& kv : options.settings) {
-    if (auto error = apply_setting(check, kv); !error.empty()) return "-c " + kv + ": " + error;
+    if (auto set = apply_setting(check, kv); !set)
+      return make_error(CommonErrc::bad_setting, "-c " + kv + ": " + set.error().message);
     auto eq = kv.find('=');
     config[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   return config;
 }
 
-std::variant<std::map<std::string, int>, std::string> parse_executors() {
+Result<std::map<std::string, int>> parse_executors() {
   std::map<std::string, int> executors;
   for (const auto& entry : options.executors) {
     auto eq = entry.find('=');
@@ -102,7 +105,8 @@ std::variant<std::map<std::string, int>, std::string> parse_executors() {
       if (used != entry.size() - eq - 1 || n < 1) throw std::invalid_argument("bad count");
       executors[entry.substr(0, eq)] = n;
     } catch (const std::exception&) {
-      return "-e " + entry + ": expected component=executors (a positive number)";
+      return make_error(CommonErrc::bad_setting,
+                        "-e " + entry + ": expected component=executors (a positive number)");
     }
   }
   return executors;
@@ -117,14 +121,16 @@ std::optional<std::string> read_file(const std::string& path) {
 }
 
 // --blob key=file entries -> key -> the file's bytes.
-std::variant<std::map<std::string, std::string>, std::string> read_blobs() {
+Result<std::map<std::string, std::string>> read_blobs() {
   std::map<std::string, std::string> blobs;
   for (const auto& entry : options.blobs) {
     auto eq = entry.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size())
-      return "--blob " + entry + ": expected key=file";
+      return make_error(CommonErrc::bad_setting, "--blob " + entry + ": expected key=file");
     auto bytes = read_file(entry.substr(eq + 1));
-    if (!bytes) return "--blob " + entry + ": cannot read '" + entry.substr(eq + 1) + "'";
+    if (!bytes)
+      return make_error(CommonErrc::io_error,
+                        "--blob " + entry + ": cannot read '" + entry.substr(eq + 1) + "'");
     blobs[entry.substr(0, eq)] = std::move(*bytes);
   }
   return blobs;
@@ -132,13 +138,12 @@ std::variant<std::map<std::string, std::string>, std::string> read_blobs() {
 
 int submit(const NimbusClient& client) {
   auto config = parse_settings();
-  if (auto* error = std::get_if<std::string>(&config)) return fail("submit", *error, 2);
+  if (!config) return fail("submit", config.error().message, 2);
   auto blobs = read_blobs();
-  if (auto* error = std::get_if<std::string>(&blobs)) return fail("submit", *error, 2);
+  if (!blobs) return fail("submit", blobs.error().message, 2);
   auto bytes = read_file(options.artifact);
   if (!bytes) return fail("submit", "cannot read '" + options.artifact + "'");
-  return report("submit",
-                client.submit(options.name, std::get<0>(config), *bytes, std::get<0>(blobs)),
+  return report("submit", client.submit(options.name, *config, *bytes, *blobs),
                 [](const json& answer) {
                   fmt::print("submitted topology '{}' as {}\n", answer.value("name", ""),
                              answer.value("id", ""));
@@ -199,10 +204,9 @@ int kill(const NimbusClient& client) {
 
 int rebalance(const NimbusClient& client) {
   auto executors = parse_executors();
-  if (auto* error = std::get_if<std::string>(&executors)) return fail("rebalance", *error, 2);
+  if (!executors) return fail("rebalance", executors.error().message, 2);
   return report(
-      "rebalance",
-      client.rebalance(options.name, options.wait_secs, options.workers, std::get<0>(executors)),
+      "rebalance", client.rebalance(options.name, options.wait_secs, options.workers, *executors),
       [](const json& a) {
         fmt::print("rebalancing topology '{}' in {} s\n", options.name, a.value("wait_secs", 0));
       });
@@ -299,9 +303,8 @@ int run_cluster_command() {
   for (const auto& verb : verbs) {
     if (!verb.app->parsed()) continue;
     auto client = make_client();
-    if (auto* error = std::get_if<std::string>(&client))
-      return fail(verb.app->get_name(), *error, 2);
-    return verb.run(std::get<NimbusClient>(client));
+    if (!client) return fail(verb.app->get_name(), client.error().message, 2);
+    return verb.run(*client);
   }
   return 2;
 }

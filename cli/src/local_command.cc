@@ -58,17 +58,17 @@ int run_local() {
   init_logging(options.log_level);
   Config conf;
   for (const auto& kv : options.settings) {
-    if (auto e = apply_setting(conf, kv); !e.empty()) {
-      std::cerr << "gale local: -c " << kv << ": " << e << "\n";
+    if (auto set = apply_setting(conf, kv); !set) {
+      std::cerr << "gale local: -c " << kv << ": " << set.error().message << "\n";
       return 2;
     }
   }
   auto loaded = runtime::load_topology(options.path, conf);
-  if (auto* error = std::get_if<std::string>(&loaded)) {
-    std::cerr << "gale local: " << *error << "\n";
+  if (!loaded) {
+    std::cerr << "gale local: " << loaded.error().message << "\n";
     return 1;
   }
-  auto& topo = std::get<runtime::LoadedTopology>(loaded);
+  auto& topo = loaded.value();
   std::string name = options.name.empty() ? topo.name : options.name;
 
   try {

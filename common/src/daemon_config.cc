@@ -6,11 +6,13 @@
 
 namespace gale {
 
-std::string apply_setting(Config& conf, const std::string& key_value) {
+Status apply_setting(Config& conf, const std::string& key_value) {
   auto eq = key_value.find('=');
-  if (eq == std::string::npos || eq == 0) return "'" + key_value + "': expected key=value";
+  if (eq == std::string::npos || eq == 0)
+    return make_error(CommonErrc::bad_setting, "'" + key_value + "': expected key=value");
   auto result = conf.set(key_value.substr(0, eq), std::string_view(key_value).substr(eq + 1));
-  return result ? "" : result.message;
+  if (!result) return make_error(CommonErrc::bad_setting, result.message);
+  return {};
 }
 
 namespace {
@@ -29,28 +31,31 @@ std::string scalar_text(const YAML::Node& node) {
 
 }  // namespace
 
-std::variant<Config, std::string> load_daemon_config(const std::string& path,
-                                                     const std::vector<std::string>& overrides) {
+Result<Config> load_daemon_config(const std::string& path,
+                                  const std::vector<std::string>& overrides) {
   Config conf;
   if (!path.empty()) {
     std::ifstream probe(path);
-    if (!probe) return "cannot read config file '" + path + "'";
+    if (!probe) return make_error(CommonErrc::io_error, "cannot read config file '" + path + "'");
     try {
       YAML::Node root = YAML::LoadFile(path);
       if (root && !root.IsNull() && !root.IsMap())
-        return path + ": expected a map of config keys to values";
+        return make_error(CommonErrc::bad_config,
+                          path + ": expected a map of config keys to values");
       for (const auto& entry : root) {
         std::string key = entry.first.as<std::string>();
         auto result = conf.set(key, scalar_text(entry.second));
         if (!result)
-          return path + ":" + std::to_string(entry.first.Mark().line + 1) + ": " + result.message;
+          return make_error(
+              CommonErrc::bad_setting,
+              path + ":" + std::to_string(entry.first.Mark().line + 1) + ": " + result.message);
       }
     } catch (const YAML::Exception& e) {
-      return path + ": " + e.what();
+      return make_error(CommonErrc::bad_config, path + ": " + e.what());
     }
   }
   for (const auto& kv : overrides) {
-    if (auto e = apply_setting(conf, kv); !e.empty()) return e;
+    if (auto set = apply_setting(conf, kv); !set) return set.error();
   }
   return conf;
 }

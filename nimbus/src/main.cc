@@ -23,12 +23,12 @@ int main(int argc, char** argv) {
 
   gale::init_logging(log_level);
   auto loaded = gale::load_daemon_config(config_path, settings);
-  if (auto* error = std::get_if<std::string>(&loaded)) {
-    std::cerr << "gale-nimbus: " << *error << "\n";
+  if (!loaded) {
+    std::cerr << "gale-nimbus: " << loaded.error().message << "\n";
     return 2;
   }
   gale::nimbus::NimbusOptions options;
-  options.config = std::get<gale::Config>(std::move(loaded));
+  options.config = std::move(loaded).value();
   options.worker_binary = worker_bin.empty() ? gale::nimbus::default_worker_binary()
                                              : std::filesystem::path(worker_bin);
   return gale::nimbus::run_nimbus(std::move(options));

@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "batch.h"
+#include "gale/common/result.h"
+#include "gale/runtime/errc.h"
 
 namespace gale::runtime {
 
@@ -16,11 +18,12 @@ class Inbound {
  public:
   Inbound(const Runtime& runtime, BatchPool& pool);
 
-  // Starts a batch for local executor `dest`. Returns an error message, empty when accepted.
-  std::string begin(int dest);
-  std::string add_tuple(int target_task, int source_task, int stream_index, const Values& values,
-                        std::span<const std::pair<std::uint64_t, std::uint64_t>> anchors);
-  std::string add_ack(const AckMessage& m);
+  // Starts a batch for local executor `dest`. Each call returns ok when accepted, or an error
+  // (RuntimeErrc::refused_batch) whose message names the problem.
+  Status begin(int dest);
+  Status add_tuple(int target_task, int source_task, int stream_index, const Values& values,
+                   std::span<const std::pair<std::uint64_t, std::uint64_t>> anchors);
+  Status add_ack(const AckMessage& m);
   // The finished batch, for the caller to push into the executor's inbox.
   BatchPtr finish() { return std::move(batch_); }
   // Discards a partly built batch (after an error).

@@ -50,8 +50,8 @@ class MessageVisitor final : public transport::BatchVisitor {
     }
     return error_.empty();
   }
-  void fail_if(std::string e) {
-    if (error_.empty() && !e.empty()) error_ = std::move(e);
+  void fail_if(const Status& s) {
+    if (error_.empty() && !s) error_ = s.error().message;
   }
 
   Inbound& inbound_;
@@ -115,7 +115,7 @@ void TransportBridge::receive_loop() {
 void TransportBridge::handle(std::span<const std::uint8_t> bytes) {
   MessageVisitor visitor(inbound_, runtime_.layout(), epoch_);
   auto status = decoder_.decode(bytes, visitor);
-  std::string error = !status ? status.message() : visitor.error();
+  std::string error = !status ? status.error().message : visitor.error();
   if (error.empty() && visitor.dest() < 0) error = "empty batch";
   if (!error.empty()) {
     inbound_.abandon();

@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <variant>
 
 #include "gale/runtime/topology_loader.h"
 
@@ -13,14 +12,13 @@ const std::string kDir = GALE_TEST_TOPOLOGY_DIR;
 
 std::string load_error(const std::string& path) {
   auto r = load_topology(path, Config{});
-  auto* e = std::get_if<std::string>(&r);
-  return e ? *e : "";
+  return r ? "" : r.error().message;
 }
 
 TEST(LoaderTest, LoadsWordCountWithItsComponents) {
   auto r = load_topology(kDir + "/word_count.so", Config{});
-  ASSERT_TRUE(std::holds_alternative<LoadedTopology>(r)) << std::get<std::string>(r);
-  auto& t = std::get<LoadedTopology>(r);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto& t = r.value();
   EXPECT_EQ(t.name, "word_count");
   ASSERT_NE(t.topology.find("split"), nullptr);
   EXPECT_NE(t.topology.find_stream("count", "default"), nullptr);

@@ -85,7 +85,7 @@ struct TwoWorkers : ::testing::Test {
   Runtime* start(WorkerSide& side, WorkerSide& peer, bool first) {
     side.transport = std::make_unique<InprocTransport>(network);
     auto bound = side.transport->bind({transport::kLoopbackHost, side.port});
-    EXPECT_TRUE(std::holds_alternative<std::uint16_t>(bound));
+    EXPECT_TRUE(bound.ok());
     EXPECT_TRUE(side.transport->connect(peer.id, {transport::kLoopbackHost, peer.port}));
     side.layout = std::make_unique<Layout>("two", topology, conf);
     side.runtime = std::make_unique<Runtime>(*side.layout, clock,

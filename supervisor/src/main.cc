@@ -24,14 +24,13 @@ int main(int argc, char** argv) {
 
   if (config_path.empty() && std::filesystem::exists("gale.yaml")) config_path = "gale.yaml";
   auto conf = gale::load_daemon_config(config_path, overrides);
-  if (auto* problem = std::get_if<std::string>(&conf)) {
-    std::cerr << "gale-supervisor: " << *problem << "\n";
+  if (!conf) {
+    std::cerr << "gale-supervisor: " << conf.error().message << "\n";
     return 2;
   }
   namespace sup = gale::supervisor;
   auto settings = sup::settings_from_config(
-      std::get<gale::Config>(conf),
-      worker_bin.empty() ? sup::default_worker_bin() : std::filesystem::path(worker_bin),
+      *conf, worker_bin.empty() ? sup::default_worker_bin() : std::filesystem::path(worker_bin),
       config_path, overrides);
   if (!settings) {
     std::cerr << "gale-supervisor: " << settings.error().message << "\n";

@@ -69,36 +69,39 @@ struct BatchDecoder::Progress {
 Status BatchDecoder::check_header(std::span<const std::uint8_t> bytes, const DecodeLimits& limits,
                                   BatchHeader& header) {
   if (bytes.size() > limits.max_batch_bytes) {
-    return Status::error("oversized batch: " + std::to_string(bytes.size()) + " bytes, limit " +
-                         std::to_string(limits.max_batch_bytes));
+    return make_error(TransportErrc::oversized_batch,
+                      "oversized batch: " + std::to_string(bytes.size()) + " bytes, limit " +
+                          std::to_string(limits.max_batch_bytes));
   }
   if (bytes.size() < kBatchHeaderBytes) {
-    return Status::error("not a Gale batch: " + std::to_string(bytes.size()) +
-                         " bytes, shorter than the header");
+    return make_error(
+        TransportErrc::not_a_batch,
+        "not a Gale batch: " + std::to_string(bytes.size()) + " bytes, shorter than the header");
   }
   if (!std::equal(format::kMagic.begin(), format::kMagic.end(), bytes.begin())) {
-    return Status::error("not a Gale batch: bad magic");
+    return make_error(TransportErrc::not_a_batch, "not a Gale batch: bad magic");
   }
   const std::uint8_t* h = bytes.data();
   header.format_version = format::load_le<std::uint16_t>(h + format::kVersionOffset);
   if (header.format_version != kWireFormatVersion) {
-    return Status::error("unsupported batch format version " +
-                         std::to_string(header.format_version) + " (this build reads version " +
-                         std::to_string(kWireFormatVersion) + ")");
+    return make_error(TransportErrc::unsupported_batch,
+                      "unsupported batch format version " + std::to_string(header.format_version) +
+                          " (this build reads version " + std::to_string(kWireFormatVersion) + ")");
   }
   if (const auto flags = format::load_le<std::uint16_t>(h + format::kFlagsOffset); flags != 0) {
-    return Status::error("batch header has unknown flags " + std::to_string(flags));
+    return make_error(TransportErrc::unsupported_batch,
+                      "batch header has unknown flags " + std::to_string(flags));
   }
   header.topology_epoch = format::load_le<std::uint64_t>(h + format::kEpochOffset);
   header.tuple_count = format::load_le<std::uint32_t>(h + format::kTuplesOffset);
   header.ack_count = format::load_le<std::uint32_t>(h + format::kAcksOffset);
-  return Status::ok();
+  return {};
 }
 
 Status BatchDecoder::decode(std::span<const std::uint8_t> bytes, BatchVisitor& visitor) {
   BatchHeader header{};
   if (Status s = check_header(bytes, limits_, header); !s) return s;
-  if (!visitor.on_batch(header)) return Status::ok();
+  if (!visitor.on_batch(header)) return {};
 
   WireReader r(bytes.subspan(kBatchHeaderBytes));
   Progress progress;
@@ -106,9 +109,10 @@ Status BatchDecoder::decode(std::span<const std::uint8_t> bytes, BatchVisitor& v
   try {
     while (progress.records() < expected) {
       if (r.at_end()) {
-        return Status::error("truncated batch: expected " +
-                             counts_text(header.tuple_count, header.ack_count) + ", got " +
-                             counts_text(progress.tuples, progress.acks));
+        return make_error(TransportErrc::malformed_batch,
+                          "truncated batch: expected " +
+                              counts_text(header.tuple_count, header.ack_count) + ", got " +
+                              counts_text(progress.tuples, progress.acks));
       }
       read_record(r, header, progress, visitor);
     }
@@ -117,14 +121,14 @@ Status BatchDecoder::decode(std::span<const std::uint8_t> bytes, BatchVisitor& v
                                                    : std::string(progress.record) + " " +
                                                          std::to_string(progress.index) + ": ";
     const char* kind = e.fault == WireError::Fault::truncated ? "truncated batch: " : "";
-    return Status::error(kind + where + e.what());
+    return make_error(TransportErrc::malformed_batch, kind + where + e.what());
   }
   if (!r.at_end()) {
-    return Status::error("batch has " + std::to_string(r.remaining()) +
-                         " trailing bytes after its " +
-                         counts_text(progress.tuples, progress.acks));
+    return make_error(TransportErrc::malformed_batch,
+                      "batch has " + std::to_string(r.remaining()) + " trailing bytes after its " +
+                          counts_text(progress.tuples, progress.acks));
   }
-  return Status::ok();
+  return {};
 }
 
 void BatchDecoder::read_record(WireReader& r, const BatchHeader& header, Progress& progress,

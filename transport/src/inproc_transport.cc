@@ -70,13 +70,13 @@ struct InprocNetwork::Mailbox {
 // Address -> bound mailbox. Lock order: the registry's mutex before a mailbox's.
 class InprocNetwork::Registry {
  public:
-  std::variant<std::uint16_t, std::string> bind(const Endpoint& endpoint,
-                                                std::shared_ptr<Mailbox> mailbox) {
+  Result<std::uint16_t> bind(const Endpoint& endpoint, std::shared_ptr<Mailbox> mailbox) {
     std::lock_guard lock(mutex_);
     const std::uint16_t port = endpoint.port != 0 ? endpoint.port : free_port(endpoint.host);
     const std::string address = address_text(endpoint.host, port);
     if (port == 0 || !endpoints_.try_emplace(address, std::move(mailbox)).second) {
-      return "cannot bind inproc " + address + ": address in use";
+      return make_error(TransportErrc::bind_failed,
+                        "cannot bind inproc " + address + ": address in use");
     }
     bound_.notify_all();
     return port;
@@ -144,13 +144,15 @@ InprocTransport::~InprocTransport() {
   mailbox_->close();
 }
 
-std::variant<std::uint16_t, std::string> InprocTransport::bind(const Endpoint& endpoint) {
-  if (mailbox_) return "cannot bind inproc " + endpoint.host + ": already bound";
+Result<std::uint16_t> InprocTransport::bind(const Endpoint& endpoint) {
+  if (mailbox_)
+    return make_error(TransportErrc::bind_failed,
+                      "cannot bind inproc " + endpoint.host + ": already bound");
   auto mailbox = std::make_shared<InprocNetwork::Mailbox>(network_->queue_capacity_);
   auto result = network_->registry_->bind(endpoint, mailbox);
-  if (const auto* port = std::get_if<std::uint16_t>(&result)) {
+  if (result) {
     mailbox_ = std::move(mailbox);
-    bound_address_ = address_text(endpoint.host, *port);
+    bound_address_ = address_text(endpoint.host, *result);
   }
   return result;
 }
@@ -158,9 +160,10 @@ std::variant<std::uint16_t, std::string> InprocTransport::bind(const Endpoint& e
 Status InprocTransport::connect(const std::string& peer_id, const Endpoint& endpoint) {
   std::lock_guard lock(peers_mutex_);
   if (!peers_.try_emplace(peer_id, address_text(endpoint.host, endpoint.port)).second) {
-    return Status::error("peer " + peer_id + " is already connected");
+    return make_error(TransportErrc::already_connected,
+                      "peer " + peer_id + " is already connected");
   }
-  return Status::ok();
+  return {};
 }
 
 bool InprocTransport::disconnect(std::string_view peer_id) {

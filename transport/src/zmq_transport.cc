@@ -63,10 +63,11 @@ ZmqTransport::~ZmqTransport() {
   // context_ terminates last: all its sockets are closed (ZMQ_LINGER 0), so it does not wait.
 }
 
-std::variant<std::uint16_t, std::string> ZmqTransport::bind(const Endpoint& endpoint) {
+Result<std::uint16_t> ZmqTransport::bind(const Endpoint& endpoint) {
   const std::string address =
       tcp_address(endpoint.host, endpoint.port == 0 ? "*" : std::to_string(endpoint.port));
-  if (receiver_) return "cannot bind " + address + ": already bound";
+  if (receiver_)
+    return make_error(TransportErrc::bind_failed, "cannot bind " + address + ": already bound");
   try {
     zmq::socket_t socket(context_, zmq::socket_type::pull);
     socket.set(zmq::sockopt::linger, 0);
@@ -77,7 +78,7 @@ std::variant<std::uint16_t, std::string> ZmqTransport::bind(const Endpoint& endp
     receiver_.emplace(std::move(socket));
     return port;
   } catch (const zmq::error_t& e) {
-    return "cannot bind " + address + ": " + e.what();
+    return make_error(TransportErrc::bind_failed, "cannot bind " + address + ": " + e.what());
   }
 }
 
@@ -97,13 +98,15 @@ Status ZmqTransport::connect(const std::string& peer_id, const Endpoint& endpoin
                static_cast<int>(options_.heartbeat_timeout.count()));
     socket.connect(address);
   } catch (const zmq::error_t& e) {
-    return Status::error("cannot connect peer " + peer_id + " to " + address + ": " + e.what());
+    return make_error(TransportErrc::connect_failed,
+                      "cannot connect peer " + peer_id + " to " + address + ": " + e.what());
   }
   std::unique_lock lock(peers_mutex_);
   if (!peers_.try_emplace(peer_id, std::move(peer)).second) {
-    return Status::error("peer " + peer_id + " is already connected");
+    return make_error(TransportErrc::already_connected,
+                      "peer " + peer_id + " is already connected");
   }
-  return Status::ok();
+  return {};
 }
 
 bool ZmqTransport::disconnect(std::string_view peer_id) {

@@ -25,7 +25,7 @@ RecordingVisitor decode_ok(std::span<const std::uint8_t> bytes) {
   RecordingVisitor v;
   BatchDecoder decoder;
   const Status s = decoder.decode(bytes, v);
-  EXPECT_TRUE(s) << s.message();
+  EXPECT_TRUE(s) << s.error().message;
   return v;
 }
 
@@ -34,7 +34,7 @@ std::string decode_error(std::span<const std::uint8_t> bytes, DecodeLimits limit
   BatchDecoder decoder(limits);
   const Status s = decoder.decode(bytes, v);
   EXPECT_FALSE(s) << "decoded what should have been rejected";
-  return s.message();
+  return s.error().message;
 }
 
 // A batch whose header announces `tuples` tuples and `acks` acks, followed by `body` as packed

@@ -20,7 +20,7 @@ class FuzzHarness {
   void check(std::span<const std::uint8_t> input) {
     testing::RecordingVisitor v;
     std::size_t largest_allocation = 0;
-    Status s = Status::ok();
+    Status s;
     {
       testing::LargestAllocation tracker;
       s = decoder_.decode(input, v);
@@ -30,7 +30,7 @@ class FuzzHarness {
     // A Value takes 40 bytes per input byte, doubled by vector growth; the rest is smaller.
     ASSERT_LE(largest_allocation, 128 * input.size() + 4096) << "input of " << input.size();
     if (!s) {
-      ASSERT_FALSE(s.message().empty());
+      ASSERT_FALSE(s.error().message.empty());
       ++errors_;
       return;
     }

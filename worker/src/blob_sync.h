@@ -9,6 +9,8 @@
 #include <map>
 #include <string>
 
+#include "errc.h"
+#include "gale/common/result.h"
 #include "gale/coordination/cluster_state.h"
 
 namespace gale::worker {
@@ -18,9 +20,9 @@ class BlobSync {
   BlobSync(coordination::ClusterState& state, std::string topology_id, std::filesystem::path dir)
       : state_(state), topology_id_(std::move(topology_id)), dir_(std::move(dir)) {}
 
-  // Writes every blob that is new or whose version changed since the last call. Returns ""
-  // or what went wrong (the next call tries again).
-  std::string sync();
+  // Writes every blob that is new or whose version changed since the last call. Returns ok or
+  // an error (WorkerErrc) saying what went wrong (the next call tries again).
+  Status sync();
 
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -37,19 +37,18 @@ nlohmann::json describe(const runtime::Layout& layout, const std::string& name) 
 
 }  // namespace
 
-std::variant<nlohmann::json, std::string> inspect_topology(
-    const std::string& artifact, const Config& conf,
-    const std::map<std::string, int, std::less<>>& executors) {
+Result<nlohmann::json> inspect_topology(const std::string& artifact, const Config& conf,
+                                        const std::map<std::string, int, std::less<>>& executors) {
   auto loaded = runtime::load_topology(artifact, conf);
-  if (auto* error = std::get_if<std::string>(&loaded)) return *error;
-  auto& topo = std::get<runtime::LoadedTopology>(loaded);
+  if (!loaded) return loaded.error();
+  auto& topo = loaded.value();
   std::string name =
       conf.contains(conf::kTopologyName) ? conf.get_string(conf::kTopologyName) : topo.name;
   try {
     runtime::Layout layout(name, topo.topology, conf, executors);
     return describe(layout, topo.name);
   } catch (const InvalidTopology& e) {
-    return std::string(e.what());
+    return make_error(runtime::RuntimeErrc::invalid_topology, e.what());
   }
 }
 

@@ -4,16 +4,15 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <variant>
 
+#include "gale/common/result.h"
 #include "gale/config.h"
 
 namespace gale::worker {
 
 // The layout as JSON ({"name", "tasks", "components": [{"id","kind","tasks","executors"}]}),
-// or an error message naming the problem.
-std::variant<nlohmann::json, std::string> inspect_topology(
-    const std::string& artifact, const Config& conf,
-    const std::map<std::string, int, std::less<>>& executors);
+// or an error (runtime::RuntimeErrc) whose message names the problem.
+Result<nlohmann::json> inspect_topology(const std::string& artifact, const Config& conf,
+                                        const std::map<std::string, int, std::less<>>& executors);
 
 }  // namespace gale::worker

@@ -40,8 +40,8 @@ std::string parse_executors(const std::vector<std::string>& pairs,
 
 int run_inspect(const InspectOptions& o) {
   auto conf = gale::load_daemon_config("", o.settings);
-  if (auto* e = std::get_if<std::string>(&conf)) {
-    std::cerr << "gale-worker inspect: " << *e << "\n";
+  if (!conf) {
+    std::cerr << "gale-worker inspect: " << conf.error().message << "\n";
     return 2;
   }
   std::map<std::string, int, std::less<>> executors;
@@ -49,15 +49,15 @@ int run_inspect(const InspectOptions& o) {
     std::cerr << "gale-worker inspect: " << e << "\n";
     return 2;
   }
-  auto result = gale::worker::inspect_topology(o.artifact, std::get<gale::Config>(conf), executors);
-  if (auto* e = std::get_if<std::string>(&result)) {
-    std::string line = *e;
+  auto result = gale::worker::inspect_topology(o.artifact, *conf, executors);
+  if (!result) {
+    std::string line = result.error().message;
     for (auto& c : line)
       if (c == '\n') c = ' ';  // one line for the caller to relay
     std::cerr << line << "\n";
     return 1;
   }
-  std::cout << std::get<nlohmann::json>(result).dump() << "\n";
+  std::cout << result->dump() << "\n";
   return 0;
 }
 
@@ -76,11 +76,11 @@ struct RunOptions {
 int run(RunOptions& o) {
   gale::init_logging(o.log_level);
   auto conf = gale::load_daemon_config(o.config_file, o.settings);
-  if (auto* e = std::get_if<std::string>(&conf)) {
-    std::cerr << "gale-worker run: " << *e << "\n";
+  if (!conf) {
+    std::cerr << "gale-worker run: " << conf.error().message << "\n";
     return 2;
   }
-  o.worker.conf = std::get<gale::Config>(conf);
+  o.worker.conf = std::move(conf).value();
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   return gale::worker::run_worker(o.worker, stop_requested);

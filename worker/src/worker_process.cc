@@ -133,7 +133,7 @@ void Worker::connect_peers(const Plan& p) {
   }
   for (const auto& [id, endpoint] : p.endpoints) {
     if (connected_.count(id)) continue;
-    if (auto s = transport_.connect(id, endpoint); !s) throw std::runtime_error(s.message());
+    if (auto s = transport_.connect(id, endpoint); !s) throw std::runtime_error(s.error().message);
     connected_[id] = endpoint;
   }
 }
@@ -158,8 +158,8 @@ void Worker::beat(runtime::Runtime& runtime) {
 
 int Worker::run(const std::atomic<bool>& stop) {
   auto bound = transport_.bind({o_.host, static_cast<std::uint16_t>(o_.port)});
-  if (auto* e = std::get_if<std::string>(&bound)) {
-    spdlog::error("{}", *e);
+  if (!bound) {
+    spdlog::error("{}", bound.error().message);
     return 1;
   }
   auto beat_every = std::chrono::seconds(o_.conf.get_int(conf::kWorkerHeartbeatFrequencySecs));
@@ -181,7 +181,7 @@ int Worker::run(const std::atomic<bool>& stop) {
       if (record.ok() && *record)
         runtime.set_active((*record)->status == coord::TopologyStatus::active);
       beat(runtime);
-      if (auto e = blobs_.sync(); !e.empty()) spdlog::warn("{}", e);
+      if (auto synced = blobs_.sync(); !synced) spdlog::warn("{}", synced.error().message);
       auto next = read_assignment();
       if (!next || !(*next == p->assignment)) break;  // re-plan: in-flight tuples are replayed
       for (auto t = std::chrono::steady_clock::now() + beat_every;
@@ -223,11 +223,11 @@ int run_worker(const WorkerOptions& o, const std::atomic<bool>& stop) {
     BlobSync blobs(state, o.topology_id,
                    std::filesystem::absolute(o.conf.get_string(conf::kStormLocalDir)) / "blobs" /
                        (o.topology_id + "-" + std::to_string(o.port)));
-    if (auto e = blobs.sync(); !e.empty()) throw std::runtime_error(e);
+    if (auto synced = blobs.sync(); !synced) throw std::runtime_error(synced.error().message);
     topo_conf.set(conf::kTopologyBlobsDir, blobs.dir().string());
     auto loaded = runtime::load_topology(o.artifact, topo_conf);
-    if (auto* e = std::get_if<std::string>(&loaded)) throw std::runtime_error(*e);
-    Worker w(o, state, std::get<runtime::LoadedTopology>(loaded), topo_conf, blobs);
+    if (!loaded) throw std::runtime_error(loaded.error().message);
+    Worker w(o, state, loaded.value(), topo_conf, blobs);
     return w.run(stop);
   } catch (const std::exception& e) {
     spdlog::error("worker {} {}:{}: {}", o.topology_id, o.host, o.port, e.what());

@@ -29,19 +29,19 @@ TEST(BlobSyncTest, WritesNewAndChangedBlobsAndLeavesUnchangedOnes) {
   std::filesystem::remove_all(dir);
   BlobSync sync(state, "risk-1", dir / "blobs");
 
-  EXPECT_EQ(sync.sync(), "") << "no blobs yet is fine";
+  EXPECT_EQ(sync.sync().error().message, "") << "no blobs yet is fine";
   ASSERT_TRUE(state.set_blob("risk-1", "rules", "v1"));
   ASSERT_TRUE(state.set_blob("other-1", "rules", "not ours"));
-  EXPECT_EQ(sync.sync(), "");
+  EXPECT_EQ(sync.sync().error().message, "");
   EXPECT_EQ(read_file(dir / "blobs" / "rules"), "v1");
 
   // An unchanged blob is left alone: a local edit stays until the blob changes.
   { std::ofstream(dir / "blobs" / "rules") << "edited"; }
-  EXPECT_EQ(sync.sync(), "");
+  EXPECT_EQ(sync.sync().error().message, "");
   EXPECT_EQ(read_file(dir / "blobs" / "rules"), "edited");
 
   ASSERT_TRUE(state.set_blob("risk-1", "rules", "v2"));
-  EXPECT_EQ(sync.sync(), "");
+  EXPECT_EQ(sync.sync().error().message, "");
   EXPECT_EQ(read_file(dir / "blobs" / "rules"), "v2");
   EXPECT_FALSE(std::filesystem::exists(dir / "blobs" / ".rules.new"));
   std::filesystem::remove_all(dir);
@@ -56,7 +56,7 @@ TEST(BlobSyncTest, AnUnwritableFolderIsReported) {
   { std::ofstream(file) << "a file, not a folder"; }
   BlobSync sync(state, "risk-1", file / "blobs");
   ASSERT_TRUE(state.set_blob("risk-1", "rules", "v1"));
-  auto error = sync.sync();
+  auto error = sync.sync().error().message;
   EXPECT_NE(error.find("blobs folder"), std::string::npos) << error;
   std::filesystem::remove(file);
 }

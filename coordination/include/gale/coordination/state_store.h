@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gale/coordination/result.h"
+#include "gale/coordination/errc.h"
 
 namespace gale::coordination {
 

@@ -1,18 +1,14 @@
 #pragma once
 // Errors as values at the Nimbus boundary: NimbusErrc (registered as a std::error_category,
-// "gale.nimbus"), carried in coordination's Error / Result<T> with a one-line message.
+// "gale.nimbus"), carried in common's Error / Result<T> with a one-line message.
 // Each code maps to one HTTP status of the API (docs/CLUSTER.md).
 #include <string>
 #include <system_error>
 #include <type_traits>
 
-#include "gale/coordination/result.h"
+#include "gale/common/result.h"
 
 namespace gale::nimbus {
-
-using coordination::Error;
-using coordination::Result;
-using coordination::Status;
 
 enum class NimbusErrc {
   ok = 0,
@@ -28,10 +24,6 @@ const std::error_category& nimbus_category() noexcept;
 
 inline std::error_code make_error_code(NimbusErrc e) noexcept {
   return {static_cast<int>(e), nimbus_category()};
-}
-
-inline Error make_error(NimbusErrc e, std::string message) {
-  return Error{make_error_code(e), std::move(message)};
 }
 
 // The HTTP status an error answers with: NimbusErrc as above, anything else (a store error) 500.

@@ -2,9 +2,10 @@
 // Loading a packaged topology (.so): dlopen, the entry point, the API version, the build.
 #include <memory>
 #include <string>
-#include <variant>
 
+#include "gale/common/result.h"
 #include "gale/config.h"
+#include "gale/runtime/errc.h"
 #include "gale/topology.h"
 
 namespace gale::runtime {
@@ -15,9 +16,9 @@ struct LoadedTopology {
   Topology topology;
 };
 
-// Either the loaded topology or an error naming the file and the problem: not found, not a
-// shared library, no entry point, another API version, or an invalid topology.
-std::variant<LoadedTopology, std::string> load_topology(const std::string& path,
-                                                        const Config& conf);
+// Either the loaded topology or an error (RuntimeErrc) whose message names the file and the
+// problem: not found, not a shared library, no entry point, another API version, or an invalid
+// topology.
+Result<LoadedTopology> load_topology(const std::string& path, const Config& conf);
 
 }  // namespace gale::runtime

@@ -1,15 +1,11 @@
 #pragma once
 // Errors as values at the supervisor's boundary: SupervisorErrc, registered as a
-// std::error_category ("gale.supervisor"), carried in coordination's Error / Result<T>.
+// std::error_category ("gale.supervisor"), carried in common's Error / Result<T>.
 #include <system_error>
 
-#include "gale/coordination/result.h"
+#include "gale/common/result.h"
 
 namespace gale::supervisor {
-
-using coordination::Error;
-using coordination::Result;
-using coordination::Status;
 
 enum class SupervisorErrc {
   ok = 0,
@@ -26,10 +22,6 @@ const std::error_category& supervisor_category() noexcept;
 
 inline std::error_code make_error_code(SupervisorErrc e) noexcept {
   return {static_cast<int>(e), supervisor_category()};
-}
-
-inline Error make_error(SupervisorErrc e, std::string message) {
-  return Error{make_error_code(e), std::move(message)};
 }
 
 }  // namespace gale::supervisor

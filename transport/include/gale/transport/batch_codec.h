@@ -13,7 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "gale/transport/status.h"
+#include "gale/common/result.h"
+#include "gale/transport/errc.h"
 #include "gale/value.h"
 
 namespace gale::transport {

@@ -40,7 +40,7 @@ class InprocTransport final : public Transport {
   InprocTransport(const InprocTransport&) = delete;
   InprocTransport& operator=(const InprocTransport&) = delete;
 
-  std::variant<std::uint16_t, std::string> bind(const Endpoint& endpoint) override;
+  Result<std::uint16_t> bind(const Endpoint& endpoint) override;
   Status connect(const std::string& peer_id, const Endpoint& endpoint) override;
   bool disconnect(std::string_view peer_id) override;
   SendResult send(std::string_view peer_id, std::span<const std::uint8_t> bytes,

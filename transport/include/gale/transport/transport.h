@@ -30,10 +30,10 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
-#include <variant>
 #include <vector>
 
-#include "gale/transport/status.h"
+#include "gale/common/result.h"
+#include "gale/transport/errc.h"
 
 namespace gale::transport {
 
@@ -78,12 +78,13 @@ class Transport {
  public:
   virtual ~Transport() = default;
 
-  // Starts receiving on `endpoint`. Returns the port bound or an error naming the endpoint and
-  // the reason (e.g. address in use, already bound). Does not block.
-  virtual std::variant<std::uint16_t, std::string> bind(const Endpoint& endpoint) = 0;
+  // Starts receiving on `endpoint`. Returns the port bound or an error (bind_failed) naming the
+  // endpoint and the reason (e.g. address in use, already bound). Does not block.
+  virtual Result<std::uint16_t> bind(const Endpoint& endpoint) = 0;
 
   // Declares a peer to send to. The peer need not be up: sends wait until it is. Fails if the
-  // id is already connected or the endpoint is invalid. Does not block.
+  // id is already connected (already_connected) or the endpoint is invalid (connect_failed).
+  // Does not block.
   virtual Status connect(const std::string& peer_id, const Endpoint& endpoint) = 0;
 
   // Forgets a peer; messages not yet delivered to it are dropped. May wait for a send to that

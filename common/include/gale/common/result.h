@@ -1,40 +1,25 @@
 #pragma once
-// Errors as values at the coordination boundary: StoreErrc (registered as a std::error_category)
-// and Result<T>, which holds either a T or an Error (code plus a message for humans).
+// Errors as values, the one convention across Gale's modules: Result<T> holds either a T or an
+// Error (a std::error_code plus a message for humans). Each module owns one errc enum, registered
+// as a std::error_category (coordination's StoreErrc, transport's TransportErrc, nimbus's
+// NimbusErrc, ...); make_error builds an Error from any such enum.
 #include <string>
 #include <system_error>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
-namespace gale::coordination {
-
-enum class StoreErrc {
-  ok = 0,
-  no_node,          // the node (or, for create, its parent) does not exist
-  node_exists,      // create: a node is already at that path
-  bad_version,      // set/remove: the node's version is not the expected one
-  not_empty,        // remove: the node has children
-  connection_loss,  // no server answered within the operation timeout; outcome may be unknown
-  session_expired,  // the session ended and could not be re-established in time
-  closed,           // the store was closed
-  invalid_path,     // malformed path or path-component name
-  other,            // anything else, including malformed stored records; see the message
-};
-
-// The category's name is "gale.coordination.store". Thread-safe, lives for the whole process.
-const std::error_category& store_category() noexcept;
-
-inline std::error_code make_error_code(StoreErrc e) noexcept {
-  return {static_cast<int>(e), store_category()};
-}
+namespace gale {
 
 struct Error {
   std::error_code code;
   std::string message;  // says what failed and where, e.g. "get /storms/x: no node"
 };
 
-inline Error make_error(StoreErrc e, std::string message) {
+// An Error from any errc enum registered with std::is_error_code_enum (its make_error_code is
+// found next to the enum).
+template <class E>
+requires std::is_error_code_enum_v<E> Error make_error(E e, std::string message) {
   return Error{make_error_code(e), std::move(message)};
 }
 
@@ -53,7 +38,10 @@ class [[nodiscard]] Result {
   T& value() & { return std::get<0>(state_); }
   T&& value() && { return std::get<0>(std::move(state_)); }
   const T& operator*() const& { return value(); }
+  T& operator*() & { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
   const T* operator->() const { return &value(); }
+  T* operator->() { return &value(); }
 
   const Error& error() const { return std::get<1>(state_); }
   // The error code, or a default (success) error_code when this holds a value.
@@ -81,7 +69,4 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-}  // namespace gale::coordination
-
-template <>
-struct std::is_error_code_enum<gale::coordination::StoreErrc> : std::true_type {};
+}  // namespace gale

@@ -1,4 +1,4 @@
-#include "gale/coordination/result.h"
+#include "gale/coordination/errc.h"
 
 namespace gale::coordination {
 namespace {
