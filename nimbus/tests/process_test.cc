@@ -6,8 +6,8 @@
 
 #include "child_process.h"
 #include "gale/coordination/zookeeper_store.h"
+#include "gale/testing/zookeeper_server.h"
 #include "nimbus_fixture.h"
-#include "zookeeper_server.h"
 
 extern char** environ;
 

@@ -1,4 +1,4 @@
-#include "zookeeper_server.h"
+#include "gale/testing/zookeeper_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

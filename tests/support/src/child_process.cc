@@ -1,4 +1,4 @@
-#include "child_process.h"
+#include "gale/testing/child_process.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
