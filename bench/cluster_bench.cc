@@ -16,9 +16,9 @@
 
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
+#include "gale/testing/zookeeper_server.h"
 #include "inspect.h"
 #include "zmq_baseline.h"
-#include "zookeeper_server.h"
 
 extern char** environ;
 

@@ -30,9 +30,9 @@
 #include "gale/kafka/mock_cluster.h"
 #include "gale/redis/client.h"
 #include "gale/runtime/local_cluster.h"
+#include "gale/testing/redis_server.h"
 #include "kafka_io.h"
 #include "machine.h"
-#include "redis_server.h"
 #include "yahoo_topology.h"
 
 namespace {

@@ -10,7 +10,7 @@
 #include <memory>
 #include <thread>
 
-#include "cluster_fixture.h"
+#include "gale/testing/cluster_fixture.h"
 
 namespace gale::testing {
 namespace {

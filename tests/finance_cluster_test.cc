@@ -9,13 +9,13 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "cluster_fixture.h"
-#include "fake_gateway_process.h"
 #include "gale/events/generator.h"
 #include "gale/redis/client.h"
-#include "kafka_dev_broker.h"
-#include "kafka_test_support.h"
-#include "redis_server.h"
+#include "gale/testing/cluster_fixture.h"
+#include "gale/testing/fake_gateway_process.h"
+#include "gale/testing/kafka_dev_broker.h"
+#include "gale/testing/kafka_test_support.h"
+#include "gale/testing/redis_server.h"
 
 namespace gale::testing {
 namespace {

@@ -14,12 +14,12 @@
 #include <set>
 #include <thread>
 
-#include "child_process.h"
 #include "gale/events/events.h"
 #include "gale/redis/client.h"
-#include "kafka_dev_broker.h"
-#include "kafka_test_support.h"
-#include "redis_server.h"
+#include "gale/testing/child_process.h"
+#include "gale/testing/kafka_dev_broker.h"
+#include "gale/testing/kafka_test_support.h"
+#include "gale/testing/redis_server.h"
 
 namespace gale::testing {
 namespace {

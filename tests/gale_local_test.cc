@@ -7,8 +7,8 @@
 #include <sstream>
 #include <string>
 
-#include "child_process.h"
 #include "gale/events/generator.h"
+#include "gale/testing/child_process.h"
 
 namespace {
 

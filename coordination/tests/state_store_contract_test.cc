@@ -5,8 +5,8 @@
 
 #include "gale/coordination/in_memory_store.h"
 #include "gale/coordination/zookeeper_store.h"
+#include "gale/testing/zookeeper_server.h"
 #include "watch_recorder.h"
-#include "zookeeper_server.h"
 
 namespace gale::coordination {
 namespace {

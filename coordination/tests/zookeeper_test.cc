@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "gale/coordination/zookeeper_store.h"
+#include "gale/testing/zookeeper_server.h"
 #include "watch_recorder.h"
-#include "zookeeper_server.h"
 
 namespace gale::coordination {
 namespace {

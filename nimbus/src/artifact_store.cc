@@ -13,16 +13,6 @@ namespace gale::nimbus {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-bool is_sha256(const std::string& text) {
-  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
-}  // namespace
-
 fs::path ArtifactStore::file(const std::string& sha256) const {
   return dir_ / (sha256 + ".so");
 }
@@ -60,7 +50,7 @@ Result<std::unique_ptr<StagedArtifact>> ArtifactStore::stage(const std::string& 
 
 Result<fs::path> ArtifactStore::path(const std::string& sha256) const {
   std::error_code ec;
-  if (!is_sha256(sha256) || !fs::is_regular_file(file(sha256), ec))
+  if (!is_sha256_hex(sha256) || !fs::is_regular_file(file(sha256), ec))
     return make_error(NimbusErrc::not_found, "no artifact '" + sha256 + "'");
   return file(sha256);
 }

@@ -1,8 +1,11 @@
 #pragma once
-// Base64 (RFC 4648, with padding) and SHA-256, over OpenSSL's EVP functions. Thread-safe.
+// Base64 (RFC 4648, with padding) over OpenSSL's EVP functions, and SHA-256 (common's
+// gale/common/sha256.h). Thread-safe.
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "gale/common/sha256.h"
 
 namespace gale::nimbus {
 
@@ -11,6 +14,6 @@ std::string base64_encode(std::string_view bytes);
 std::optional<std::string> base64_decode(std::string_view text);
 
 // Lower-case hex of the SHA-256 digest of `bytes`.
-std::string sha256_hex(std::string_view bytes);
+using gale::sha256_hex;
 
 }  // namespace gale::nimbus

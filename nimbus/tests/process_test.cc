@@ -1,15 +1,12 @@
 // gale-nimbus and the `gale` CLI as real processes over a real ZooKeeper server: the CLI
 // verbs end to end, their one-line errors, and a Nimbus restart that loses nothing.
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include "child_process.h"
 #include "gale/coordination/zookeeper_store.h"
+#include "gale/testing/zookeeper_server.h"
 #include "nimbus_fixture.h"
-#include "zookeeper_server.h"
-
-extern char** environ;
 
 namespace gale::nimbus::testing {
 namespace {
@@ -28,20 +25,21 @@ class NimbusProcess {
                                   "nimbus.port=" + std::to_string(port),
                                   "--log-level",
                                   "warn"};
-    std::vector<char*> args;
-    for (auto& arg : argv) args.push_back(arg.data());
-    args.push_back(nullptr);
-    if (::posix_spawn(&pid_, args[0], nullptr, nullptr, args.data(), environ) != 0)
+    try {
+      SpawnOptions options;
+      options.argv = argv;
+      options.die_with_parent = true;
+      process_ = spawn(options);
+    } catch (const SpawnError&) {
       throw std::runtime_error("cannot start gale-nimbus");
+    }
   }
   ~NimbusProcess() { stop(); }
 
   void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
+    process_.send_signal(SIGTERM);
+    process_.wait();
+    process_ = Process();
   }
 
   bool answers() const { return NimbusClient("127.0.0.1", port_).list().ok(); }
@@ -49,7 +47,7 @@ class NimbusProcess {
 
  private:
   int port_;
-  pid_t pid_ = -1;
+  Process process_;
 };
 
 struct CliRun {

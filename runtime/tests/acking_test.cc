@@ -2,7 +2,7 @@
 // time out exactly once, replay, and respect max.spout.pending. Time is a ManualClock.
 #include <gtest/gtest.h>
 
-#include "test_support.h"
+#include "gale/testing/runtime_test_support.h"
 
 namespace gale::testing {
 namespace {

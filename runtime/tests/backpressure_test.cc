@@ -1,7 +1,7 @@
 // A slow consumer slows the spout: queues stay bounded and nothing is dropped.
 #include <gtest/gtest.h>
 
-#include "test_support.h"
+#include "gale/testing/runtime_test_support.h"
 
 namespace gale::testing {
 namespace {

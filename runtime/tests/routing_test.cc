@@ -2,7 +2,7 @@
 // break the declared contract are reported, not delivered.
 #include <gtest/gtest.h>
 
-#include "test_support.h"
+#include "gale/testing/runtime_test_support.h"
 
 namespace gale::testing {
 namespace {

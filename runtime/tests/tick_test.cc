@@ -1,7 +1,7 @@
 // Tick tuples arrive at the configured frequency, per component.
 #include <gtest/gtest.h>
 
-#include "test_support.h"
+#include "gale/testing/runtime_test_support.h"
 
 namespace gale::testing {
 namespace {

@@ -7,8 +7,8 @@
 
 #include "gale/runtime/layout.h"
 #include "gale/runtime/runtime.h"
+#include "gale/testing/runtime_test_support.h"
 #include "gale/transport/inproc_transport.h"
-#include "test_support.h"
 
 namespace gale::testing {
 namespace {

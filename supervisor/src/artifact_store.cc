@@ -1,7 +1,5 @@
 #include "artifact_store.h"
 
-#include <openssl/evp.h>
-
 #include <array>
 #include <fstream>
 #include <memory>
@@ -9,47 +7,18 @@
 namespace gale::supervisor {
 namespace {
 
-struct MdContextDeleter {
-  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
-};
-using MdContext = std::unique_ptr<EVP_MD_CTX, MdContextDeleter>;
-
-std::string to_hex(const unsigned char* bytes, unsigned length) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned i = 0; i < length; ++i) {
-    hex += kDigits[bytes[i] >> 4];
-    hex += kDigits[bytes[i] & 0xf];
-  }
-  return hex;
-}
-
 Error io_error(const std::filesystem::path& file, std::string_view what) {
   return make_error(SupervisorErrc::io_error, std::string(what) + " " + file.string());
 }
 
 }  // namespace
 
-bool is_sha256_hex(std::string_view text) {
-  return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 Result<std::string> sha256_of_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return io_error(file, "cannot read");
-  MdContext context(EVP_MD_CTX_new());
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
-    return make_error(SupervisorErrc::io_error, "OpenSSL: cannot start a sha256 digest");
+  try {
+    return sha256_hex_of_file(file);
+  } catch (const std::runtime_error& e) {
+    return make_error(SupervisorErrc::io_error, e.what());
   }
-  std::array<char, 64 * 1024> buffer;
-  while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
-    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  if (in.bad()) return io_error(file, "error reading");
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest;
-  unsigned length = 0;
-  EVP_DigestFinal_ex(context.get(), digest.data(), &length);
-  return to_hex(digest.data(), length);
 }
 
 ArtifactStore::ArtifactStore(std::filesystem::path dir, Fetcher fetch)

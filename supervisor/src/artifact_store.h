@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "gale/common/sha256.h"
 #include "gale/supervisor/errc.h"
 
 namespace gale::supervisor {
@@ -37,10 +38,11 @@ class ArtifactStore {
   std::set<std::string, std::less<>> verified_;  // checked since this process started
 };
 
-// The lower-case hex sha256 of a file's bytes (OpenSSL EVP); io_error if it cannot be read.
+// The lower-case hex sha256 of a file's bytes (common's sha256_hex_of_file); io_error if it
+// cannot be read.
 Result<std::string> sha256_of_file(const std::filesystem::path& file);
 
-// True for 64 lower-case hex digits.
-bool is_sha256_hex(std::string_view text);
+// True for 64 lower-case hex digits (common's).
+using gale::is_sha256_hex;
 
 }  // namespace gale::supervisor

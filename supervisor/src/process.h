@@ -1,6 +1,6 @@
 #pragma once
 // Starting and watching child processes. ProcessLauncher is the seam unit tests replace with a
-// double; PosixSpawnLauncher is the real one (posix_spawn of an argv, never a shell).
+// double; PosixSpawnLauncher is the real one (common's spawn of an argv, never a shell).
 #include <sys/types.h>
 
 #include <filesystem>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "gale/common/process.h"
 #include "gale/supervisor/errc.h"
 
 namespace gale::supervisor {
@@ -42,17 +43,17 @@ class ProcessLauncher {
   virtual Result<std::unique_ptr<ChildProcess>> launch(const LaunchSpec& spec) = 0;
 };
 
-// posix_spawn with the argv as given; the child gets: the log file as stdout and stderr
-// (created with its folder if missing, opened for appending), /dev/null as stdin, no other
-// inherited descriptor, a default signal mask and dispositions, and its own process group (a
-// terminal's Ctrl-C reaches the supervisor, which stops its workers itself). Children are
+// gale/common/process.h's spawn with the argv as given; the child gets: the log file as stdout
+// and stderr (created with its folder if missing, opened for appending), /dev/null as stdin, no
+// other inherited descriptor, a default signal mask and dispositions, and its own process group
+// (a terminal's Ctrl-C reaches the supervisor, which stops its workers itself). Children are
 // tracked by pidfd, so a reused pid is never signalled.
 class PosixSpawnLauncher final : public ProcessLauncher {
  public:
   Result<std::unique_ptr<ChildProcess>> launch(const LaunchSpec& spec) override;
 };
 
-// "exit code 3", "killed by signal 9 (Killed)": a wait status for logs.
-std::string describe_wait_status(int status);
+// "exit code 3", "killed by signal 9 (Killed)": a wait status for logs (common's).
+using gale::describe_wait_status;
 
 }  // namespace gale::supervisor

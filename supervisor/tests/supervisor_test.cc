@@ -11,8 +11,8 @@
 #include "artifact_store.h"
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
+#include "gale/testing/zookeeper_server.h"
 #include "test_support.h"
-#include "zookeeper_server.h"
 
 namespace gale::supervisor {
 namespace {

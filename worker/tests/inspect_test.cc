@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "child_process.h"
+#include "gale/testing/child_process.h"
 
 namespace {
 

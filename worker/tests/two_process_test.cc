@@ -6,11 +6,11 @@
 #include <chrono>
 #include <thread>
 
-#include "child_process.h"
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
+#include "gale/testing/child_process.h"
+#include "gale/testing/zookeeper_server.h"
 #include "inspect.h"
-#include "zookeeper_server.h"
 
 namespace gale::worker {
 namespace {

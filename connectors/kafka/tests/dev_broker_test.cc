@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "child_process.h"
-#include "kafka_test_support.h"
+#include "gale/testing/child_process.h"
+#include "gale/testing/kafka_test_support.h"
 
 namespace gale::kafka::testing {
 namespace {

@@ -7,7 +7,7 @@
 #include "gale/kafka/kafka_sink_bolt.h"
 #include "gale/kafka/mock_cluster.h"
 #include "gale/runtime/local_cluster.h"
-#include "kafka_test_support.h"
+#include "gale/testing/kafka_test_support.h"
 
 namespace gale::kafka::testing {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "gale/kafka/mock_cluster.h"
 #include "gale/runtime/local_cluster.h"
-#include "kafka_test_support.h"
+#include "gale/testing/kafka_test_support.h"
 
 namespace gale::kafka::testing {
 namespace {

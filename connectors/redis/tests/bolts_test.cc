@@ -6,8 +6,8 @@
 
 #include <atomic>
 
-#include "redis_server.h"
-#include "test_support.h"
+#include "gale/testing/redis_server.h"
+#include "gale/testing/runtime_test_support.h"
 
 namespace gale::testing {
 namespace {

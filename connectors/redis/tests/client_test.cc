@@ -7,7 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "redis_server.h"
+#include "gale/testing/redis_server.h"
 
 namespace gale::testing {
 namespace {

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "fake_gateway_process.h"
+#include "gale/testing/fake_gateway_process.h"
 
 namespace gale::testing {
 namespace {

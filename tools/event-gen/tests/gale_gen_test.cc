@@ -14,11 +14,11 @@
 #include <set>
 #include <sstream>
 
-#include "child_process.h"
 #include "gale/events/events.h"
 #include "gale/events/generator.h"
 #include "gale/redis/client.h"
-#include "redis_server.h"
+#include "gale/testing/child_process.h"
+#include "gale/testing/redis_server.h"
 
 namespace gale::events {
 namespace {

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "fake_gateway_process.h"
+#include "gale/testing/fake_gateway_process.h"
 
 namespace gale::testing {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "gale/events/generator.h"
 #include "gale/redis/client.h"
-#include "redis_server.h"
+#include "gale/testing/redis_server.h"
 #include "test_support.h"
 
 namespace gale::risk {

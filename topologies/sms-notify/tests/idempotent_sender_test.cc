@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "fake_gateway_process.h"
-#include "redis_server.h"
+#include "gale/testing/fake_gateway_process.h"
+#include "gale/testing/redis_server.h"
 
 namespace gale::notify {
 namespace {

@@ -23,7 +23,7 @@ class ProcessLauncher;
 class Supervisor {
  public:
   // Connects to ZooKeeper, registers this supervisor and starts following the assignments.
-  // `launcher` (borrowed, must outlive the supervisor; null: the real posix_spawn launcher)
+  // `launcher` (borrowed, must outlive the supervisor; null: the real launcher, common's spawn)
   // starts the workers. zookeeper with the store's message if ZooKeeper cannot be reached or
   // the registration fails.
   static Result<std::unique_ptr<Supervisor>> start(const SupervisorSettings& settings,

@@ -1,12 +1,10 @@
-#include "zookeeper_server.h"
+#include "gale/testing/zookeeper_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -119,27 +117,21 @@ void ZooKeeperServer::start() {
                                    "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar",
                                    "org.apache.zookeeper.server.quorum.QuorumPeerMain",
                                    config};
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  const pid_t parent = ::getpid();
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {                       // child: only async-signal-safe calls until exec
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // do not outlive a crashed test
-    if (::getppid() != parent) ::_exit(127);
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
-    ::execvp("java", argv.data());
-    ::_exit(127);
+  SpawnOptions options;
+  options.argv = std::move(args);
+  options.search_path = true;
+  options.output = SpawnOptions::Output::append;
+  options.log_path = log;
+  options.die_with_parent = true;  // do not outlive a crashed test
+  try {
+    process_ = spawn(options);
+  } catch (const SpawnError& e) {
+    throw std::runtime_error(std::string("ZooKeeper did not start: ") + e.what());
   }
-  ::close(log_fd);
 
   const auto deadline = Clock::now() + std::chrono::seconds(30);
   while (!answers_ruok()) {
-    if (Clock::now() >= deadline || ::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+    if (Clock::now() >= deadline || !process_.running()) {
       stop();
       throw std::runtime_error("ZooKeeper did not start; its log:\n" + read_file(log));
     }
@@ -148,18 +140,8 @@ void ZooKeeperServer::start() {
 }
 
 void ZooKeeperServer::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  const auto deadline = Clock::now() + std::chrono::seconds(5);
-  while (::waitpid(pid_, nullptr, WNOHANG) == 0) {
-    if (Clock::now() >= deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  pid_ = -1;
+  process_.stop(SIGTERM, std::chrono::seconds(5));
+  process_ = Process();
 }
 
 bool ZooKeeperServer::answers_ruok() const {

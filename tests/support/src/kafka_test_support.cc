@@ -1,15 +1,50 @@
-#include "kafka_test_support.h"
+#include "gale/testing/kafka_test_support.h"
 
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
 #include <stdexcept>
 #include <thread>
-
-#include "rdkafka_client.h"
 
 namespace gale::kafka::testing {
 namespace {
 
+// RAII for librdkafka's C handles (the connector's own are private to it).
+struct RdKafkaDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+  void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
+  void operator()(rd_kafka_topic_partition_list_t* l) const {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
+  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
+};
+using ClientHandle = std::unique_ptr<rd_kafka_t, RdKafkaDeleter>;
+using ConfHandle = std::unique_ptr<rd_kafka_conf_t, RdKafkaDeleter>;
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, RdKafkaDeleter>;
+using MessageHandle = std::unique_ptr<rd_kafka_message_t, RdKafkaDeleter>;
+
+struct Property {
+  std::string name;
+  std::string value;
+  std::string source;
+};
+
+PartitionList make_partition_list(int size = 1) {
+  return PartitionList(rd_kafka_topic_partition_list_new(size));
+}
+
 ClientHandle client(rd_kafka_type_t type, std::vector<Property> props) {
-  return make_client(type, make_conf(props));
+  ConfHandle conf(rd_kafka_conf_new());
+  char err[512];
+  for (const Property& p : props) {
+    if (rd_kafka_conf_set(conf.get(), p.name.c_str(), p.value.c_str(), err, sizeof err) !=
+        RD_KAFKA_CONF_OK)
+      throw std::runtime_error("librdkafka refuses " + p.name + "=" + p.value + ": " + err);
+  }
+  rd_kafka_t* rk = rd_kafka_new(type, conf.get(), err, sizeof err);
+  if (rk == nullptr) throw std::runtime_error(std::string("cannot create a Kafka client: ") + err);
+  conf.release();  // rd_kafka_new took it
+  return ClientHandle(rk);
 }
 
 ClientHandle producer(const std::string& bootstrap) {

@@ -1,4 +1,4 @@
-#include "fake_gateway_process.h"
+#include "gale/testing/fake_gateway_process.h"
 
 #include <unistd.h>
 

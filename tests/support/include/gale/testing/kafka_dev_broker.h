@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "child_process.h"
+#include "gale/testing/child_process.h"
 
 namespace gale::testing {
 

@@ -1,12 +1,13 @@
 #pragma once
 // ZooKeeperServer: a throw-away standalone ZooKeeper server for tests, run as a child process
-// (`java ... QuorumPeerMain zoo.cfg`) on a free port of 127.0.0.1, with its data and log in a
-// fresh temporary directory that is deleted afterwards. Not thread-safe: one test thread.
-#include <sys/types.h>
-
+// (`java ... QuorumPeerMain zoo.cfg`, gale/common/process.h's spawn, killed if the test process
+// dies) on a free port of 127.0.0.1, with its data and log in a fresh temporary directory that
+// is deleted afterwards. Not thread-safe: one test thread.
 #include <chrono>
 #include <filesystem>
 #include <string>
+
+#include "gale/common/process.h"
 
 namespace gale::coordination::testing {
 
@@ -37,7 +38,7 @@ class ZooKeeperServer {
 
   std::filesystem::path dir_;
   int port_ = 0;
-  pid_t pid_ = -1;
+  Process process_;
 };
 
 }  // namespace gale::coordination::testing

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "child_process.h"
+#include "gale/testing/child_process.h"
 
 namespace gale::testing {
 

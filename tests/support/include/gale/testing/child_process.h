@@ -1,11 +1,14 @@
 #pragma once
-// A child process for whole-system tests: started from an argv (never a shell), its stdout and
-// stderr appended to a log file, stopped (SIGTERM, then SIGKILL) when destroyed.
+// A child process for whole-system tests (gale/common/process.h's Process): started from an argv
+// (never a shell), its stdout and stderr appended to a log file, killed if the test process
+// dies (PR_SET_PDEATHSIG), stopped (SIGTERM, then SIGKILL) when destroyed.
 #include <signal.h>
 #include <sys/types.h>
 
 #include <string>
 #include <vector>
+
+#include "gale/common/process.h"
 
 namespace gale::testing {
 
@@ -16,14 +19,14 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_.pid(); }
   bool running();
   // Sends `sig`; for SIGTERM waits up to 10 s, then SIGKILLs. Reaps the child.
   void stop(int sig = SIGTERM);
   const std::string& log_path() const { return log_; }
 
  private:
-  pid_t pid_ = -1;
+  Process process_;
   std::string log_;
 };
 

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "child_process.h"
+#include "gale/testing/child_process.h"
 
 namespace gale::testing {
 

@@ -11,10 +11,10 @@
 #include <memory>
 #include <thread>
 
-#include "child_process.h"
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
-#include "zookeeper_server.h"
+#include "gale/testing/child_process.h"
+#include "gale/testing/zookeeper_server.h"
 
 namespace gale::testing {
 

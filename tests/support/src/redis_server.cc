@@ -1,4 +1,4 @@
-#include "redis_server.h"
+#include "gale/testing/redis_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
