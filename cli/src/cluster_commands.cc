@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "gale/common/component_counts.h"
 #include "gale/common/daemon_config.h"
 #include "gale/common/errc.h"
 #include "gale/common/result.h"
@@ -94,22 +95,8 @@ Result<std::map<std::string, std::string>> parse_settings() {
   return config;
 }
 
-Result<std::map<std::string, int>> parse_executors() {
-  std::map<std::string, int> executors;
-  for (const auto& entry : options.executors) {
-    auto eq = entry.find('=');
-    try {
-      if (eq == std::string::npos || eq == 0) throw std::invalid_argument("no =");
-      std::size_t used = 0;
-      int n = std::stoi(entry.substr(eq + 1), &used);
-      if (used != entry.size() - eq - 1 || n < 1) throw std::invalid_argument("bad count");
-      executors[entry.substr(0, eq)] = n;
-    } catch (const std::exception&) {
-      return make_error(CommonErrc::bad_setting,
-                        "-e " + entry + ": expected component=executors (a positive number)");
-    }
-  }
-  return executors;
+Result<ComponentCounts> parse_executors() {
+  return parse_component_counts(options.executors);
 }
 
 std::optional<std::string> read_file(const std::string& path) {
@@ -205,11 +192,13 @@ int kill(const NimbusClient& client) {
 int rebalance(const NimbusClient& client) {
   auto executors = parse_executors();
   if (!executors) return fail("rebalance", executors.error().message, 2);
-  return report(
-      "rebalance", client.rebalance(options.name, options.wait_secs, options.workers, *executors),
-      [](const json& a) {
-        fmt::print("rebalancing topology '{}' in {} s\n", options.name, a.value("wait_secs", 0));
-      });
+  return report("rebalance",
+                client.rebalance(options.name, options.wait_secs, options.workers,
+                                 {executors->begin(), executors->end()}),
+                [](const json& a) {
+                  fmt::print("rebalancing topology '{}' in {} s\n", options.name,
+                             a.value("wait_secs", 0));
+                });
 }
 
 int put_blob(const NimbusClient& client) {

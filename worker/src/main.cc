@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 
+#include "gale/common/component_counts.h"
 #include "gale/common/daemon_config.h"
 #include "gale/common/logging.h"
 #include "inspect.h"
@@ -19,37 +20,18 @@ struct InspectOptions {
   std::vector<std::string> executors;
 };
 
-// "component=n" pairs into a map; an error message names the first bad one.
-std::string parse_executors(const std::vector<std::string>& pairs,
-                            std::map<std::string, int, std::less<>>& out) {
-  for (const auto& p : pairs) {
-    auto eq = p.find('=');
-    int n = 0;
-    try {
-      if (eq == std::string::npos || eq == 0) throw std::invalid_argument(p);
-      std::size_t used = 0;
-      n = std::stoi(p.substr(eq + 1), &used);
-      if (used != p.size() - eq - 1) throw std::invalid_argument(p);
-    } catch (const std::exception&) {
-      return "-e '" + p + "': expected component=executors";
-    }
-    out[p.substr(0, eq)] = n;
-  }
-  return {};
-}
-
 int run_inspect(const InspectOptions& o) {
   auto conf = gale::load_daemon_config("", o.settings);
   if (!conf) {
     std::cerr << "gale-worker inspect: " << conf.error().message << "\n";
     return 2;
   }
-  std::map<std::string, int, std::less<>> executors;
-  if (auto e = parse_executors(o.executors, executors); !e.empty()) {
-    std::cerr << "gale-worker inspect: " << e << "\n";
+  auto executors = gale::parse_component_counts(o.executors);
+  if (!executors) {
+    std::cerr << "gale-worker inspect: " << executors.error().message << "\n";
     return 2;
   }
-  auto result = gale::worker::inspect_topology(o.artifact, *conf, executors);
+  auto result = gale::worker::inspect_topology(o.artifact, *conf, *executors);
   if (!result) {
     std::string line = result.error().message;
     for (auto& c : line)
