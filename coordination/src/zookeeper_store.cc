@@ -440,6 +440,14 @@ class ZooKeeperStore::Impl {
   std::thread session_thread_;
 };
 
+ZooKeeperOptions ZooKeeperOptions::from(const Config& conf) {
+  ZooKeeperOptions o;
+  o.connect_string = conf.get_string(conf::kStormZookeeperServers);
+  o.root = conf.get_string(conf::kStormZookeeperRoot);
+  o.session_timeout = std::chrono::milliseconds(conf.get_int(conf::kStormZookeeperSessionTimeout));
+  return o;
+}
+
 Result<std::unique_ptr<ZooKeeperStore>> ZooKeeperStore::connect(const ZooKeeperOptions& options,
                                                                 SessionListener listener) {
   if (auto valid = validate_path(options.root); !valid) return valid.error();

@@ -187,11 +187,7 @@ class SignalWaiter {
 
 int run_nimbus(NimbusOptions options) {
   SignalWaiter signals;
-  coordination::ZooKeeperOptions zk;
-  zk.connect_string = options.config.get_string(conf::kStormZookeeperServers);
-  zk.root = options.config.get_string(conf::kStormZookeeperRoot);
-  zk.session_timeout =
-      std::chrono::milliseconds(options.config.get_int(conf::kStormZookeeperSessionTimeout));
+  auto zk = coordination::ZooKeeperOptions::from(options.config);
   auto store = coordination::ZooKeeperStore::connect(zk);
   if (!store) {
     spdlog::error("cannot connect to ZooKeeper at {}: {}", zk.connect_string,

@@ -57,10 +57,7 @@ Result<SupervisorSettings> settings_from_config(const Config& conf,
     return make_error(SupervisorErrc::bad_setting, valid.error().message);
   }
   s.local_dir = std::filesystem::absolute(conf.get_string(conf::kStormLocalDir));
-  s.zookeeper.connect_string = conf.get_string(conf::kStormZookeeperServers);
-  s.zookeeper.root = conf.get_string(conf::kStormZookeeperRoot);
-  s.zookeeper.session_timeout =
-      std::chrono::milliseconds(conf.get_int(conf::kStormZookeeperSessionTimeout));
+  s.zookeeper = coordination::ZooKeeperOptions::from(conf);
   s.nimbus_host = conf.get_string(conf::kNimbusHost);
   s.nimbus_port = static_cast<int>(conf.get_int(conf::kNimbusPort));
   s.worker_bin = worker_bin;

@@ -197,11 +197,7 @@ int Worker::run(const std::atomic<bool>& stop) {
 }  // namespace
 
 int run_worker(const WorkerOptions& o, const std::atomic<bool>& stop) {
-  coord::ZooKeeperOptions zk;
-  zk.connect_string = o.conf.get_string(conf::kStormZookeeperServers);
-  zk.root = o.conf.get_string(conf::kStormZookeeperRoot);
-  zk.session_timeout =
-      std::chrono::milliseconds(o.conf.get_int(conf::kStormZookeeperSessionTimeout));
+  auto zk = coord::ZooKeeperOptions::from(o.conf);
   auto store = coord::ZooKeeperStore::connect(zk);
   if (!store.ok()) {
     spdlog::error("ZooKeeper {}: {}", zk.connect_string, store.error().message);

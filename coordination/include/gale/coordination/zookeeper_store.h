@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "gale/config.h"
 #include "gale/coordination/state_store.h"
 
 namespace gale::coordination {
@@ -31,6 +32,10 @@ struct ZooKeeperOptions {
   // How long one operation (and connect) keeps retrying across connection loss and session
   // recovery before it returns connection_loss or session_expired.
   std::chrono::milliseconds operation_timeout{15000};
+
+  // A daemon's options from its config: storm.zookeeper.servers, .root and .session.timeout,
+  // each the value set or the schema's default.
+  static ZooKeeperOptions from(const Config& conf);
 };
 
 enum class SessionEvent {
