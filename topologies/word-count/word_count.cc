@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <deque>
 #include <fstream>
@@ -27,6 +28,9 @@ class SentenceSpout : public gale::Spout {
   void open(const gale::Config& conf, gale::TopologyContext&, gale::SpoutCollector& out) override {
     out_ = &out;
     max_ = conf.get_int("wordcount.max.sentences", 0);
+    rate_ = conf.get_double("wordcount.sentences.per.sec", 0);
+    if (rate_ < 0) throw std::runtime_error("wordcount.sentences.per.sec: must not be negative");
+    started_ = std::chrono::steady_clock::now();
     std::string file = conf.get_string("wordcount.input.file", "");
     if (file.empty()) {
       sentences_.assign(std::begin(kSampleText), std::end(kSampleText));
@@ -43,6 +47,7 @@ class SentenceSpout : public gale::Spout {
   void next_tuple() override {
     if (replay_.replay_one(*out_)) return;
     if (max_ > 0 && next_ >= static_cast<std::uint64_t>(max_)) return;
+    if (rate_ > 0 && next_ >= due()) return;
     std::uint64_t id = next_++;
     replay_.emit(*out_, {sentence(id)}, id);
   }
@@ -54,11 +59,19 @@ class SentenceSpout : public gale::Spout {
  private:
   const std::string& sentence(std::uint64_t id) const { return sentences_[id % sentences_.size()]; }
 
+  // How many sentences the pace allows by now.
+  std::uint64_t due() const {
+    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started_;
+    return static_cast<std::uint64_t>(elapsed.count() * rate_) + 1;
+  }
+
   gale::SpoutCollector* out_ = nullptr;
   std::vector<std::string> sentences_;
   gale::ReplayBuffer replay_;
   std::uint64_t next_ = 0;
   std::int64_t max_ = 0;
+  double rate_ = 0;
+  std::chrono::steady_clock::time_point started_;
 };
 
 class SplitBolt : public gale::BasicBolt {
