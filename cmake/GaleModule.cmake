@@ -6,7 +6,8 @@ function(gale_library)
   set(target gale_${ARG_NAME})
   if(ARG_INTERFACE)
     add_library(${target} INTERFACE)
-    target_include_directories(${target} INTERFACE ${CMAKE_CURRENT_SOURCE_DIR}/include)
+    target_include_directories(${target} INTERFACE
+      $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>)
     target_link_libraries(${target} INTERFACE ${ARG_PUBLIC_DEPS})
   else()
     if(ARG_SHARED)
@@ -15,7 +16,8 @@ function(gale_library)
       add_library(${target} STATIC ${ARG_SRCS})
     endif()
     target_include_directories(${target}
-      PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+      PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+             $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
       PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
     target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_DEPS})
   endif()
@@ -34,16 +36,45 @@ function(gale_test)
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 120)
 endfunction()
 
-# gale_topology(NAME <name> SRCS ... [DEPS ...])
-#   A packaged topology: a shared library that gale loads with dlopen.
-function(gale_topology)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
-  add_library(${ARG_NAME} MODULE ${ARG_SRCS})
-  target_link_libraries(${ARG_NAME} PRIVATE gale::topology_api ${ARG_DEPS})
-  set_target_properties(${ARG_NAME} PROPERTIES
-    PREFIX "" OUTPUT_NAME ${ARG_NAME}
-    LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/topologies
-    CXX_VISIBILITY_PRESET hidden)
+# gale_sdk_library(<name> [PKG_REQUIRES <pkg-config modules>])
+#   Makes the module library gale_<name> (declared SHARED with gale_library) part of the SDK
+#   that `cmake --install` and the gale/gale-dev packages ship: libgale-<name>.so.<API version>
+#   (the SONAME carries the topology API version, since the library's classes derive from the
+#   API's), the module's public headers, the imported target Gale::<name> in find_package(Gale),
+#   and a pkg-config file (gale-<name>.pc; the topology API's is gale.pc). In this tree
+#   Gale::<name> is an alias, so topologies here and outside name their libraries alike.
+function(gale_sdk_library name)
+  cmake_parse_arguments(ARG "" "" "PKG_REQUIRES" ${ARGN})
+  set(target gale_${name})
+  string(REPLACE "_" "-" dashed ${name})
+  set_target_properties(${target} PROPERTIES
+    OUTPUT_NAME gale-${dashed}
+    EXPORT_NAME ${name}
+    VERSION ${GALE_API_VERSION}
+    SOVERSION ${GALE_API_VERSION})
+  add_library(Gale::${name} ALIAS ${target})
+  install(TARGETS ${target} EXPORT GaleTargets
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT dev)
+  install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev)
+
+  if(name STREQUAL "topology_api")
+    set(GALE_PC_NAME gale)
+    set(GALE_PC_DESCRIPTION "Gale's topology API: the headers and library a topology builds on")
+    set(GALE_PC_REQUIRES "")
+    set(GALE_PC_CFLAGS "-std=c++20")
+  else()
+    set(GALE_PC_NAME gale-${dashed})
+    set(GALE_PC_DESCRIPTION "Gale's ${dashed} library for topologies")
+    string(JOIN ", " GALE_PC_REQUIRES gale ${ARG_PKG_REQUIRES})
+    set(GALE_PC_CFLAGS "")
+  endif()
+  set(GALE_PC_LIB gale-${dashed})
+  # Relocatable: the prefix is found from the .pc file's own place.
+  file(RELATIVE_PATH GALE_PC_TO_PREFIX /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/gale.pc.in
+                 ${CMAKE_BINARY_DIR}/pkgconfig/${GALE_PC_NAME}.pc @ONLY)
+  install(FILES ${CMAKE_BINARY_DIR}/pkgconfig/${GALE_PC_NAME}.pc
+          DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
 endfunction()
 
 include(GoogleTest)

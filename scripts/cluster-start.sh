@@ -9,8 +9,9 @@
 # logs/ (zookeeper.log, nimbus.log, supervisor-<i>.log), supervisor-<i>/ (each supervisor's
 # storm.local.dir, its workers' logs in supervisor-<i>/logs/), pids/, zookeeper/ (zoo.cfg, data).
 # Binaries come from
-# ${GALE_BUILD_DIR:-<repo>/build}/bin. Ports: ZooKeeper ${GALE_ZK_PORT:-2181}, Nimbus
-# ${GALE_NIMBUS_PORT:-6627}, supervisor i's slots 6700+10*(i-1) .. +3.
+# ${GALE_BIN_DIR:-${GALE_BUILD_DIR:-<repo>/build}/bin} (GALE_BIN_DIR=/opt/gale/bin runs an
+# installed Gale). Ports: ZooKeeper ${GALE_ZK_PORT:-2181}, Nimbus ${GALE_NIMBUS_PORT:-6627},
+# supervisor i's slots ${GALE_SLOT_BASE:-6700}+10*(i-1) .. +3.
 set -euo pipefail
 
 count="${1:-2}"
@@ -19,7 +20,8 @@ if ! [[ "$count" =~ ^[1-9][0-9]*$ ]] || ((count > 9)); then
   exit 2
 fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${GALE_BUILD_DIR:-$root/build}/bin"
+bin="${GALE_BIN_DIR:-${GALE_BUILD_DIR:-$root/build}/bin}"
+slot_base="${GALE_SLOT_BASE:-6700}"
 zk_port="${GALE_ZK_PORT:-2181}"
 nimbus_port="${GALE_NIMBUS_PORT:-6627}"
 mkdir -p "${GALE_RUN_DIR:-./gale-run}"
@@ -108,7 +110,7 @@ start nimbus "$bin/gale-nimbus" --config "$run/gale.yaml" -c "storm.local.dir=$r
 wait_for Nimbus "$run/pids/nimbus.pid" port_open "$nimbus_port"
 
 for i in $(seq "$count"); do
-  first=$((6700 + 10 * (i - 1)))
+  first=$((slot_base + 10 * (i - 1)))
   start "supervisor-$i" "$bin/gale-supervisor" --config "$run/gale.yaml" \
     -c "supervisor.id=supervisor-$i" \
     -c "supervisor.slots.ports=$first,$((first + 1)),$((first + 2)),$((first + 3))" \

@@ -17,6 +17,8 @@ PACKAGES=(
   librdkafka-dev libhiredis-dev redis-server redis-tools liblua5.4-dev libsimdjson-dev
   # the cluster guide's finance path (curl for the fake SMS gateway's /stats)
   curl
+  # Debian packages (CPack runs dpkg-shlibdeps and file) and their test on a fresh Debian
+  dpkg-dev file debootstrap
 )
 
 missing=()

@@ -52,7 +52,7 @@ int fail(const std::string& verb, const std::string& message, int code = 1) {
 // "host:port" -> client; or the config's nimbus.host / nimbus.port.
 Result<NimbusClient> make_client() {
   std::string path = options.config_path;
-  if (path.empty() && std::filesystem::exists("gale.yaml")) path = "gale.yaml";
+  if (path.empty()) path = default_config_path();
   auto loaded = load_daemon_config(path);
   if (!loaded) return loaded.error();
   const auto& conf = *loaded;
@@ -228,7 +228,8 @@ int list_blobs(const NimbusClient& client) {
 CLI::App* add_verb(CLI::App& app, const char* name, const char* description,
                    std::function<int(const NimbusClient&)> run) {
   auto* sub = app.add_subcommand(name, description);
-  sub->add_option("--config", options.config_path, "gale.yaml (default: ./gale.yaml if present)");
+  sub->add_option("--config", options.config_path,
+                  "gale.yaml (default: ./gale.yaml, else /etc/gale/gale.yaml, if present)");
   sub->add_option("--nimbus", options.nimbus, "Nimbus's host:port (over nimbus.host/nimbus.port)");
   verbs.push_back({sub, std::move(run)});
   return sub;

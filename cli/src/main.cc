@@ -2,10 +2,12 @@
 #include <CLI/CLI.hpp>
 
 #include "cluster_commands.h"
+#include "gale/common/version.h"
 #include "local_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"gale: real-time stream processing"};
+  app.set_version_flag("--version", gale::version_text("gale"));
   app.require_subcommand(1);
   gale::cli::add_local_command(app);
   gale::cli::add_cluster_commands(app);

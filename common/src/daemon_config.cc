@@ -15,6 +15,12 @@ Status apply_setting(Config& conf, const std::string& key_value) {
   return {};
 }
 
+std::string default_config_path(const std::filesystem::path& system_file) {
+  if (std::filesystem::exists("gale.yaml")) return "gale.yaml";
+  if (std::filesystem::exists(system_file)) return system_file.string();
+  return "";
+}
+
 namespace {
 
 // A YAML sequence (e.g. supervisor.slots.ports: [6700, 6701]) becomes "6700,6701".

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 namespace gale {
@@ -49,6 +50,23 @@ TEST(DaemonConfigTest, MissingAndMalformedFilesAreNamed) {
   auto path = write_yaml("list.yaml", "- a\n- b\n");
   auto m = load_daemon_config(path).error().message;
   EXPECT_NE(m.find("expected a map"), std::string::npos) << m;
+}
+
+// ./gale.yaml, else the machine's file, else none; run in a fresh folder so that the test's own
+// working directory does not matter.
+TEST(DaemonConfigTest, DefaultPathIsTheLocalFileThenTheSystemFile) {
+  auto dir = std::filesystem::path(::testing::TempDir()) / "default-config-path";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto previous = std::filesystem::current_path();
+  std::filesystem::current_path(dir);
+  auto system_file = dir / "etc-gale.yaml";
+  EXPECT_EQ(default_config_path(system_file), "");
+  std::ofstream(system_file) << "nimbus.port: 7000\n";
+  EXPECT_EQ(default_config_path(system_file), system_file.string());
+  std::ofstream("gale.yaml") << "nimbus.port: 7001\n";
+  EXPECT_EQ(default_config_path(system_file), "gale.yaml");
+  std::filesystem::current_path(previous);
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
 // gale-nimbus: parses its flags and runs the Nimbus daemon (see gale/nimbus/nimbus.h).
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
@@ -6,15 +8,18 @@
 
 #include "gale/common/daemon_config.h"
 #include "gale/common/logging.h"
+#include "gale/common/version.h"
 #include "gale/nimbus/nimbus.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"gale-nimbus: the Gale cluster's master"};
-  std::string config_path = std::filesystem::exists("gale.yaml") ? "gale.yaml" : "";
+  app.set_version_flag("--version", gale::version_text("gale-nimbus"));
+  std::string config_path;
   std::vector<std::string> settings;
   std::string worker_bin;
   std::string log_level = "info";
-  app.add_option("--config", config_path, "gale.yaml to read (default: ./gale.yaml if present)");
+  app.add_option("--config", config_path,
+                 "gale.yaml (default: ./gale.yaml, else /etc/gale/gale.yaml, if present)");
   app.add_option("-c", settings, "Config setting key=value on top of the file (repeatable)");
   app.add_option("--worker-bin", worker_bin,
                  "gale-worker to run `inspect` with (default: beside gale-nimbus)");
@@ -22,6 +27,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   gale::init_logging(log_level);
+  spdlog::info("{}", gale::version_text("gale-nimbus"));
+  if (config_path.empty()) config_path = gale::default_config_path();
   auto loaded = gale::load_daemon_config(config_path, settings);
   if (!loaded) {
     std::cerr << "gale-nimbus: " << loaded.error().message << "\n";

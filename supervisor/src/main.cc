@@ -1,5 +1,6 @@
 // gale-supervisor: parses its flags, loads gale.yaml and runs a Supervisor until SIGTERM/SIGINT.
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -7,22 +8,25 @@
 
 #include "gale/common/daemon_config.h"
 #include "gale/common/logging.h"
+#include "gale/common/version.h"
 #include "gale/supervisor/supervisor.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"gale-supervisor: runs the gale-worker processes of this machine's slots"};
+  app.set_version_flag("--version", gale::version_text("gale-supervisor"));
   std::string config_path;
   std::vector<std::string> overrides;
   std::string worker_bin;
   std::string log_level = "info";
-  app.add_option("--config", config_path, "gale.yaml (default: ./gale.yaml if present)");
+  app.add_option("--config", config_path,
+                 "gale.yaml (default: ./gale.yaml, else /etc/gale/gale.yaml, if present)");
   app.add_option("-c", overrides, "a config setting key=value, over the file")
       ->allow_extra_args(false);
   app.add_option("--worker-bin", worker_bin, "the gale-worker binary (default: beside this one)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error");
   CLI11_PARSE(app, argc, argv);
 
-  if (config_path.empty() && std::filesystem::exists("gale.yaml")) config_path = "gale.yaml";
+  if (config_path.empty()) config_path = gale::default_config_path();
   auto conf = gale::load_daemon_config(config_path, overrides);
   if (!conf) {
     std::cerr << "gale-supervisor: " << conf.error().message << "\n";
@@ -37,6 +41,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   gale::init_logging(log_level);
+  spdlog::info("{}", gale::version_text("gale-supervisor"));
 
   // Block the stop signals in every thread (the supervisor's threads inherit the mask) and
   // take them here with sigwait.

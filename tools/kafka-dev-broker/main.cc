@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "gale/common/version.h"
 #include "gale/kafka/mock_cluster.h"
 
 namespace {
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "gale-kafka-dev: an in-memory Kafka-protocol broker on 127.0.0.1 for development "
       "and tests (librdkafka's mock cluster). Not for production."};
+  app.set_version_flag("--version", gale::version_text("gale-kafka-dev"));
   int brokers = 1;
   std::vector<std::string> topic_args;
   std::string bootstrap_file;

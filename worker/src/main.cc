@@ -1,5 +1,7 @@
 // gale-worker: `inspect` (describe a topology for Nimbus) and `run` (a worker of the cluster).
 // main() only parses arguments and hands over.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
@@ -9,6 +11,7 @@
 #include "gale/common/component_counts.h"
 #include "gale/common/daemon_config.h"
 #include "gale/common/logging.h"
+#include "gale/common/version.h"
 #include "inspect.h"
 #include "worker_process.h"
 
@@ -57,6 +60,7 @@ struct RunOptions {
 
 int run(RunOptions& o) {
   gale::init_logging(o.log_level);
+  spdlog::info("{}", gale::version_text("gale-worker"));
   auto conf = gale::load_daemon_config(o.config_file, o.settings);
   if (!conf) {
     std::cerr << "gale-worker run: " << conf.error().message << "\n";
@@ -72,6 +76,7 @@ int run(RunOptions& o) {
 
 int main(int argc, char** argv) {
   CLI::App app{"gale-worker: runs a topology's executors in the cluster"};
+  app.set_version_flag("--version", gale::version_text("gale-worker"));
   app.require_subcommand(1);
   InspectOptions inspect;
   auto* cmd = app.add_subcommand("inspect", "Load a topology and print its layout as JSON");

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "event_output.h"
+#include "gale/common/version.h"
 #include "redis_profiles.h"
 
 namespace {
@@ -118,6 +119,7 @@ std::string summary_line(const gale::eventgen::Request& r, const gale::eventgen:
 int main(int argc, char** argv) {
   CLI::App app{
       "gale-gen: deterministic finance events for demos, tests and benchmarks (docs/EVENTS.md)"};
+  app.set_version_flag("--version", gale::version_text("gale-gen"));
   gale::eventgen::Request r;
   std::string start = "2026-11-24T00:00:00Z";
   std::string kind;

@@ -4,11 +4,13 @@
 #include <exception>
 
 #include "fake_gateway.h"
+#include "gale/common/version.h"
 
 int main(int argc, char** argv) {
   gale::tools::FakeGatewayOptions options;
   CLI::App app{"A fake SMS gateway on 127.0.0.1 that records what it receives",
                "gale-sms-gateway-fake"};
+  app.set_version_flag("--version", gale::version_text("gale-sms-gateway-fake"));
   app.add_option("--port", options.port, "port to listen on; 0 picks a free one")
       ->check(CLI::Range(0, 65535));
   app.add_option("--record", options.record_path,
