@@ -62,14 +62,6 @@ class FinanceCluster : public Cluster {
             // A killed worker's consumer leaves the group after this, and its partitions move.
             "-c", "kafka.consumer.session.timeout.ms=6000"};
   }
-
-  std::vector<pid_t> worker_pids(const std::string& id) {
-    std::vector<pid_t> pids;
-    auto r = run_command({"/usr/bin/pgrep", "-f", "--", "gale-worker run --topology-id " + id});
-    std::istringstream in(r.output);
-    for (pid_t pid; in >> pid;) pids.push_back(pid);
-    return pids;
-  }
 };
 
 TEST_F(FinanceCluster, SmsNotifySendsOneSmsPerQualifyingChangeWhileAWorkerIsKilled) {

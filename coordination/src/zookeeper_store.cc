@@ -4,6 +4,7 @@
 #include <zookeeper/zookeeper.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -213,6 +214,8 @@ class ZooKeeperStore::Impl {
     return handle_ ? zoo_client_id(handle_.get())->client_id : 0;
   }
 
+  std::uint64_t interruptions() const { return interruptions_.load(); }
+
   SessionCredentials credentials() const {
     std::lock_guard lock(mutex_);
     if (!handle_) return {};
@@ -319,6 +322,7 @@ class ZooKeeperStore::Impl {
       link_ = Link::suspended;
       post_session_event(SessionEvent::suspended);
     }
+    if (before == Link::connected && link_ != Link::connected) ++interruptions_;
     ++generation_;
     state_changed_.notify_all();
   }
@@ -430,7 +434,8 @@ class ZooKeeperStore::Impl {
   std::condition_variable state_changed_;
   ZHandle handle_;
   Link link_ = Link::connecting;
-  std::uint64_t generation_ = 0;  // bumped on every connection-state change
+  std::uint64_t generation_ = 0;                 // bumped on every connection-state change
+  std::atomic<std::uint64_t> interruptions_{0};  // connected -> suspended or expired
   bool session_connected_ = false;
   bool first_session_ = true;
   bool stopping_ = false;
@@ -445,6 +450,8 @@ ZooKeeperOptions ZooKeeperOptions::from(const Config& conf) {
   o.connect_string = conf.get_string(conf::kStormZookeeperServers);
   o.root = conf.get_string(conf::kStormZookeeperRoot);
   o.session_timeout = std::chrono::milliseconds(conf.get_int(conf::kStormZookeeperSessionTimeout));
+  o.operation_timeout =
+      std::chrono::milliseconds(conf.get_int(conf::kStormZookeeperOperationTimeout));
   return o;
 }
 
@@ -470,6 +477,10 @@ ZooKeeperStore::~ZooKeeperStore() = default;
 
 SessionCredentials ZooKeeperStore::session() const {
   return impl_->credentials();
+}
+
+std::uint64_t ZooKeeperStore::interruptions() const {
+  return impl_->interruptions();
 }
 
 Result<std::string> ZooKeeperStore::create(std::string_view path_view, std::string_view data,

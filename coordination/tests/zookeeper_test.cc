@@ -126,12 +126,14 @@ TEST_F(ZooKeeperStoreTest, ServerRestartWithinSessionTimeoutKeepsTheSession) {
   WatchRecorder watch;
   ASSERT_TRUE(store->get_and_watch("/mine", watch.callback()));
   const auto session = store->session().id;
+  EXPECT_EQ(store->interruptions(), 0u);
 
   server_.stop();
   ASSERT_TRUE(sessions.wait_for_event(SessionEvent::suspended));
   server_.start();
   ASSERT_TRUE(sessions.wait_for_event(SessionEvent::reconnected));
   EXPECT_EQ(store->session().id, session);
+  EXPECT_EQ(store->interruptions(), 1u) << "Nimbus's monitor learns of the outage from this";
   EXPECT_EQ(store->get("/mine").value()->data, "x");
 
   ASSERT_TRUE(store->set("/mine", "y"));  // the client re-set the watch on reconnect

@@ -38,7 +38,8 @@ class Nimbus::Impl {
         artifacts_(std::filesystem::path(options_.config.get_string(conf::kStormLocalDir)) /
                    "artifacts"),
         service_(ServiceContext{state_, artifacts_, inspector(), defer(), unix_now,
-                                options_.config.get_int(conf::kNimbusTaskTimeoutSecs)}),
+                                options_.config.get_int(conf::kNimbusTaskTimeoutSecs),
+                                [&store] { return store.interruptions(); }}),
         api_(service_, artifacts_, leader_view()),
         server_(io_, [this](const HttpRequest& request) { return api_.handle(request); }) {}
 
@@ -105,6 +106,8 @@ class Nimbus::Impl {
     }
     if (*won && !leader_.exchange(true)) {
       spdlog::info("nimbus {} is the leader", options_.nimbus_id);
+      // What the previous leader saw is not ours: every worker gets a full timeout from now.
+      service_.lose_sight();
       service_.resume_kills();
     }
     if (!*won && leader_.exchange(false))

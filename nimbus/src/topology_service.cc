@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 
 #include "codec.h"
 #include "gale/common/logging.h"
@@ -465,38 +466,85 @@ void TopologyService::finish_rebalance(const std::string& id, const RebalanceReq
 
 void TopologyService::monitor() {
   std::lock_guard lock(mutex_);
+  std::uint64_t interruptions = ctx_.interruptions();
+  std::int64_t now = ctx_.now();
   auto supervisors = ctx_.state.supervisors();
   auto assignments = all_assignments();
   if (!supervisors || !assignments) {
-    spdlog::warn("monitor: cannot read the cluster state");
+    spdlog::warn("monitor: cannot read the cluster state; judging no worker until it can");
+    liveness_.lose_sight();
     return;
   }
+  struct Observed {
+    Assignment assignment;
+    std::vector<coordination::WorkerHeartbeat> beats;
+  };
+  std::vector<Observed> live;
   for (const auto& assignment : *assignments) {
     auto record = ctx_.state.topology(assignment.topology_id);
-    bool dying = !record || !record->has_value() || (*record)->status == TopologyStatus::killed;
-    if (!dying) reassign_lost_slots(assignment, *supervisors, *assignments);
+    auto beats = ctx_.state.heartbeats(assignment.topology_id);
+    if (!record || !beats) {
+      spdlog::warn("monitor: cannot read topology {}; judging no worker until it can",
+                   assignment.topology_id);
+      liveness_.lose_sight();
+      return;
+    }
+    bool dying = !record->has_value() || (*record)->status == TopologyStatus::killed;
+    if (!dying) live.push_back({assignment, std::move(*beats)});
   }
+  // A connection lost since the last pass, or during these reads, means that what they show
+  // may be what was true before an outage, and that workers may not have been able to write:
+  // judge nothing now, and give everyone a full timeout from the next pass.
+  std::uint64_t after = ctx_.interruptions();
+  if (after != interruptions || after != interruptions_seen_) {
+    interruptions_seen_ = after;
+    liveness_.lose_sight();
+    spdlog::info(
+        "monitor: the ZooKeeper connection was interrupted; every worker gets a full "
+        "timeout from now");
+    return;
+  }
+  for (const auto& [assignment, beats] : live)
+    reassign_lost_slots(assignment, beats, *supervisors, *assignments, now);
+  liveness_.end_round();
+}
+
+void TopologyService::lose_sight() {
+  std::lock_guard lock(mutex_);
+  liveness_.lose_sight();
 }
 
 void TopologyService::reassign_lost_slots(Assignment assignment,
+                                          const std::vector<coordination::WorkerHeartbeat>& beats,
                                           const std::vector<SupervisorInfo>& supervisors,
-                                          const std::vector<Assignment>& all) {
-  std::int64_t now = ctx_.now();
-  auto beats = ctx_.state.heartbeats(assignment.topology_id);
-  if (!beats) return;
+                                          const std::vector<Assignment>& all, std::int64_t now) {
   std::map<std::string, std::int64_t> last_beat;
-  for (const auto& beat : *beats) last_beat[slot_key(beat.host, beat.port)] = beat.time_secs;
+  for (const auto& beat : beats) last_beat[slot_key(beat.host, beat.port)] = beat.time_secs;
   SlotSet offered;
-  for (const auto& supervisor : supervisors)
+  std::set<std::string> registered;
+  for (const auto& supervisor : supervisors) {
+    registered.insert(supervisor.id);
     for (int port : supervisor.ports) offered.insert(Slot{supervisor.id, supervisor.host, port});
+  }
   bool in_grace = now - assignment.start_time_secs < ctx_.task_timeout_secs;
 
   std::vector<Slot> lost, kept;
   for (const auto& slot : slots_of(assignment)) {
+    // A supervisor missing from ZooKeeper (its session may be recovering) is given the same
+    // timeout as a worker; one that is there but no longer offers the slot has given it up.
+    bool present = registered.contains(slot.supervisor_id);
+    bool supervisor_gone =
+        liveness_.silent("supervisor " + slot.supervisor_id,
+                         present ? std::optional<std::int64_t>(now) : std::nullopt, now) ||
+        (present && !offered.contains(slot));
     auto beat = last_beat.find(slot_key(slot.host, slot.port));
     bool silent =
-        !in_grace && (beat == last_beat.end() || now - beat->second > ctx_.task_timeout_secs);
-    (offered.contains(slot) && !silent ? kept : lost).push_back(slot);
+        liveness_.silent(
+            assignment.topology_id + " " + slot_key(slot.host, slot.port),
+            beat == last_beat.end() ? std::nullopt : std::optional<std::int64_t>(beat->second),
+            now) &&
+        !in_grace;
+    (supervisor_gone || silent ? lost : kept).push_back(slot);
   }
   if (lost.empty()) return;
   auto fresh = replacement_slots(lost, supervisors, used_slots(all));

@@ -21,6 +21,7 @@
 #include "artifact_store.h"
 #include "gale/coordination/cluster_state.h"
 #include "gale/nimbus/inspector.h"
+#include "liveness.h"
 
 namespace gale::nimbus {
 
@@ -35,6 +36,8 @@ struct ServiceContext {
   Defer defer;
   Now now;
   std::int64_t task_timeout_secs = 30;  // nimbus.task.timeout.secs
+  // How many times the store has lost its connection so far (StateStore::interruptions).
+  std::function<std::uint64_t()> interruptions = [] { return std::uint64_t{0}; };
 };
 
 struct RebalanceRequest {
@@ -66,10 +69,15 @@ class TopologyService {
   // [{"key", "version", "bytes"}] of a topology's blobs.
   Result<nlohmann::json> blobs(const std::string& name);
 
-  // One monitor pass: moves the executors of every slot whose supervisor is gone or whose
-  // worker has not beaten for task_timeout_secs (counted from the assignment's start time at
-  // the earliest) to free slots, keeping every other executor where it is.
+  // One monitor pass: moves the executors of every slot whose supervisor has been gone, or
+  // whose worker has not beaten, for task_timeout_secs as Nimbus has seen it (Liveness; not
+  // before the assignment is task_timeout_secs old) to free slots, keeping every other executor
+  // where it is. A pass that cannot read the cluster state, or during whose reads the store's
+  // connection was interrupted, judges nothing and restarts every watch (lose_sight).
   void monitor();
+  // Nimbus may have missed signs of life (it has just become the leader): every worker and
+  // supervisor gets a full timeout from the next pass.
+  void lose_sight();
   // Schedules the end of every kill that a previous Nimbus started and did not finish.
   void resume_kills();
 
@@ -83,13 +91,16 @@ class TopologyService {
   Result<std::vector<coordination::Assignment>> all_assignments();
   Status check_slots(const coordination::Assignment* current, int workers);
   void reassign_lost_slots(coordination::Assignment assignment,
+                           const std::vector<coordination::WorkerHeartbeat>& beats,
                            const std::vector<coordination::SupervisorInfo>& supervisors,
-                           const std::vector<coordination::Assignment>& all);
+                           const std::vector<coordination::Assignment>& all, std::int64_t now);
   std::int64_t wait_for(const coordination::TopologyRecord& record,
                         std::optional<std::int64_t> wait_secs) const;
 
   ServiceContext ctx_;
   std::mutex mutex_;  // serializes read-modify-writes of records and assignments
+  Liveness liveness_{ctx_.task_timeout_secs};  // the monitor's, under mutex_
+  std::uint64_t interruptions_seen_ = 0;       // ctx_.interruptions() at the last pass
 };
 
 }  // namespace gale::nimbus

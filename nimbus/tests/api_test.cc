@@ -286,8 +286,8 @@ TEST_F(ApiTest, MonitorMovesTheExecutorsOfASilentWorkerOnly) {
   EXPECT_EQ(slots.size(), 2u);
 }
 
-TEST_F(ApiTest, MonitorMovesWorkOffASupervisorThatIsGone) {
-  start({{"nimbus.monitor.freq.secs", "1"}});
+TEST_F(ApiTest, MonitorMovesWorkOffASupervisorThatIsGoneForTheTaskTimeout) {
+  start({{"nimbus.monitor.freq.secs", "1"}, {"nimbus.task.timeout.secs", "2"}});
   ASSERT_TRUE(state_.register_supervisor(supervisor("sup-c", {7005})).ok());
   ASSERT_TRUE(submit("words", {{"topology.workers", "3"}}).ok());
   std::string id = only_id();
@@ -299,6 +299,28 @@ TEST_F(ApiTest, MonitorMovesWorkOffASupervisorThatIsGone) {
   ASSERT_TRUE(state_.register_supervisor(supervisor("sup-b", {7003, 7004})).ok());
   EXPECT_TRUE(eventually([&] { return !supervisors_of(assignment(id)).contains("sup-c"); }));
   EXPECT_EQ(assignment(id).task_slots.size(), 7u);
+}
+
+// A supervisor whose node is missing for a moment (its session is being recovered after a
+// ZooKeeper blip) keeps its work: its workers are likely fine.
+TEST_F(ApiTest, MonitorKeepsTheWorkOfASupervisorMissingForLessThanTheTaskTimeout) {
+  start({{"nimbus.monitor.freq.secs", "1"}, {"nimbus.task.timeout.secs", "30"}});
+  ASSERT_TRUE(state_.register_supervisor(supervisor("sup-c", {7005})).ok());
+  ASSERT_TRUE(submit("words", {{"topology.workers", "3"}}).ok());
+  std::string id = only_id();
+  auto before = assignment(id);
+  store_.expire_session();
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // three monitor passes without sup-c
+  for (const char* name : {"sup-a", "sup-b", "sup-c"}) {
+    auto ports = std::string(name) == "sup-a"   ? std::vector<int>{7001, 7002}
+                 : std::string(name) == "sup-b" ? std::vector<int>{7003, 7004}
+                                                : std::vector<int>{7005};
+    ASSERT_TRUE(state_.register_supervisor(supervisor(name, ports)).ok());
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  auto after = assignment(id);
+  EXPECT_EQ(after.epoch, before.epoch) << "the monitor reassigned";
+  EXPECT_EQ(after.task_slots, before.task_slots);
 }
 
 TEST_F(ApiTest, ASecondNimbusIsNotTheLeaderAndAnswers503) {

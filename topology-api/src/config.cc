@@ -110,6 +110,10 @@ std::vector<ConfigKey> make_schema() {
       KeySpec(kStormZookeeperSessionTimeout, Type::int64, 20000,
               "ZooKeeper session timeout in milliseconds.")
           .at_least(1000),
+      KeySpec(kStormZookeeperOperationTimeout, Type::int64, 15000,
+              "How long one ZooKeeper operation keeps retrying across a lost connection before "
+              "it fails, in milliseconds (a daemon then carries on and tries again later).")
+          .at_least(100),
       KeySpec(kStormLocalDir, Type::string, "gale-local",
               "Directory where a daemon keeps its files (Nimbus: artifacts; supervisor: "
               "artifacts, worker logs)."),

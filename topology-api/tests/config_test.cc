@@ -23,19 +23,20 @@ using Status = ConfigResult::Status;
 TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
   std::vector<std::string> names;
   for (const ConfigKey& key : Config::schema()) names.push_back(key.name);
-  EXPECT_THAT(names,
-              ElementsAre("topology.name", "topology.workers", "topology.acker.executors",
-                          "topology.max.spout.pending", "topology.message.timeout.secs",
-                          "topology.enable.message.timeouts", "topology.tick.tuple.freq.secs",
-                          "topology.debug", "topology.max.task.parallelism",
-                          "topology.producer.batch.size", "topology.batch.flush.interval.millis",
-                          "topology.executor.receive.buffer.size", "topology.stats.sample.rate",
-                          "topology.spout.wait.park.microsec", "topology.bolt.wait.park.microsec",
-                          "topology.blobs.dir", "storm.zookeeper.servers", "storm.zookeeper.root",
-                          "storm.zookeeper.session.timeout", "storm.local.dir", "nimbus.host",
-                          "nimbus.port", "nimbus.task.timeout.secs", "nimbus.monitor.freq.secs",
-                          "supervisor.id", "supervisor.host", "supervisor.slots.ports",
-                          "worker.heartbeat.frequency.secs"));
+  EXPECT_THAT(
+      names,
+      ElementsAre("topology.name", "topology.workers", "topology.acker.executors",
+                  "topology.max.spout.pending", "topology.message.timeout.secs",
+                  "topology.enable.message.timeouts", "topology.tick.tuple.freq.secs",
+                  "topology.debug", "topology.max.task.parallelism", "topology.producer.batch.size",
+                  "topology.batch.flush.interval.millis", "topology.executor.receive.buffer.size",
+                  "topology.stats.sample.rate", "topology.spout.wait.park.microsec",
+                  "topology.bolt.wait.park.microsec", "topology.blobs.dir",
+                  "storm.zookeeper.servers", "storm.zookeeper.root",
+                  "storm.zookeeper.session.timeout", "storm.zookeeper.operation.timeout",
+                  "storm.local.dir", "nimbus.host", "nimbus.port", "nimbus.task.timeout.secs",
+                  "nimbus.monitor.freq.secs", "supervisor.id", "supervisor.host",
+                  "supervisor.slots.ports", "worker.heartbeat.frequency.secs"));
 }
 
 TEST(ConfigTest, EveryKeyHasADoc) {

@@ -76,7 +76,9 @@ class Worker {
   std::optional<Plan> plan(const coord::Assignment& a);
   void connect_peers(const Plan& p);
   void beat(runtime::Runtime& runtime);
-  std::optional<coord::Assignment> read_assignment();
+  // The topology's assignment, none if it has none, or the store's error (ZooKeeper is
+  // unreachable): then the worker keeps doing what it does and asks again a round later.
+  Result<std::optional<coord::Assignment>> read_assignment();
 
   const WorkerOptions& o_;
   coord::ClusterState& state_;
@@ -138,10 +140,8 @@ void Worker::connect_peers(const Plan& p) {
   }
 }
 
-std::optional<coord::Assignment> Worker::read_assignment() {
-  auto a = state_.assignment(o_.topology_id);
-  if (!a.ok()) throw std::runtime_error(a.error().message);
-  return *a;
+Result<std::optional<coord::Assignment>> Worker::read_assignment() {
+  return state_.assignment(o_.topology_id);
 }
 
 void Worker::beat(runtime::Runtime& runtime) {
@@ -163,9 +163,20 @@ int Worker::run(const std::atomic<bool>& stop) {
     return 1;
   }
   auto beat_every = std::chrono::seconds(o_.conf.get_int(conf::kWorkerHeartbeatFrequencySecs));
+  auto pause = [&] {
+    for (auto t = std::chrono::steady_clock::now() + beat_every;
+         std::chrono::steady_clock::now() < t && !stop.load();)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
   while (!stop.load()) {
     auto assignment = read_assignment();
-    auto p = assignment ? plan(*assignment) : std::nullopt;
+    if (!assignment) {
+      spdlog::warn("cannot read the assignment of {}, trying again: {}", o_.topology_id,
+                   assignment.error().message);
+      pause();
+      continue;
+    }
+    auto p = *assignment ? plan(**assignment) : std::nullopt;
     if (!p) {
       spdlog::info("slot {} is no longer assigned to {}: exiting", me_, o_.topology_id);
       return 0;
@@ -183,10 +194,14 @@ int Worker::run(const std::atomic<bool>& stop) {
       beat(runtime);
       if (auto synced = blobs_.sync(); !synced) spdlog::warn("{}", synced.error().message);
       auto next = read_assignment();
-      if (!next || !(*next == p->assignment)) break;  // re-plan: in-flight tuples are replayed
-      for (auto t = std::chrono::steady_clock::now() + beat_every;
-           std::chrono::steady_clock::now() < t && !stop.load();)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (!next) {
+        // ZooKeeper is unreachable: nothing says the plan changed, so keep running it.
+        spdlog::warn("cannot read the assignment of {}, keeping the current one: {}",
+                     o_.topology_id, next.error().message);
+      } else if (!*next || !(**next == p->assignment)) {
+        break;  // re-plan: in-flight tuples are replayed
+      }
+      pause();
     }
     runtime.set_active(false);
     runtime.stop();

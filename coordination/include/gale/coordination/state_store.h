@@ -92,6 +92,11 @@ class StateStore {
   // Creates `path` and any missing ancestors as empty persistent nodes; succeeds if they
   // already exist.
   virtual Status mkdirs(std::string_view path) = 0;
+
+  // How many times so far the store has lost its connection or its session. A reader that sees
+  // the count change across some reads knows that they may show a state from before an outage
+  // (Nimbus's monitor then judges no worker). A store that cannot be disconnected keeps 0.
+  virtual std::uint64_t interruptions() const { return 0; }
 };
 
 }  // namespace gale::coordination

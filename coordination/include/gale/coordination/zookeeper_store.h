@@ -77,6 +77,7 @@ class ZooKeeperStore final : public StateStore {
   Result<std::vector<std::string>> children_and_watch(std::string_view path,
                                                       WatchCallback callback) override;
   Status mkdirs(std::string_view path) override;
+  std::uint64_t interruptions() const override;
 
   SessionCredentials session() const;
 

@@ -4,12 +4,15 @@
 // `gale` CLI; statistics read from the workers' heartbeats in ZooKeeper. Needs GALE_BIN_DIR.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
@@ -54,7 +57,8 @@ class Cluster : public ::testing::Test {
                         << "nimbus.port: " << ports[0] << "\n"
                         << "nimbus.task.timeout.secs: 4\n"
                         << "nimbus.monitor.freq.secs: 1\n"
-                        << "storm.zookeeper.session.timeout: 4000\n";
+                        << "storm.zookeeper.session.timeout: 4000\n"
+                        << "storm.zookeeper.operation.timeout: 2000\n";
     start_nimbus();
     for (int i = 0; i < 2; ++i) {
       slots.push_back({ports[1 + 2 * i], ports[2 + 2 * i]});
@@ -131,6 +135,16 @@ class Cluster : public ::testing::Test {
       if (c.contains(component)) sum += c[component][stat].get<std::uint64_t>();
     }
     return sum;
+  }
+
+  // The pids of the topology's gale-worker processes, sorted.
+  std::vector<pid_t> worker_pids(const std::string& id) {
+    std::vector<pid_t> pids;
+    auto r = run_command({"/usr/bin/pgrep", "-f", "--", "gale-worker run --topology-id " + id});
+    std::istringstream in(r.output);
+    for (pid_t pid; in >> pid;) pids.push_back(pid);
+    std::sort(pids.begin(), pids.end());
+    return pids;
   }
 
   std::size_t workers(const std::string& id) {
