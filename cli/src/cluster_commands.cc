@@ -13,6 +13,7 @@
 #include "gale/common/errc.h"
 #include "gale/common/result.h"
 #include "gale/nimbus/client.h"
+#include "gale/nimbus/limits.h"
 
 namespace gale::cli {
 
@@ -243,7 +244,7 @@ void add_wait(CLI::App* sub) {
   sub->add_option("-w,--wait", options.wait_secs,
                   "Seconds to wait between deactivating and acting (default: "
                   "topology.message.timeout.secs)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(std::int64_t{0}, nimbus::kMaxWaitSecs));
 }
 
 }  // namespace
@@ -270,7 +271,7 @@ void add_cluster_commands(CLI::App& app) {
   add_name(rebalance_app);
   add_wait(rebalance_app);
   rebalance_app->add_option("-n,--num-workers", options.workers, "New number of workers")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, static_cast<int>(nimbus::kMaxWorkers)));
   rebalance_app->add_option("-e,--executors", options.executors,
                             "component=executors (repeatable)");
   auto* blob_app = app.add_subcommand("blob", "Replace or list a running topology's blobs");

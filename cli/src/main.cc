@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cluster_commands.h"
+#include "gale/common/command_line.h"
 #include "gale/common/version.h"
 #include "local_command.h"
 
@@ -11,7 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   gale::cli::add_local_command(app);
   gale::cli::add_cluster_commands(app);
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = gale::parse_command_line(app, argc, argv)) return *exit;
   if (gale::cli::local_chosen()) return gale::cli::run_local();
   if (gale::cli::cluster_command_chosen()) return gale::cli::run_cluster_command();
   return 2;

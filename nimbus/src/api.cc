@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gale/nimbus/limits.h"
+
 namespace gale::nimbus {
 
 using nlohmann::json;
@@ -52,18 +54,35 @@ Result<json> parse_object(const std::string& body) {
   return parsed;
 }
 
-// An optional integer field of a request body; bad_request naming it if mistyped.
-Result<std::optional<std::int64_t>> optional_int(const json& body, const char* key) {
+// `value` as an integer from lo to hi; bad_request naming `what` and the range otherwise (a
+// huge number is refused, never wrapped).
+Result<std::int64_t> int_in_range(const json& value, const std::string& what, std::int64_t lo,
+                                  std::int64_t hi) {
+  bool fits = value.is_number_unsigned()
+                  ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi) &&
+                        static_cast<std::int64_t>(value.get<std::uint64_t>()) >= lo
+                  : value.is_number_integer() && value.get<std::int64_t>() >= lo &&
+                        value.get<std::int64_t>() <= hi;
+  if (!fits)
+    return make_error(NimbusErrc::bad_request, what + " must be an integer from " +
+                                                   std::to_string(lo) + " to " +
+                                                   std::to_string(hi) + ", got " + value.dump());
+  return value.get<std::int64_t>();
+}
+
+// An optional integer field of a request body, from lo to hi.
+Result<std::optional<std::int64_t>> optional_int(const json& body, const char* key, std::int64_t lo,
+                                                 std::int64_t hi) {
   if (!body.contains(key) || body[key].is_null()) return std::optional<std::int64_t>{};
-  if (!body[key].is_number_integer())
-    return make_error(NimbusErrc::bad_request, std::string("'") + key + "' must be an integer");
-  return std::optional<std::int64_t>(body[key].get<std::int64_t>());
+  auto value = int_in_range(body[key], std::string("'") + key + "'", lo, hi);
+  if (!value) return value.error();
+  return std::optional<std::int64_t>(*value);
 }
 
 Result<RebalanceRequest> rebalance_request(const json& body) {
   RebalanceRequest request;
-  auto wait = optional_int(body, "wait_secs");
-  auto workers = optional_int(body, "workers");
+  auto wait = optional_int(body, "wait_secs", 0, kMaxWaitSecs);
+  auto workers = optional_int(body, "workers", 1, kMaxWorkers);
   if (!wait) return wait.error();
   if (!workers) return workers.error();
   request.wait_secs = *wait;
@@ -72,10 +91,9 @@ Result<RebalanceRequest> rebalance_request(const json& body) {
   if (!executors.is_object())
     return make_error(NimbusErrc::bad_request, "'executors' must be an object of component: n");
   for (const auto& [component, n] : executors.items()) {
-    if (!n.is_number_integer())
-      return make_error(NimbusErrc::bad_request,
-                        "executors of '" + component + "' must be an integer");
-    request.executors[component] = n.get<int>();
+    auto count = int_in_range(n, "executors of '" + component + "'", 1, kMaxExecutors);
+    if (!count) return count.error();
+    request.executors[component] = static_cast<int>(*count);
   }
   return request;
 }
@@ -128,7 +146,7 @@ Result<HttpResponse> Api::topology_action(const std::string& name, const std::st
   if (action == "activate" || action == "deactivate")
     return ok(service_.set_active(name, action == "activate"));
   if (action == "kill") {
-    auto wait = optional_int(*body, "wait_secs");
+    auto wait = optional_int(*body, "wait_secs", 0, kMaxWaitSecs);
     if (!wait) return wait.error();
     return ok(service_.kill(name, *wait));
   }

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <variant>
 
+#include "gale/common/command_line.h"
 #include "gale/common/daemon_config.h"
 #include "gale/common/logging.h"
 #include "gale/common/version.h"
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
   app.add_option("--worker-bin", worker_bin,
                  "gale-worker to run `inspect` with (default: beside gale-nimbus)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = gale::parse_command_line(app, argc, argv)) return *exit;
 
   gale::init_logging(log_level);
   spdlog::info("{}", gale::version_text("gale-nimbus"));

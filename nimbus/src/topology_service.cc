@@ -383,6 +383,19 @@ void TopologyService::resume_kills() {
 
 // ---- rebalance -------------------------------------------------------------------------------
 
+namespace {
+
+// The record with `workers` workers, if given.
+TopologyRecord with_workers(TopologyRecord record, std::optional<int> workers) {
+  if (workers) {
+    record.num_workers = *workers;
+    record.config[conf::kTopologyWorkers] = std::to_string(*workers);
+  }
+  return record;
+}
+
+}  // namespace
+
 Status TopologyService::check_slots(const Assignment* current, int workers) {
   auto supervisors = ctx_.state.supervisors();
   if (!supervisors) return store_error(supervisors);
@@ -396,9 +409,6 @@ Status TopologyService::check_slots(const Assignment* current, int workers) {
 }
 
 Result<json> TopologyService::rebalance(const std::string& name, const RebalanceRequest& request) {
-  if (request.workers && *request.workers < 1) return bad_request("'workers' must be at least 1");
-  for (const auto& [component, executors] : request.executors)
-    if (executors < 1) return bad_request("executors of '" + component + "' must be at least 1");
   std::lock_guard lock(mutex_);
   auto found = find_changeable(name);
   if (!found) return found.error();
@@ -409,6 +419,14 @@ Result<json> TopologyService::rebalance(const std::string& name, const Rebalance
     auto enough = check_slots(current->has_value() ? &**current : nullptr, *request.workers);
     if (!enough) return enough.error();
   }
+  // The whole request is checked before anything changes: the new layout must load (unknown
+  // components, bad executor counts and the topology's own checks are refused here, with the
+  // inspector's one line).
+  auto planned = with_workers(record, request.workers);
+  auto artifact = ctx_.artifacts.path(record.artifact_sha256);
+  if (!artifact) return artifact.error();
+  if (auto layout = ctx_.inspector({*artifact, planned.config, request.executors}); !layout)
+    return layout.error();
   TopologyStatus restore = record.status;
   record.status = TopologyStatus::inactive;
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
@@ -422,18 +440,20 @@ Result<json> TopologyService::rebalance(const std::string& name, const Rebalance
 void TopologyService::finish_rebalance(const std::string& id, const RebalanceRequest& request,
                                        TopologyStatus restore) {
   std::lock_guard lock(mutex_);
-  auto fail = [&](const std::string& why) {
-    spdlog::error("rebalancing topology {} failed: {}", id, why);
-  };
   auto stored = ctx_.state.topology(id);
   if (!stored || !stored->has_value() || (*stored)->status == TopologyStatus::killed) return;
-  TopologyRecord record = **stored;
+  // What changed since the request was checked (slots taken meanwhile, ZooKeeper unreachable)
+  // can still fail it: then the topology keeps its assignment and gets its status back.
+  auto fail = [&, before = **stored](const std::string& why) {
+    spdlog::error("rebalancing topology {} failed, it keeps its assignment: {}", id, why);
+    TopologyRecord restored = before;
+    restored.status = restore;
+    if (auto written = ctx_.state.set_topology(restored); !written)
+      spdlog::error("restoring the status of {}: {}", id, written.error().message);
+  };
+  TopologyRecord record = with_workers(**stored, request.workers);
   auto current = ctx_.state.assignment(id);
   if (!current || !current->has_value()) return fail("no assignment");
-  if (request.workers) {
-    record.num_workers = *request.workers;
-    record.config[conf::kTopologyWorkers] = std::to_string(*request.workers);
-  }
   auto artifact = ctx_.artifacts.path(record.artifact_sha256);
   if (!artifact) return fail(artifact.error().message);
   auto layout = ctx_.inspector({*artifact, record.config, request.executors});

@@ -40,6 +40,7 @@ struct ServiceContext {
   std::function<std::uint64_t()> interruptions = [] { return std::uint64_t{0}; };
 };
 
+// Ranges checked by the API (gale/nimbus/limits.h).
 struct RebalanceRequest {
   std::optional<std::int64_t> wait_secs;
   std::optional<int> workers;

@@ -242,6 +242,22 @@ TEST_F(ApiTest, RebalanceReplansOnMoreWorkersAndRestoresTheStatus) {
   EXPECT_EQ((*state_.topology(id))->num_workers, 3);
 }
 
+// Checked whole before anything changes: refused at once, and the topology stays as it was.
+TEST_F(ApiTest, RebalanceWithAnUnknownComponentIsRefusedAndChangesNothing) {
+  start();
+  ASSERT_TRUE(submit("words", {{"topology.workers", "2"}}).ok());
+  std::string id = only_id();
+  auto before = assignment(id);
+  auto answer = nimbus_->client().rebalance("words", 0, 2, {{"unknown", 2}});
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.code(), make_error_code(NimbusErrc::bad_request));
+  EXPECT_NE(answer.error().message.find("unknown component 'unknown'"), std::string::npos)
+      << answer.error().message;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ((*state_.topology(id))->status, TopologyStatus::active);
+  EXPECT_EQ(assignment(id), before);
+}
+
 TEST_F(ApiTest, RebalanceBeyondTheFreeSlotsIsRefused) {
   start();
   ASSERT_TRUE(submit("words", {{"topology.workers", "2"}}).ok());
@@ -342,6 +358,35 @@ TEST_F(ApiTest, ClusterShowsSupervisorsUsedSlotsAndLeader) {
   int used = 0;
   for (const auto& s : (*cluster)["supervisors"]) used += static_cast<int>(s["used"].size());
   EXPECT_EQ(used, 1);
+}
+
+// A number is checked against its range, never truncated: 4294967298 workers is not 2.
+TEST_F(ApiTest, IntegersOutOfRangeAreRefusedNamingTheKeyAndTheRange) {
+  start();
+  ASSERT_TRUE(submit("words", {{"topology.workers", "2"}}).ok());
+  std::string id = only_id();
+  auto before = assignment(id);
+  auto client = nimbus_->client();
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {R"({"workers": 4294967298})",
+       "'workers' must be an integer from 1 to 10000, got 4294967298"},
+      {R"({"workers": 18446744073709551615})", "'workers' must be an integer from 1 to 10000"},
+      {R"({"workers": -2})", "'workers' must be an integer from 1 to 10000, got -2"},
+      {R"({"workers": 2.5})", "'workers' must be an integer"},
+      {R"({"executors": {"bolt": 4294967297}})",
+       "executors of 'bolt' must be an integer from 1 to 10000, got 4294967297"},
+      {R"({"wait_secs": 9999999999})", "'wait_secs' must be an integer from 0 to 86400"}};
+  for (const auto& [body, expected] : refused) {
+    auto answer = client.request("POST", "/api/v1/topologies/words/rebalance", body);
+    ASSERT_TRUE(answer.ok());
+    EXPECT_EQ(answer->status, 400) << body;
+    EXPECT_NE(answer->body.find(expected), std::string::npos) << body << " -> " << answer->body;
+  }
+  auto kill = client.request("POST", "/api/v1/topologies/words/kill", R"({"wait_secs": -1})");
+  ASSERT_TRUE(kill.ok());
+  EXPECT_EQ(kill->status, 400);
+  EXPECT_EQ(assignment(id), before);
+  EXPECT_EQ((*state_.topology(id))->status, TopologyStatus::active);
 }
 
 TEST_F(ApiTest, MalformedBodyAndUnknownPathAreRefused) {

@@ -62,13 +62,18 @@ inline bool eventually(const std::function<bool()>& condition,
 }
 
 // A layout like inspect's for spout (tasks 1-2), bolt (3-6) and __acker (7), one task per
-// executor unless -e splits a component differently. Counts its calls.
+// executor unless -e splits a component differently; like inspect, it refuses -e for a
+// component that does not exist. Counts its calls.
 struct FakeInspector {
   std::shared_ptr<int> calls = std::make_shared<int>(0);
 
   Inspector inspector() const {
     return [calls = calls](const InspectRequest& request) -> Result<TopologyLayout> {
       ++*calls;
+      for (const auto& [id, n] : request.executor_overrides)
+        if (id != "spout" && id != "bolt")
+          return make_error(NimbusErrc::bad_request,
+                            "executors given for unknown component '" + id + "'");
       TopologyLayout layout{"fake", 7, {}};
       auto add = [&](std::string id, std::string kind, int first, int last) {
         ComponentLayout c{id, kind, {}, {}};

@@ -170,5 +170,34 @@ TEST_F(ProcessTest, CliErrorsAreOneLineNamingTheProblem) {
   EXPECT_EQ(line_count(not_so.err), 1) << not_so.err;
 }
 
+// Every flag the CLI cannot parse exits 2 (not CLI11's 105, 106, 109, ...) with one line naming
+// the flag, and a numeric range is printed as the range, not as 300 digits of a double.
+TEST_F(ProcessTest, CliParseErrorsExitTwoNamingTheFlag) {
+  auto nimbus = nimbus_->address();
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"rebalance", "words", "-n", "abc"},
+                                             {"rebalance", "words", "-n", "0"},
+                                             {"rebalance", "words", "-n", "4294967298"},
+                                             {"kill", "words", "-w", "-1"},
+                                             {"kill"},
+                                             {"status", "words", "--no-such-flag"},
+                                             {"no-such-verb"}}) {
+    auto with_nimbus = args;
+    with_nimbus.insert(with_nimbus.end(), {"--nimbus", nimbus});
+    auto run = gale(with_nimbus);
+    std::string shown = args[0] + " " + (args.size() > 1 ? args.back() : "");
+    EXPECT_EQ(run.exit_code, 2) << shown << ": " << run.err;
+    EXPECT_EQ(run.err.rfind("gale: ", 0), 0u) << shown << ": " << run.err;
+    EXPECT_LT(run.err.size(), 200u) << shown << ": " << run.err;
+  }
+  auto range = gale({"rebalance", "words", "-n", "abc", "--nimbus", nimbus});
+  EXPECT_NE(range.err.find("--num-workers"), std::string::npos) << range.err;
+  auto help = gale({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  auto version = gale({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out.rfind("gale ", 0), 0u) << version.out;
+}
+
 }  // namespace
 }  // namespace gale::nimbus::testing

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "gale/common/command_line.h"
 #include "gale/common/daemon_config.h"
 #include "gale/common/logging.h"
 #include "gale/common/version.h"
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("--worker-bin", worker_bin, "the gale-worker binary (default: beside this one)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = gale::parse_command_line(app, argc, argv)) return *exit;
 
   if (config_path.empty()) config_path = gale::default_config_path();
   auto conf = gale::load_daemon_config(config_path, overrides);

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "gale/common/command_line.h"
 #include "gale/common/version.h"
 #include "gale/kafka/mock_cluster.h"
 
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
   app.add_option("--topic", topic_args, "A topic to create, name:partitions (repeatable)");
   app.add_option("--bootstrap-file", bootstrap_file,
                  "Also write the bootstrap.servers value to this file");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = gale::parse_command_line(app, argc, argv)) return *exit;
 
   try {
     std::vector<TopicSpec> topics;

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 
+#include "gale/common/command_line.h"
 #include "gale/common/component_counts.h"
 #include "gale/common/daemon_config.h"
 #include "gale/common/logging.h"
@@ -98,7 +99,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--config", run_options.config_file, "gale.yaml");
   run_cmd->add_option("-c", run_options.settings, "Setting key=value (repeatable)");
   run_cmd->add_option("--log-level", run_options.log_level, "trace, debug, info, warn or error");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = gale::parse_command_line(app, argc, argv)) return *exit;
   if (cmd->parsed()) return run_inspect(inspect);
   if (run_cmd->parsed()) return run(run_options);
   return 2;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "event_output.h"
+#include "gale/common/command_line.h"
 #include "gale/common/version.h"
 #include "redis_profiles.h"
 
@@ -162,13 +163,7 @@ int main(int argc, char** argv) {
                  "share of deliberately malformed lines, for dead-letter tests")
       ->capture_default_str()
       ->check(number(0, 1, false, true));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help
-    std::fprintf(stderr, "gale-gen: %s (see gale-gen --help)\n", e.what());
-    return 2;
-  }
+  if (auto exit = gale::parse_command_line(app, argc, argv)) return *exit;
 
   r.kind = kKinds.at(kind);
   std::optional<std::int64_t> start_ms = gale::events::parse_timestamp(start);

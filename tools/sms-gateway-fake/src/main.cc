@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "fake_gateway.h"
+#include "gale/common/command_line.h"
 #include "gale/common/version.h"
 
 int main(int argc, char** argv) {
@@ -22,14 +23,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", options.seed, "seed of --fail-rate's random draws");
   app.add_option("--delay-ms", options.delay_ms, "answer each POST /sms after this delay")
       ->check(CLI::NonNegativeNumber);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "gale-sms-gateway-fake: %s\n", e.what());
-    return 2;
-  }
+  if (auto exit = gale::parse_command_line(app, argc, argv)) return *exit;
   try {
     gale::tools::FakeGateway gateway(options);
     std::printf("listening on 127.0.0.1:%d\n", gateway.port());
