@@ -5,6 +5,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <limits>
+#include <optional>
 
 #include "codec.h"
 
@@ -32,20 +34,52 @@ class Exchange {
     stream_.expires_after(timeout_);
     stream_.async_connect(endpoints, [this](beast::error_code e, const tcp::endpoint&) {
       if (e) return finish(e);
-      http::async_write(stream_, request_, [this](beast::error_code e2, std::size_t) {
+      if (request_.body().size() < kExpectContinueFrom) return send_whole();
+      // A large body (a submit) waits for Nimbus's word: a body over its limit is then refused
+      // from the header (413) without being sent.
+      request_.set(http::field::expect, "100-continue");
+      serializer_.emplace(request_);
+      http::async_write_header(stream_, *serializer_, [this](beast::error_code e2, std::size_t) {
         if (e2) return finish(e2);
-        parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
-        http::async_read(stream_, buffer_, parser_,
-                         [this](beast::error_code e3, std::size_t) { finish(e3); });
+        parser_.emplace();
+        parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+        http::async_read_header(
+            stream_, buffer_, *parser_, [this](beast::error_code e3, std::size_t) {
+              if (e3) return finish(e3);
+              if (parser_->get().result() != http::status::continue_)
+                return read_response();  // the final answer
+              parser_.emplace();
+              http::async_write(stream_, *serializer_, [this](beast::error_code e4, std::size_t) {
+                if (e4) return finish(e4);
+                read_response();
+              });
+            });
       });
     });
     io_.run();
     return result_;
   }
 
-  http::response<http::string_body> response() { return parser_.release(); }
+  http::response<http::string_body> response() { return parser_->release(); }
 
  private:
+  // Bodies from this size are sent after Nimbus answers "100 Continue".
+  static constexpr std::size_t kExpectContinueFrom = 1 << 20;
+
+  void send_whole() {
+    http::async_write(stream_, request_, [this](beast::error_code e, std::size_t) {
+      if (e) return finish(e);
+      parser_.emplace();
+      read_response();
+    });
+  }
+
+  void read_response() {
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    http::async_read(stream_, buffer_, *parser_,
+                     [this](beast::error_code e, std::size_t) { finish(e); });
+  }
+
   void finish(beast::error_code ec) {
     result_ = ec;
     beast::error_code ignored;
@@ -55,7 +89,8 @@ class Exchange {
   boost::asio::io_context io_;
   beast::tcp_stream stream_;
   http::request<http::string_body> request_;
-  http::response_parser<http::string_body> parser_;
+  std::optional<http::request_serializer<http::string_body>> serializer_;
+  std::optional<http::response_parser<http::string_body>> parser_;
   beast::flat_buffer buffer_;
   std::chrono::milliseconds timeout_;
   beast::error_code result_;
@@ -64,6 +99,7 @@ class Exchange {
 NimbusErrc errc_of(int status) {
   switch (status) {
     case 400:
+    case 413:
       return NimbusErrc::bad_request;
     case 404:
       return NimbusErrc::not_found;

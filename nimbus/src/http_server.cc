@@ -1,8 +1,12 @@
 #include "http_server.h"
 
+#include <array>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -14,33 +18,105 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
-// One connection: read a request, answer it, repeat while keep-alive. Owns itself through
-// the shared_ptr its pending operation holds.
+// (boost::none would compare below every Content-Length and refuse them all.)
+constexpr std::uint64_t kNoLimit = std::numeric_limits<std::uint64_t>::max();
+constexpr std::chrono::seconds kReadHeaderTimeout{60};
+constexpr std::chrono::seconds kReadBodyTimeout{600};  // a large submit on a slow link
+constexpr std::chrono::seconds kWriteTimeout{60};
+constexpr std::chrono::seconds kLingerOnClose{1};
+
+// One connection: read a request's header, refuse it at once if its body is too large, else
+// read the body, hand the request to the handler pool, write the answer back on the
+// connection's own thread, repeat while keep-alive. Owns itself through the shared_ptr its
+// pending operation holds.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpHandler& handler)
-      : stream_(std::move(socket)), handler_(handler) {}
+  Session(tcp::socket socket, const HttpHandler& handler, boost::asio::thread_pool& handlers,
+          std::size_t max_body_bytes)
+      : stream_(std::move(socket)),
+        handler_(handler),
+        handlers_(handlers),
+        max_body_bytes_(max_body_bytes) {}
 
   void read() {
     parser_.emplace();
-    parser_->body_limit(HttpServer::kMaxBodyBytes);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       if (!ec) self->answer();
-                     });
+    parser_->body_limit(kNoLimit);              // the header is judged first, in read_body()
+    stream_.expires_after(kReadHeaderTimeout);  // also ends idle keep-alive connections
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (!ec) self->read_body();
+                            });
   }
 
  private:
-  void answer() {
+  void read_body() {
+    auto declared = parser_->content_length();
+    if (declared && *declared > max_body_bytes_) return too_large(*declared);
+    parser_->body_limit(max_body_bytes_);  // a chunked body is cut where it grows too large
+    // A client that waits for our word before sending a large body (Expect: 100-continue,
+    // as gale's own client does) gets it now.
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                      parser_->get().version());
+      return http::async_write(
+          stream_, *go_on, [self = shared_from_this(), go_on](beast::error_code ec, std::size_t) {
+            if (!ec) self->read_rest();
+          });
+    }
+    read_rest();
+  }
+
+  void read_rest() {
+    if (parser_->is_done()) return handle();  // no body
+    stream_.expires_after(kReadBodyTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec == http::error::body_limit) return self->too_large(std::nullopt);
+                       if (!ec) self->handle();
+                     });
+  }
+
+  // 413, then close: the body is not read (only drained for a moment after the answer, so
+  // that closing with unread data does not reset the connection before the client reads it).
+  void too_large(std::optional<std::uint64_t> declared) {
+    std::string size = declared ? "of " + std::to_string(*declared) + " bytes " : "";
+    write(parser_->get().version(), false,
+          {413, "application/json",
+           R"({"error": "the request body )" + size + "is over nimbus.max.request.bytes (" +
+               std::to_string(max_body_bytes_) + " bytes)\"}"});
+  }
+
+  void drain() {
+    stream_.async_read_some(boost::asio::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (!ec) self->drain();
+                            });
+  }
+
+  void handle() {
     auto request = parser_->release();
-    HttpResponse reply = handler_({std::string(request.method_string()),
-                                   std::string(request.target()), std::move(request.body())});
+    unsigned version = request.version();
+    bool keep_alive = request.keep_alive();
+    HttpRequest in{std::string(request.method_string()), std::string(request.target()),
+                   std::move(request.body())};
+    boost::asio::post(
+        handlers_, [self = shared_from_this(), in = std::move(in), version, keep_alive]() mutable {
+          HttpResponse reply = self->handler_(in);
+          boost::asio::post(self->stream_.get_executor(),
+                            [self, reply = std::move(reply), version, keep_alive]() mutable {
+                              self->write(version, keep_alive, std::move(reply));
+                            });
+        });
+  }
+
+  void write(unsigned version, bool keep_alive, HttpResponse reply) {
+    stream_.expires_after(kWriteTimeout);
     response_ = {};
-    response_.version(request.version());
+    response_.version(version);
     response_.result(static_cast<http::status>(reply.status));
     response_.set(http::field::server, "gale-nimbus");
     response_.set(http::field::content_type, reply.content_type);
-    response_.keep_alive(request.keep_alive());
+    response_.keep_alive(keep_alive);
     response_.body() = std::move(reply.body);
     response_.prepare_payload();
     http::async_write(stream_, response_,
@@ -48,6 +124,10 @@ class Session : public std::enable_shared_from_this<Session> {
                         if (ec || !self->response_.keep_alive()) {
                           beast::error_code ignored;
                           self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          if (!ec) {
+                            self->stream_.expires_after(kLingerOnClose);
+                            self->drain();
+                          }
                           return;
                         }
                         self->read();
@@ -55,16 +135,23 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
-  const HttpHandler& handler_;  // the server's, which outlives every session on its io_context
+  const HttpHandler& handler_;  // the server's, which outlives every handler run (~HttpServer)
+  boost::asio::thread_pool& handlers_;
+  std::size_t max_body_bytes_;
   beast::flat_buffer buffer_;
+  std::array<char, 16384> discard_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
 };
 
 }  // namespace
 
-HttpServer::HttpServer(boost::asio::io_context& io, HttpHandler handler)
-    : io_(io), acceptor_(io), handler_(std::move(handler)) {}
+HttpServer::HttpServer(boost::asio::io_context& io, HttpHandler handler, std::size_t max_body_bytes)
+    : io_(io), acceptor_(io), handler_(std::move(handler)), max_body_bytes_(max_body_bytes) {}
+
+HttpServer::~HttpServer() {
+  handlers_.join();
+}
 
 Status HttpServer::start(const std::string& host, int port) {
   beast::error_code ec;
@@ -88,7 +175,8 @@ int HttpServer::port() const {
 void HttpServer::accept() {
   acceptor_.async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == boost::asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), handler_)->read();
+    if (!ec)
+      std::make_shared<Session>(std::move(socket), handler_, handlers_, max_body_bytes_)->read();
     accept();
   });
 }

@@ -1,11 +1,18 @@
 #pragma once
 // A small HTTP/1.1 server on Boost.Beast: accepts connections on one address, reads each
-// request whole (body up to kMaxBodyBytes), answers it with the handler's response, keeps the
-// connection alive as the client asks.
-// Threads: everything runs on the io_context's thread(s); the handler is called there,
-// synchronously, so a slow handler delays other requests.
+// request whole, answers it with the handler's response, keeps the connection alive as the
+// client asks.
+//
+// A request whose declared body is over the limit is answered 413 from its header alone,
+// before any of the body is read, and the connection is closed; a chunked body that grows over
+// the limit gets the same answer when it does.
+//
+// Threads: the connections run on the io_context's thread; the handler runs on a pool of
+// kHandlerThreads threads of the server's own, so that one slow request (a large submit being
+// decoded and inspected) does not hold the others. The handler must be thread-safe.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -30,10 +37,14 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 class HttpServer {
  public:
-  static constexpr std::size_t kMaxBodyBytes = 512u << 20;  // a topology .so, base64-encoded
+  static constexpr int kHandlerThreads = 4;
 
-  // Borrows `io`, which must outlive this. Listening starts in start().
-  HttpServer(boost::asio::io_context& io, HttpHandler handler);
+  // Borrows `io`, which must outlive this. Listening starts in start(). Bodies over
+  // `max_body_bytes` (nimbus.max.request.bytes) are refused with 413.
+  HttpServer(boost::asio::io_context& io, HttpHandler handler, std::size_t max_body_bytes);
+  // Waits for the handlers already running; answers they post back to a stopped io_context
+  // are dropped.
+  ~HttpServer();
 
   // Binds host:port (port 0: any free port) and starts accepting. internal naming the address
   // if it cannot bind.
@@ -47,6 +58,8 @@ class HttpServer {
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   HttpHandler handler_;
+  std::size_t max_body_bytes_;
+  boost::asio::thread_pool handlers_{kHandlerThreads};
 };
 
 }  // namespace gale::nimbus

@@ -41,7 +41,9 @@ class Nimbus::Impl {
                                 options_.config.get_int(conf::kNimbusTaskTimeoutSecs),
                                 [&store] { return store.interruptions(); }}),
         api_(service_, artifacts_, leader_view()),
-        server_(io_, [this](const HttpRequest& request) { return api_.handle(request); }) {}
+        server_(
+            io_, [this](const HttpRequest& request) { return api_.handle(request); },
+            static_cast<std::size_t>(options_.config.get_int(conf::kNimbusMaxRequestBytes))) {}
 
   ~Impl() {
     {

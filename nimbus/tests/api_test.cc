@@ -389,6 +389,57 @@ TEST_F(ApiTest, IntegersOutOfRangeAreRefusedNamingTheKeyAndTheRange) {
   EXPECT_EQ((*state_.topology(id))->status, TopologyStatus::active);
 }
 
+// A request that declares a body over nimbus.max.request.bytes is answered from its header: the
+// test never sends the body.
+TEST_F(ApiTest, AnOverLimitBodyIsRefusedWith413BeforeItIsRead) {
+  start({{"nimbus.max.request.bytes", "1048576"}});
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(nimbus_->nimbus().port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  std::string header =
+      "POST /api/v1/topologies HTTP/1.1\r\nHost: nimbus\r\nContent-Type: application/json\r\n"
+      "Content-Length: 300000000\r\n\r\n";
+  ASSERT_EQ(::send(fd, header.data(), header.size(), 0), static_cast<ssize_t>(header.size()));
+  timeval five_seconds{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+  std::string answer;
+  char buffer[4096];
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, n);
+  ::close(fd);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
+  EXPECT_NE(answer.find("300000000 bytes is over nimbus.max.request.bytes (1048576 bytes)"),
+            std::string::npos)
+      << answer;
+
+  // The client reads the early answer though its write is cut short.
+  auto big = nimbus_->client().request("POST", "/api/v1/topologies", std::string(4 << 20, 'x'));
+  ASSERT_TRUE(big.ok()) << big.error().message;
+  EXPECT_EQ(big->status, 413);
+  EXPECT_TRUE(nothing_written());
+}
+
+// Requests are served concurrently: a submit held in inspection does not hold a list.
+TEST_F(ApiTest, ASlowSubmitDoesNotHoldOtherRequests) {
+  start();
+  inspector_.hold->store(true);
+  std::atomic<bool> submitted{false};
+  std::thread slow([&] {
+    EXPECT_TRUE(submit("slow").ok());
+    submitted = true;
+  });
+  ASSERT_TRUE(eventually([&] { return inspector_.calls->load() == 1; }));
+  auto listed = nimbus_->client().list();
+  EXPECT_TRUE(listed.ok());
+  EXPECT_FALSE(submitted.load()) << "the list was answered only after the submit";
+  inspector_.hold->store(false);
+  slow.join();
+  EXPECT_TRUE(submitted.load());
+}
+
 TEST_F(ApiTest, MalformedBodyAndUnknownPathAreRefused) {
   start();
   auto client = nimbus_->client();

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -65,11 +66,15 @@ inline bool eventually(const std::function<bool()>& condition,
 // executor unless -e splits a component differently; like inspect, it refuses -e for a
 // component that does not exist. Counts its calls.
 struct FakeInspector {
-  std::shared_ptr<int> calls = std::make_shared<int>(0);
+  std::shared_ptr<std::atomic<int>> calls = std::make_shared<std::atomic<int>>(0);
+  // While set, an inspection waits (up to 20 s): a slow submit, as a large topology's is.
+  std::shared_ptr<std::atomic<bool>> hold = std::make_shared<std::atomic<bool>>(false);
 
   Inspector inspector() const {
-    return [calls = calls](const InspectRequest& request) -> Result<TopologyLayout> {
+    return [calls = calls, hold = hold](const InspectRequest& request) -> Result<TopologyLayout> {
       ++*calls;
+      for (int i = 0; i < 2000 && hold->load(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
       for (const auto& [id, n] : request.executor_overrides)
         if (id != "spout" && id != "bolt")
           return make_error(NimbusErrc::bad_request,

@@ -129,6 +129,12 @@ std::vector<ConfigKey> make_schema() {
       KeySpec(kNimbusMonitorFreqSecs, Type::int64, 2,
               "How often Nimbus checks heartbeats and supervisors.")
           .at_least(1),
+      KeySpec(kNimbusMaxRequestBytes, Type::int64, 268435456,
+              "The largest request body Nimbus reads, in bytes; a larger one is answered 413 "
+              "from its header. A submit carries the topology's .so base64-encoded (4/3 of its "
+              "size).")
+          .at_least(1048576)
+          .at_most(2147483648),
       KeySpec(kSupervisorId, Type::string, none,
               "A supervisor's id; unset: derived from host and ports."),
       KeySpec(kSupervisorHost, Type::string, "127.0.0.1",

@@ -35,8 +35,8 @@ TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
                   "storm.zookeeper.servers", "storm.zookeeper.root",
                   "storm.zookeeper.session.timeout", "storm.zookeeper.operation.timeout",
                   "storm.local.dir", "nimbus.host", "nimbus.port", "nimbus.task.timeout.secs",
-                  "nimbus.monitor.freq.secs", "supervisor.id", "supervisor.host",
-                  "supervisor.slots.ports", "worker.heartbeat.frequency.secs"));
+                  "nimbus.monitor.freq.secs", "nimbus.max.request.bytes", "supervisor.id",
+                  "supervisor.host", "supervisor.slots.ports", "worker.heartbeat.frequency.secs"));
 }
 
 TEST(ConfigTest, EveryKeyHasADoc) {

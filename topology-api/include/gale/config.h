@@ -46,6 +46,7 @@ inline constexpr const char* kNimbusHost = "nimbus.host";
 inline constexpr const char* kNimbusPort = "nimbus.port";
 inline constexpr const char* kNimbusTaskTimeoutSecs = "nimbus.task.timeout.secs";
 inline constexpr const char* kNimbusMonitorFreqSecs = "nimbus.monitor.freq.secs";
+inline constexpr const char* kNimbusMaxRequestBytes = "nimbus.max.request.bytes";
 inline constexpr const char* kSupervisorId = "supervisor.id";
 inline constexpr const char* kSupervisorHost = "supervisor.host";
 inline constexpr const char* kSupervisorSlotsPorts = "supervisor.slots.ports";
