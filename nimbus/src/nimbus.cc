@@ -63,9 +63,11 @@ class Nimbus::Impl {
     std::string host = options_.config.get_string(conf::kNimbusHost);
     int port = static_cast<int>(options_.config.get_int(conf::kNimbusPort));
     if (auto listening = server_.start(host, port); !listening) return listening;
+    // host-port: only one process can listen there, so a leader node holding this id belongs to
+    // this Nimbus's own previous run (killed before its session ended), and a restarted Nimbus
+    // leads again at once instead of answering "not the leader" until that session expires.
     if (options_.nimbus_id.empty())
-      options_.nimbus_id =
-          host + "-" + std::to_string(server_.port()) + "-" + std::to_string(::getpid());
+      options_.nimbus_id = host + "-" + std::to_string(server_.port());
     try_lead();
     io_thread_ = std::thread([this] { io_.run(); });
     monitor_ = std::thread([this] { monitor_loop(); });

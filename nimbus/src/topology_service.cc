@@ -284,11 +284,19 @@ Result<json> TopologyService::status(const std::string& name) {
   out["config"] = record->config;
   out["artifact_sha256"] = record->artifact_sha256;
   out["num_workers"] = record->num_workers;
-  out["components"] = aggregate_components(*beats);
+  // Only the workers of the current assignment count: a heartbeat left by a worker whose slot
+  // was taken away (rebalanced to fewer workers, moved) is history.
+  auto slots = assignment->has_value() ? slots_of(**assignment) : std::vector<Slot>{};
+  std::set<std::string> assigned;
+  for (const auto& slot : slots) assigned.insert(slot_key(slot.host, slot.port));
+  std::vector<coordination::WorkerHeartbeat> current;
+  for (const auto& beat : *beats)
+    if (assigned.contains(slot_key(beat.host, beat.port))) current.push_back(beat);
+  out["components"] = aggregate_components(current);
   std::map<std::string, const coordination::WorkerHeartbeat*> beat_of;
-  for (const auto& beat : *beats) beat_of[slot_key(beat.host, beat.port)] = &beat;
+  for (const auto& beat : current) beat_of[slot_key(beat.host, beat.port)] = &beat;
   json workers = json::array();
-  for (const auto& slot : assignment->has_value() ? slots_of(**assignment) : std::vector<Slot>{}) {
+  for (const auto& slot : slots) {
     json worker{{"supervisor", slot.supervisor_id},
                 {"host", slot.host},
                 {"port", slot.port},
@@ -479,6 +487,10 @@ void TopologyService::finish_rebalance(const std::string& id, const RebalanceReq
     return fail(written.error().message);
   if (auto written = ctx_.state.set_topology(record); !written)
     return fail(written.error().message);
+  // The heartbeats of the slots it gave up go with them (their workers exit).
+  for (const auto& old : slots_of(**current))
+    if (std::find(slots.begin(), slots.end(), old) == slots.end())
+      (void)ctx_.state.remove_heartbeat(id, old.host, old.port);
   spdlog::info("rebalanced topology {} over {} workers", id, slots.size());
 }
 

@@ -131,6 +131,9 @@ TEST_F(ApiTest, StatusSumsHeartbeatStatisticsAndListsWorkers) {
   for (const auto& [task, slot] : slots) ports.insert(slot.port);
   ASSERT_TRUE(state_.write_heartbeat(beat(*ports.begin(), 100, 1.0)).ok());
   ASSERT_TRUE(state_.write_heartbeat(beat(*ports.rbegin(), 300, 3.0)).ok());
+  // The last heartbeat of a worker whose slot is no longer assigned (a rebalance to fewer
+  // workers, a move) is not counted.
+  ASSERT_TRUE(state_.write_heartbeat(beat(7999, 1000, 9.0)).ok());
 
   auto status = nimbus_->client().status("words");
   ASSERT_TRUE(status.ok()) << status.error().message;

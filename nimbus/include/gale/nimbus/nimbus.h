@@ -27,8 +27,7 @@ struct NimbusOptions {
   Inspector inspector;
   std::filesystem::path worker_binary;
   std::chrono::milliseconds inspect_timeout{30000};
-  std::string
-      nimbus_id;  // a valid name (coordination::validate_name); empty: "<host>-<port>-<pid>"
+  std::string nimbus_id;  // a valid name (coordination::validate_name); empty: "<host>-<port>"
 };
 
 class Nimbus {
