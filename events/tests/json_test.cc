@@ -406,10 +406,15 @@ TEST(DeadLetterTest, KeepsTheOriginalBytesAndTheReason) {
   EXPECT_EQ(letter["reason"], "amount: expected a number");
   EXPECT_EQ(letter["key"], "acct-1");
   EXPECT_EQ(letter["value"], "{\"amount\": \"x\"");
-  // Bytes that are not UTF-8 do not stop the letter from being written.
-  auto binary = json::parse(dead_letter_json("", std::string("\xff\xfe", 2), "not JSON"));
+  EXPECT_FALSE(letter.contains("value_encoding"));
+  // Bytes that are not UTF-8 are kept exactly, base64-encoded and flagged (0xFF once came out
+  // as U+00FF).
+  auto binary = json::parse(dead_letter_json("", std::string("\xff\xfe{", 3), "not JSON"));
   EXPECT_EQ(binary["reason"], "not JSON");
-  EXPECT_FALSE(binary["value"].get<std::string>().empty());
+  EXPECT_EQ(binary["value"], "//57");
+  EXPECT_EQ(binary["value_encoding"], "base64");
+  EXPECT_EQ(binary["key"], "");
+  EXPECT_FALSE(binary.contains("key_encoding"));
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "codec.h"
+#include "gale/common/sha256.h"
 
 namespace gale::nimbus {
 

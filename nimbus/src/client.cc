@@ -8,7 +8,7 @@
 #include <limits>
 #include <optional>
 
-#include "codec.h"
+#include "gale/common/base64.h"
 
 namespace gale::nimbus {
 
@@ -160,11 +160,11 @@ Result<json> NimbusClient::submit(const std::string& name,
                                   const std::string& so_bytes,
                                   const std::map<std::string, std::string>& blobs) const {
   json encoded = json::object();
-  for (const auto& [key, bytes] : blobs) encoded[key] = base64_encode(bytes);
+  for (const auto& [key, bytes] : blobs) encoded[key] = gale::base64_encode(bytes);
   return call("POST", "/api/v1/topologies",
               json{{"name", name},
                    {"config", config},
-                   {"artifact", base64_encode(so_bytes)},
+                   {"artifact", gale::base64_encode(so_bytes)},
                    {"blobs", encoded}});
 }
 

@@ -4,7 +4,7 @@
 #include <atomic>
 #include <set>
 
-#include "codec.h"
+#include "gale/common/base64.h"
 #include "gale/common/logging.h"
 #include "gale/config.h"
 #include "scheduler.h"
@@ -69,7 +69,7 @@ Result<std::map<std::string, std::string>> submitted_blobs(const json& blobs) {
   if (!blobs.is_object()) return bad_request("'blobs' must be an object of key: base64");
   std::map<std::string, std::string> out;
   for (const auto& [key, text] : blobs.items()) {
-    auto bytes = text.is_string() ? base64_decode(text.get<std::string>()) : std::nullopt;
+    auto bytes = text.is_string() ? gale::base64_decode(text.get<std::string>()) : std::nullopt;
     if (!bytes) return bad_request("blob '" + key + "' is not a base64 string");
     if (auto valid = check_blob(key, *bytes); !valid) return valid.error();
     out[key] = std::move(*bytes);
@@ -172,7 +172,7 @@ Result<json> TopologyService::submit(const json& body) {
   if (!conf) return conf.error();
   if (!body.contains("artifact") || !body["artifact"].is_string())
     return bad_request("'artifact' (the base64 of the topology's .so) is missing");
-  auto bytes = base64_decode(body["artifact"].get<std::string>());
+  auto bytes = gale::base64_decode(body["artifact"].get<std::string>());
   if (!bytes || bytes->empty()) return bad_request("'artifact' is not valid base64");
   auto blobs = submitted_blobs(body.value("blobs", json::object()));
   if (!blobs) return blobs.error();

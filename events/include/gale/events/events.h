@@ -98,7 +98,8 @@ std::string format_amount(std::int64_t minor);
 std::optional<std::int64_t> parse_amount(std::string_view json_number);
 
 // A dead letter: an event that was refused, as JSON {"reason", "key", "value"} with the original
-// bytes (invalid UTF-8 replaced), for a dead-letter topic or list (docs/EVENTS.md).
+// bytes, for a dead-letter topic or list (docs/EVENTS.md). A key or value that is not UTF-8 is
+// carried base64-encoded, flagged by "key_encoding" / "value_encoding": "base64".
 std::string dead_letter_json(std::string_view key, std::string_view value, std::string_view reason);
 
 }  // namespace gale::events

@@ -1,11 +1,11 @@
-#include "codec.h"
+#include "gale/common/base64.h"
 
 #include <openssl/evp.h>
 
 #include <array>
 #include <memory>
 
-namespace gale::nimbus {
+namespace gale {
 
 std::string base64_encode(std::string_view bytes) {
   std::string text(4 * ((bytes.size() + 2) / 3), '\0');
@@ -30,4 +30,4 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return bytes;
 }
 
-}  // namespace gale::nimbus
+}  // namespace gale
