@@ -302,6 +302,11 @@ void KafkaSpout::Impl::assign(rd_kafka_topic_partition_list_t* partitions) {
   assigned_before_ = true;
   if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer_.get(), partitions))
     spdlog::error("Kafka spout: assign: {}", rd_kafka_err2str(err));
+  // librdkafka keeps a partition's pause across a revoke and a re-assign to this consumer, but
+  // the spout starts each assigned partition afresh (not paused): without this, a partition the
+  // cap paused before a rebalance would never be read again, and nothing would say so.
+  if (rd_kafka_resp_err_t err = rd_kafka_resume_partitions(consumer_.get(), partitions))
+    spdlog::warn("Kafka spout: resume after assign: {}", rd_kafka_err2str(err));
 }
 
 void KafkaSpout::Impl::revoke(rd_kafka_topic_partition_list_t* partitions) {

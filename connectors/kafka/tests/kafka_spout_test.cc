@@ -291,5 +291,27 @@ TEST_F(KafkaSpoutTest, TheCapPausesAPartitionUntilAcksCatchUp) {
   EXPECT_EQ(run.stats->max_uncommitted, 5);
 }
 
+// librdkafka keeps a partition's pause across a revoke and a re-assign to the same consumer: a
+// partition the cap paused, taken away by a rebalance and given back, must still be read once
+// the acks catch up (sms-notify's spout stalled for good after repeated worker kills).
+TEST_F(KafkaSpoutTest, APausedPartitionGivenBackByARebalanceIsReadAgain) {
+  produce(bootstrap(), topic_, kPartitions, 0, 20);
+  KafkaSpoutConfig config = spout_config(cluster_, {topic_}, "paused-moving");
+  config.max_uncommitted_per_partition = 5;
+  SpoutRun a("a", config, ProbeBolt::holding([](std::int32_t, std::int64_t) { return true; }));
+  ASSERT_TRUE(eventually([&] { return a.probe->with([&] { return a.probe->held; }) == 15; }));
+  ASSERT_GE(a.stats->pauses, 3);  // every partition is paused at the cap
+
+  // B joins and leaves: every partition is revoked from A and, in the end, given back to it.
+  auto b = std::make_unique<SpoutRun>("b", config);
+  ASSERT_TRUE(eventually([&] { return b->assigned() > 0; }));
+  b.reset();
+  ASSERT_TRUE(eventually([&] { return a.assigned() == 3; }));
+
+  a.probe->with([&] { return a.probe->release = true; });
+  ASSERT_TRUE(eventually([&] { return group_committed("paused-moving", 20); }))
+      << "a partition paused before the rebalance was never read again";
+}
+
 }  // namespace
 }  // namespace gale::kafka::testing
