@@ -5,6 +5,11 @@
 #   scripts/cluster-start.sh [N]        then   gale --config gale-run/gale.yaml list
 #   scripts/cluster-stop.sh                    stops everything this started
 #
+# Secured as a production cluster is (docs/SECURITY.md): Nimbus speaks HTTPS with a certificate
+# from scripts/make-tls.sh (tls/), and every API call needs a token. The script issues an admin
+# token (admin.token, used by the CLI through gale.yaml) and the supervisors' token
+# (supervisor.token, role "supervisor"); both files are readable only by their owner.
+#
 # Everything lives in ${GALE_RUN_DIR:-./gale-run}: gale.yaml (for the daemons and the CLI),
 # logs/ (zookeeper.log, nimbus.log, supervisor-<i>.log), supervisor-<i>/ (each supervisor's
 # storm.local.dir, its workers' logs in supervisor-<i>/logs/), pids/, zookeeper/ (zoo.cfg, data).
@@ -27,6 +32,7 @@ nimbus_port="${GALE_NIMBUS_PORT:-6627}"
 mkdir -p "${GALE_RUN_DIR:-./gale-run}"
 run="$(cd "${GALE_RUN_DIR:-./gale-run}" && pwd)"
 mkdir -p "$run/logs" "$run/pids" "$run/zookeeper/data"
+chmod 0700 "$run"
 
 die() {
   echo "cluster-start: $*" >&2
@@ -97,7 +103,12 @@ storm.zookeeper.servers: "127.0.0.1:$zk_port"
 storm.zookeeper.root: /gale
 nimbus.host: 127.0.0.1
 nimbus.port: $nimbus_port
+nimbus.tls.cert.file: $run/tls/nimbus.pem
+nimbus.tls.key.file: $run/tls/nimbus.key
+security.tls.ca.file: $run/tls/ca.pem
+security.token.file: $run/admin.token
 YAML
+"$root/scripts/make-tls.sh" "$run/tls" >/dev/null
 
 # The classpath the Debian package's own scripts use (zookeeper.jar's manifest names the rest).
 start zookeeper java -Xmx256m -Dzookeeper.jmx.log4j.disable=true \
@@ -105,6 +116,17 @@ start zookeeper java -Xmx256m -Dzookeeper.jmx.log4j.disable=true \
   -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar \
   org.apache.zookeeper.server.quorum.QuorumPeerMain "$run/zookeeper/zoo.cfg"
 wait_for ZooKeeper "$run/pids/zookeeper.pid" zookeeper_answers
+
+# issue_token PRINCIPAL ROLE: a fresh token for PRINCIPAL, stored (hashed) in ZooKeeper, written
+# to $run/PRINCIPAL.token (0600).
+issue_token() {
+  (
+    umask 077
+    "$bin/gale-nimbus" token create "$1" --role "$2" --config "$run/gale.yaml" >"$run/$1.token"
+  ) || die "could not issue the $1 token"
+}
+issue_token admin admin
+issue_token supervisor supervisor
 
 start nimbus "$bin/gale-nimbus" --config "$run/gale.yaml" -c "storm.local.dir=$run/nimbus"
 wait_for Nimbus "$run/pids/nimbus.pid" port_open "$nimbus_port"
@@ -114,8 +136,9 @@ for i in $(seq "$count"); do
   start "supervisor-$i" "$bin/gale-supervisor" --config "$run/gale.yaml" \
     -c "supervisor.id=supervisor-$i" \
     -c "supervisor.slots.ports=$first,$((first + 1)),$((first + 2)),$((first + 3))" \
-    -c "storm.local.dir=$run/supervisor-$i"
+    -c "storm.local.dir=$run/supervisor-$i" \
+    -c "security.token.file=$run/supervisor.token"
 done
 
-echo "cluster up: ZooKeeper 127.0.0.1:$zk_port, Nimbus http://127.0.0.1:$nimbus_port, $count supervisors"
+echo "cluster up: ZooKeeper 127.0.0.1:$zk_port, Nimbus https://127.0.0.1:$nimbus_port, $count supervisors"
 echo "use: $bin/gale --config $run/gale.yaml list      stop: $root/scripts/cluster-stop.sh"

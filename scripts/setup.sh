@@ -11,6 +11,8 @@ PACKAGES=(
   # runtime helpers
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
   libboost-dev libboost-system-dev libssl-dev
+  # security: the CLI that makes the local cluster's TLS certificates (scripts/make-tls.sh)
+  openssl
   # cluster mode: wire codec, transport, coordination
   libmsgpack-cxx-dev libzmq3-dev cppzmq-dev libzookeeper-mt-dev zookeeper
   # connectors and finance topologies

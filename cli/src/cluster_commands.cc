@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -34,6 +35,9 @@ struct ClusterOptions {
   std::vector<std::string> blobs;      // key=file, at submit
   std::string blob_key;
   std::string blob_file;
+  std::string principal;
+  std::string role;
+  int limit = 50;
 };
 
 ClusterOptions options;
@@ -50,30 +54,30 @@ int fail(const std::string& verb, const std::string& message, int code = 1) {
   return code;
 }
 
-// "host:port" -> client; or the config's nimbus.host / nimbus.port.
+// The client the config describes (nimbus.host/port, the token, security.tls.ca.file), with
+// --nimbus host:port over the config's address.
 Result<NimbusClient> make_client() {
   std::string path = options.config_path;
   if (path.empty()) path = default_config_path();
   auto loaded = load_daemon_config(path);
   if (!loaded) return loaded.error();
-  const auto& conf = *loaded;
-  std::string host = conf.get_string(conf::kNimbusHost);
-  int port = static_cast<int>(conf.get_int(conf::kNimbusPort));
+  auto endpoint = nimbus::endpoint_from_config(*loaded);
+  if (!endpoint) return endpoint.error();
   if (!options.nimbus.empty()) {
     auto colon = options.nimbus.rfind(':');
     try {
       if (colon == std::string::npos) throw std::invalid_argument("no port");
-      host = options.nimbus.substr(0, colon);
+      endpoint->host = options.nimbus.substr(0, colon);
       std::size_t used = 0;
-      port = std::stoi(options.nimbus.substr(colon + 1), &used);
-      if (used != options.nimbus.size() - colon - 1 || port < 1 || port > 65535)
+      endpoint->port = std::stoi(options.nimbus.substr(colon + 1), &used);
+      if (used != options.nimbus.size() - colon - 1 || endpoint->port < 1 || endpoint->port > 65535)
         throw std::invalid_argument("bad port");
     } catch (const std::exception&) {
       return make_error(CommonErrc::bad_setting,
                         "--nimbus '" + options.nimbus + "': expected host:port");
     }
   }
-  return NimbusClient(host, port);
+  return NimbusClient(std::move(*endpoint));
 }
 
 // Prints the answer with `format`, or the error on one line.
@@ -225,6 +229,52 @@ int list_blobs(const NimbusClient& client) {
   });
 }
 
+int create_token(const NimbusClient& client) {
+  return report(
+      "token create", client.create_token(options.principal, options.role), [](const json& a) {
+        // The token alone on stdout (scripts capture it); what it is on stderr.
+        std::cerr << "token for '" << a.value("principal", "") << "' (" << a.value("role", "")
+                  << "); it is shown once: store it where only its user can read it\n";
+        fmt::print("{}\n", a.value("token", ""));
+      });
+}
+
+// Unix seconds as "2026-12-04 13:59:27 UTC".
+std::string utc_text(std::int64_t secs) {
+  std::time_t t = static_cast<std::time_t>(secs);
+  std::tm utc{};
+  ::gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
+  return text;
+}
+
+int list_tokens(const NimbusClient& client) {
+  return report("token list", client.tokens(), [](const json& tokens) {
+    fmt::print("{:<32} {:<12} {}\n", "principal", "role", "created");
+    for (const auto& t : tokens)
+      fmt::print("{:<32} {:<12} {}\n", t.value("principal", ""), t.value("role", ""),
+                 utc_text(t.value("created_secs", std::int64_t{0})));
+  });
+}
+
+int revoke_token(const NimbusClient& client) {
+  return report("token revoke", client.revoke_token(options.principal),
+                [](const json&) { fmt::print("revoked the token of '{}'\n", options.principal); });
+}
+
+int audit(const NimbusClient& client) {
+  return report("audit", client.audit(options.limit), [](const json& entries) {
+    for (const auto& e : entries) fmt::print("{}\n", e.dump());
+  });
+}
+
+int whoami(const NimbusClient& client) {
+  return report("whoami", client.whoami(), [](const json& a) {
+    fmt::print("{} ({})\n", a.value("principal", ""), a.value("role", ""));
+  });
+}
+
 // A subcommand with the options every verb shares.
 CLI::App* add_verb(CLI::App& app, const char* name, const char* description,
                    std::function<int(const NimbusClient&)> run) {
@@ -282,6 +332,23 @@ void add_cluster_commands(CLI::App& app) {
   put_app->add_option("key", options.blob_key, "The blob's key")->required();
   put_app->add_option("file", options.blob_file, "The file with its new bytes")->required();
   add_name(add_verb(*blob_app, "list", "List a topology's blobs", list_blobs));
+
+  auto* token_app = app.add_subcommand("token", "Issue, list or revoke API tokens (admin)");
+  token_app->require_subcommand(1);
+  auto* create_app =
+      add_verb(*token_app, "create", "Issue (or replace) a principal's token", create_token);
+  create_app->add_option("principal", options.principal, "Who will present the token")->required();
+  create_app->add_option("--role", options.role, "admin, deployer, viewer or supervisor")
+      ->required()
+      ->check(CLI::IsMember({"admin", "deployer", "viewer", "supervisor"}));
+  add_verb(*token_app, "list", "List the principals that have tokens", list_tokens);
+  add_verb(*token_app, "revoke", "Revoke a principal's token", revoke_token)
+      ->add_option("principal", options.principal, "Whose token")
+      ->required();
+  add_verb(app, "audit", "Show the last entries of Nimbus's audit log (admin)", audit)
+      ->add_option("-n,--limit", options.limit, "How many entries (default 50)")
+      ->check(CLI::Range(1, 10000));
+  add_verb(app, "whoami", "Show the principal and role of this client's token", whoami);
 }
 
 bool cluster_command_chosen() {

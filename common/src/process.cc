@@ -292,9 +292,11 @@ Process spawn(const SpawnOptions& options) {
   return process;
 }
 
-CapturedRun run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+CapturedRun run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                         std::optional<std::vector<std::string>> env) {
   SpawnOptions options;
   options.argv = argv;
+  options.env = std::move(env);
   options.output = SpawnOptions::Output::capture;
   Process child = spawn(options);
 

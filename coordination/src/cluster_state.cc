@@ -12,6 +12,7 @@ constexpr std::string_view kWorkerbeats = "workerbeats";
 constexpr std::string_view kErrors = "errors";
 constexpr std::string_view kNimbus = "nimbus";
 constexpr std::string_view kBlobs = "blobs";
+constexpr std::string_view kTokens = "tokens";
 
 // Reads the node at `path` and decodes it; empty if there is no node.
 template <class T>
@@ -39,7 +40,7 @@ std::string ClusterState::path(std::string_view folder, std::string_view name) c
 
 Status ClusterState::init() {
   for (auto folder :
-       {kStorms, kAssignments, kSupervisors, kWorkerbeats, kErrors, kNimbus, kBlobs}) {
+       {kStorms, kAssignments, kSupervisors, kWorkerbeats, kErrors, kNimbus, kBlobs, kTokens}) {
     if (auto made = store_.mkdirs(path(folder)); !made) return made;
   }
   return {};
@@ -79,6 +80,33 @@ Status ClusterState::remove_topology(std::string_view topology_id) {
 
 Result<std::vector<std::string>> ClusterState::topology_ids() {
   return store_.children(path(kStorms));
+}
+
+Status ClusterState::set_token(const TokenRecord& token) {
+  if (auto valid = validate_name("principal", token.principal); !valid) return valid;
+  return put(path(kTokens, token.principal), encode(token));
+}
+
+Result<std::optional<TokenRecord>> ClusterState::token(std::string_view principal) {
+  if (auto valid = validate_name("principal", principal); !valid) return valid.error();
+  return read_record(store_.get(path(kTokens, principal)), &decode_token);
+}
+
+Result<std::vector<TokenRecord>> ClusterState::tokens() {
+  auto names = store_.children(path(kTokens));
+  if (!names) return names.error();
+  std::vector<TokenRecord> out;
+  for (const auto& name : *names) {
+    auto record = token(name);
+    if (!record) return record.error();
+    if (*record) out.push_back(std::move(**record));  // skips one revoked meanwhile
+  }
+  return out;
+}
+
+Status ClusterState::remove_token(std::string_view principal) {
+  if (auto valid = validate_name("principal", principal); !valid) return valid;
+  return remove_if_present(path(kTokens, principal));
 }
 
 Status ClusterState::set_assignment(const Assignment& assignment) {

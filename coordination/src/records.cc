@@ -85,8 +85,29 @@ std::string encode(const TopologyRecord& r) {
               {"status", to_string(r.status)},
               {"config", r.config},
               {"artifact_sha256", r.artifact_sha256},
-              {"num_workers", r.num_workers}}
+              {"num_workers", r.num_workers},
+              {"owner", r.owner}}
       .dump();
+}
+
+std::string encode(const TokenRecord& t) {
+  return json{{"principal", t.principal},
+              {"role", t.role},
+              {"sha256", t.sha256},
+              {"created_secs", t.created_secs}}
+      .dump();
+}
+
+Result<TokenRecord> decode_token(std::string_view text) {
+  return decode_with<TokenRecord>("token", text, [](const json& j) -> Result<TokenRecord> {
+    TokenRecord t;
+    t.principal = j.at("principal").get<std::string>();
+    if (auto bad = bad_name("token", "principal", t.principal)) return *bad;
+    t.role = j.at("role").get<std::string>();
+    t.sha256 = j.at("sha256").get<std::string>();
+    t.created_secs = j.at("created_secs").get<std::int64_t>();
+    return t;
+  });
 }
 
 Result<TopologyRecord> decode_topology(std::string_view text) {
@@ -101,6 +122,7 @@ Result<TopologyRecord> decode_topology(std::string_view text) {
     r.config = j.at("config").get<std::map<std::string, std::string>>();
     r.artifact_sha256 = j.at("artifact_sha256").get<std::string>();
     r.num_workers = j.at("num_workers").get<int>();
+    r.owner = j.value("owner", "");  // records written before owners were kept have none
     return r;
   });
 }

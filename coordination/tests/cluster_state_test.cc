@@ -13,10 +13,13 @@ namespace {
 using testing::WatchRecorder;
 
 TopologyRecord word_count() {
-  return TopologyRecord{
-      "word-count-1",         "word-count",
-      TopologyStatus::active, {{"topology.workers", "2"}, {"topology.debug", "false"}},
-      std::string(64, 'a'),   2};
+  return TopologyRecord{"word-count-1",
+                        "word-count",
+                        TopologyStatus::active,
+                        {{"topology.workers", "2"}, {"topology.debug", "false"}},
+                        std::string(64, 'a'),
+                        2,
+                        "alice"};
 }
 
 Assignment word_count_assignment() {
@@ -52,6 +55,20 @@ TEST_F(ClusterStateTest, SetTopologyReplacesAndRemoveIsIdempotent) {
   EXPECT_TRUE(state_.remove_topology("word-count-1"));
   EXPECT_TRUE(state_.remove_topology("word-count-1"));
   EXPECT_FALSE(state_.topology("word-count-1").value().has_value());
+}
+
+TEST_F(ClusterStateTest, TokensAreStoredPerPrincipalReplacedAndRevoked) {
+  const TokenRecord alice{"alice", "deployer", std::string(64, 'b'), 1700000000};
+  ASSERT_TRUE(state_.set_token(alice));
+  EXPECT_EQ(state_.token("alice").value(), alice);
+  auto renewed = alice;
+  renewed.sha256 = std::string(64, 'c');
+  ASSERT_TRUE(state_.set_token(renewed));
+  EXPECT_EQ(state_.tokens().value(), std::vector<TokenRecord>{renewed});
+  EXPECT_FALSE(state_.set_token(TokenRecord{"../etc", "admin", std::string(64, 'd'), 0}));
+  ASSERT_TRUE(state_.remove_token("alice"));
+  EXPECT_FALSE(state_.token("alice").value().has_value());
+  EXPECT_TRUE(state_.tokens().value().empty());
 }
 
 TEST_F(ClusterStateTest, AssignmentRoundTrips) {

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+#include <chrono>
+#include <ctime>
 #include <string_view>
 #include <vector>
 
@@ -98,64 +101,304 @@ Result<RebalanceRequest> rebalance_request(const json& body) {
   return request;
 }
 
+// "?limit=25" of a target -> 25; `fallback` when absent; bad_request when not 1..max.
+Result<std::size_t> limit_of(std::string_view target, std::size_t fallback, std::size_t max) {
+  auto query = target.find('?');
+  if (query == std::string_view::npos) return fallback;
+  std::string_view rest = target.substr(query + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    if (!pair.starts_with("limit=")) continue;
+    std::string_view digits = pair.substr(6);
+    std::size_t value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc{} || end != digits.data() + digits.size() || value < 1 || value > max)
+      return make_error(NimbusErrc::bad_request,
+                        "'limit' must be an integer from 1 to " + std::to_string(max));
+    return value;
+  }
+  return fallback;
+}
+
+// UTC with milliseconds, as ISO 8601: "2026-12-04T10:15:02.123Z".
+std::string utc_now() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  ::gmtime_r(&secs, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:03d}Z", text, static_cast<int>(ms.count()));
+}
+
+std::string_view outcome_of(int status) {
+  if (status / 100 == 2) return "ok";
+  if (status == 401 || status == 403 || status == 429) return "refused";
+  return "failed";
+}
+
+constexpr std::size_t kMaxAuditEntries = 10000;
+
 }  // namespace
 
 HttpResponse Api::handle(const HttpRequest& request) {
-  if (!leader_.is_leader())
-    return error_response(make_error(NimbusErrc::not_leader, "this Nimbus is not the leader"));
-  auto response = route(request);
-  if (!response) {
-    if (http_status(response.error().code) >= 500)
-      spdlog::error("{} {}: {}", request.method, request.target, response.error().message);
-    return error_response(response.error());
+  // The one call that needs no token: whether this Nimbus is up (and leads), for load
+  // balancers and service managers.
+  if (request.method == "GET" &&
+      path_parts(request.target) == std::vector<std::string>{"api", "v1", "health"})
+    return json_response(200, json{{"status", "ok"}, {"leader", leader_.is_leader()}});
+  // Nothing else is parsed before the caller is known: an anonymous request learns nothing
+  // about the routes or the bodies they take.
+  auto who = authenticate(request);
+  if (!who) {
+    const std::string path = request.target.substr(0, request.target.find('?'));
+    Call unknown{request.method + " " + path, {}, {}, std::nullopt, false, {}};
+    audit(request, unknown, std::nullopt, http_status(who.error().code), who.error().message);
+    return error_response(who.error());
   }
-  return *response;
+  auto call = resolve(request);
+  if (!call) return error_response(call.error());
+  auto response = authorized(*call, *who);
+  int status = response ? response->status : http_status(response.error().code);
+  std::string detail = response ? std::string() : response.error().message;
+  if (!response && status >= 500)
+    spdlog::error("{} {}: {}", request.method, request.target, detail);
+  if (call->changes_state || outcome_of(status) == "refused")
+    audit(request, *call, *who, status, detail);
+  return response ? std::move(*response) : error_response(response.error());
 }
 
-Result<HttpResponse> Api::route(const HttpRequest& request) {
+Result<Principal> Api::authenticate(const HttpRequest& request) {
+  const std::string source_key = "address:" + request.peer_address;
+  if (!guards_.limiter.has_room(source_key))
+    return make_error(
+        NimbusErrc::too_many_requests,
+        "too many failed authentications from " + request.peer_address + "; try again later");
+  auto who = guards_.access.authenticate(request.authorization);
+  if (!who) {
+    if (who.code() == make_error_code(NimbusErrc::unauthenticated))
+      guards_.limiter.take(source_key);
+    return who.error();
+  }
+  if (guards_.access.enabled() && !guards_.limiter.take("principal:" + who->name))
+    return make_error(NimbusErrc::too_many_requests,
+                      "principal '" + who->name + "' is over nimbus.requests.per.sec");
+  return who;
+}
+
+Result<HttpResponse> Api::authorized(const Call& call, const Principal& who) {
+  if (!leader_.is_leader())
+    return make_error(NimbusErrc::not_leader, "this Nimbus is not the leader");
+  if (call.permission) {
+    if (auto allowed = AccessControl::authorize(who, *call.permission); !allowed)
+      return allowed.error();
+    if (who.role == Role::deployer && controls_a_topology(*call.permission)) {
+      auto record = service_.find(call.topology);
+      if (!record) return record.error();
+      if (auto allowed = AccessControl::authorize(who, *call.permission, &*record); !allowed)
+        return allowed.error();
+    }
+  }
+  return call.run(who);
+}
+
+void Api::audit(const HttpRequest& request, const Call& call, const std::optional<Principal>& who,
+                int status, const std::string& detail) {
+  json entry{{"time", utc_now()},
+             {"principal", who ? json(who->name) : json(nullptr)},
+             {"role", who ? json(to_string(who->role)) : json(nullptr)},
+             {"source", request.peer_address},
+             {"action", call.action},
+             {"topology", call.topology.empty() ? json(nullptr) : json(call.topology)},
+             {"outcome", outcome_of(status)},
+             {"status", status}};
+  if (!call.target.empty()) entry["target"] = call.target;
+  if (!detail.empty()) entry["detail"] = detail;
+  if (auto written = guards_.audit.append(entry); !written)
+    spdlog::error("{} (entry: {})", written.error().message, entry.dump());
+}
+
+Result<Api::Call> Api::resolve(const HttpRequest& request) {
   if (!request.target.starts_with(kPrefix)) return not_found(request);
   auto parts = path_parts(std::string_view(request.target).substr(kPrefix.size()));
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
-  if (parts.size() == 1 && parts[0] == "cluster" && get)
-    return ok(service_.cluster(leader_.leader()));
-  if (parts.size() == 2 && parts[0] == "artifacts" && get) {
-    auto bytes = artifacts_.read(parts[1]);
-    if (!bytes) return bytes.error();
-    return HttpResponse{200, "application/octet-stream", std::move(*bytes)};
+  auto read = [](std::string action, std::optional<Permission> permission,
+                 std::function<Result<HttpResponse>(const Principal&)> run,
+                 std::string topology = {}) {
+    return Call{std::move(action), std::move(topology), {}, permission, false, std::move(run)};
+  };
+  if (parts.empty()) return not_found(request);
+  const std::string& root = parts[0];
+  if (root == "whoami" && parts.size() == 1 && get)
+    return read("whoami", std::nullopt, [](const Principal& who) {
+      return ok(json{{"principal", who.name}, {"role", to_string(who.role)}});
+    });
+  if (root == "cluster" && parts.size() == 1 && get)
+    return read("cluster", Permission::cluster_read,
+                [this](const Principal&) { return ok(service_.cluster(leader_.leader())); });
+  if (root == "artifacts" && parts.size() == 2 && get)
+    return read("artifact", Permission::artifact_read,
+                [this, sha = parts[1]](const Principal&) -> Result<HttpResponse> {
+                  auto bytes = artifacts_.read(sha);
+                  if (!bytes) return bytes.error();
+                  return HttpResponse{200, "application/octet-stream", std::move(*bytes)};
+                });
+  if (root == "audit" && parts.size() == 1 && get) {
+    auto limit = limit_of(request.target, 100, kMaxAuditEntries);
+    if (!limit) return limit.error();
+    return read("audit.read", Permission::audit_read,
+                [this, n = *limit](const Principal&) { return ok(guards_.audit.recent(n)); });
   }
-  if (parts.empty() || parts[0] != "topologies") return not_found(request);
-  if (parts.size() == 1 && get) return ok(service_.list());
+  if (root == "tokens") return token_call(request, parts);
+  if (root != "topologies") return not_found(request);
+  if (parts.size() == 1 && get)
+    return read("list", Permission::topology_read,
+                [this](const Principal&) { return ok(service_.list()); });
   if (parts.size() == 1 && post) {
     auto body = parse_object(request.body);
     if (!body) return body.error();
-    return ok(service_.submit(*body), 201);
+    std::string name = body->contains("name") && (*body)["name"].is_string()
+                           ? (*body)["name"].get<std::string>()
+                           : std::string();
+    return Call{"submit",
+                name,
+                {},
+                Permission::topology_submit,
+                true,
+                [this, body = std::move(*body)](const Principal& who) {
+                  return ok(service_.submit(body, who.name), 201);
+                }};
   }
-  if (parts.size() == 2 && get) return ok(service_.status(parts[1]));
-  if (parts.size() == 3 && post) return topology_action(parts[1], parts[2], request.body);
-  if (parts.size() == 3 && parts[2] == "blobs" && get) return ok(service_.blobs(parts[1]));
+  const std::string& name = parts.size() > 1 ? parts[1] : root;
+  if (parts.size() == 2 && get)
+    return read(
+        "status", Permission::topology_read,
+        [this, name](const Principal&) { return ok(service_.status(name)); }, name);
+  if (parts.size() == 3 && parts[2] == "blobs" && get)
+    return read(
+        "blob.list", Permission::topology_read,
+        [this, name](const Principal&) { return ok(service_.blobs(name)); }, name);
+  if (parts.size() == 3 && post) return topology_call(name, parts[2], request.body);
   if (parts.size() == 4 && parts[2] == "blobs" && request.method == "PUT")
-    return ok(service_.put_blob(parts[1], parts[3], request.body));
+    return Call{"blob.put",
+                name,
+                parts[3],
+                Permission::topology_blob_write,
+                true,
+                [this, name, key = parts[3], bytes = request.body](const Principal&) {
+                  return ok(service_.put_blob(name, key, bytes));
+                }};
   return not_found(request);
 }
 
-Result<HttpResponse> Api::topology_action(const std::string& name, const std::string& action,
-                                          const std::string& text) {
+Result<Api::Call> Api::topology_call(const std::string& name, const std::string& action,
+                                     const std::string& text) {
   auto body = parse_object(text);
   if (!body) return body.error();
-  if (action == "activate" || action == "deactivate")
-    return ok(service_.set_active(name, action == "activate"));
+  if (action == "activate" || action == "deactivate") {
+    bool active = action == "activate";
+    return Call{action,
+                name,
+                {},
+                active ? Permission::topology_activate : Permission::topology_deactivate,
+                true,
+                [this, name, active](const Principal&) {
+                  return ok(service_.set_active(name, active)); }};
+  }
   if (action == "kill") {
     auto wait = optional_int(*body, "wait_secs", 0, kMaxWaitSecs);
     if (!wait) return wait.error();
-    return ok(service_.kill(name, *wait));
+    return Call{"kill",
+                name,
+                {},
+                Permission::topology_kill,
+                true,
+                [this, name, wait = *wait](const Principal&) {
+                  return ok(service_.kill(name, wait)); }};
   }
   if (action == "rebalance") {
     auto request = rebalance_request(*body);
     if (!request) return request.error();
-    return ok(service_.rebalance(name, *request));
+    return Call{"rebalance",
+                name,
+                {},
+                Permission::topology_rebalance,
+                true,
+                [this, name, request = *request](const Principal&) {
+                  return ok(service_.rebalance(name, request));
+                }};
   }
   return make_error(NimbusErrc::not_found, "no such action: " + action);
+}
+
+Result<Api::Call> Api::token_call(const HttpRequest& request,
+                                  const std::vector<std::string>& parts) {
+  if (parts.size() == 1 && request.method == "GET")
+    return Call{
+        "token.list",
+        {},
+        {},
+        Permission::token_admin,
+        false,
+        [this](const Principal&) -> Result<HttpResponse> {
+          auto tokens = state_.tokens();
+          if (!tokens) return make_error(NimbusErrc::internal, tokens.error().message);
+          json out = json::array();
+          for (const auto& t : *tokens)
+            out.push_back(
+                {{"principal", t.principal}, {"role", t.role}, {"created_secs", t.created_secs}});
+          return ok(out);
+        }};
+  if (parts.size() == 1 && request.method == "POST") {
+    auto body = parse_object(request.body);
+    if (!body) return body.error();
+    if (!body->contains("principal") || !(*body)["principal"].is_string() ||
+        !body->contains("role") || !(*body)["role"].is_string())
+      return make_error(NimbusErrc::bad_request,
+                        "the body must be {\"principal\": name, \"role\": role}");
+    auto principal = (*body)["principal"].get<std::string>();
+    if (auto valid = coordination::validate_name("principal", principal); !valid)
+      return make_error(NimbusErrc::bad_request, valid.error().message);
+    auto role = parse_role((*body)["role"].get<std::string>());
+    if (!role) return role.error();
+    return Call{
+        "token.create",
+        {},
+        principal,
+        Permission::token_admin,
+        true,
+        [this, principal, role = *role](const Principal&) -> Result<HttpResponse> {
+          auto issued = issue_token(state_, principal, role, now_());
+          if (!issued) return issued.error();
+          return ok(
+              json{{"principal", principal}, {"role", to_string(role)}, {"token", issued->token}},
+              201);
+        }};
+  }
+  if (parts.size() == 2 && request.method == "DELETE") {
+    if (auto valid = coordination::validate_name("principal", parts[1]); !valid)
+      return make_error(NimbusErrc::bad_request, valid.error().message);
+    return Call{"token.revoke",
+                {},
+                parts[1],
+                Permission::token_admin,
+                true,
+                [this, principal = parts[1]](const Principal&) -> Result<HttpResponse> {
+                  auto existing = state_.token(principal);
+                  if (!existing) return make_error(NimbusErrc::internal, existing.error().message);
+                  if (!*existing)
+                    return make_error(NimbusErrc::not_found,
+                                      "principal '" + principal + "' has no token");
+                  if (auto removed = state_.remove_token(principal); !removed)
+                    return make_error(NimbusErrc::internal, removed.error().message);
+                  return ok(json{{"principal", principal}, {"revoked", true}});
+                }};
+  }
+  return not_found(request);
 }
 
 }  // namespace gale::nimbus

@@ -1,14 +1,23 @@
 #pragma once
 // The HTTP API of docs/CLUSTER.md ("Nimbus HTTP API"), under /api/v1: parses each request,
-// calls TopologyService or ArtifactStore, answers JSON ({"error": "..."} on failure, with the
-// status of the error's NimbusErrc). A Nimbus that is not the leader answers 503 to all.
-// Threads: handle() runs on the HTTP server's thread; it may block as the service does.
+// calls TopologyService, ArtifactStore or the token store, answers JSON ({"error": "..."} on
+// failure, with the status of the error's NimbusErrc).
+//
+// Every request but GET /health goes through, in this order: the route (404), authentication
+// (401; failures are rate-limited per source address), the caller's rate limit (429), the
+// leadership (503 from a Nimbus that is not the leader), authorization (403, docs/SECURITY.md),
+// then the call. Every state-changing call and every refused call is written to the audit log
+// before the answer is sent.
+// Threads: handle() runs on the HTTP server's handler pool; it may block as the service does.
 #include <functional>
 #include <optional>
 #include <string>
 
+#include "access.h"
 #include "artifact_store.h"
+#include "audit_log.h"
 #include "http_server.h"
+#include "rate_limiter.h"
 #include "topology_service.h"
 
 namespace gale::nimbus {
@@ -18,21 +27,55 @@ struct LeaderView {
   std::function<std::optional<std::string>()> leader;  // the leader's id, if any
 };
 
+// What the API guards calls with; all borrowed, outliving the Api.
+struct ApiGuards {
+  const AccessControl& access;
+  RateLimiter& limiter;
+  AuditLog& audit;
+};
+
 class Api {
  public:
-  Api(TopologyService& service, const ArtifactStore& artifacts, LeaderView leader)
-      : service_(service), artifacts_(artifacts), leader_(std::move(leader)) {}
+  Api(TopologyService& service, const ArtifactStore& artifacts, coordination::ClusterState& state,
+      LeaderView leader, ApiGuards guards, Now now)
+      : service_(service),
+        artifacts_(artifacts),
+        state_(state),
+        leader_(std::move(leader)),
+        guards_(guards),
+        now_(std::move(now)) {}
 
   HttpResponse handle(const HttpRequest& request);
 
+  // One resolved call: what it is (for authorization and the audit log) and how to run it.
+  struct Call {
+    std::string action;    // "submit", "kill", "token.create", "list", ...
+    std::string topology;  // the topology acted on, if any
+    std::string target;    // another object acted on (a token's principal, a blob's key)
+    std::optional<Permission> permission;  // none: any authenticated principal
+    bool changes_state = false;
+    std::function<Result<HttpResponse>(const Principal&)> run;
+  };
+
  private:
-  Result<HttpResponse> route(const HttpRequest& request);
-  Result<HttpResponse> topology_action(const std::string& name, const std::string& action,
-                                       const std::string& body);
+  Result<Call> resolve(const HttpRequest& request);
+  Result<Call> topology_call(const std::string& name, const std::string& action,
+                             const std::string& body);
+  Result<Call> token_call(const HttpRequest& request, const std::vector<std::string>& parts);
+  // Who calls, within the rate limits: a failed authentication counts against the caller's
+  // address, a call against its principal.
+  Result<Principal> authenticate(const HttpRequest& request);
+  // Checks leadership and authorizes `call` for `who`, then runs it.
+  Result<HttpResponse> authorized(const Call& call, const Principal& who);
+  void audit(const HttpRequest& request, const Call& call, const std::optional<Principal>& who,
+             int status, const std::string& detail);
 
   TopologyService& service_;
   const ArtifactStore& artifacts_;
+  coordination::ClusterState& state_;
   LeaderView leader_;
+  ApiGuards guards_;
+  Now now_;
 };
 
 }  // namespace gale::nimbus

@@ -13,8 +13,9 @@ namespace gale::nimbus {
 
 using ChildOutput = CapturedRun;
 
-// argv[0] is the program's path. internal if it cannot be started.
+// argv[0] is the program's path; `env` as run_captured's. internal if it cannot be started.
 Result<ChildOutput> run_child(const std::vector<std::string>& argv,
-                              std::chrono::milliseconds timeout);
+                              std::chrono::milliseconds timeout,
+                              std::optional<std::vector<std::string>> env = std::nullopt);
 
 }  // namespace gale::nimbus

@@ -3,79 +3,109 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cstdlib>
+#include <fstream>
 #include <limits>
 #include <optional>
+#include <type_traits>
 
 #include "gale/common/base64.h"
+#include "gale/common/errc.h"
 
 namespace gale::nimbus {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using nlohmann::json;
 
 namespace {
 
-// One request/response over a tcp_stream whose every step is bounded by the same deadline.
-// Runs on its own io_context on the calling thread.
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One request/response over `Stream` (a tcp_stream, or a TLS stream over one) whose every step
+// is bounded by the same deadline; the answer's body goes to a `Body` (a string, or a file).
+// Runs on the caller's io_context; run() returns when the exchange is over.
+template <class Stream, class Body>
 class Exchange {
  public:
-  Exchange(http::request<http::string_body> request, std::chrono::milliseconds timeout)
-      : stream_(io_), request_(std::move(request)), timeout_(timeout) {}
+  Exchange(Stream& stream, http::request<http::string_body> request, std::uint64_t body_limit)
+      : stream_(stream), request_(std::move(request)), body_limit_(body_limit) {}
 
-  beast::error_code run(const std::string& host, const std::string& port) {
-    tcp::resolver resolver(io_);
-    beast::error_code ec;
-    auto endpoints = resolver.resolve(host, port, ec);
-    if (ec) return ec;
-    stream_.expires_after(timeout_);
-    stream_.async_connect(endpoints, [this](beast::error_code e, const tcp::endpoint&) {
+  // Called with the fresh parser before the answer's body is read (a file body opens its file).
+  std::function<beast::error_code(http::response_parser<Body>&)> prepare = [](auto&) {
+    return beast::error_code{};
+  };
+
+  beast::error_code run(boost::asio::io_context& io, const tcp::resolver::results_type& endpoints,
+                        std::chrono::milliseconds timeout) {
+    lowest().expires_after(timeout);
+    lowest().async_connect(endpoints, [this](beast::error_code e, const tcp::endpoint&) {
       if (e) return finish(e);
-      if (request_.body().size() < kExpectContinueFrom) return send_whole();
-      // A large body (a submit) waits for Nimbus's word: a body over its limit is then refused
-      // from the header (413) without being sent.
-      request_.set(http::field::expect, "100-continue");
-      serializer_.emplace(request_);
-      http::async_write_header(stream_, *serializer_, [this](beast::error_code e2, std::size_t) {
-        if (e2) return finish(e2);
-        parser_.emplace();
-        parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-        http::async_read_header(
-            stream_, buffer_, *parser_, [this](beast::error_code e3, std::size_t) {
-              if (e3) return finish(e3);
-              if (parser_->get().result() != http::status::continue_)
-                return read_response();  // the final answer
-              parser_.emplace();
-              http::async_write(stream_, *serializer_, [this](beast::error_code e4, std::size_t) {
-                if (e4) return finish(e4);
-                read_response();
-              });
-            });
-      });
+      if constexpr (std::is_same_v<Stream, TlsStream>) {
+        stream_.async_handshake(ssl::stream_base::client,
+                                [this](beast::error_code e2) { e2 ? finish(e2) : send(); });
+      } else {
+        send();
+      }
     });
-    io_.run();
+    io.run();
     return result_;
   }
 
-  http::response<http::string_body> response() { return parser_->release(); }
+  http::response_parser<Body>& parser() { return *parser_; }
 
  private:
   // Bodies from this size are sent after Nimbus answers "100 Continue".
   static constexpr std::size_t kExpectContinueFrom = 1 << 20;
 
-  void send_whole() {
-    http::async_write(stream_, request_, [this](beast::error_code e, std::size_t) {
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void send() {
+    if (request_.body().size() < kExpectContinueFrom) {
+      return http::async_write(stream_, request_, [this](beast::error_code e, std::size_t) {
+        if (e) return finish(e);
+        read_response();
+      });
+    }
+    // A large body (a submit) waits for Nimbus's word: a body over its limit, or a caller
+    // without a valid token, is then refused from the header without the body being sent.
+    request_.set(http::field::expect, "100-continue");
+    serializer_.emplace(request_);
+    http::async_write_header(stream_, *serializer_, [this](beast::error_code e, std::size_t) {
       if (e) return finish(e);
-      parser_.emplace();
-      read_response();
+      head_.emplace();
+      http::async_read_header(stream_, buffer_, *head_, [this](beast::error_code e2, std::size_t) {
+        if (e2) return finish(e2);
+        if (head_->get().result() != http::status::continue_)
+          return read_body(std::move(*head_));  // the final answer
+        http::async_write(stream_, *serializer_, [this](beast::error_code e3, std::size_t) {
+          if (e3) return finish(e3);
+          read_response();
+        });
+      });
     });
   }
 
   void read_response() {
-    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    parser_.emplace();
+    start_body();
+  }
+
+  // The final answer, whose header `head` has been read already.
+  void read_body(http::response_parser<http::empty_body>&& head) {
+    parser_.emplace(std::move(head));
+    start_body();
+  }
+
+  void start_body() {
+    parser_->body_limit(body_limit_);
+    if (auto e = prepare(*parser_)) return finish(e);
     http::async_read(stream_, buffer_, *parser_,
                      [this](beast::error_code e, std::size_t) { finish(e); });
   }
@@ -83,24 +113,89 @@ class Exchange {
   void finish(beast::error_code ec) {
     result_ = ec;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
-  boost::asio::io_context io_;
-  beast::tcp_stream stream_;
+  Stream& stream_;
   http::request<http::string_body> request_;
+  std::uint64_t body_limit_;
   std::optional<http::request_serializer<http::string_body>> serializer_;
-  std::optional<http::response_parser<http::string_body>> parser_;
+  std::optional<http::response_parser<http::empty_body>> head_;
+  std::optional<http::response_parser<Body>> parser_;
   beast::flat_buffer buffer_;
-  std::chrono::milliseconds timeout_;
   beast::error_code result_;
 };
+
+// Why a call failed, in words an operator can act on.
+std::string explain(const beast::error_code& ec, bool tls, const std::filesystem::path& ca_file) {
+  if (tls && ec.category() == boost::asio::error::get_ssl_category()) {
+    std::string reason = ec.message();
+    if (reason.find("certificate verify failed") != std::string::npos)
+      return "TLS: Nimbus's certificate is not trusted (it does not chain to " + ca_file.string() +
+             " (security.tls.ca.file) or does not name this host)";
+    return "TLS: " + reason;
+  }
+  if (!tls && (ec == http::error::end_of_stream || ec == boost::asio::error::connection_reset ||
+               ec == boost::asio::error::eof))
+    return ec.message() + " (if Nimbus speaks TLS, set security.tls.ca.file)";
+  return ec.message();
+}
+
+// Runs one exchange with `endpoint`, over TLS when it names a CA file. `prepare` as Exchange's.
+template <class Body>
+Result<http::response<Body>> exchange(
+    const NimbusEndpoint& endpoint, http::request<http::string_body> request,
+    std::uint64_t body_limit,
+    std::function<beast::error_code(http::response_parser<Body>&)> prepare = nullptr) {
+  const std::string where = endpoint.host + ":" + std::to_string(endpoint.port);
+  auto unreachable = [&](const std::string& why) -> Error {
+    return make_error(NimbusErrc::unreachable, "cannot reach Nimbus at " + where + ": " + why);
+  };
+  boost::asio::io_context io;
+  tcp::resolver resolver(io);
+  beast::error_code ec;
+  auto endpoints = resolver.resolve(endpoint.host, std::to_string(endpoint.port), ec);
+  if (ec) return unreachable(ec.message());
+  request.set(http::field::host, endpoint.host);
+  if (!endpoint.token.empty()) request.set(http::field::authorization, "Bearer " + endpoint.token);
+  const bool tls = !endpoint.ca_file.empty();
+  auto run = [&](auto& stream) -> Result<http::response<Body>> {
+    Exchange<std::decay_t<decltype(stream)>, Body> call(stream, std::move(request), body_limit);
+    if (prepare) call.prepare = prepare;
+    if (auto failed = call.run(io, endpoints, endpoint.timeout))
+      return unreachable(explain(failed, tls, endpoint.ca_file));
+    return call.parser().release();
+  };
+  if (!tls) {
+    beast::tcp_stream stream(io);
+    return run(stream);
+  }
+  ssl::context context(ssl::context::tls_client);
+  context.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                      ssl::context::no_tlsv1_1);
+  context.load_verify_file(endpoint.ca_file.string(), ec);
+  if (ec)
+    return unreachable("cannot read the CA file " + endpoint.ca_file.string() +
+                       " (security.tls.ca.file): " + ec.message());
+  context.set_verify_mode(ssl::verify_peer);
+  TlsStream stream(io, context);
+  stream.set_verify_callback(ssl::host_name_verification(endpoint.host));
+  // SNI, for a Nimbus behind a name-routing proxy.
+  SSL_set_tlsext_host_name(stream.native_handle(), endpoint.host.c_str());
+  return run(stream);
+}
 
 NimbusErrc errc_of(int status) {
   switch (status) {
     case 400:
     case 413:
       return NimbusErrc::bad_request;
+    case 401:
+      return NimbusErrc::unauthenticated;
+    case 403:
+      return NimbusErrc::forbidden;
+    case 429:
+      return NimbusErrc::too_many_requests;
     case 404:
       return NimbusErrc::not_found;
     case 409:
@@ -121,16 +216,37 @@ std::string topology_path(const std::string& name, const std::string& action = {
 Result<HttpReply> NimbusClient::request(const std::string& method, const std::string& target,
                                         const std::string& body) const {
   http::request<http::string_body> request{http::string_to_verb(method), target, 11};
-  request.set(http::field::host, address());
   request.set(http::field::content_type, "application/json");
   request.body() = body;
   request.prepare_payload();
-  Exchange exchange(std::move(request), timeout_);
-  if (auto ec = exchange.run(host_, std::to_string(port_)))
-    return make_error(NimbusErrc::unreachable,
-                      "cannot reach Nimbus at " + address() + ": " + ec.message());
-  auto response = exchange.response();
-  return HttpReply{static_cast<int>(response.result_int()), std::move(response.body())};
+  auto response = exchange<http::string_body>(endpoint_, std::move(request),
+                                              std::numeric_limits<std::uint64_t>::max());
+  if (!response) return response.error();
+  return HttpReply{static_cast<int>(response->result_int()), std::move(response->body())};
+}
+
+Status NimbusClient::download(const std::string& target, const std::filesystem::path& destination,
+                              std::uint64_t max_bytes) const {
+  http::request<http::string_body> request{http::verb::get, target, 11};
+  request.set(http::field::connection, "close");
+  std::string open_error;
+  auto response = exchange<http::file_body>(
+      endpoint_, std::move(request), max_bytes,
+      [&](http::response_parser<http::file_body>& parser) {
+        beast::error_code ec;  // (an error's small JSON lands in the file too; status tells)
+        parser.get().body().open(destination.c_str(), beast::file_mode::write, ec);
+        if (ec) open_error = ec.message();
+        return ec;
+      });
+  if (!open_error.empty())
+    return make_error(NimbusErrc::internal,
+                      "cannot write " + destination.string() + ": " + open_error);
+  if (!response) return response.error();
+  if (response->result() != http::status::ok)
+    return make_error(errc_of(response->result_int()), "GET " + target + " from Nimbus at " +
+                                                           address() + ": HTTP " +
+                                                           std::to_string(response->result_int()));
+  return {};
 }
 
 Result<json> NimbusClient::call(const std::string& method, const std::string& path,
@@ -211,6 +327,47 @@ Result<json> NimbusClient::rebalance(const std::string& name, std::optional<std:
 
 Result<json> NimbusClient::cluster() const {
   return call("GET", "/api/v1/cluster");
+}
+
+Result<json> NimbusClient::create_token(const std::string& principal,
+                                        const std::string& role) const {
+  return call("POST", "/api/v1/tokens", json{{"principal", principal}, {"role", role}});
+}
+
+Result<json> NimbusClient::tokens() const {
+  return call("GET", "/api/v1/tokens");
+}
+
+Result<json> NimbusClient::revoke_token(const std::string& principal) const {
+  return call("DELETE", "/api/v1/tokens/" + principal);
+}
+
+Result<json> NimbusClient::audit(int limit) const {
+  return call("GET", "/api/v1/audit?limit=" + std::to_string(limit));
+}
+
+Result<json> NimbusClient::whoami() const {
+  return call("GET", "/api/v1/whoami");
+}
+
+Result<NimbusEndpoint> endpoint_from_config(const Config& conf) {
+  NimbusEndpoint endpoint;
+  endpoint.host = conf.get_string(conf::kNimbusHost);
+  endpoint.port = static_cast<int>(conf.get_int(conf::kNimbusPort));
+  if (conf.contains(conf::kSecurityTlsCaFile))
+    endpoint.ca_file = conf.get_string(conf::kSecurityTlsCaFile);
+  if (const char* env = std::getenv("GALE_TOKEN"); env != nullptr && *env != '\0') {
+    endpoint.token = env;
+  } else if (conf.contains(conf::kSecurityToken)) {
+    endpoint.token = conf.get_string(conf::kSecurityToken);
+  } else if (conf.contains(conf::kSecurityTokenFile)) {
+    const std::string path = conf.get_string(conf::kSecurityTokenFile);
+    std::ifstream in(path);
+    if (!in || !std::getline(in, endpoint.token) || endpoint.token.empty())
+      return make_error(CommonErrc::bad_setting,
+                        "security.token.file: cannot read a token from '" + path + "'");
+  }
+  return endpoint;
 }
 
 }  // namespace gale::nimbus

@@ -13,6 +13,12 @@ class NimbusCategory final : public std::error_category {
         return "ok";
       case NimbusErrc::bad_request:
         return "bad request";
+      case NimbusErrc::unauthenticated:
+        return "unauthenticated";
+      case NimbusErrc::forbidden:
+        return "forbidden";
+      case NimbusErrc::too_many_requests:
+        return "too many requests";
       case NimbusErrc::not_found:
         return "not found";
       case NimbusErrc::conflict:
@@ -42,6 +48,12 @@ int http_status(const std::error_code& code) noexcept {
       return 200;
     case NimbusErrc::bad_request:
       return 400;
+    case NimbusErrc::unauthenticated:
+      return 401;
+    case NimbusErrc::forbidden:
+      return 403;
+    case NimbusErrc::too_many_requests:
+      return 429;
     case NimbusErrc::not_found:
       return 404;
     case NimbusErrc::conflict:

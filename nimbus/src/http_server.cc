@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <limits>
 #include <memory>
@@ -14,6 +15,7 @@ namespace gale::nimbus {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 
 namespace {
@@ -24,31 +26,52 @@ constexpr std::chrono::seconds kReadHeaderTimeout{60};
 constexpr std::chrono::seconds kReadBodyTimeout{600};  // a large submit on a slow link
 constexpr std::chrono::seconds kWriteTimeout{60};
 constexpr std::chrono::seconds kLingerOnClose{1};
+constexpr std::chrono::seconds kHandshakeTimeout{30};
 
-// One connection: read a request's header, refuse it at once if its body is too large, else
-// read the body, hand the request to the handler pool, write the answer back on the
-// connection's own thread, repeat while keep-alive. Owns itself through the shared_ptr its
-// pending operation holds.
-class Session : public std::enable_shared_from_this<Session> {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection over `Stream` (plain TCP, or TLS over it): (TLS: the handshake,) read a
+// request's header, refuse it at once if its body is too large, else read the body, hand the
+// request to the handler pool, write the answer back on the connection's own thread, repeat
+// while keep-alive. Owns itself through the shared_ptr its pending operation holds.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, const HttpHandler& handler, boost::asio::thread_pool& handlers,
-          std::size_t max_body_bytes)
-      : stream_(std::move(socket)),
+  template <class... StreamArgs>
+  Session(const HttpHandler& handler, boost::asio::thread_pool& handlers,
+          std::size_t max_body_bytes, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
         handler_(handler),
         handlers_(handlers),
         max_body_bytes_(max_body_bytes) {}
 
+  void start() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      lowest().expires_after(kHandshakeTimeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) self->read();
+                              });
+    } else {
+      read();
+    }
+  }
+
+ private:
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   void read() {
     parser_.emplace();
-    parser_->body_limit(kNoLimit);              // the header is judged first, in read_body()
-    stream_.expires_after(kReadHeaderTimeout);  // also ends idle keep-alive connections
+    parser_->body_limit(kNoLimit);               // the header is judged first, in read_body()
+    lowest().expires_after(kReadHeaderTimeout);  // also ends idle keep-alive connections
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
                               if (!ec) self->read_body();
                             });
   }
 
- private:
   void read_body() {
     auto declared = parser_->content_length();
     if (declared && *declared > max_body_bytes_) return too_large(*declared);
@@ -68,7 +91,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void read_rest() {
     if (parser_->is_done()) return handle();  // no body
-    stream_.expires_after(kReadBodyTimeout);
+    lowest().expires_after(kReadBodyTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        if (ec == http::error::body_limit) return self->too_large(std::nullopt);
@@ -87,18 +110,21 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void drain() {
-    stream_.async_read_some(boost::asio::buffer(discard_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              if (!ec) self->drain();
-                            });
+    lowest().async_read_some(boost::asio::buffer(discard_),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                               if (!ec) self->drain();
+                             });
   }
 
   void handle() {
     auto request = parser_->release();
     unsigned version = request.version();
     bool keep_alive = request.keep_alive();
+    beast::error_code ignored;
+    auto peer = lowest().socket().remote_endpoint(ignored);
     HttpRequest in{std::string(request.method_string()), std::string(request.target()),
-                   std::move(request.body())};
+                   std::move(request.body()), std::string(request[http::field::authorization]),
+                   ignored ? std::string("unknown") : peer.address().to_string()};
     boost::asio::post(
         handlers_, [self = shared_from_this(), in = std::move(in), version, keep_alive]() mutable {
           HttpResponse reply = self->handler_(in);
@@ -110,7 +136,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(unsigned version, bool keep_alive, HttpResponse reply) {
-    stream_.expires_after(kWriteTimeout);
+    lowest().expires_after(kWriteTimeout);
     response_ = {};
     response_.version(version);
     response_.result(static_cast<http::status>(reply.status));
@@ -123,9 +149,9 @@ class Session : public std::enable_shared_from_this<Session> {
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec || !self->response_.keep_alive()) {
                           beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          self->lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
                           if (!ec) {
-                            self->stream_.expires_after(kLingerOnClose);
+                            self->lowest().expires_after(kLingerOnClose);
                             self->drain();
                           }
                           return;
@@ -134,7 +160,7 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   const HttpHandler& handler_;  // the server's, which outlives every handler run (~HttpServer)
   boost::asio::thread_pool& handlers_;
   std::size_t max_body_bytes_;
@@ -146,8 +172,31 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-HttpServer::HttpServer(boost::asio::io_context& io, HttpHandler handler, std::size_t max_body_bytes)
-    : io_(io), acceptor_(io), handler_(std::move(handler)), max_body_bytes_(max_body_bytes) {}
+HttpServer::HttpServer(boost::asio::io_context& io, HttpHandler handler, std::size_t max_body_bytes,
+                       std::shared_ptr<boost::asio::ssl::context> tls)
+    : io_(io),
+      acceptor_(io),
+      handler_(std::move(handler)),
+      max_body_bytes_(max_body_bytes),
+      tls_(std::move(tls)) {}
+
+Result<std::shared_ptr<boost::asio::ssl::context>> HttpServer::tls_context(
+    const std::string& cert_file, const std::string& key_file) {
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use);
+  beast::error_code ec;
+  context->use_certificate_chain_file(cert_file, ec);
+  if (ec)
+    return make_error(NimbusErrc::internal,
+                      "nimbus.tls.cert.file: cannot use '" + cert_file + "': " + ec.message());
+  context->use_private_key_file(key_file, ssl::context::pem, ec);
+  if (ec)
+    return make_error(NimbusErrc::internal,
+                      "nimbus.tls.key.file: cannot use '" + key_file + "': " + ec.message());
+  return context;
+}
 
 HttpServer::~HttpServer() {
   handlers_.join();
@@ -175,8 +224,15 @@ int HttpServer::port() const {
 void HttpServer::accept() {
   acceptor_.async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == boost::asio::error::operation_aborted) return;
-    if (!ec)
-      std::make_shared<Session>(std::move(socket), handler_, handlers_, max_body_bytes_)->read();
+    if (!ec && tls_) {
+      std::make_shared<Session<TlsStream>>(handler_, handlers_, max_body_bytes_, std::move(socket),
+                                           *tls_)
+          ->start();
+    } else if (!ec) {
+      std::make_shared<Session<beast::tcp_stream>>(handler_, handlers_, max_body_bytes_,
+                                                   std::move(socket))
+          ->start();
+    }
     accept();
   });
 }

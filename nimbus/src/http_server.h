@@ -12,9 +12,11 @@
 // decoded and inspected) does not hold the others. The handler must be thread-safe.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "gale/nimbus/errors.h"
@@ -25,6 +27,8 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // the path, with any query
   std::string body;
+  std::string authorization;  // the Authorization header, "" if none
+  std::string peer_address;   // the client's address ("127.0.0.1"), for limits and the audit log
 };
 
 struct HttpResponse {
@@ -40,8 +44,14 @@ class HttpServer {
   static constexpr int kHandlerThreads = 4;
 
   // Borrows `io`, which must outlive this. Listening starts in start(). Bodies over
-  // `max_body_bytes` (nimbus.max.request.bytes) are refused with 413.
-  HttpServer(boost::asio::io_context& io, HttpHandler handler, std::size_t max_body_bytes);
+  // `max_body_bytes` (nimbus.max.request.bytes) are refused with 413. With `tls`, every
+  // connection must complete a TLS handshake first (plain HTTP is then never answered).
+  HttpServer(boost::asio::io_context& io, HttpHandler handler, std::size_t max_body_bytes,
+             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+  // A TLS server context (TLS 1.2 and later) with the PEM certificate chain and key; internal
+  // naming the config key and the file that cannot be used.
+  static Result<std::shared_ptr<boost::asio::ssl::context>> tls_context(
+      const std::string& cert_file, const std::string& key_file);
   // Waits for the handlers already running; answers they post back to a stopped io_context
   // are dropped.
   ~HttpServer();
@@ -59,6 +69,7 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   HttpHandler handler_;
   std::size_t max_body_bytes_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   boost::asio::thread_pool handlers_{kHandlerThreads};
 };
 

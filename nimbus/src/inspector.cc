@@ -1,5 +1,6 @@
 #include "gale/nimbus/inspector.h"
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "child_process.h"
@@ -64,6 +65,15 @@ std::string last_line(const std::string& text) {
   return text.substr(start, end + 1 - start);
 }
 
+// What an inspection's environment holds: nothing of Nimbus's own (no token, no credentials),
+// only what a program needs to start and find its temporary folder.
+std::vector<std::string> inspect_environment() {
+  std::vector<std::string> env{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"};
+  if (const char* tmp = std::getenv("TMPDIR"); tmp != nullptr)
+    env.push_back(std::string("TMPDIR=") + tmp);
+  return env;
+}
+
 Error refusal(const ChildOutput& output, std::chrono::milliseconds timeout) {
   if (output.timed_out)
     return make_error(NimbusErrc::bad_request, "inspecting the topology took longer than " +
@@ -86,7 +96,7 @@ Inspector process_inspector(std::filesystem::path worker_binary,
                             std::chrono::milliseconds timeout) {
   return [binary = std::move(worker_binary),
           timeout](const InspectRequest& request) -> Result<TopologyLayout> {
-    auto output = run_child(inspect_argv(binary, request), timeout);
+    auto output = run_child(inspect_argv(binary, request), timeout, inspect_environment());
     if (!output) return output.error();
     if (output->exit_code != 0) return refusal(*output, timeout);
     return parse_layout(output->out);

@@ -12,8 +12,10 @@
 
 #include "api.h"
 #include "artifact_store.h"
+#include "audit_log.h"
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
+#include "gale/nimbus/tokens.h"
 #include "http_server.h"
 #include "topology_service.h"
 
@@ -31,18 +33,22 @@ std::int64_t unix_now() {
 
 class Nimbus::Impl {
  public:
-  Impl(coordination::StateStore& store, NimbusOptions options)
+  Impl(coordination::StateStore& store, NimbusOptions options, std::unique_ptr<AuditLog> audit,
+       std::shared_ptr<boost::asio::ssl::context> tls)
       : options_(std::move(options)),
         state_(store),
+        audit_(std::move(audit)),
         artifacts_(std::filesystem::path(options_.config.get_string(conf::kStormLocalDir)) /
                    "artifacts"),
         service_(ServiceContext{state_, artifacts_, inspector(), defer(), unix_now,
                                 options_.config.get_int(conf::kNimbusTaskTimeoutSecs),
                                 [&store] { return store.interruptions(); }}),
-        api_(service_, artifacts_, leader_view()),
+        api_(service_, artifacts_, state_, leader_view(), ApiGuards{access_, limiter_, *audit_},
+             unix_now),
         server_(
             io_, [this](const HttpRequest& request) { return api_.handle(request); },
-            static_cast<std::size_t>(options_.config.get_int(conf::kNimbusMaxRequestBytes))) {}
+            static_cast<std::size_t>(options_.config.get_int(conf::kNimbusMaxRequestBytes)),
+            std::move(tls)) {}
 
   ~Impl() {
     {
@@ -59,6 +65,10 @@ class Nimbus::Impl {
   Status start() {
     if (auto ready = state_.init(); !ready)
       return make_error(NimbusErrc::internal, ready.error().message);
+    if (!access_.enabled())
+      spdlog::warn(
+          "SECURITY IS OFF (security.enabled=false): no token is asked for, anyone who reaches "
+          "this port can submit code that runs on every supervisor; for development only");
     std::string host = options_.config.get_string(conf::kNimbusHost);
     int port = static_cast<int>(options_.config.get_int(conf::kNimbusPort));
     if (auto listening = server_.start(host, port); !listening) return listening;
@@ -130,6 +140,9 @@ class Nimbus::Impl {
 
   NimbusOptions options_;
   coordination::ClusterState state_;
+  std::unique_ptr<AuditLog> audit_;
+  AccessControl access_{state_, options_.config.get_bool(conf::kSecurityEnabled)};
+  RateLimiter limiter_{options_.config.get_int(conf::kNimbusRequestsPerSec)};
   ArtifactStore artifacts_;
   std::atomic<bool> leader_{false};
   boost::asio::io_context io_;
@@ -150,7 +163,26 @@ Nimbus::~Nimbus() = default;
 
 Result<std::unique_ptr<Nimbus>> Nimbus::start(coordination::StateStore& store,
                                               NimbusOptions options) {
-  auto impl = std::make_unique<Impl>(store, std::move(options));
+  auto audit = AuditLog::open(
+      {std::filesystem::path(options.config.get_string(conf::kStormLocalDir)) / "audit",
+       static_cast<std::uint64_t>(options.config.get_int(conf::kNimbusAuditMaxBytes)),
+       static_cast<int>(options.config.get_int(conf::kNimbusAuditMaxFiles))});
+  if (!audit) return audit.error();
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (options.config.get_bool(conf::kSecurityEnabled)) {
+    for (const char* key : {conf::kNimbusTlsCertFile, conf::kNimbusTlsKeyFile})
+      if (!options.config.contains(key))
+        return make_error(NimbusErrc::bad_request,
+                          std::string("security.enabled is true but ") + key +
+                              " is not set: Nimbus speaks only TLS while security is on "
+                              "(scripts/make-tls.sh makes a certificate for a local cluster)");
+    auto context = HttpServer::tls_context(options.config.get_string(conf::kNimbusTlsCertFile),
+                                           options.config.get_string(conf::kNimbusTlsKeyFile));
+    if (!context) return context.error();
+    tls = std::move(context).value();
+  }
+  auto impl =
+      std::make_unique<Impl>(store, std::move(options), std::move(audit).value(), std::move(tls));
   if (auto started = impl->start(); !started) return started.error();
   return std::unique_ptr<Nimbus>(new Nimbus(std::move(impl)));
 }
@@ -166,6 +198,23 @@ std::filesystem::path default_worker_binary() {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   return (ec ? std::filesystem::path("gale-worker") : self.parent_path() / "gale-worker");
+}
+
+Result<std::string> create_token_in_zookeeper(const Config& conf, const std::string& principal,
+                                              const std::string& role) {
+  auto parsed = parse_role(role);
+  if (!parsed) return parsed.error();
+  auto zk = coordination::ZooKeeperOptions::from(conf);
+  auto store = coordination::ZooKeeperStore::connect(zk);
+  if (!store)
+    return make_error(NimbusErrc::internal, "cannot connect to ZooKeeper at " + zk.connect_string +
+                                                ": " + store.error().message);
+  coordination::ClusterState state(**store);
+  if (auto ready = state.init(); !ready)
+    return make_error(NimbusErrc::internal, ready.error().message);
+  auto issued = issue_token(state, principal, *parsed, unix_now());
+  if (!issued) return issued.error();
+  return issued->token;
 }
 
 namespace {

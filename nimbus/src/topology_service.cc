@@ -4,6 +4,7 @@
 #include <atomic>
 #include <set>
 
+#include "access.h"
 #include "gale/common/base64.h"
 #include "gale/common/logging.h"
 #include "gale/config.h"
@@ -160,7 +161,7 @@ Result<std::vector<Assignment>> TopologyService::all_assignments() {
 
 // ---- submit ----------------------------------------------------------------------------------
 
-Result<json> TopologyService::submit(const json& body) {
+Result<json> TopologyService::submit(const json& body, const std::string& owner) {
   if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
     return bad_request("the body must be {\"name\", \"config\", \"artifact\"}");
   std::string name = body["name"].get<std::string>();
@@ -170,6 +171,8 @@ Result<json> TopologyService::submit(const json& body) {
   if (!entries) return entries.error();
   auto conf = checked_config(*entries);
   if (!conf) return conf.error();
+  if (auto users = parse_topology_users(conf->get_string(conf::kTopologyUsers)); !users)
+    return users.error();
   if (!body.contains("artifact") || !body["artifact"].is_string())
     return bad_request("'artifact' (the base64 of the topology's .so) is missing");
   auto bytes = gale::base64_decode(body["artifact"].get<std::string>());
@@ -203,8 +206,13 @@ Result<json> TopologyService::submit(const json& body) {
   if (auto committed = (*staged)->commit(); !committed) return committed.error();
 
   std::int64_t now = ctx_.now();
-  TopologyRecord record{make_topology_id(name, now), name,   TopologyStatus::active, *entries,
-                        (*staged)->sha256(),         workers};
+  TopologyRecord record{make_topology_id(name, now),
+                        name,
+                        TopologyStatus::active,
+                        *entries,
+                        (*staged)->sha256(),
+                        workers,
+                        owner};
   auto executors = layout->executors();
   Assignment assignment{record.id, plan(executors, *slots), executors, now};
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
@@ -217,8 +225,8 @@ Result<json> TopologyService::submit(const json& body) {
     (void)ctx_.state.remove_topology(record.id);
     return store_error(written);
   }
-  spdlog::info("submitted topology {} as {} on {} workers", name, record.id, workers);
-  return json{{"id", record.id}, {"name", name}};
+  spdlog::info("{} submitted topology {} as {} on {} workers", owner, name, record.id, workers);
+  return json{{"id", record.id}, {"name", name}, {"owner", owner}};
 }
 
 // ---- blobs -----------------------------------------------------------------------------------
@@ -283,6 +291,7 @@ Result<json> TopologyService::status(const std::string& name) {
   json out = summary(*record, *assignment, now);
   out["config"] = record->config;
   out["artifact_sha256"] = record->artifact_sha256;
+  out["owner"] = record->owner;
   out["num_workers"] = record->num_workers;
   // Only the workers of the current assignment count: a heartbeat left by a worker whose slot
   // was taken away (rebalanced to fewer workers, moved) is history.

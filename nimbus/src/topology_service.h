@@ -52,8 +52,10 @@ class TopologyService {
   explicit TopologyService(ServiceContext context) : ctx_(std::move(context)) {}
 
   // Body {"name", "config": {k: v}, "artifact": base64, "blobs": {key: base64}} (blobs
-  // optional). 201 body {"id", "name"}.
-  Result<nlohmann::json> submit(const nlohmann::json& body);
+  // optional). 201 body {"id", "name", "owner"}. `owner`: the submitting principal, recorded.
+  Result<nlohmann::json> submit(const nlohmann::json& body, const std::string& owner);
+  // The record of the topology named `name`; not_found naming it.
+  Result<coordination::TopologyRecord> find(const std::string& name);
   Result<nlohmann::json> list();
   Result<nlohmann::json> status(const std::string& name);
   Result<nlohmann::json> set_active(const std::string& name, bool active);
@@ -83,7 +85,6 @@ class TopologyService {
   void resume_kills();
 
  private:
-  Result<coordination::TopologyRecord> find(const std::string& name);
   // find(), refusing a topology that is being killed: what status changes and rebalance act on.
   Result<coordination::TopologyRecord> find_changeable(const std::string& name);
   void finish_kill(const std::string& id);

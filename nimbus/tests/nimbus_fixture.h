@@ -1,6 +1,7 @@
 #pragma once
 // Shared pieces of the Nimbus tests: a temp directory, a free port, polling with a deadline,
-// a fake inspector, and a Nimbus started in-process on 127.0.0.1 over a given store.
+// a fake inspector, and a Nimbus started in-process on 127.0.0.1 over a given store, with TLS
+// and tokens.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -16,6 +17,8 @@
 #include "gale/coordination/cluster_state.h"
 #include "gale/nimbus/client.h"
 #include "gale/nimbus/nimbus.h"
+#include "gale/nimbus/tokens.h"
+#include "gale/testing/tls_files.h"
 
 namespace gale::nimbus::testing {
 
@@ -98,16 +101,25 @@ struct FakeInspector {
   }
 };
 
-// A Nimbus running in this process on 127.0.0.1:<free port>, over `store`.
+// A Nimbus running in this process on 127.0.0.1:<free port>, over `store`, secured as in
+// production: HTTPS with a certificate from scripts/make-tls.sh (in <local_dir>/tls) and bearer
+// tokens; client() is an admin's. `settings` may turn security off (security.enabled=false).
 class InProcessNimbus {
  public:
   InProcessNimbus(coordination::StateStore& store, const std::filesystem::path& local_dir,
                   Inspector inspector,
-                  std::vector<std::pair<std::string, std::string>> settings = {}) {
+                  std::vector<std::pair<std::string, std::string>> settings = {})
+      : store_(store) {
     NimbusOptions options;
     EXPECT_TRUE(options.config.set(conf::kStormLocalDir, local_dir.string()));
     EXPECT_TRUE(options.config.set(conf::kNimbusPort, static_cast<std::int64_t>(free_port())));
     for (const auto& [key, value] : settings) EXPECT_TRUE(options.config.set(key, value)) << key;
+    if (options.config.get_bool(conf::kSecurityEnabled)) {
+      tls_ = gale::testing::make_tls_files(local_dir / "tls");
+      EXPECT_TRUE(options.config.set(conf::kNimbusTlsCertFile, tls_.cert.string()));
+      EXPECT_TRUE(options.config.set(conf::kNimbusTlsKeyFile, tls_.key.string()));
+      admin_token_ = issue("admin", Role::admin);
+    }
     options.inspector = std::move(inspector);
     options.worker_binary = kBinDir / "gale-worker";
     options.inspect_timeout = std::chrono::seconds(20);
@@ -116,10 +128,31 @@ class InProcessNimbus {
     nimbus_ = std::move(started).value();
   }
 
-  NimbusClient client() const { return NimbusClient("127.0.0.1", nimbus_->port()); }
+  // A token for `principal` with `role`, stored as `gale token create` stores it.
+  std::string issue(const std::string& principal, Role role) {
+    coordination::ClusterState state(store_);
+    EXPECT_TRUE(state.init());
+    auto issued = issue_token(state, principal, role, 1700000000);
+    if (!issued) throw std::runtime_error(issued.error().message);
+    return issued->token;
+  }
+
+  // The endpoint a CLI configured for this Nimbus uses, with `token`.
+  NimbusEndpoint endpoint(std::string token) const {
+    return NimbusEndpoint{"127.0.0.1", nimbus_->port(), std::move(token), tls_.ca,
+                          std::chrono::seconds(60)};
+  }
+  NimbusClient client() const { return NimbusClient(endpoint(admin_token_)); }
+  NimbusClient client_with(std::string token) const {
+    return NimbusClient(endpoint(std::move(token)));
+  }
+  const gale::testing::TlsFiles& tls() const { return tls_; }
   Nimbus& nimbus() { return *nimbus_; }
 
  private:
+  coordination::StateStore& store_;
+  gale::testing::TlsFiles tls_;
+  std::string admin_token_;
   std::unique_ptr<Nimbus> nimbus_;
 };
 

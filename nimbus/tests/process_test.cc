@@ -1,7 +1,10 @@
-// gale-nimbus and the `gale` CLI as real processes over a real ZooKeeper server: the CLI
-// verbs end to end, their one-line errors, and a Nimbus restart that loses nothing.
+// gale-nimbus and the `gale` CLI as real processes over a real ZooKeeper server, secured as in
+// production (HTTPS, tokens): the CLI verbs end to end, their one-line errors, a Nimbus restart
+// that loses nothing, and what a caller without a token or with the wrong CA gets.
 #include <signal.h>
 #include <sys/wait.h>
+
+#include <fstream>
 
 #include "child_process.h"
 #include "gale/coordination/zookeeper_store.h"
@@ -14,8 +17,9 @@ namespace {
 // gale-nimbus as a child process, stopped with SIGTERM (then SIGKILL) on destruction.
 class NimbusProcess {
  public:
-  NimbusProcess(const std::string& zookeeper, const std::filesystem::path& local_dir, int port)
-      : port_(port) {
+  NimbusProcess(const std::string& zookeeper, const std::filesystem::path& local_dir, int port,
+                const gale::testing::TlsFiles& tls)
+      : port_(port), ca_(tls.ca) {
     std::vector<std::string> argv{(kBinDir / "gale-nimbus").string(),
                                   "-c",
                                   "storm.zookeeper.servers=" + zookeeper,
@@ -23,11 +27,19 @@ class NimbusProcess {
                                   "storm.local.dir=" + local_dir.string(),
                                   "-c",
                                   "nimbus.port=" + std::to_string(port),
+                                  "-c",
+                                  "nimbus.tls.cert.file=" + tls.cert.string(),
+                                  "-c",
+                                  "nimbus.tls.key.file=" + tls.key.string(),
                                   "--log-level",
                                   "warn"};
     try {
       SpawnOptions options;
       options.argv = argv;
+      // A secret in Nimbus's environment, which the topologies it inspects must not see.
+      std::vector<std::string> env{"GALE_TOKEN=nimbus-environment-secret"};
+      for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+      options.env = std::move(env);
       options.die_with_parent = true;
       process_ = spawn(options);
     } catch (const SpawnError&) {
@@ -42,11 +54,17 @@ class NimbusProcess {
     process_ = Process();
   }
 
-  bool answers() const { return NimbusClient("127.0.0.1", port_).list().ok(); }
+  // The health check: the one route that needs no token.
+  bool answers() const {
+    auto health = NimbusClient({"127.0.0.1", port_, "", ca_, std::chrono::seconds(2)})
+                      .request("GET", "/api/v1/health");
+    return health.ok() && health->status == 200;
+  }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
  private:
   int port_;
+  std::filesystem::path ca_;
   Process process_;
 };
 
@@ -86,11 +104,29 @@ class ProcessTest : public ::testing::Test {
     ASSERT_TRUE(state_->init().ok());
     ASSERT_TRUE(state_->register_supervisor(supervisor("sup-a", {7101, 7102})).ok());
     port_ = free_port();
+    tls_ = gale::testing::make_tls_files(dir_.path() / "tls");
+    auto admin = issue_token(*state_, "admin", Role::admin, 1700000000);
+    ASSERT_TRUE(admin.ok()) << admin.error().message;
+    cli_yaml_ = write_cli_config("admin", admin->token, tls_.ca);
     start_nimbus();
   }
 
+  // A gale.yaml for the CLI as an operator writes it: the CA and a token file (0600).
+  std::string write_cli_config(const std::string& name, const std::string& token,
+                               const std::filesystem::path& ca) {
+    auto token_file = dir_.path() / (name + ".token");
+    std::ofstream(token_file) << token << "\n";
+    std::filesystem::permissions(
+        token_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    auto yaml = dir_.path() / (name + ".yaml");
+    std::ofstream(yaml) << "security.tls.ca.file: " << ca.string() << "\n"
+                        << "security.token.file: " << token_file.string() << "\n";
+    return yaml.string();
+  }
+
   void start_nimbus() {
-    nimbus_ = std::make_unique<NimbusProcess>(zookeeper_->connect_string(), dir_.path(), port_);
+    nimbus_ =
+        std::make_unique<NimbusProcess>(zookeeper_->connect_string(), dir_.path(), port_, tls_);
     ASSERT_TRUE(eventually([&] { return nimbus_->answers(); }, std::chrono::seconds(15)));
   }
 
@@ -99,6 +135,8 @@ class ProcessTest : public ::testing::Test {
   std::unique_ptr<coordination::ZooKeeperStore> store_;
   std::unique_ptr<coordination::ClusterState> state_;
   int port_ = 0;
+  gale::testing::TlsFiles tls_;
+  std::string cli_yaml_;  // the admin's CLI configuration
   std::unique_ptr<NimbusProcess> nimbus_;
 };
 
@@ -107,12 +145,12 @@ coordination::testing::ZooKeeperServer* ProcessTest::zookeeper_ = nullptr;
 TEST_F(ProcessTest, CliVerbsDriveATopologyAndARestartLosesNothing) {
   auto so = (kTopologyDir / "word_count.so").string();
   auto nimbus = nimbus_->address();
-  auto submitted =
-      gale({"submit", so, "--name", "words", "-c", "topology.workers=2", "--nimbus", nimbus});
+  auto submitted = gale({"submit", so, "--name", "words", "-c", "topology.workers=2", "--nimbus",
+                         nimbus, "--config", cli_yaml_});
   ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
   EXPECT_NE(submitted.out.find("words-"), std::string::npos) << submitted.out;
 
-  auto listed = gale({"list", "--nimbus", nimbus});
+  auto listed = gale({"list", "--nimbus", nimbus, "--config", cli_yaml_});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_NE(listed.out.find("words"), std::string::npos);
   EXPECT_NE(listed.out.find("active"), std::string::npos);
@@ -124,7 +162,7 @@ TEST_F(ProcessTest, CliVerbsDriveATopologyAndARestartLosesNothing) {
 
   // Restart: same assignment, same answers.
   nimbus_->stop();
-  auto unreachable = gale({"list", "--nimbus", nimbus});
+  auto unreachable = gale({"list", "--nimbus", nimbus, "--config", cli_yaml_});
   EXPECT_NE(unreachable.exit_code, 0);
   EXPECT_EQ(line_count(unreachable.err), 1) << unreachable.err;
   EXPECT_NE(unreachable.err.find(nimbus), std::string::npos) << unreachable.err;
@@ -132,25 +170,26 @@ TEST_F(ProcessTest, CliVerbsDriveATopologyAndARestartLosesNothing) {
   auto after = state_->assignment(ids->front());
   ASSERT_TRUE(after.ok() && after->has_value());
   EXPECT_EQ(**after, **before);
-  auto status = gale({"status", "words", "--nimbus", nimbus});
+  auto status = gale({"status", "words", "--nimbus", nimbus, "--config", cli_yaml_});
   EXPECT_EQ(status.exit_code, 0) << status.err;
 
-  EXPECT_EQ(gale({"deactivate", "words", "--nimbus", nimbus}).exit_code, 0);
+  EXPECT_EQ(gale({"deactivate", "words", "--nimbus", nimbus, "--config", cli_yaml_}).exit_code, 0);
   EXPECT_EQ((*state_->topology(ids->front()))->status, coordination::TopologyStatus::inactive);
-  EXPECT_EQ(gale({"activate", "words", "--nimbus", nimbus}).exit_code, 0);
-  auto killed = gale({"kill", "words", "-w", "0", "--nimbus", nimbus});
+  EXPECT_EQ(gale({"activate", "words", "--nimbus", nimbus, "--config", cli_yaml_}).exit_code, 0);
+  auto killed = gale({"kill", "words", "-w", "0", "--nimbus", nimbus, "--config", cli_yaml_});
   EXPECT_EQ(killed.exit_code, 0) << killed.err;
   EXPECT_TRUE(eventually([&] { return state_->topology_ids()->empty(); }));
 }
 
 TEST_F(ProcessTest, CliErrorsAreOneLineNamingTheProblem) {
   auto nimbus = nimbus_->address();
-  auto unknown = gale({"kill", "nope", "--nimbus", nimbus});
+  auto unknown = gale({"kill", "nope", "--nimbus", nimbus, "--config", cli_yaml_});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_EQ(line_count(unknown.err), 1) << unknown.err;
   EXPECT_NE(unknown.err.find("nope"), std::string::npos) << unknown.err;
 
-  auto bad_flag = gale({"rebalance", "words", "-e", "split", "--nimbus", nimbus});
+  auto bad_flag =
+      gale({"rebalance", "words", "-e", "split", "--nimbus", nimbus, "--config", cli_yaml_});
   EXPECT_NE(bad_flag.exit_code, 0);
   EXPECT_NE(bad_flag.err.find("split"), std::string::npos) << bad_flag.err;
 
@@ -159,13 +198,13 @@ TEST_F(ProcessTest, CliErrorsAreOneLineNamingTheProblem) {
   EXPECT_NE(bad_address.err.find("nowhere"), std::string::npos) << bad_address.err;
 
   auto bad_key = gale({"submit", (kTopologyDir / "word_count.so").string(), "--name", "w", "-c",
-                       "topology.wokers=2", "--nimbus", nimbus});
+                       "topology.wokers=2", "--nimbus", nimbus, "--config", cli_yaml_});
   EXPECT_NE(bad_key.exit_code, 0);
   EXPECT_NE(bad_key.err.find("topology.wokers"), std::string::npos) << bad_key.err;
   EXPECT_TRUE(state_->topology_ids()->empty());
 
-  auto not_so =
-      gale({"submit", (kBinDir / "gale").string() + ".missing", "--name", "w", "--nimbus", nimbus});
+  auto not_so = gale({"submit", (kBinDir / "gale").string() + ".missing", "--name", "w", "--nimbus",
+                      nimbus, "--config", cli_yaml_});
   EXPECT_EQ(not_so.exit_code, 1);
   EXPECT_EQ(line_count(not_so.err), 1) << not_so.err;
 }
@@ -183,20 +222,151 @@ TEST_F(ProcessTest, CliParseErrorsExitTwoNamingTheFlag) {
                                              {"status", "words", "--no-such-flag"},
                                              {"no-such-verb"}}) {
     auto with_nimbus = args;
-    with_nimbus.insert(with_nimbus.end(), {"--nimbus", nimbus});
+    with_nimbus.insert(with_nimbus.end(), {"--nimbus", nimbus, "--config", cli_yaml_});
     auto run = gale(with_nimbus);
     std::string shown = args[0] + " " + (args.size() > 1 ? args.back() : "");
     EXPECT_EQ(run.exit_code, 2) << shown << ": " << run.err;
     EXPECT_EQ(run.err.rfind("gale: ", 0), 0u) << shown << ": " << run.err;
     EXPECT_LT(run.err.size(), 200u) << shown << ": " << run.err;
   }
-  auto range = gale({"rebalance", "words", "-n", "abc", "--nimbus", nimbus});
+  auto range = gale({"rebalance", "words", "-n", "abc", "--nimbus", nimbus, "--config", cli_yaml_});
   EXPECT_NE(range.err.find("--num-workers"), std::string::npos) << range.err;
   auto help = gale({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   auto version = gale({"--version"});
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_EQ(version.out.rfind("gale ", 0), 0u) << version.out;
+}
+
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The attack of issue 9: a library whose only content is a constructor. Uploaded by someone
+// without a token (or with a bad one), it is refused before anything looks at it: the
+// constructor never runs, nothing is stored, and each refusal is one line naming the problem.
+// Uploaded by an admin, it is inspected in the sandbox: no network, not root, an empty folder,
+// none of Nimbus's environment. (One test: the library reports to one fixed file.)
+TEST_F(ProcessTest, AnUploadRunsNothingWithoutATokenAndOnlyInTheSandboxWithOne) {
+  const std::filesystem::path marker = GALE_CONSTRUCTOR_MARKER;
+  const auto attack = (kTopologyDir / "test_constructor_marker.so").string();
+  std::filesystem::remove(marker);
+  // The control: loading the library does leave the marker, here through inspect's sandbox.
+  auto control =
+      run_child({(kBinDir / "gale-worker").string(), "inspect", attack}, std::chrono::seconds(30));
+  ASSERT_TRUE(control.ok());
+  EXPECT_NE(control->err.find("gale_topology_entry"), std::string::npos) << control->err;
+  ASSERT_TRUE(std::filesystem::exists(marker)) << control->err;
+  auto seen = read_text(marker);
+  EXPECT_NE(seen.find("connect=ENETUNREACH"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("cwd=1 "), std::string::npos) << seen;  // only its own copy
+  if (::geteuid() == 0) {
+    EXPECT_EQ(seen.find("uid=0 "), std::string::npos) << seen;
+  }
+  std::filesystem::remove(marker);
+
+  auto anonymous = NimbusClient({"127.0.0.1", port_, "", tls_.ca, std::chrono::seconds(10)});
+  std::ifstream in(attack, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto raw = anonymous.request("POST", "/api/v1/topologies", bytes);
+  ASSERT_TRUE(raw.ok()) << raw.error().message;
+  EXPECT_EQ(raw->status, 401) << raw->body;
+  auto forged = NimbusClient({"127.0.0.1", port_, "admin." + std::string(64, '0'), tls_.ca,
+                              std::chrono::seconds(10)})
+                    .submit("evil", {}, bytes);
+  EXPECT_FALSE(forged.ok());
+  EXPECT_EQ(forged.code(), NimbusErrc::unauthenticated);
+
+  auto nimbus = nimbus_->address();
+  auto no_token_yaml = dir_.path() / "no-token.yaml";
+  std::ofstream(no_token_yaml) << "security.tls.ca.file: " << tls_.ca.string() << "\n";
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"submit", attack, "--name", "evil"},
+                                             {"list"},
+                                             {"kill", "words"},
+                                             {"status", "words"}}) {
+    auto with = args;
+    with.insert(with.end(), {"--nimbus", nimbus, "--config", no_token_yaml.string()});
+    auto run = gale(with);
+    EXPECT_EQ(run.exit_code, 1) << args[0] << ": " << run.err;
+    EXPECT_EQ(line_count(run.err), 1) << args[0] << ": " << run.err;
+    EXPECT_NE(run.err.find("token"), std::string::npos) << args[0] << ": " << run.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_TRUE(state_->topology_ids()->empty());
+
+  auto admitted =
+      gale({"submit", attack, "--name", "evil", "--nimbus", nimbus, "--config", cli_yaml_});
+  EXPECT_EQ(admitted.exit_code, 1);
+  EXPECT_NE(admitted.err.find("gale_topology_entry"), std::string::npos) << admitted.err;
+  ASSERT_TRUE(std::filesystem::exists(marker));
+  seen = read_text(marker);
+  EXPECT_NE(seen.find("token=0"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("connect=ENETUNREACH"), std::string::npos) << seen;
+  std::filesystem::remove(marker);
+  EXPECT_TRUE(state_->topology_ids()->empty());
+}
+
+// The CLI checks whom it talks to: a CA that did not sign Nimbus's certificate, or no CA at all
+// against an HTTPS Nimbus, is one line that says what to fix; there is no "insecure" switch.
+TEST_F(ProcessTest, TheCliRefusesANimbusItCannotVerify) {
+  auto other = gale::testing::make_tls_files(dir_.path() / "other-tls");
+  auto wrong_ca_yaml = write_cli_config("wrong-ca", "admin.x", other.ca);
+  auto nimbus = nimbus_->address();
+  auto wrong = gale({"list", "--nimbus", nimbus, "--config", wrong_ca_yaml});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_EQ(line_count(wrong.err), 1) << wrong.err;
+  EXPECT_NE(wrong.err.find("certificate"), std::string::npos) << wrong.err;
+
+  auto plain_yaml = dir_.path() / "plain.yaml";
+  std::ofstream(plain_yaml) << "security.token: admin.x\n";
+  auto plain = gale({"list", "--nimbus", nimbus, "--config", plain_yaml.string()});
+  EXPECT_EQ(plain.exit_code, 1);
+  EXPECT_EQ(line_count(plain.err), 1) << plain.err;
+  EXPECT_NE(plain.err.find("security.tls.ca.file"), std::string::npos) << plain.err;
+}
+
+// An operator's path: an admin issues a deployer's token with the CLI; the deployer submits and
+// sees its own identity; a viewer's token reads but cannot kill; a revoked token is refused;
+// the audit log names who did what.
+TEST_F(ProcessTest, TokensIssuedByTheCliGrantTheirRoleAndAreAudited) {
+  auto nimbus = nimbus_->address();
+  auto issued = gale(
+      {"token", "create", "dora", "--role", "deployer", "--nimbus", nimbus, "--config", cli_yaml_});
+  ASSERT_EQ(issued.exit_code, 0) << issued.err;
+  auto token = issued.out.substr(0, issued.out.find('\n'));
+  ASSERT_EQ(token.rfind("dora.", 0), 0u) << issued.out;
+  auto dora = write_cli_config("dora", token, tls_.ca);
+  auto who = gale({"whoami", "--nimbus", nimbus, "--config", dora});
+  EXPECT_EQ(who.exit_code, 0) << who.err;
+  EXPECT_NE(who.out.find("deployer"), std::string::npos) << who.out;
+  auto submitted = gale({"submit", (kTopologyDir / "word_count.so").string(), "--name", "words",
+                         "--nimbus", nimbus, "--config", dora});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+
+  auto viewer = gale(
+      {"token", "create", "vic", "--role", "viewer", "--nimbus", nimbus, "--config", cli_yaml_});
+  ASSERT_EQ(viewer.exit_code, 0) << viewer.err;
+  auto vic = write_cli_config("vic", viewer.out.substr(0, viewer.out.find('\n')), tls_.ca);
+  EXPECT_EQ(gale({"status", "words", "--nimbus", nimbus, "--config", vic}).exit_code, 0);
+  auto refused = gale({"kill", "words", "--nimbus", nimbus, "--config", vic});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(line_count(refused.err), 1) << refused.err;
+  EXPECT_NE(refused.err.find("topology.kill"), std::string::npos) << refused.err;
+  EXPECT_EQ(state_->topology_ids()->size(), 1u);
+
+  ASSERT_EQ(gale({"token", "revoke", "dora", "--nimbus", nimbus, "--config", cli_yaml_}).exit_code,
+            0);
+  auto revoked = gale({"kill", "words", "--nimbus", nimbus, "--config", dora});
+  EXPECT_EQ(revoked.exit_code, 1) << revoked.out;
+
+  auto audit = gale({"audit", "--nimbus", nimbus, "--config", cli_yaml_});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_NE(audit.out.find("dora"), std::string::npos) << audit.out;
+  EXPECT_NE(audit.out.find(R"("action":"submit")"), std::string::npos) << audit.out;
+  EXPECT_NE(audit.out.find("vic"), std::string::npos) << audit.out;
+  EXPECT_NE(audit.out.find(R"("status":403)"), std::string::npos) << audit.out;
 }
 
 }  // namespace

@@ -6,6 +6,9 @@ set -euo pipefail
 build="$(cd "$1" && pwd)"
 source="$(cd "$2" && pwd)"
 work="$(mktemp -d /tmp/gale-install-test.XXXXXX)"
+# Readable by all, as an installed prefix is: Nimbus running as root inspects a topology as the
+# user nobody (docs/SECURITY.md), which must be able to load the prefix's libraries.
+chmod 0755 "$work"
 trap 'rm -rf "$work"' EXIT
 prefix="$work/prefix"
 fail() {

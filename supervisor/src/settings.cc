@@ -58,8 +58,9 @@ Result<SupervisorSettings> settings_from_config(const Config& conf,
   }
   s.local_dir = std::filesystem::absolute(conf.get_string(conf::kStormLocalDir));
   s.zookeeper = coordination::ZooKeeperOptions::from(conf);
-  s.nimbus_host = conf.get_string(conf::kNimbusHost);
-  s.nimbus_port = static_cast<int>(conf.get_int(conf::kNimbusPort));
+  auto nimbus = nimbus::endpoint_from_config(conf);
+  if (!nimbus) return make_error(SupervisorErrc::bad_setting, nimbus.error().message);
+  s.nimbus = std::move(nimbus).value();
   s.worker_bin = worker_bin;
   s.worker_config = config_path.empty() ? config_path : std::filesystem::absolute(config_path);
   s.worker_overrides = overrides;

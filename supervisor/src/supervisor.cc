@@ -13,7 +13,6 @@
 #include "artifact_store.h"
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
-#include "http_download.h"
 #include "process.h"
 #include "worker_pool.h"
 
@@ -28,6 +27,8 @@ using coordination::ZooKeeperStore;
 
 // The component under which /errors/<topology-id>/ records what the supervisor could not do.
 constexpr const char* kErrorComponent = "__supervisor";
+// The largest topology library a supervisor downloads.
+constexpr std::uint64_t kMaxArtifactBytes = std::uint64_t{1} << 30;
 // Key of the watch on the list of assignments in Impl::armed_ (topology ids contain no '/').
 constexpr const char* kAssignmentList = "/assignments";
 
@@ -45,10 +46,14 @@ WorkerCommand worker_command(const SupervisorSettings& s) {
 }
 
 ArtifactStore::Fetcher nimbus_fetcher(const SupervisorSettings& s) {
-  return [endpoint = HttpEndpoint{s.nimbus_host, s.nimbus_port}, timeout = s.download_timeout](
-             std::string_view sha256, const std::filesystem::path& destination) {
-    return http_download(endpoint, "/api/v1/artifacts/" + std::string(sha256), destination,
-                         timeout);
+  auto endpoint = s.nimbus;
+  endpoint.timeout = s.download_timeout;
+  return [client = nimbus::NimbusClient(std::move(endpoint))](
+             std::string_view sha256, const std::filesystem::path& destination) -> Status {
+    auto done =
+        client.download("/api/v1/artifacts/" + std::string(sha256), destination, kMaxArtifactBytes);
+    if (!done) return make_error(SupervisorErrc::download_failed, done.error().message);
+    return {};
   };
 }
 

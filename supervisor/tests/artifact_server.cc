@@ -36,6 +36,11 @@ void ArtifactServer::put(const std::string& name, std::string bytes) {
   artifacts_[name] = std::move(bytes);
 }
 
+std::string ArtifactServer::last_authorization() {
+  std::lock_guard lock(mutex_);
+  return last_authorization_;
+}
+
 std::string ArtifactServer::body_for(const std::string& target) {
   if (target.rfind(kPrefix, 0) != 0) return {};
   std::lock_guard lock(mutex_);
@@ -51,6 +56,10 @@ void ArtifactServer::accept() {
     http::request<http::string_body> request;
     http::read(socket, buffer, request, ec);
     if (!ec) {
+      {
+        std::lock_guard lock(mutex_);
+        last_authorization_ = std::string(request[http::field::authorization]);
+      }
       ++requests_;
       std::string body = body_for(std::string(request.target()));
       http::response<http::string_body> response{

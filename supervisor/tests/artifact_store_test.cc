@@ -1,4 +1,4 @@
-// ArtifactStore with http_download against the in-test artifact server.
+// ArtifactStore with NimbusClient::download against the in-test artifact server.
 #include "artifact_store.h"
 
 #include <gtest/gtest.h>
@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "artifact_server.h"
-#include "http_download.h"
+#include "gale/nimbus/client.h"
 #include "test_support.h"
 
 namespace gale::supervisor {
@@ -25,12 +25,15 @@ class ArtifactStoreTest : public ::testing::Test {
  protected:
   testing::TempDir dir_;
   testing::ArtifactServer server_;
-  ArtifactStore store_{dir_.path() / "artifacts",
-                       [this](std::string_view sha256, const std::filesystem::path& destination) {
-                         return http_download({"127.0.0.1", server_.port()},
-                                              "/api/v1/artifacts/" + std::string(sha256),
-                                              destination, 5s);
-                       }};
+  ArtifactStore store_{
+      dir_.path() / "artifacts",
+      [this](std::string_view sha256, const std::filesystem::path& destination) -> Status {
+        nimbus::NimbusClient client({"127.0.0.1", server_.port(), "sup.secret", {}, 5s});
+        auto done =
+            client.download("/api/v1/artifacts/" + std::string(sha256), destination, 1 << 20);
+        if (!done) return make_error(SupervisorErrc::download_failed, done.error().message);
+        return Status{};
+      }};
 };
 
 TEST(Sha256Test, MatchesTheKnownDigestOfAbc) {
@@ -49,6 +52,7 @@ TEST_F(ArtifactStoreTest, DownloadsVerifiesAndKeepsAnArtifact) {
   EXPECT_EQ(testing::read_text(*path), "abc");
   ASSERT_TRUE(store_.ensure(kAbcSha256));
   EXPECT_EQ(server_.requests(), 1);  // the second call used the verified file
+  EXPECT_EQ(server_.last_authorization(), "Bearer sup.secret");
 }
 
 TEST_F(ArtifactStoreTest, RefusesBytesThatDoNotMatchTheirSha256) {
@@ -83,16 +87,17 @@ TEST_F(ArtifactStoreTest, UnknownArtifactIsADownloadError) {
   EXPECT_NE(path.error().message.find("HTTP 404"), std::string::npos) << path.error().message;
 }
 
-TEST(HttpDownloadTest, UnreachableServerIsADownloadError) {
+TEST(NimbusDownloadTest, UnreachableServerIsAnError) {
   testing::TempDir dir;
   int closed_port = 0;
   {
     testing::ArtifactServer gone;  // a port that was just free and is closed again
     closed_port = gone.port();
   }
-  auto done = http_download({"127.0.0.1", closed_port}, "/x", dir.path() / "x", 2s);
+  nimbus::NimbusClient client({"127.0.0.1", closed_port, "", {}, 2s});
+  auto done = client.download("/x", dir.path() / "x", 1 << 20);
   ASSERT_FALSE(done);
-  EXPECT_EQ(done.code(), SupervisorErrc::download_failed);
+  EXPECT_EQ(done.code(), nimbus::NimbusErrc::unreachable);
 }
 
 }  // namespace

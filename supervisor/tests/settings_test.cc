@@ -23,11 +23,26 @@ TEST(SettingsTest, ReadsTheClusterKeys) {
   EXPECT_EQ(s->id, "10.0.0.5-6710");  // derived from host and ports when unset
   EXPECT_EQ(s->host, "10.0.0.5");
   EXPECT_EQ(s->local_dir, "/var/gale");
-  EXPECT_EQ(s->nimbus_port, 7000);
+  EXPECT_EQ(s->nimbus.port, 7000);
   EXPECT_EQ(s->zookeeper.connect_string, "zk1:2181");
   EXPECT_EQ(s->zookeeper.root, "/g2");
   EXPECT_EQ(s->worker_config, std::filesystem::absolute("gale.yaml"));
   EXPECT_EQ(s->worker_overrides, std::vector<std::string>{"a.b=c"});
+}
+
+TEST(SettingsTest, ReadsItsTokenAndTheCaThatNimbusMustChainTo) {
+  auto s = settings({"security.token=sup.0123", "security.tls.ca.file=/etc/gale/ca.pem"});
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->nimbus.token, "sup.0123");
+  EXPECT_EQ(s->nimbus.ca_file, "/etc/gale/ca.pem");
+}
+
+TEST(SettingsTest, AnUnreadableTokenFileIsNamed) {
+  auto s = settings({"security.token.file=/nonexistent/sup.token"});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.code(), SupervisorErrc::bad_setting);
+  EXPECT_NE(s.error().message.find("/nonexistent/sup.token"), std::string::npos)
+      << s.error().message;
 }
 
 TEST(SettingsTest, AnExplicitIdWins) {

@@ -52,8 +52,7 @@ class SupervisorTest : public ::testing::Test {
     settings_.ports = {6700, 6701};
     settings_.local_dir = dir_.path() / "local";
     settings_.zookeeper = options;
-    settings_.nimbus_host = "127.0.0.1";
-    settings_.nimbus_port = nimbus_.port();
+    settings_.nimbus = {"127.0.0.1", nimbus_.port(), {}, {}, std::chrono::seconds(5)};
     settings_.worker_bin = GALE_FAKE_WORKER;
     settings_.worker_config = dir_.path() / "gale.yaml";
     settings_.worker_overrides = {"storm.zookeeper.root=" + root};
@@ -80,8 +79,8 @@ class SupervisorTest : public ::testing::Test {
 
   // Topology kTopology with tasks 1-2 on this supervisor's slot `port`, task 3 elsewhere.
   void assign(int port) {
-    TopologyRecord record{kTopology, "word_count", coordination::TopologyStatus::active,
-                          {},        sha256_,      2};
+    TopologyRecord record{
+        kTopology, "word_count", coordination::TopologyStatus::active, {}, sha256_, 2, "alice"};
     ASSERT_TRUE(observer_->set_topology(record));
     Assignment assignment{kTopology,
                           {{1, {"sup-a", "127.0.0.1", port}},

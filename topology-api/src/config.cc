@@ -16,8 +16,8 @@ namespace {
 using Type = Value::Type;
 
 // Keys under these prefixes belong to Gale: an unknown one is a mistake, not a user key.
-constexpr std::array<std::string_view, 6> kReservedPrefixes = {
-    "topology.", "worker.", "supervisor.", "nimbus.", "storm.", "gale."};
+constexpr std::array<std::string_view, 7> kReservedPrefixes = {
+    "topology.", "worker.", "supervisor.", "nimbus.", "storm.", "security.", "gale."};
 
 // A suggestion further than this from every known key would be a guess, not a correction.
 constexpr std::size_t kMaxSuggestionDistance = 3;
@@ -103,6 +103,10 @@ std::vector<ConfigKey> make_schema() {
               "Folder holding the topology's blobs, one file per key: set by the worker in "
               "cluster mode (blobs come from `gale submit --blob` and `gale blob put`); in local "
               "mode any folder."),
+      KeySpec(kTopologyUsers, Type::string, "",
+              "Comma-separated principals that may control the topology (kill, rebalance, "
+              "activate, deactivate, blobs) besides its owner and admins: Storm's "
+              "topology.users."),
       KeySpec(kStormZookeeperServers, Type::string, "127.0.0.1:2181",
               "ZooKeeper servers, host:port[,host:port...]."),
       KeySpec(kStormZookeeperRoot, Type::string, "/gale",
@@ -135,6 +139,23 @@ std::vector<ConfigKey> make_schema() {
               "size).")
           .at_least(1048576)
           .at_most(2147483648),
+      KeySpec(kNimbusTlsCertFile, Type::string, none,
+              "PEM certificate (chain) Nimbus's API presents over TLS; required while "
+              "security.enabled."),
+      KeySpec(kNimbusTlsKeyFile, Type::string, none,
+              "PEM private key of nimbus.tls.cert.file; readable by Nimbus only."),
+      KeySpec(kNimbusRequestsPerSec, Type::int64, 50,
+              "API calls per second one principal (or, before it is known, one source address) "
+              "may make, with bursts of twice as many; more are answered 429.")
+          .at_least(1)
+          .at_most(1000000),
+      KeySpec(kNimbusAuditMaxBytes, Type::int64, 67108864,
+              "Size at which Nimbus's audit log (<storm.local.dir>/audit/audit.log) is rotated.")
+          .at_least(4096),
+      KeySpec(kNimbusAuditMaxFiles, Type::int64, 10,
+              "Rotated audit logs kept beside the current one (audit.log.1 the newest).")
+          .at_least(1)
+          .at_most(1000),
       KeySpec(kSupervisorId, Type::string, none,
               "A supervisor's id; unset: derived from host and ports."),
       KeySpec(kSupervisorHost, Type::string, "127.0.0.1",
@@ -144,6 +165,18 @@ std::vector<ConfigKey> make_schema() {
       KeySpec(kWorkerHeartbeatFrequencySecs, Type::int64, 1,
               "How often a worker writes its heartbeat (with statistics) to ZooKeeper.")
           .at_least(1),
+      KeySpec(kSecurityEnabled, Type::boolean, true,
+              "Nimbus requires a valid token on every API call but the health check, and TLS; "
+              "false only for development (Nimbus logs it loudly)."),
+      KeySpec(kSecurityToken, Type::string, none,
+              "The token a client (gale CLI, supervisor) presents to Nimbus; the environment "
+              "variable GALE_TOKEN overrides it."),
+      KeySpec(kSecurityTokenFile, Type::string, none,
+              "A file holding the client's token (mode 0600); used when security.token and "
+              "GALE_TOKEN are not set."),
+      KeySpec(kSecurityTlsCaFile, Type::string, none,
+              "PEM CA certificate(s) a client verifies Nimbus's certificate against; set: the "
+              "client speaks TLS."),
   };
 }
 
@@ -187,8 +220,8 @@ ConfigResult unknown(std::string_view key, const ConfigKey* near) {
     message += text::concat(" (did you mean ", text::quoted(near->name), "?)");
   } else {
     message +=
-        " (keys under topology., worker., supervisor., nimbus., storm. and gale. are "
-        "reserved for Gale; see docs/CONFIGURATION.md)";
+        " (keys under topology., worker., supervisor., nimbus., storm., security. and gale. "
+        "are reserved for Gale; see docs/CONFIGURATION.md)";
   }
   return {ConfigResult::Status::unknown, std::move(message)};
 }

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -14,6 +15,7 @@
 #include "gale/common/logging.h"
 #include "gale/common/version.h"
 #include "inspect.h"
+#include "sandbox.h"
 #include "worker_process.h"
 
 namespace {
@@ -35,16 +37,28 @@ int run_inspect(const InspectOptions& o) {
     std::cerr << "gale-worker inspect: " << executors.error().message << "\n";
     return 2;
   }
-  auto result = gale::worker::inspect_topology(o.artifact, *conf, *executors);
-  if (!result) {
-    std::string line = result.error().message;
-    for (auto& c : line)
-      if (c == '\n') c = ' ';  // one line for the caller to relay
-    std::cerr << line << "\n";
+  if (!std::filesystem::is_regular_file(o.artifact)) {
+    std::cerr << "no such topology library: " << o.artifact << "\n";
     return 1;
   }
-  std::cout << result->dump() << "\n";
-  return 0;
+  // The library is untrusted until it is inspected: it is loaded only inside the sandbox.
+  return gale::worker::run_sandboxed(
+      o.artifact, gale::worker::SandboxLimits{}, [&](const std::filesystem::path& copy) {
+        auto result = gale::worker::inspect_topology(copy.string(), *conf, *executors);
+        if (!result) {
+          std::string line = result.error().message;
+          // Name the library as the caller did, not by its copy in the sandbox.
+          for (auto at = line.find(copy.string()); at != std::string::npos;
+               at = line.find(copy.string(), at + o.artifact.size()))
+            line.replace(at, copy.string().size(), o.artifact);
+          for (auto& c : line)
+            if (c == '\n') c = ' ';  // one line for the caller to relay
+          std::cerr << line << "\n";
+          return 1;
+        }
+        std::cout << result->dump() << "\n";
+        return 0;
+      });
 }
 
 std::atomic<bool> stop_requested{false};

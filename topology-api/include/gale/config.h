@@ -1,7 +1,8 @@
 #pragma once
 // Topology and component configuration: string keys, Storm's names where Storm has one.
 //
-// Keys in Gale's namespaces (topology., worker., supervisor., nimbus., storm., gale.) must be
+// Keys in Gale's namespaces (topology., worker., supervisor., nimbus., storm., security., gale.)
+// must be
 // known: a misspelt key is refused with a suggestion, a value of the wrong type or out of
 // range is refused with the expected form. Any other key (for example "wordcount.min.length"
 // or "risk.rules.file") belongs to the topology and is stored as given.
@@ -36,6 +37,7 @@ inline constexpr const char* kTopologyStatsSampleRate = "topology.stats.sample.r
 inline constexpr const char* kTopologySpoutWaitParkMicrosec = "topology.spout.wait.park.microsec";
 inline constexpr const char* kTopologyBoltWaitParkMicrosec = "topology.bolt.wait.park.microsec";
 inline constexpr const char* kTopologyBlobsDir = "topology.blobs.dir";
+inline constexpr const char* kTopologyUsers = "topology.users";
 // Cluster daemons (gale.yaml or flags), Storm's names where Storm has one.
 inline constexpr const char* kStormZookeeperServers = "storm.zookeeper.servers";
 inline constexpr const char* kStormZookeeperRoot = "storm.zookeeper.root";
@@ -47,10 +49,20 @@ inline constexpr const char* kNimbusPort = "nimbus.port";
 inline constexpr const char* kNimbusTaskTimeoutSecs = "nimbus.task.timeout.secs";
 inline constexpr const char* kNimbusMonitorFreqSecs = "nimbus.monitor.freq.secs";
 inline constexpr const char* kNimbusMaxRequestBytes = "nimbus.max.request.bytes";
+inline constexpr const char* kNimbusTlsCertFile = "nimbus.tls.cert.file";
+inline constexpr const char* kNimbusTlsKeyFile = "nimbus.tls.key.file";
+inline constexpr const char* kNimbusRequestsPerSec = "nimbus.requests.per.sec";
+inline constexpr const char* kNimbusAuditMaxBytes = "nimbus.audit.max.bytes";
+inline constexpr const char* kNimbusAuditMaxFiles = "nimbus.audit.max.files";
 inline constexpr const char* kSupervisorId = "supervisor.id";
 inline constexpr const char* kSupervisorHost = "supervisor.host";
 inline constexpr const char* kSupervisorSlotsPorts = "supervisor.slots.ports";
 inline constexpr const char* kWorkerHeartbeatFrequencySecs = "worker.heartbeat.frequency.secs";
+// Security (docs/SECURITY.md): Nimbus's switch, and what a client (CLI, supervisor) presents.
+inline constexpr const char* kSecurityEnabled = "security.enabled";
+inline constexpr const char* kSecurityToken = "security.token";
+inline constexpr const char* kSecurityTokenFile = "security.token.file";
+inline constexpr const char* kSecurityTlsCaFile = "security.tls.ca.file";
 }  // namespace conf
 
 // Outcome of Config::set. Converts to true only when the value was stored.

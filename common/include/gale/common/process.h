@@ -109,8 +109,8 @@ class Process {
 Process spawn(const SpawnOptions& options);
 
 // Runs argv to its end with stdout and stderr captured, killing it (SIGKILL) if
-// it outlives `timeout`. Blocking; thread-safe. Throws SpawnError if it cannot
-// be started.
+// it outlives `timeout`; `env` as SpawnOptions::env (nothing: this process's).
+// Blocking; thread-safe. Throws SpawnError if it cannot be started.
 struct CapturedRun {
   int exit_code = -1;  // the exit status, or -1 if it ended by a signal
   int signal = 0;      // the signal that ended it, 0 if it exited
@@ -118,7 +118,8 @@ struct CapturedRun {
   std::string out;
   std::string err;
 };
-CapturedRun run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
+CapturedRun run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                         std::optional<std::vector<std::string>> env = std::nullopt);
 
 // "exit code 3", "killed by signal 9 (Killed)": a wait status for logs.
 std::string describe_wait_status(int status);

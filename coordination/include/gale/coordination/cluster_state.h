@@ -8,6 +8,7 @@
 //   /errors/<topology-id>/<component>          the last 10 ErrorInfo (JSON array)
 //   /blobs/<topology-id>/<key>                 a topology's blob (raw bytes, e.g. a rules file)
 //   /nimbus/leader                             the leader's id, ephemeral
+//   /tokens/<principal>                        TokenRecord (JSON): an API token's hash
 // Names that become path components are checked with validate_name (invalid_path otherwise);
 // stored records that do not decode give StoreErrc::other with a message.
 //
@@ -73,6 +74,13 @@ class ClusterState {
   Result<std::optional<NodeData>> blob(std::string_view topology_id, std::string_view key);
   Result<std::vector<std::string>> blob_keys(std::string_view topology_id);
   Status remove_blobs(std::string_view topology_id);
+
+  // API tokens, one per principal: set_token creates or replaces (a new token for the same
+  // principal revokes the old one); remove succeeds if already absent.
+  Status set_token(const TokenRecord& token);
+  Result<std::optional<TokenRecord>> token(std::string_view principal);
+  Result<std::vector<TokenRecord>> tokens();
+  Status remove_token(std::string_view principal);
 
   // Leader election: true if `nimbus_id` now holds (or already held) /nimbus/leader.
   Result<bool> try_become_leader(std::string_view nimbus_id);

@@ -26,6 +26,7 @@ struct TopologyRecord {
   std::map<std::string, std::string> config;  // Storm-style keys, e.g. "topology.workers"
   std::string artifact_sha256;                // of the packaged .so, lower-case hex
   int num_workers = 0;
+  std::string owner;  // the principal that submitted it ("" when security is off)
   bool operator==(const TopologyRecord&) const = default;
 };
 
@@ -79,7 +80,17 @@ struct ErrorInfo {
   bool operator==(const ErrorInfo&) const = default;
 };
 
+// An API token as Nimbus stores it: never the token, only its SHA-256 (docs/SECURITY.md).
+struct TokenRecord {
+  std::string principal;          // who presents it; a valid name (validate_name)
+  std::string role;               // "admin", "deployer", "viewer" or "supervisor"
+  std::string sha256;             // of the token's secret part, lower-case hex
+  std::int64_t created_secs = 0;  // Unix time
+  bool operator==(const TokenRecord&) const = default;
+};
+
 std::string encode(const TopologyRecord& record);
+std::string encode(const TokenRecord& token);
 std::string encode(const Assignment& assignment);
 std::string encode(const SupervisorInfo& supervisor);
 std::string encode(const WorkerHeartbeat& heartbeat);
@@ -90,6 +101,7 @@ Result<Assignment> decode_assignment(std::string_view json);
 Result<SupervisorInfo> decode_supervisor(std::string_view json);
 Result<WorkerHeartbeat> decode_heartbeat(std::string_view json);
 Result<std::vector<ErrorInfo>> decode_errors(std::string_view json);
+Result<TokenRecord> decode_token(std::string_view json);
 
 std::string_view to_string(TopologyStatus status);
 

@@ -1,20 +1,40 @@
 #pragma once
-// NimbusClient: the HTTP client of Nimbus's API (docs/CLUSTER.md), for the `gale` CLI and
-// tests. Each call is one request on a fresh connection, bounded by the timeout.
+// NimbusClient: the HTTP(S) client of Nimbus's API (docs/CLUSTER.md), for the `gale` CLI, the
+// supervisors' artifact downloads and tests. Each call is one request on a fresh connection,
+// bounded by the timeout, carrying the endpoint's token ("Authorization: Bearer") if it has one,
+// over TLS if the endpoint names a CA file: Nimbus's certificate must chain to it and name the
+// host called, or the call fails (there is no way to skip the check).
 // An answer other than 2xx becomes an Error with the server's {"error"} message and the
-// NimbusErrc of its status (400 bad_request, 404 not_found, 409 conflict, 503 not_leader,
-// else internal); no answer at all is `unreachable`, naming host:port and the reason.
+// NimbusErrc of its status (400 bad_request, 401 unauthenticated, 403 forbidden, 404 not_found,
+// 409 conflict, 429 too_many_requests, 503 not_leader, else internal); no answer at all is
+// `unreachable`, naming host:port and the reason.
 // Thread-safe: calls share nothing.
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
+#include "gale/config.h"
 #include "gale/nimbus/errors.h"
 
 namespace gale::nimbus {
+
+// Where and how to call Nimbus.
+struct NimbusEndpoint {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string token;              // "" : none sent
+  std::filesystem::path ca_file;  // "" : plain HTTP; else HTTPS verified against it
+  std::chrono::milliseconds timeout{60000};
+};
+
+// The endpoint a daemon or the CLI configures: nimbus.host, nimbus.port, security.tls.ca.file,
+// and the token from GALE_TOKEN, else security.token, else the first line of
+// security.token.file. bad_setting (common's) naming the token file if it cannot be read.
+Result<NimbusEndpoint> endpoint_from_config(const Config& conf);
 
 struct HttpReply {
   int status = 0;
@@ -23,13 +43,16 @@ struct HttpReply {
 
 class NimbusClient {
  public:
-  NimbusClient(std::string host, int port,
-               std::chrono::milliseconds timeout = std::chrono::seconds(60))
-      : host_(std::move(host)), port_(port), timeout_(timeout) {}
+  explicit NimbusClient(NimbusEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
 
   // The raw exchange: `target` is the path (e.g. "/api/v1/topologies"). Only `unreachable`.
   Result<HttpReply> request(const std::string& method, const std::string& target,
                             const std::string& body = {}) const;
+  // GET `target` with the body written to `destination` (replaced), up to `max_bytes`: for
+  // artifacts. unreachable as above; the answer's error for a status other than 200; internal
+  // if `destination` cannot be written.
+  Status download(const std::string& target, const std::filesystem::path& destination,
+                  std::uint64_t max_bytes) const;
 
   // `so_bytes`: the topology's shared library; `blobs`: key -> bytes, stored with it.
   Result<nlohmann::json> submit(const std::string& name,
@@ -49,8 +72,16 @@ class NimbusClient {
   Result<nlohmann::json> put_blob(const std::string& name, const std::string& key,
                                   const std::string& bytes) const;
   Result<nlohmann::json> blobs(const std::string& name) const;
+  // Tokens (admin): issue one for a principal (the answer carries it, once), list, revoke.
+  Result<nlohmann::json> create_token(const std::string& principal, const std::string& role) const;
+  Result<nlohmann::json> tokens() const;
+  Result<nlohmann::json> revoke_token(const std::string& principal) const;
+  // The last `limit` audit log entries, oldest first (admin).
+  Result<nlohmann::json> audit(int limit) const;
+  // {"principal", "role"} of this client's token.
+  Result<nlohmann::json> whoami() const;
 
-  std::string address() const { return host_ + ":" + std::to_string(port_); }
+  std::string address() const { return endpoint_.host + ":" + std::to_string(endpoint_.port); }
 
  private:
   Result<nlohmann::json> call(const std::string& method, const std::string& path,
@@ -58,9 +89,7 @@ class NimbusClient {
   Result<nlohmann::json> call_with_text(const std::string& method, const std::string& path,
                                         const std::string& body) const;
 
-  std::string host_;
-  int port_;
-  std::chrono::milliseconds timeout_;
+  NimbusEndpoint endpoint_;
 };
 
 }  // namespace gale::nimbus

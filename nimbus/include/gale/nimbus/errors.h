@@ -12,12 +12,15 @@ namespace gale::nimbus {
 
 enum class NimbusErrc {
   ok = 0,
-  bad_request,  // 400: invalid topology, bad key, not enough slots, malformed body
-  not_found,    // 404: unknown topology or path
-  conflict,     // 409: topology name in use
-  not_leader,   // 503: another Nimbus leads
-  internal,     // 500: ZooKeeper or file system failure
-  unreachable,  // client side: no answer from Nimbus (connect, send or receive failed)
+  bad_request,        // 400: invalid topology, bad key, not enough slots, malformed body
+  unauthenticated,    // 401: no token, or not a valid one
+  forbidden,          // 403: the caller's role or grants do not allow the call
+  not_found,          // 404: unknown topology or path
+  conflict,           // 409: topology name in use
+  too_many_requests,  // 429: over nimbus.requests.per.sec
+  not_leader,         // 503: another Nimbus leads
+  internal,           // 500: ZooKeeper or file system failure
+  unreachable,        // client side: no answer from Nimbus (connect, send or receive failed)
 };
 
 const std::error_category& nimbus_category() noexcept;

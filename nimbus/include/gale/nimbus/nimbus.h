@@ -57,4 +57,10 @@ int run_nimbus(NimbusOptions options);
 // The gale-worker next to this process's own executable (/proc/self/exe).
 std::filesystem::path default_worker_binary();
 
+// `gale-nimbus token create`: issues a token for `principal` with `role` straight into the
+// ZooKeeper that `conf` names (how the first admin gets a token, before any exists) and returns
+// it. Errors name what failed (the role, the principal, ZooKeeper).
+Result<std::string> create_token_in_zookeeper(const Config& conf, const std::string& principal,
+                                              const std::string& role);
+
 }  // namespace gale::nimbus

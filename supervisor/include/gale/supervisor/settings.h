@@ -8,6 +8,7 @@
 
 #include "gale/config.h"
 #include "gale/coordination/zookeeper_store.h"
+#include "gale/nimbus/client.h"
 #include "gale/supervisor/errc.h"
 
 namespace gale::supervisor {
@@ -18,8 +19,9 @@ struct SupervisorSettings {
   std::vector<int> ports;           // supervisor.slots.ports: one worker slot per port
   std::filesystem::path local_dir;  // storm.local.dir, absolute: artifacts/ and logs/ below it
   coordination::ZooKeeperOptions zookeeper;  // storm.zookeeper.*
-  std::string nimbus_host;  // nimbus.host / nimbus.port: where artifacts are downloaded from
-  int nimbus_port = 0;
+  // Where artifacts are downloaded from: nimbus.host, nimbus.port, the supervisor's token
+  // (role "supervisor") and the CA that Nimbus's certificate must chain to (security.*).
+  nimbus::NimbusEndpoint nimbus;
 
   // How workers are started: `worker_bin run ... [--config worker_config] [-c override ...]`,
   // so that they read the same gale.yaml and flags as their supervisor.

@@ -1,7 +1,10 @@
 #pragma once
 // A whole local cluster for tests, as a user runs it: a real ZooKeeper server, gale-nimbus and
 // two gale-supervisors (two slots each) launching gale-worker processes, driven through the
-// `gale` CLI; statistics read from the workers' heartbeats in ZooKeeper. Needs GALE_BIN_DIR.
+// `gale` CLI; statistics read from the workers' heartbeats in ZooKeeper. Secured as
+// scripts/cluster-start.sh secures a cluster: HTTPS with scripts/make-tls.sh's certificate, an
+// admin token for the CLI and a supervisor token, issued with `gale-nimbus token create`.
+// Needs GALE_BIN_DIR.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +20,7 @@
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
 #include "gale/testing/child_process.h"
+#include "gale/testing/tls_files.h"
 #include "gale/testing/zookeeper_server.h"
 
 namespace gale::testing {
@@ -59,6 +63,13 @@ class Cluster : public ::testing::Test {
                         << "nimbus.monitor.freq.secs: 1\n"
                         << "storm.zookeeper.session.timeout: 4000\n"
                         << "storm.zookeeper.operation.timeout: 2000\n";
+    auto tls = make_tls_files(dir / "tls");
+    std::ofstream(yaml, std::ios::app) << "nimbus.tls.cert.file: " << tls.cert.string() << "\n"
+                                       << "nimbus.tls.key.file: " << tls.key.string() << "\n"
+                                       << "security.tls.ca.file: " << tls.ca.string() << "\n"
+                                       << "security.token.file: " << token_file("admin") << "\n";
+    issue_token("admin", "admin");
+    issue_token("supervisor", "supervisor");
     start_nimbus();
     for (int i = 0; i < 2; ++i) {
       slots.push_back({ports[1 + 2 * i], ports[2 + 2 * i]});
@@ -88,6 +99,20 @@ class Cluster : public ::testing::Test {
     return "e2e-" + std::to_string(::getpid()) + "-" + i;
   }
 
+  std::string token_file(const std::string& principal) const {
+    return (dir / (principal + ".token")).string();
+  }
+  // `gale-nimbus token create`, as an operator bootstraps a cluster; the token into its file.
+  void issue_token(const std::string& principal, const std::string& role) {
+    auto issued = run_command(
+        {kBin + "/gale-nimbus", "token", "create", principal, "--role", role, "--config", yaml});
+    ASSERT_EQ(issued.exit_code, 0) << issued.output;
+    std::istringstream lines(issued.output);  // (stdout and stderr together: find the token)
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind(principal + ".", 0) == 0) std::ofstream(token_file(principal)) << line << "\n";
+    ASSERT_TRUE(std::filesystem::exists(token_file(principal))) << issued.output;
+  }
+
   void start_nimbus() {
     nimbus = std::make_unique<ChildProcess>(
         std::vector<std::string>{kBin + "/gale-nimbus", "--config", yaml, "-c",
@@ -100,7 +125,8 @@ class Cluster : public ::testing::Test {
         std::vector<std::string>{kBin + "/gale-supervisor", "--config", yaml, "-c",
                                  "storm.local.dir=" + (dir / ("sup" + std::to_string(i))).string(),
                                  "-c", "supervisor.id=" + supervisor_id(std::to_string(i)), "-c",
-                                 "supervisor.slots.ports=" + ports},
+                                 "supervisor.slots.ports=" + ports, "-c",
+                                 "security.token.file=" + token_file("supervisor")},
         (dir / "logs" / ("supervisor-" + std::to_string(i) + ".log")).string());
     if (i < static_cast<int>(supervisors.size())) {
       supervisors[static_cast<std::size_t>(i)] = std::move(p);

@@ -1,0 +1,284 @@
+// Nimbus's API as an attacker and as each role sees it, in-process over an InMemoryStore with
+// HTTPS and tokens (docs/SECURITY.md): who is refused, with which status and line, what the
+// audit log keeps, and the limits on callers.
+#include <fstream>
+
+#include "audit_log.h"
+#include "gale/coordination/in_memory_store.h"
+#include "nimbus_fixture.h"
+#include "rate_limiter.h"
+
+namespace gale::nimbus::testing {
+namespace {
+
+using nlohmann::json;
+
+class SecurityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(state_.init().ok());
+    ASSERT_TRUE(state_.register_supervisor(supervisor("sup-a", {7001, 7002})).ok());
+  }
+
+  void start(std::vector<std::pair<std::string, std::string>> settings = {}) {
+    nimbus_ = std::make_unique<InProcessNimbus>(store_, dir_.path(), inspector_.inspector(),
+                                                std::move(settings));
+  }
+
+  NimbusClient as(const std::string& principal, Role role) {
+    return nimbus_->client_with(nimbus_->issue(principal, role));
+  }
+
+  static Result<json> submit(const NimbusClient& client, const std::string& name,
+                             std::map<std::string, std::string> config = {}) {
+    return client.submit(name, config, "not really a shared library");
+  }
+
+  // The audit entries whose field `key` is `value`.
+  std::vector<json> audited(const std::string& key, const std::string& value) {
+    auto entries = nimbus_->client().audit(1000);
+    EXPECT_TRUE(entries.ok()) << entries.error().message;
+    std::vector<json> found;
+    if (entries.ok())
+      for (const auto& e : *entries)
+        if (e.contains(key) && e[key].is_string() && e[key] == value) found.push_back(e);
+    return found;
+  }
+
+  coordination::InMemoryStore store_;
+  coordination::ClusterState state_{store_};
+  TempDir dir_;
+  FakeInspector inspector_;
+  std::unique_ptr<InProcessNimbus> nimbus_;
+};
+
+// Every route but the health check answers 401 with one line to a caller without a valid
+// token, before it parses anything: nothing is inspected, stored or changed.
+TEST_F(SecurityTest, NoRouteButHealthAnswersWithoutAValidToken) {
+  start();
+  ASSERT_TRUE(submit(nimbus_->client(), "words").ok());
+  const int inspections = *inspector_.calls;
+  auto anonymous = nimbus_->client_with("");
+  auto health = anonymous.request("GET", "/api/v1/health");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  const std::vector<std::pair<std::string, std::string>> routes{
+      {"GET", "/api/v1/topologies"},
+      {"POST", "/api/v1/topologies"},
+      {"GET", "/api/v1/topologies/words"},
+      {"POST", "/api/v1/topologies/words/kill"},
+      {"POST", "/api/v1/topologies/words/rebalance"},
+      {"POST", "/api/v1/topologies/words/deactivate"},
+      {"PUT", "/api/v1/topologies/words/blobs/rules"},
+      {"GET", "/api/v1/cluster"},
+      {"GET", "/api/v1/artifacts/abc"},
+      {"GET", "/api/v1/tokens"},
+      {"POST", "/api/v1/tokens"},
+      {"GET", "/api/v1/audit"},
+      {"GET", "/api/v1/whoami"},
+      {"GET", "/api/v1/no-such-route"}};
+  for (const auto& token :
+       {std::string(), std::string("admin.") + std::string(64, 'f'), std::string("garbage")}) {
+    auto client = nimbus_->client_with(token);
+    for (const auto& [method, target] : routes) {
+      auto reply = client.request(method, target, "{}");
+      ASSERT_TRUE(reply.ok()) << target << ": " << reply.error().message;
+      EXPECT_EQ(reply->status, 401) << method << " " << target << ": " << reply->body;
+      auto body = json::parse(reply->body, nullptr, false);
+      ASSERT_TRUE(body.is_object() && body["error"].is_string()) << reply->body;
+      EXPECT_EQ(body["error"].get<std::string>().find('\n'), std::string::npos);
+      EXPECT_NE(body["error"].get<std::string>().find("token"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(*inspector_.calls, inspections);
+  auto record = nimbus_->client().status("words");
+  ASSERT_TRUE(record.ok()) << record.error().message;
+  EXPECT_EQ((*record)["status"], "active");
+  auto refused = audited("outcome", "refused");
+  EXPECT_GE(refused.size(), routes.size() * 3);
+  EXPECT_TRUE(refused.front()["principal"].is_null());
+}
+
+TEST_F(SecurityTest, AViewerReadsAndIsRefusedEveryChangeNamingThePermission) {
+  start();
+  ASSERT_TRUE(submit(nimbus_->client(), "words").ok());
+  auto viewer = as("vic", Role::viewer);
+  EXPECT_TRUE(viewer.list().ok());
+  EXPECT_TRUE(viewer.status("words").ok());
+  EXPECT_TRUE(viewer.cluster().ok());
+  EXPECT_TRUE(viewer.blobs("words").ok());
+  const std::vector<std::pair<std::string, Result<json>>> changes{
+      {"topology.kill", viewer.kill("words", 0)},
+      {"topology.deactivate", viewer.deactivate("words")},
+      {"topology.rebalance", viewer.rebalance("words", 0, 1, {})},
+      {"topology.blob.write", viewer.put_blob("words", "rules", "x")},
+      {"topology.submit", submit(viewer, "mine")},
+      {"token.admin", viewer.create_token("eve", "admin")},
+      {"audit.read", viewer.audit(10)}};
+  for (const auto& [permission, answer] : changes) {
+    ASSERT_FALSE(answer.ok()) << permission;
+    EXPECT_EQ(answer.code(), NimbusErrc::forbidden) << permission;
+    EXPECT_NE(answer.error().message.find(permission), std::string::npos) << answer.error().message;
+    EXPECT_NE(answer.error().message.find("vic"), std::string::npos) << answer.error().message;
+  }
+  EXPECT_EQ((*nimbus_->client().status("words"))["status"], "active");
+  auto refusals = audited("principal", "vic");
+  EXPECT_EQ(refusals.size(), changes.size());
+  for (const auto& e : refusals) EXPECT_EQ(e["status"], 403) << e.dump();
+}
+
+// A deployer controls what it submitted and what topology.users grants it, nothing else.
+TEST_F(SecurityTest, ADeployerControlsItsOwnTopologiesAndThoseItIsGranted) {
+  start();
+  auto alice = as("alice", Role::deployer);
+  auto bob = as("bob", Role::deployer);
+  auto carol = as("carol", Role::deployer);
+  ASSERT_TRUE(submit(alice, "payments", {{"topology.users", "carol"}}).ok());
+  auto status = alice.status("payments");
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ((*status)["owner"], "alice");
+
+  auto refused = bob.kill("payments", 0);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), NimbusErrc::forbidden);
+  EXPECT_NE(refused.error().message.find("owned by 'alice'"), std::string::npos)
+      << refused.error().message;
+  EXPECT_FALSE(bob.put_blob("payments", "rules", "x").ok());
+  EXPECT_TRUE(bob.status("payments").ok());  // reading is every role's
+  EXPECT_FALSE(bob.create_token("mallory", "admin").ok());
+
+  EXPECT_TRUE(carol.deactivate("payments").ok());  // granted by topology.users
+  EXPECT_TRUE(alice.activate("payments").ok());
+  EXPECT_TRUE(alice.kill("payments", 0).ok());
+  EXPECT_EQ(audited("principal", "alice").back()["action"], "kill");
+
+  auto bad_grant = submit(alice, "other", {{"topology.users", "bob, ../root"}});
+  ASSERT_FALSE(bad_grant.ok());
+  EXPECT_EQ(bad_grant.code(), NimbusErrc::bad_request);
+  EXPECT_NE(bad_grant.error().message.find("topology.users"), std::string::npos)
+      << bad_grant.error().message;
+}
+
+// The supervisors' role downloads artifacts and does nothing else.
+TEST_F(SecurityTest, TheSupervisorRoleOnlyDownloadsArtifacts) {
+  start();
+  ASSERT_TRUE(submit(nimbus_->client(), "words").ok());
+  auto ids = state_.topology_ids();
+  ASSERT_TRUE(ids.ok() && ids->size() == 1);
+  auto sha = (*state_.topology(ids->front()))->artifact_sha256;
+  auto supervisor = as("sup-a", Role::supervisor);
+  auto file = dir_.path() / "artifact.so";
+  ASSERT_TRUE(supervisor.download("/api/v1/artifacts/" + sha, file, 1 << 20).ok());
+  std::ifstream in(file);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "not really a shared library");
+  EXPECT_EQ(supervisor.list().code(), NimbusErrc::forbidden);
+  EXPECT_EQ(supervisor.kill("words", 0).code(), NimbusErrc::forbidden);
+}
+
+// Tokens: issued once (only the hash is stored), one per principal, revoked at once.
+TEST_F(SecurityTest, AdminIssuesListsAndRevokesTokens) {
+  start();
+  auto admin = nimbus_->client();
+  auto issued = admin.create_token("dora", "deployer");
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  const std::string token = (*issued)["token"];
+  EXPECT_EQ(token.rfind("dora.", 0), 0u);
+  auto stored = state_.token("dora");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((**stored).sha256, secret_hash(split_token(token)->secret));
+  EXPECT_EQ(token.find((**stored).sha256), std::string::npos);  // the hash is not the secret
+
+  auto dora = nimbus_->client_with(token);
+  auto who = dora.whoami();
+  ASSERT_TRUE(who.ok()) << who.error().message;
+  EXPECT_EQ(*who, (json{{"principal", "dora"}, {"role", "deployer"}}));
+  auto listed = admin.tokens();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->dump().find(token.substr(5)), std::string::npos);  // never the secret
+
+  auto bad_role = admin.create_token("x", "root");
+  ASSERT_FALSE(bad_role.ok());
+  EXPECT_NE(bad_role.error().message.find("root"), std::string::npos);
+  auto bad_name = admin.create_token("../x", "viewer");
+  ASSERT_FALSE(bad_name.ok());
+  EXPECT_EQ(bad_name.code(), NimbusErrc::bad_request);
+
+  auto renewed = admin.create_token("dora", "viewer");  // replaces the first token
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_EQ(dora.whoami().code(), NimbusErrc::unauthenticated);
+  ASSERT_TRUE(admin.revoke_token("dora").ok());
+  EXPECT_EQ(nimbus_->client_with((*renewed)["token"]).whoami().code(), NimbusErrc::unauthenticated);
+  EXPECT_EQ(audited("action", "token.revoke").size(), 1u);
+}
+
+// A principal over nimbus.requests.per.sec gets 429; an address that keeps failing to
+// authenticate is held off, even if it then shows a good token, until its bucket refills.
+TEST_F(SecurityTest, CallersOverTheirRateAreTurnedAwayWith429) {
+  start({{"nimbus.requests.per.sec", "5"}});
+  auto viewer = as("vic", Role::viewer);
+  int too_many = 0;
+  for (int i = 0; i < 40; ++i)
+    if (viewer.list().code() == NimbusErrc::too_many_requests) ++too_many;
+  EXPECT_GT(too_many, 20);
+
+  auto guesser = nimbus_->client_with("admin." + std::string(64, '1'));
+  for (int i = 0; i < 40; ++i) (void)guesser.list();
+  auto held = nimbus_->client().list();
+  ASSERT_FALSE(held.ok());
+  EXPECT_EQ(held.code(), NimbusErrc::too_many_requests);
+  EXPECT_NE(held.error().message.find("failed authentications"), std::string::npos);
+  EXPECT_TRUE(eventually([&] { return nimbus_->client().list().ok(); }, std::chrono::seconds(5)));
+}
+
+TEST_F(SecurityTest, WithSecurityOnNimbusWillNotStartWithoutACertificate) {
+  NimbusOptions options;
+  ASSERT_TRUE(options.config.set(conf::kStormLocalDir, dir_.path().string()));
+  options.inspector = inspector_.inspector();
+  auto started = Nimbus::start(store_, std::move(options));
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.error().message.find("nimbus.tls.cert.file"), std::string::npos)
+      << started.error().message;
+  EXPECT_NE(started.error().message.find("make-tls.sh"), std::string::npos);
+}
+
+// security.enabled=false is a deliberate choice for a sandbox: every caller is the admin
+// "anonymous", and the audit log still says what was done.
+TEST_F(SecurityTest, WithSecurityOffEveryCallerIsTheAnonymousAdmin) {
+  start({{"security.enabled", "false"}});
+  auto anyone = nimbus_->client_with("");
+  auto who = anyone.whoami();
+  ASSERT_TRUE(who.ok()) << who.error().message;
+  EXPECT_EQ((*who)["principal"], "anonymous");
+  ASSERT_TRUE(submit(anyone, "words").ok());
+  EXPECT_EQ(audited("principal", "anonymous").front()["action"], "submit");
+}
+
+TEST(RateLimiterTest, RefillsAtItsRateUpToTwiceIt) {
+  RateLimiter limiter(10);
+  auto t0 = RateLimiter::Clock::now();
+  int taken = 0;
+  while (limiter.take("k", t0)) ++taken;
+  EXPECT_EQ(taken, 20);
+  EXPECT_FALSE(limiter.has_room("k", t0));
+  EXPECT_TRUE(limiter.has_room("other", t0));
+  EXPECT_TRUE(limiter.take("k", t0 + std::chrono::milliseconds(110)));
+  EXPECT_FALSE(limiter.take("k", t0 + std::chrono::milliseconds(110)));
+}
+
+TEST(AuditLogTest, KeepsEntriesAcrossRotationsAndReadsThemBackInOrder) {
+  TempDir dir;
+  auto log = AuditLog::open({dir.path() / "audit", 300, 3});
+  ASSERT_TRUE(log.ok()) << log.error().message;
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE((*log)->append(json{{"n", i}, {"pad", "0123456789"}}));
+  EXPECT_EQ(std::filesystem::status((*log)->path()).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "audit" / "audit.log.3"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "audit" / "audit.log.4"));
+  auto recent = (*log)->recent(5);
+  ASSERT_TRUE(recent.ok());
+  ASSERT_EQ(recent->size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ((*recent)[i]["n"], 55 + i);
+}
+
+}  // namespace
+}  // namespace gale::nimbus::testing

@@ -1,0 +1,18 @@
+#pragma once
+// TLS files for tests that run Nimbus as a user does, made by the script a user runs
+// (scripts/make-tls.sh: a private CA and a certificate for localhost and 127.0.0.1).
+#include <filesystem>
+
+namespace gale::testing {
+
+struct TlsFiles {
+  std::filesystem::path ca;    // security.tls.ca.file
+  std::filesystem::path cert;  // nimbus.tls.cert.file
+  std::filesystem::path key;   // nimbus.tls.key.file
+};
+
+// Writes the three files into `dir` (created if needed). Fails the calling test (ADD_FAILURE)
+// with the script's output if it did not succeed.
+TlsFiles make_tls_files(const std::filesystem::path& dir);
+
+}  // namespace gale::testing

@@ -1,0 +1,16 @@
+#include "gale/testing/tls_files.h"
+
+#include <gtest/gtest.h>
+
+#include "gale/testing/child_process.h"
+
+namespace gale::testing {
+
+TlsFiles make_tls_files(const std::filesystem::path& dir) {
+  auto made = run_command(
+      {"/bin/bash", std::string(GALE_SOURCE_DIR) + "/scripts/make-tls.sh", dir.string()});
+  if (made.exit_code != 0) ADD_FAILURE() << "scripts/make-tls.sh failed: " << made.output;
+  return TlsFiles{dir / "ca.pem", dir / "nimbus.pem", dir / "nimbus.key"};
+}
+
+}  // namespace gale::testing
