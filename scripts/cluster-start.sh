@@ -8,7 +8,10 @@
 # Secured as a production cluster is (docs/SECURITY.md): Nimbus speaks HTTPS with a certificate
 # from scripts/make-tls.sh (tls/), and every API call needs a token. The script issues an admin
 # token (admin.token, used by the CLI through gale.yaml) and the supervisors' token
-# (supervisor.token, role "supervisor"); both files are readable only by their owner.
+# (supervisor.token, role "supervisor"), and a fresh ZooKeeper digest identity
+# (storm.zookeeper.auth.payload, kept in zookeeper.auth) so that Gale's nodes are readable by
+# the cluster only; the token files, zookeeper.auth and gale.yaml are readable only by their
+# owner.
 #
 # Everything lives in ${GALE_RUN_DIR:-./gale-run}: gale.yaml (for the daemons and the CLI),
 # logs/ (zookeeper.log, nimbus.log, supervisor-<i>.log), supervisor-<i>/ (each supervisor's
@@ -97,10 +100,18 @@ clientPortAddress=127.0.0.1
 admin.enableServer=false
 4lw.commands.whitelist=ruok
 CFG
+# The digest identity outlives a restart, as ZooKeeper's data (zookeeper/data) does.
+if [[ ! -s "$run/zookeeper.auth" ]]; then
+  (umask 077 && echo "gale:$(openssl rand -hex 24)" >"$run/zookeeper.auth")
+fi
+zk_auth="$(cat "$run/zookeeper.auth")"
+touch "$run/gale.yaml"
+chmod 0600 "$run/gale.yaml"
 cat >"$run/gale.yaml" <<YAML
 # Written by scripts/cluster-start.sh for the local cluster in $run.
 storm.zookeeper.servers: "127.0.0.1:$zk_port"
 storm.zookeeper.root: /gale
+storm.zookeeper.auth.payload: "$zk_auth"
 nimbus.host: 127.0.0.1
 nimbus.port: $nimbus_port
 nimbus.tls.cert.file: $run/tls/nimbus.pem

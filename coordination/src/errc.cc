@@ -27,6 +27,8 @@ class StoreCategory final : public std::error_category {
         return "store closed";
       case StoreErrc::invalid_path:
         return "invalid path";
+      case StoreErrc::not_authorized:
+        return "not authorized";
       case StoreErrc::other:
         return "other error";
     }

@@ -1,5 +1,6 @@
 #include "gale/coordination/zookeeper_store.h"
 
+#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 #include <zookeeper/zookeeper.h>
 
@@ -13,6 +14,7 @@
 #include <utility>
 
 #include "callback_thread.h"
+#include "gale/common/base64.h"
 
 namespace gale::coordination {
 namespace {
@@ -63,6 +65,9 @@ StoreErrc to_errc(int rc) {
       return StoreErrc::session_expired;
     case ZCLOSING:
       return StoreErrc::closed;
+    case ZNOAUTH:
+    case ZAUTHFAILED:
+      return StoreErrc::not_authorized;
     default:
       return StoreErrc::other;
   }
@@ -124,10 +129,42 @@ enum class Retry { after_reread, never };
 
 }  // namespace
 
+// The ACL every node gets: all permissions for the digest identity of `payload` only, or
+// OPEN_ACL_UNSAFE without one. ZooKeeper's digest id is "user:" + base64(SHA-1("user:password")).
+class NodeAcl {
+ public:
+  explicit NodeAcl(const std::string& payload) {
+    if (payload.empty()) return;
+    const std::string user = payload.substr(0, payload.find(':'));
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    ::SHA1(reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), digest);
+    id_ = user + ":" +
+          base64_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+    acl_ = ACL{ZOO_PERM_ALL, Id{scheme_.data(), id_.data()}};
+    vector_ = ACL_vector{1, &acl_};
+  }
+  NodeAcl(const NodeAcl&) = delete;
+  NodeAcl& operator=(const NodeAcl&) = delete;
+
+  struct ACL_vector* get() {
+    return id_.empty() ? &ZOO_OPEN_ACL_UNSAFE : &vector_;
+  }
+
+ private:
+  std::string scheme_ = "digest";
+  std::string id_;
+  ACL acl_{};
+  ACL_vector vector_{};
+};
+
 class ZooKeeperStore::Impl {
  public:
   Impl(ZooKeeperOptions options, SessionListener listener)
-      : options_(std::move(options)), listener_(std::move(listener)) {}
+      : options_(std::move(options)), listener_(std::move(listener)), acl_(options_.auth_payload) {}
+
+  struct ACL_vector* acl() {
+    return acl_.get();
+  }
 
   ~Impl() {
     {
@@ -264,6 +301,15 @@ class ZooKeeperStore::Impl {
                         "connect '" + options_.connect_string + "': zookeeper_init failed");
     }
     replaced = std::exchange(handle_, ZHandle(zh, [](zhandle_t* h) { zookeeper_close(h); }));
+    // Queued before any request of this session, and re-sent by the client on reconnection.
+    if (!options_.auth_payload.empty()) {
+      const int rc = zoo_add_auth(zh, "digest", options_.auth_payload.data(),
+                                  static_cast<int>(options_.auth_payload.size()), nullptr, nullptr);
+      if (rc != ZOK)
+        return make_error(StoreErrc::other, std::string("zookeeper: cannot add the digest "
+                                                        "credentials: ") +
+                                                zerror(rc));
+    }
     link_ = Link::connecting;
     session_connected_ = false;
     ++generation_;
@@ -370,8 +416,8 @@ class ZooKeeperStore::Impl {
     }
     for (const auto& [path, data] : wanted) {
       const int rc = run([&](zhandle_t* zh, bool) -> int {
-        return zoo_create(zh, path.c_str(), data.data(), static_cast<int>(data.size()),
-                          &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, nullptr, 0);
+        return zoo_create(zh, path.c_str(), data.data(), static_cast<int>(data.size()), acl(),
+                          ZOO_EPHEMERAL, nullptr, 0);
       });
       if (rc == ZOK) continue;
       spdlog::warn("zookeeper: could not re-create ephemeral {} after session expiry: {}", path,
@@ -428,6 +474,7 @@ class ZooKeeperStore::Impl {
 
   const ZooKeeperOptions options_;
   const SessionListener listener_;
+  NodeAcl acl_;
   CallbackThread callbacks_;  // first: destroyed last, after the handle is closed
 
   mutable std::mutex mutex_;
@@ -452,12 +499,17 @@ ZooKeeperOptions ZooKeeperOptions::from(const Config& conf) {
   o.session_timeout = std::chrono::milliseconds(conf.get_int(conf::kStormZookeeperSessionTimeout));
   o.operation_timeout =
       std::chrono::milliseconds(conf.get_int(conf::kStormZookeeperOperationTimeout));
+  o.auth_payload = conf.get_string(conf::kStormZookeeperAuthPayload, "");
   return o;
 }
 
 Result<std::unique_ptr<ZooKeeperStore>> ZooKeeperStore::connect(const ZooKeeperOptions& options,
                                                                 SessionListener listener) {
   if (auto valid = validate_path(options.root); !valid) return valid.error();
+  if (!options.auth_payload.empty() &&
+      (options.auth_payload.find(':') == std::string::npos || options.auth_payload.front() == ':'))
+    return make_error(StoreErrc::other,
+                      std::string(conf::kStormZookeeperAuthPayload) + " must be 'user:password'");
   ZooKeeperOptions chrooted = options;
   if (options.root != "/") {
     ZooKeeperOptions bare = options;
@@ -504,9 +556,9 @@ Result<std::string> ZooKeeperStore::create(std::string_view path_view, std::stri
           if (read != ZNONODE) return read;
         }
         created.assign(path.size() + 32, '\0');
-        const int made = zoo_create(zh, path.c_str(), data.data(), static_cast<int>(data.size()),
-                                    &ZOO_OPEN_ACL_UNSAFE, to_zk_mode(mode), created.data(),
-                                    static_cast<int>(created.size()));
+        const int made =
+            zoo_create(zh, path.c_str(), data.data(), static_cast<int>(data.size()), impl_->acl(),
+                       to_zk_mode(mode), created.data(), static_cast<int>(created.size()));
         if (made == ZOK) created.resize(created.find('\0'));
         return made;
       },

@@ -157,3 +157,87 @@ TEST_F(ZooKeeperStoreTest, OperationDuringOutageCompletesAfterReconnect) {
 
 }  // namespace
 }  // namespace gale::coordination
+
+namespace gale::coordination {
+namespace {
+
+// storm.zookeeper.auth.payload: a client without Gale's digest can neither read nor write under
+// Gale's root, in a real ZooKeeper, whether it uses Gale's store or the bare C client.
+class ZooKeeperAclTest : public ::testing::Test {
+ protected:
+  Result<std::unique_ptr<ZooKeeperStore>> connect(const std::string& payload) {
+    ZooKeeperOptions options;
+    options.connect_string = server_.connect_string();
+    options.root = "/gale-acl";
+    options.auth_payload = payload;
+    return ZooKeeperStore::connect(options);
+  }
+
+  testing::ZooKeeperServer server_;
+};
+
+TEST_F(ZooKeeperAclTest, OnlyTheDigestIdentityReadsOrWritesGalesNodes) {
+  auto gale = connect("gale:s3cret");
+  ASSERT_TRUE(gale) << gale.error().message;
+  ASSERT_TRUE((*gale)->create("/storms", "", CreateMode::persistent));
+  ASSERT_TRUE((*gale)->create("/storms/payments", "record", CreateMode::persistent));
+  ASSERT_TRUE((*gale)->create("/supervisors", "", CreateMode::persistent));
+  ASSERT_TRUE((*gale)->create("/supervisors/sup-a", "me", CreateMode::ephemeral));
+
+  // The same identity in another session reads and writes.
+  auto peer = connect("gale:s3cret");
+  ASSERT_TRUE(peer) << peer.error().message;
+  EXPECT_EQ((*peer)->get("/storms/payments").value()->data, "record");
+  EXPECT_TRUE((*peer)->set("/storms/payments", "changed"));
+
+  // Gale's store with another password or none: refused, and the error says why.
+  for (const std::string payload : {"gale:wrong", ""}) {
+    auto other = connect(payload);
+    ASSERT_TRUE(other) << other.error().message;  // the root exists; exists() needs no right
+    auto read = (*other)->get("/storms/payments");
+    ASSERT_FALSE(read) << payload;
+    EXPECT_EQ(read.code(), StoreErrc::not_authorized) << read.error().message;
+    EXPECT_EQ((*other)->children("/").code(), StoreErrc::not_authorized);
+    EXPECT_EQ((*other)->set("/storms/payments", "forged").code(), StoreErrc::not_authorized);
+    EXPECT_EQ((*other)->create("/storms/evil", "x", CreateMode::persistent).code(),
+              StoreErrc::not_authorized);
+  }
+
+  // The bare C client, as an attacker would use it, on the absolute paths.
+  zhandle_t* zh =
+      zookeeper_init(server_.connect_string().c_str(), nullptr, 4000, nullptr, nullptr, 0);
+  ASSERT_NE(zh, nullptr);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (zoo_state(zh) != ZOO_CONNECTED_STATE && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  char buffer[64];
+  int length = sizeof buffer;
+  EXPECT_EQ(zoo_get(zh, "/gale-acl/storms/payments", 0, buffer, &length, nullptr), ZNOAUTH);
+  String_vector names{};
+  EXPECT_EQ(zoo_get_children(zh, "/gale-acl", 0, &names), ZNOAUTH);
+  EXPECT_EQ(zoo_set(zh, "/gale-acl/storms/payments", "forged", 6, -1), ZNOAUTH);
+  EXPECT_EQ(zoo_delete(zh, "/gale-acl/supervisors/sup-a", -1), ZNOAUTH);
+  EXPECT_EQ(zoo_create(zh, "/gale-acl/evil", "x", 1, &ZOO_OPEN_ACL_UNSAFE, 0, nullptr, 0), ZNOAUTH);
+  ACL_vector acl{};
+  Stat stat{};
+  EXPECT_EQ(zoo_get_acl(zh, "/gale-acl/storms/payments", &acl, &stat), ZNOAUTH);
+  // With the digest, the ACL shows that identity alone, and not its password.
+  ASSERT_EQ(zoo_add_auth(zh, "digest", "gale:s3cret", 11, nullptr, nullptr), ZOK);
+  ASSERT_EQ(zoo_get_acl(zh, "/gale-acl/storms/payments", &acl, &stat), ZOK);
+  ASSERT_EQ(acl.count, 1);
+  EXPECT_STREQ(acl.data[0].id.scheme, "digest");
+  EXPECT_EQ(std::string(acl.data[0].id.id).rfind("gale:", 0), 0u);
+  EXPECT_EQ(std::string(acl.data[0].id.id).find("s3cret"), std::string::npos);
+  deallocate_ACL_vector(&acl);
+  zookeeper_close(zh);
+  EXPECT_EQ((*gale)->get("/storms/payments").value()->data, "changed");
+}
+
+TEST_F(ZooKeeperAclTest, APayloadThatIsNotUserColonPasswordIsRefusedByName) {
+  auto refused = connect("just-a-password");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("storm.zookeeper.auth.payload"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gale::coordination

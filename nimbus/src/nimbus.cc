@@ -243,6 +243,10 @@ class SignalWaiter {
 int run_nimbus(NimbusOptions options) {
   SignalWaiter signals;
   auto zk = coordination::ZooKeeperOptions::from(options.config);
+  if (zk.auth_payload.empty() && options.config.get_bool(conf::kSecurityEnabled))
+    spdlog::warn(
+        "storm.zookeeper.auth.payload is not set: Gale's ZooKeeper nodes are open to "
+        "anyone who reaches ZooKeeper (docs/SECURITY.md)");
   auto store = coordination::ZooKeeperStore::connect(zk);
   if (!store) {
     spdlog::error("cannot connect to ZooKeeper at {}: {}", zk.connect_string,

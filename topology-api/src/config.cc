@@ -118,6 +118,9 @@ std::vector<ConfigKey> make_schema() {
               "How long one ZooKeeper operation keeps retrying across a lost connection before "
               "it fails, in milliseconds (a daemon then carries on and tries again later).")
           .at_least(100),
+      KeySpec(kStormZookeeperAuthPayload, Type::string, none,
+              "user:password for ZooKeeper's digest scheme: Gale's nodes are created readable "
+              "and writable by that identity only. Unset: open nodes (a warning says so)."),
       KeySpec(kStormLocalDir, Type::string, "gale-local",
               "Directory where a daemon keeps its files (Nimbus: artifacts; supervisor: "
               "artifacts, worker logs)."),

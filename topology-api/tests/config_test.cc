@@ -34,12 +34,13 @@ TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
                   "topology.bolt.wait.park.microsec", "topology.blobs.dir", "topology.users",
                   "storm.zookeeper.servers", "storm.zookeeper.root",
                   "storm.zookeeper.session.timeout", "storm.zookeeper.operation.timeout",
-                  "storm.local.dir", "nimbus.host", "nimbus.port", "nimbus.task.timeout.secs",
-                  "nimbus.monitor.freq.secs", "nimbus.max.request.bytes", "nimbus.tls.cert.file",
-                  "nimbus.tls.key.file", "nimbus.requests.per.sec", "nimbus.audit.max.bytes",
-                  "nimbus.audit.max.files", "supervisor.id", "supervisor.host",
-                  "supervisor.slots.ports", "worker.heartbeat.frequency.secs", "security.enabled",
-                  "security.token", "security.token.file", "security.tls.ca.file"));
+                  "storm.zookeeper.auth.payload", "storm.local.dir", "nimbus.host", "nimbus.port",
+                  "nimbus.task.timeout.secs", "nimbus.monitor.freq.secs",
+                  "nimbus.max.request.bytes", "nimbus.tls.cert.file", "nimbus.tls.key.file",
+                  "nimbus.requests.per.sec", "nimbus.audit.max.bytes", "nimbus.audit.max.files",
+                  "supervisor.id", "supervisor.host", "supervisor.slots.ports",
+                  "worker.heartbeat.frequency.secs", "security.enabled", "security.token",
+                  "security.token.file", "security.tls.ca.file"));
 }
 
 TEST(ConfigTest, EveryKeyHasADoc) {

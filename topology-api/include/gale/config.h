@@ -43,6 +43,7 @@ inline constexpr const char* kStormZookeeperServers = "storm.zookeeper.servers";
 inline constexpr const char* kStormZookeeperRoot = "storm.zookeeper.root";
 inline constexpr const char* kStormZookeeperSessionTimeout = "storm.zookeeper.session.timeout";
 inline constexpr const char* kStormZookeeperOperationTimeout = "storm.zookeeper.operation.timeout";
+inline constexpr const char* kStormZookeeperAuthPayload = "storm.zookeeper.auth.payload";
 inline constexpr const char* kStormLocalDir = "storm.local.dir";
 inline constexpr const char* kNimbusHost = "nimbus.host";
 inline constexpr const char* kNimbusPort = "nimbus.port";

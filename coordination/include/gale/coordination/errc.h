@@ -18,6 +18,7 @@ enum class StoreErrc {
   session_expired,  // the session ended and could not be re-established in time
   closed,           // the store was closed
   invalid_path,     // malformed path or path-component name
+  not_authorized,   // the node's ACL does not admit this client (storm.zookeeper.auth.payload)
   other,            // anything else, including malformed stored records; see the message
 };
 

@@ -32,9 +32,13 @@ struct ZooKeeperOptions {
   // How long one operation (and connect) keeps retrying across connection loss and session
   // recovery before it returns connection_loss or session_expired.
   std::chrono::milliseconds operation_timeout{15000};
+  // "user:password" for the digest scheme: every session authenticates with it, and every node
+  // the store creates (the root too) is readable and writable by that identity only. Empty:
+  // no authentication, nodes open to all (ZooKeeper's OPEN_ACL_UNSAFE).
+  std::string auth_payload{};
 
-  // A daemon's options from its config: storm.zookeeper.servers, .root and .session.timeout,
-  // each the value set or the schema's default.
+  // A daemon's options from its config: storm.zookeeper.servers, .root, .session.timeout,
+  // .operation.timeout and .auth.payload, each the value set or the schema's default.
   static ZooKeeperOptions from(const Config& conf);
 };
 
@@ -57,7 +61,8 @@ struct SessionCredentials {
 class ZooKeeperStore final : public StateStore {
  public:
   // Connects and waits for a session (up to the operation timeout), creating options.root if
-  // missing. connection_loss if no server answered; other for a malformed connect string.
+  // missing. connection_loss if no server answered; other for a malformed connect string or
+  // an auth payload that is not "user:password".
   static Result<std::unique_ptr<ZooKeeperStore>> connect(const ZooKeeperOptions& options,
                                                          SessionListener listener = {});
   // Closes the session (its ephemeral nodes go at once), then runs the callbacks already due.

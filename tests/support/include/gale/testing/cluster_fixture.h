@@ -3,7 +3,8 @@
 // two gale-supervisors (two slots each) launching gale-worker processes, driven through the
 // `gale` CLI; statistics read from the workers' heartbeats in ZooKeeper. Secured as
 // scripts/cluster-start.sh secures a cluster: HTTPS with scripts/make-tls.sh's certificate, an
-// admin token for the CLI and a supervisor token, issued with `gale-nimbus token create`.
+// admin token for the CLI and a supervisor token, issued with `gale-nimbus token create`, and
+// ZooKeeper nodes readable only with the cluster's digest (kZooKeeperAuth).
 // Needs GALE_BIN_DIR.
 #include <gtest/gtest.h>
 
@@ -37,6 +38,8 @@ inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseco
 }
 
 inline const std::string kBin = GALE_BIN_DIR;
+// The cluster's ZooKeeper identity (storm.zookeeper.auth.payload).
+inline const std::string kZooKeeperAuth = "gale:e2e-" + std::to_string(::getpid());
 
 class Cluster : public ::testing::Test {
  protected:
@@ -57,6 +60,7 @@ class Cluster : public ::testing::Test {
     auto ports = free_ports(5);  // Nimbus, then two slots for each supervisor
     std::ofstream(yaml) << "storm.zookeeper.servers: \"" << zk.connect_string() << "\"\n"
                         << "storm.zookeeper.root: /gale-e2e\n"
+                        << "storm.zookeeper.auth.payload: \"" << kZooKeeperAuth << "\"\n"
                         << "nimbus.host: 127.0.0.1\n"
                         << "nimbus.port: " << ports[0] << "\n"
                         << "nimbus.task.timeout.secs: 4\n"
@@ -75,7 +79,11 @@ class Cluster : public ::testing::Test {
       slots.push_back({ports[1 + 2 * i], ports[2 + 2 * i]});
       start_supervisor(i);
     }
-    auto s = gale::coordination::ZooKeeperStore::connect({zk.connect_string(), "/gale-e2e"});
+    gale::coordination::ZooKeeperOptions options;
+    options.connect_string = zk.connect_string();
+    options.root = "/gale-e2e";
+    options.auth_payload = kZooKeeperAuth;
+    auto s = gale::coordination::ZooKeeperStore::connect(options);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store = std::move(s).value();
     state = std::make_unique<gale::coordination::ClusterState>(*store);
