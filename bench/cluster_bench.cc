@@ -17,6 +17,7 @@
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
 #include "gale/testing/zookeeper_server.h"
+#include "gale/transport/zmq_transport.h"
 #include "inspect.h"
 #include "zmq_baseline.h"
 
@@ -81,7 +82,8 @@ pid_t spawn_worker(const std::string& bin, const std::string& zk, const std::str
 // Runs bench_pipeline on two workers (const and null on one, id on the other) with `settings`
 // until it writes bench.done.file; returns that file's text, or "" after 300 s.
 std::string run_pipeline(const std::string& zk, coord::ClusterState& state, const std::string& id,
-                         int run, const std::map<std::string, std::string>& settings) {
+                         int run, const std::map<std::string, std::string>& settings,
+                         bool curve = false) {
   auto dir = std::filesystem::temp_directory_path() / id;
   std::filesystem::create_directories(dir);
   std::string start_file = dir / "start", done_file = dir / "done";
@@ -110,9 +112,13 @@ std::string run_pipeline(const std::string& zk, coord::ClusterState& state, cons
         a.task_slots[t] = {"bench", "127.0.0.1", port};
     }
   }
-  coord::TopologyRecord r{id, id, coord::TopologyStatus::active, {}, "", 2};
+  coord::TopologyRecord r{id, id, coord::TopologyStatus::active, {}, "", 2, "bench"};
   for (const auto& [k, v] : conf.entries()) r.config[k] = v.to_string();
   check(state.set_topology(r));
+  if (curve) {  // as Nimbus does with security on: the workers then speak CURVE to each other
+    auto keys = gale::transport::make_curve_keys();
+    check(state.set_credentials(id, {keys.public_key, keys.secret_key}));
+  }
   check(state.set_assignment(a));
   pid_t w1 = spawn_worker(GALE_WORKER_BIN, zk, id, ports[0], artifact);
   pid_t w2 = spawn_worker(GALE_WORKER_BIN, zk, id, ports[1], artifact);
@@ -128,6 +134,7 @@ std::string run_pipeline(const std::string& zk, coord::ClusterState& state, cons
       text = std::to_string(read_ns(done_file) - read_ns(start_file));
   }
   check(state.remove_assignment(id));
+  check(state.remove_credentials(id));
   for (pid_t p : {w1, w2}) {
     kill(p, SIGTERM);
     waitpid(p, nullptr, 0);
@@ -138,12 +145,13 @@ std::string run_pipeline(const std::string& zk, coord::ClusterState& state, cons
 
 // Tuples per second end to end, or 0 on failure.
 double cluster_rate(const std::string& zk, coord::ClusterState& state, long tuples, bool acking,
-                    int run) {
-  std::string id = std::string("bench-") + (acking ? "on" : "off");
+                    int run, bool curve = false) {
+  std::string id = std::string("bench-") + (acking ? "on" : "off") + (curve ? "-curve" : "");
   std::string ns = run_pipeline(zk, state, id, run,
                                 {{"topology.acker.executors", acking ? "1" : "0"},
                                  {"bench.tuples", std::to_string(tuples)},
-                                 {"bench.acking", acking ? "true" : "false"}});
+                                 {"bench.acking", acking ? "true" : "false"}},
+                                curve);
   double secs = ns.empty() ? 0 : std::stod(ns) / 1e9;
   return secs > 0 ? static_cast<double>(tuples) / secs : 0;
 }
@@ -184,6 +192,12 @@ int main(int argc, char** argv) {
   row("const->id->null, 2 workers, acking off", off, "bare ZeroMQ, same bytes and batches",
       baseline, 0.5);
   row("const->id->null, 2 workers, acking on", on, "acking off", off, 0.4);
+  // The cost of authenticated, encrypted worker-to-worker traffic (issue 9): CURVE against the
+  // plain run above, same tuples, same machine, same run.
+  double curve_off = cluster_rate(zk.connect_string(), state, tuples, false, 4, true);
+  std::printf("%-46s %8.2f M/s   plain (above) %8.2f M/s   ratio %5.1f%%\n",
+              "const->id->null, 2 workers, acking off, CURVE", curve_off / 1e6, off / 1e6,
+              off > 0 ? curve_off / off * 100 : 0.0);
   std::printf("%-46s %8.0f /s    %s\n", "complete latency, 2 workers, paced at half", on / 2,
               cluster_latency(zk.connect_string(), state, on / 2, 2).c_str());
   std::printf("%-46s %8.0f /s    %s\n", "complete latency, 2 workers, paced", 50000.0,

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "gale/testing/cluster_fixture.h"
+#include "gale/transport/zmq_transport.h"
 
 namespace gale::testing {
 namespace {
@@ -46,6 +47,57 @@ TEST_F(Cluster, WordCountOnTwoSupervisorsCountsRight) {
   auto kill = gale({"kill", "wc", "-w", "0"});
   EXPECT_EQ(kill.exit_code, 0) << kill.output;
   EXPECT_TRUE(eventually([&] { return topology_id("wc").empty(); }, 20s));
+}
+
+// Workers reach each other only with their topology's CURVE key pair (Nimbus made it at submit
+// and keeps it under the cluster's ZooKeeper ACL). A peer without it — plain ZeroMQ, or a key
+// pair of its own even knowing the workers' public key — delivers nothing to a worker's port:
+// no tuple is executed, and the workers count the refused handshakes in their heartbeats.
+TEST_F(Cluster, APeerWithoutTheTopologysKeyDeliversNoTuple) {
+  auto r = gale({"submit", kWordCount, "--name", "wc", "-c", "topology.workers=2", "-c",
+                 "wordcount.max.sentences=2000"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string id = topology_id("wc");
+  ASSERT_TRUE(eventually([&] { return total(id, "count", "executed") == 19750; }))
+      << total(id, "count", "executed");
+  auto keys = state->credentials(id);
+  ASSERT_TRUE(keys.ok() && keys->has_value());
+  auto beats = state->heartbeats(id);
+  ASSERT_TRUE(beats.ok() && beats->size() == 2);
+  auto refused = [&] {
+    std::uint64_t sum = 0;
+    auto now = state->heartbeats(id);
+    if (now.ok())
+      for (const auto& hb : *now) sum += hb.stats.value("refused_peers", std::uint64_t{0});
+    return sum;
+  };
+  const std::uint64_t refused_before = refused();
+
+  zmq::context_t context;
+  std::vector<zmq::socket_t> attackers;
+  const transport::CurveKeys own = transport::make_curve_keys();
+  for (const auto& hb : *beats) {
+    for (bool with_own_keys : {false, true}) {
+      auto& socket = attackers.emplace_back(context, zmq::socket_type::push);
+      socket.set(zmq::sockopt::linger, 0);
+      if (with_own_keys) {
+        socket.set(zmq::sockopt::curve_serverkey, (*keys)->curve_public);
+        socket.set(zmq::sockopt::curve_publickey, own.public_key);
+        socket.set(zmq::sockopt::curve_secretkey, own.secret_key);
+      }
+      socket.connect("tcp://" + hb.host + ":" + std::to_string(hb.port));
+      for (int i = 0; i < 10; ++i)
+        (void)socket.send(zmq::str_buffer("forged batch"), zmq::send_flags::dontwait);
+    }
+  }
+  EXPECT_TRUE(eventually([&] { return refused() >= refused_before + 2; }, 20s))
+      << "refused handshakes: " << refused();
+  EXPECT_EQ(total(id, "count", "executed"), 19750u);
+  EXPECT_EQ(total(id, "split", "executed"), 2000u);
+  EXPECT_EQ(total(id, "sentences", "failed"), 0u);
+  EXPECT_EQ(gale({"kill", "wc", "-w", "0"}).exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return topology_id("wc").empty(); }, 20s));
+  EXPECT_FALSE(state->credentials(id).value().has_value());
 }
 
 TEST_F(Cluster, BadTopologyAtSubmitIsRefusedAndNothingIsScheduled) {

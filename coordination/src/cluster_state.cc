@@ -13,6 +13,7 @@ constexpr std::string_view kErrors = "errors";
 constexpr std::string_view kNimbus = "nimbus";
 constexpr std::string_view kBlobs = "blobs";
 constexpr std::string_view kTokens = "tokens";
+constexpr std::string_view kCredentials = "credentials";
 
 // Reads the node at `path` and decodes it; empty if there is no node.
 template <class T>
@@ -39,8 +40,8 @@ std::string ClusterState::path(std::string_view folder, std::string_view name) c
 }
 
 Status ClusterState::init() {
-  for (auto folder :
-       {kStorms, kAssignments, kSupervisors, kWorkerbeats, kErrors, kNimbus, kBlobs, kTokens}) {
+  for (auto folder : {kStorms, kAssignments, kSupervisors, kWorkerbeats, kErrors, kNimbus, kBlobs,
+                      kTokens, kCredentials}) {
     if (auto made = store_.mkdirs(path(folder)); !made) return made;
   }
   return {};
@@ -274,6 +275,22 @@ Result<std::vector<std::string>> ClusterState::blob_keys(std::string_view topolo
   auto keys = store_.children(path(kBlobs, topology_id));
   if (!keys && keys.code() == StoreErrc::no_node) return std::vector<std::string>{};
   return keys;
+}
+
+Status ClusterState::set_credentials(std::string_view topology_id,
+                                     const TopologyCredentials& credentials) {
+  if (auto valid = validate_name("topology id", topology_id); !valid) return valid;
+  return put(path(kCredentials, topology_id), encode(credentials));
+}
+
+Result<std::optional<TopologyCredentials>> ClusterState::credentials(std::string_view topology_id) {
+  if (auto valid = validate_name("topology id", topology_id); !valid) return valid.error();
+  return read_record(store_.get(path(kCredentials, topology_id)), &decode_credentials);
+}
+
+Status ClusterState::remove_credentials(std::string_view topology_id) {
+  if (auto valid = validate_name("topology id", topology_id); !valid) return valid;
+  return remove_if_present(path(kCredentials, topology_id));
 }
 
 Status ClusterState::remove_blobs(std::string_view topology_id) {

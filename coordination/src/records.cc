@@ -110,6 +110,22 @@ Result<TokenRecord> decode_token(std::string_view text) {
   });
 }
 
+std::string encode(const TopologyCredentials& c) {
+  return json{{"curve_public", c.curve_public}, {"curve_secret", c.curve_secret}}.dump();
+}
+
+Result<TopologyCredentials> decode_credentials(std::string_view text) {
+  return decode_with<TopologyCredentials>(
+      "credentials", text, [](const json& j) -> Result<TopologyCredentials> {
+        TopologyCredentials c;
+        c.curve_public = j.at("curve_public").get<std::string>();
+        c.curve_secret = j.at("curve_secret").get<std::string>();
+        if (c.curve_public.size() != 40 || c.curve_secret.size() != 40)
+          return make_error(StoreErrc::other, "credentials: a CURVE key is not 40 characters");
+        return c;
+      });
+}
+
 Result<TopologyRecord> decode_topology(std::string_view text) {
   return decode_with<TopologyRecord>("topology", text, [](const json& j) -> Result<TopologyRecord> {
     TopologyRecord r;

@@ -71,6 +71,21 @@ TEST_F(ClusterStateTest, TokensAreStoredPerPrincipalReplacedAndRevoked) {
   EXPECT_TRUE(state_.tokens().value().empty());
 }
 
+TEST_F(ClusterStateTest, CredentialsRoundTripAreRemovedAndMustBeWholeKeys) {
+  const TopologyCredentials keys{std::string(40, 'p'), std::string(40, 's')};
+  EXPECT_FALSE(state_.credentials("word-count-1").value().has_value());
+  ASSERT_TRUE(state_.set_credentials("word-count-1", keys));
+  EXPECT_EQ(state_.credentials("word-count-1").value(), keys);
+  ASSERT_TRUE(store_.set("/gale/credentials/word-count-1",
+                         R"({"curve_public": "short", "curve_secret": "short"})"));
+  auto bad = state_.credentials("word-count-1");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("40 characters"), std::string::npos) << bad.error().message;
+  ASSERT_TRUE(state_.remove_credentials("word-count-1"));
+  EXPECT_FALSE(state_.credentials("word-count-1").value().has_value());
+  EXPECT_FALSE(state_.set_credentials("../x", keys));
+}
+
 TEST_F(ClusterStateTest, AssignmentRoundTrips) {
   ASSERT_TRUE(state_.set_assignment(word_count_assignment()));
   EXPECT_EQ(state_.assignment("word-count-1").value(), word_count_assignment());

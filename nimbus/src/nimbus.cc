@@ -42,7 +42,8 @@ class Nimbus::Impl {
                    "artifacts"),
         service_(ServiceContext{state_, artifacts_, inspector(), defer(), unix_now,
                                 options_.config.get_int(conf::kNimbusTaskTimeoutSecs),
-                                [&store] { return store.interruptions(); }}),
+                                [&store] { return store.interruptions(); },
+                                options_.config.get_bool(conf::kSecurityEnabled)}),
         api_(service_, artifacts_, state_, leader_view(), ApiGuards{access_, limiter_, *audit_},
              unix_now),
         server_(

@@ -8,6 +8,7 @@
 #include "gale/common/base64.h"
 #include "gale/common/logging.h"
 #include "gale/config.h"
+#include "gale/transport/zmq_transport.h"
 #include "scheduler.h"
 #include "statistics.h"
 
@@ -216,11 +217,16 @@ Result<json> TopologyService::submit(const json& body, const std::string& owner)
   auto executors = layout->executors();
   Assignment assignment{record.id, plan(executors, *slots), executors, now};
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
-  Status written;  // blobs first, so that workers find them when they start
+  Status written;  // blobs and keys first, so that workers find them when they start
   for (const auto& [key, data] : *blobs)
     if (written) written = ctx_.state.set_blob(record.id, key, data);
+  if (written && ctx_.secure_transport) {
+    auto keys = transport::make_curve_keys();
+    written = ctx_.state.set_credentials(record.id, {keys.public_key, keys.secret_key});
+  }
   if (written) written = ctx_.state.set_assignment(assignment);
   if (!written) {
+    (void)ctx_.state.remove_credentials(record.id);
     (void)ctx_.state.remove_blobs(record.id);
     (void)ctx_.state.remove_topology(record.id);
     return store_error(written);
@@ -380,6 +386,7 @@ void TopologyService::finish_kill(const std::string& id) {
     (void)ctx_.state.remove_heartbeat(id, beat.host, beat.port);
   auto removed = ctx_.state.remove_assignment(id);
   if (removed) removed = ctx_.state.remove_blobs(id);
+  if (removed) removed = ctx_.state.remove_credentials(id);
   if (removed) removed = ctx_.state.remove_topology(id);
   if (!removed)
     spdlog::error("killing topology {}: {} (retried on the next Nimbus start)", id,

@@ -38,6 +38,8 @@ struct ServiceContext {
   std::int64_t task_timeout_secs = 30;  // nimbus.task.timeout.secs
   // How many times the store has lost its connection so far (StateStore::interruptions).
   std::function<std::uint64_t()> interruptions = [] { return std::uint64_t{0}; };
+  // security.enabled: each topology gets a CURVE key pair for its workers' connections.
+  bool secure_transport = false;
 };
 
 // Ranges checked by the API (gale/nimbus/limits.h).

@@ -1,6 +1,9 @@
 #include "gale/transport/zmq_transport.h"
 
+#include <array>
 #include <mutex>
+#include <stdexcept>
+#include <vector>
 
 namespace gale::transport {
 namespace {
@@ -46,7 +49,52 @@ std::uint16_t port_of(const std::string& endpoint) {
   return static_cast<std::uint16_t>(std::stoul(endpoint.substr(endpoint.rfind(':') + 1)));
 }
 
+// The ZAP endpoint libzmq asks about every handshake on a socket with a ZAP domain (RFC 27).
+constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
+constexpr const char* kZapDomain = "gale";
+
+// Answers ZAP requests on `socket` until the context shuts down: 200 for a CURVE client whose
+// public key is `allowed` (binary, 32 bytes), 400 for anything else (counted in `refused`).
+void authenticate(zmq::socket_t socket, std::string allowed,
+                  std::shared_ptr<std::atomic<std::uint64_t>> refused) {
+  for (;;) {
+    std::vector<zmq::message_t> request;
+    try {
+      for (bool more = true; more;) {
+        zmq::message_t frame;
+        if (!socket.recv(frame)) break;
+        more = frame.more();
+        request.push_back(std::move(frame));
+      }
+      // version, request id, domain, address, identity, mechanism, credentials...
+      const bool admitted = request.size() >= 7 && request[5].to_string_view() == "CURVE" &&
+                            request[6].to_string_view() == allowed;
+      if (!admitted) refused->fetch_add(1, std::memory_order_relaxed);
+      const std::string id = request.size() > 1 ? request[1].to_string() : std::string();
+      socket.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
+      socket.send(zmq::buffer(id), zmq::send_flags::sndmore);
+      socket.send(zmq::buffer(std::string(admitted ? "200" : "400")), zmq::send_flags::sndmore);
+      socket.send(zmq::buffer(std::string(admitted ? "OK" : "not the topology's key")),
+                  zmq::send_flags::sndmore);
+      socket.send(zmq::str_buffer(""), zmq::send_flags::sndmore);  // user id
+      socket.send(zmq::str_buffer(""), zmq::send_flags::none);     // metadata
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) return;
+      if (e.num() != EINTR) throw;
+    }
+  }
+}
+
 }  // namespace
+
+CurveKeys make_curve_keys() {
+  char public_key[41];
+  char secret_key[41];
+  if (zmq_curve_keypair(public_key, secret_key) != 0)
+    throw std::runtime_error(std::string("cannot make a CURVE key pair: ") +
+                             zmq_strerror(zmq_errno()));
+  return CurveKeys{public_key, secret_key};
+}
 
 // A connected peer: one PUSH socket, used by one sending thread at a time.
 struct ZmqTransport::Peer {
@@ -54,10 +102,26 @@ struct ZmqTransport::Peer {
   std::optional<zmq::socket_t> socket;  // reset by disconnect() and the destructor
 };
 
-ZmqTransport::ZmqTransport(ZmqOptions options) : options_(options), context_(options.io_threads) {}
+ZmqTransport::ZmqTransport(ZmqOptions options) : options_(options), context_(options.io_threads) {
+  if (options_.curve) start_authenticator();
+}
+
+void ZmqTransport::start_authenticator() {
+  std::array<std::uint8_t, 32> key{};
+  if (options_.curve->public_key.size() != 40 || options_.curve->secret_key.size() != 40 ||
+      zmq_z85_decode(key.data(), options_.curve->public_key.c_str()) == nullptr)
+    throw std::invalid_argument("a CURVE key is not 40 characters of Z85");
+  zmq::socket_t socket(context_, zmq::socket_type::rep);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.bind(kZapEndpoint);  // before any CURVE server socket of this context binds
+  authenticator_ = std::thread(authenticate, std::move(socket),
+                               std::string(reinterpret_cast<const char*>(key.data()), key.size()),
+                               refused_peers_);
+}
 
 ZmqTransport::~ZmqTransport() {
   close();
+  if (authenticator_.joinable()) authenticator_.join();
   for (auto& [id, peer] : peers_) peer->socket.reset();
   receiver_.reset();
   // context_ terminates last: all its sockets are closed (ZMQ_LINGER 0), so it does not wait.
@@ -73,6 +137,11 @@ Result<std::uint16_t> ZmqTransport::bind(const Endpoint& endpoint) {
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::rcvhwm, options_.receive_high_water_mark);
     socket.set(zmq::sockopt::maxmsgsize, options_.max_message_bytes);
+    if (options_.curve) {
+      socket.set(zmq::sockopt::curve_server, true);
+      socket.set(zmq::sockopt::curve_secretkey, options_.curve->secret_key);
+      socket.set(zmq::sockopt::zap_domain, kZapDomain);
+    }
     socket.bind(address);
     const std::uint16_t port = port_of(socket.get(zmq::sockopt::last_endpoint));
     receiver_.emplace(std::move(socket));
@@ -96,6 +165,11 @@ Status ZmqTransport::connect(const std::string& peer_id, const Endpoint& endpoin
     socket.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(options_.heartbeat_interval.count()));
     socket.set(zmq::sockopt::heartbeat_timeout,
                static_cast<int>(options_.heartbeat_timeout.count()));
+    if (options_.curve) {
+      socket.set(zmq::sockopt::curve_serverkey, options_.curve->public_key);
+      socket.set(zmq::sockopt::curve_publickey, options_.curve->public_key);
+      socket.set(zmq::sockopt::curve_secretkey, options_.curve->secret_key);
+    }
     socket.connect(address);
   } catch (const zmq::error_t& e) {
     return make_error(TransportErrc::connect_failed,

@@ -60,6 +60,20 @@ const Implementation kZmq{"zmq", [] {
                               return std::unique_ptr<Transport>(new ZmqTransport(options));
                             };
                           }};
+// The same, with CURVE on every connection: the transports of one test share a key pair, as a
+// topology's workers do.
+const Implementation kZmqCurve{"zmq_curve", [] {
+                                 auto keys = make_curve_keys();
+                                 return [keys] {
+                                   ZmqOptions options;
+                                   options.send_high_water_mark = kQueue;
+                                   options.receive_high_water_mark = kQueue;
+                                   options.reconnect_interval = 20ms;
+                                   options.reconnect_interval_max = 100ms;
+                                   options.curve = keys;
+                                   return std::unique_ptr<Transport>(new ZmqTransport(options));
+                                 };
+                               }};
 const Implementation kInproc{"inproc", [] {
                                auto network = InprocNetwork::create(kQueue);
                                return [network] {
@@ -262,7 +276,8 @@ TEST_P(TransportTest, BatchesCrossIntactAndCorruptOnesAreRejected) {
   EXPECT_THAT(decoder.decode(m->bytes(), bad).error().message, HasSubstr("truncated batch"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Implementations, TransportTest, ::testing::Values(kZmq, kInproc),
+INSTANTIATE_TEST_SUITE_P(Implementations, TransportTest,
+                         ::testing::Values(kZmq, kZmqCurve, kInproc),
                          [](const auto& info) { return info.param.name; });
 
 TEST(ZmqTransportTest, BindReportsTheChosenPort) {
@@ -280,6 +295,62 @@ TEST(ZmqTransportTest, InvalidEndpointIsRefused) {
   auto result = t.bind({"300.1.1.1", 0});
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.error().message, HasSubstr("cannot bind tcp://300.1.1.1:*"));
+}
+
+ZmqOptions curve_options(const std::optional<CurveKeys>& keys) {
+  ZmqOptions options;
+  options.reconnect_interval = 20ms;
+  options.reconnect_interval_max = 100ms;
+  options.curve = keys;
+  return options;
+}
+
+// A peer without the topology's key pair — none at all, or its own with the server's public
+// key — cannot complete a handshake: nothing it sends arrives, and the refusal is counted. The
+// holder of the key pair, connected at the same time, is delivered.
+TEST(ZmqTransportTest, WithCurveOnlyAHolderOfTheKeyPairDelivers) {
+  const CurveKeys topology = make_curve_keys();
+  ZmqTransport receiver(curve_options(topology));
+  auto port = receiver.bind({kLoopbackHost, 0});
+  ASSERT_TRUE(port.ok()) << port.error().message;
+
+  const std::vector<std::uint8_t> forged{'f', 'o', 'r', 'g', 'e', 'd'};
+  ZmqTransport plain(curve_options(std::nullopt));
+  ASSERT_TRUE(plain.connect("victim", {kLoopbackHost, *port}));
+  EXPECT_EQ(plain.send("victim", forged, in(300ms)), SendResult::timed_out);
+  // An impostor that knows the server's public key (it travels in no message, but public keys
+  // are not meant to be secret) and brings a key pair of its own: refused by the ZAP handler.
+  const CurveKeys own = make_curve_keys();
+  zmq::context_t context;
+  zmq::socket_t impostor(context, zmq::socket_type::push);
+  impostor.set(zmq::sockopt::linger, 0);
+  impostor.set(zmq::sockopt::curve_serverkey, topology.public_key);
+  impostor.set(zmq::sockopt::curve_publickey, own.public_key);
+  impostor.set(zmq::sockopt::curve_secretkey, own.secret_key);
+  impostor.connect("tcp://127.0.0.1:" + std::to_string(*port));
+  (void)impostor.send(zmq::buffer(forged), zmq::send_flags::dontwait);
+  EXPECT_FALSE(receiver.receive(in(500ms)).has_value());
+  EXPECT_GE(receiver.refused_peers(), 1u);
+
+  ZmqTransport member(curve_options(topology));
+  ASSERT_TRUE(member.connect("victim", {kLoopbackHost, *port}));
+  const std::vector<std::uint8_t> batch{'b', 'a', 't', 'c', 'h'};
+  ASSERT_EQ(member.send("victim", batch, in(5s)), SendResult::ok);
+  auto got = receiver.receive(in(5s));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(std::vector<std::uint8_t>(got->bytes().begin(), got->bytes().end()), batch);
+  EXPECT_FALSE(receiver.receive(in(200ms)).has_value());  // still nothing from the others
+}
+
+TEST(ZmqTransportTest, CurveKeysAreFreshZ85Pairs) {
+  auto a = make_curve_keys();
+  auto b = make_curve_keys();
+  EXPECT_EQ(a.public_key.size(), 40u);
+  EXPECT_EQ(a.secret_key.size(), 40u);
+  EXPECT_NE(a, b);
+  ZmqOptions bad;
+  bad.curve = CurveKeys{"short", "short"};
+  EXPECT_THROW(ZmqTransport{bad}, std::invalid_argument);
 }
 
 }  // namespace

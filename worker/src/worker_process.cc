@@ -62,13 +62,14 @@ struct Plan {
 class Worker {
  public:
   Worker(const WorkerOptions& o, coord::ClusterState& state, runtime::LoadedTopology& topo,
-         Config topo_conf, BlobSync& blobs)
+         Config topo_conf, BlobSync& blobs, transport::ZmqOptions transport_options)
       : o_(o),
         state_(state),
         topo_(topo),
         topo_conf_(std::move(topo_conf)),
         blobs_(blobs),
-        me_(peer_id(o.host, o.port)) {}
+        me_(peer_id(o.host, o.port)),
+        transport_(std::move(transport_options)) {}
 
   int run(const std::atomic<bool>& stop);
 
@@ -152,6 +153,7 @@ void Worker::beat(runtime::Runtime& runtime) {
   hb.time_secs = unix_now();
   hb.uptime_secs = hb.time_secs - started_;
   hb.stats = stats_json(runtime.stats());
+  hb.stats["refused_peers"] = transport_.refused_peers();  // handshakes without the topology's key
   if (auto s = state_.write_heartbeat(hb); !s.ok())
     spdlog::warn("heartbeat: {}", s.error().message);
 }
@@ -238,7 +240,14 @@ int run_worker(const WorkerOptions& o, const std::atomic<bool>& stop) {
     topo_conf.set(conf::kTopologyBlobsDir, blobs.dir().string());
     auto loaded = runtime::load_topology(o.artifact, topo_conf);
     if (!loaded) throw std::runtime_error(loaded.error().message);
-    Worker w(o, state, loaded.value(), topo_conf, blobs);
+    // The topology's key pair, if Nimbus made one: then only its workers reach each other.
+    transport::ZmqOptions transport_options;
+    auto credentials = state.credentials(o.topology_id);
+    if (!credentials.ok()) throw std::runtime_error(credentials.error().message);
+    if (*credentials)
+      transport_options.curve =
+          transport::CurveKeys{(*credentials)->curve_public, (*credentials)->curve_secret};
+    Worker w(o, state, loaded.value(), topo_conf, blobs, std::move(transport_options));
     return w.run(stop);
   } catch (const std::exception& e) {
     spdlog::error("worker {} {}:{}: {}", o.topology_id, o.host, o.port, e.what());

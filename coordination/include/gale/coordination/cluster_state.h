@@ -9,6 +9,7 @@
 //   /blobs/<topology-id>/<key>                 a topology's blob (raw bytes, e.g. a rules file)
 //   /nimbus/leader                             the leader's id, ephemeral
 //   /tokens/<principal>                        TokenRecord (JSON): an API token's hash
+//   /credentials/<topology-id>                 TopologyCredentials (JSON): its workers' keys
 // Names that become path components are checked with validate_name (invalid_path otherwise);
 // stored records that do not decode give StoreErrc::other with a message.
 //
@@ -74,6 +75,12 @@ class ClusterState {
   Result<std::optional<NodeData>> blob(std::string_view topology_id, std::string_view key);
   Result<std::vector<std::string>> blob_keys(std::string_view topology_id);
   Status remove_blobs(std::string_view topology_id);
+
+  // The key pair a topology's workers authenticate each other with; none: plain connections.
+  // Written by Nimbus before the assignment, removed with the topology.
+  Status set_credentials(std::string_view topology_id, const TopologyCredentials& credentials);
+  Result<std::optional<TopologyCredentials>> credentials(std::string_view topology_id);
+  Status remove_credentials(std::string_view topology_id);
 
   // API tokens, one per principal: set_token creates or replaces (a new token for the same
   // principal revokes the old one); remove succeeds if already absent.

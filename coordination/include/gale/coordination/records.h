@@ -89,6 +89,14 @@ struct TokenRecord {
   bool operator==(const TokenRecord&) const = default;
 };
 
+// What a topology's workers authenticate each other with (docs/SECURITY.md): a CURVE key pair
+// shared by the topology's workers, made by Nimbus at submit. Z85 text, 40 characters each.
+struct TopologyCredentials {
+  std::string curve_public;
+  std::string curve_secret;
+  bool operator==(const TopologyCredentials&) const = default;
+};
+
 std::string encode(const TopologyRecord& record);
 std::string encode(const TokenRecord& token);
 std::string encode(const Assignment& assignment);
@@ -102,6 +110,8 @@ Result<SupervisorInfo> decode_supervisor(std::string_view json);
 Result<WorkerHeartbeat> decode_heartbeat(std::string_view json);
 Result<std::vector<ErrorInfo>> decode_errors(std::string_view json);
 Result<TokenRecord> decode_token(std::string_view json);
+std::string encode(const TopologyCredentials& credentials);
+Result<TopologyCredentials> decode_credentials(std::string_view json);
 
 std::string_view to_string(TopologyStatus status);
 
