@@ -148,6 +148,11 @@ Result<http::response<Body>> exchange(
     std::uint64_t body_limit,
     std::function<beast::error_code(http::response_parser<Body>&)> prepare = nullptr) {
   const std::string where = endpoint.host + ":" + std::to_string(endpoint.port);
+  // A token is a password: it never travels in clear text.
+  if (!endpoint.token.empty() && endpoint.ca_file.empty())
+    return make_error(CommonErrc::bad_setting,
+                      "a token is sent to Nimbus only over TLS: set security.tls.ca.file to the "
+                      "CA that signed Nimbus's certificate");
   auto unreachable = [&](const std::string& why) -> Error {
     return make_error(NimbusErrc::unreachable, "cannot reach Nimbus at " + where + ": " + why);
   };

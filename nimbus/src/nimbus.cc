@@ -244,10 +244,15 @@ class SignalWaiter {
 int run_nimbus(NimbusOptions options) {
   SignalWaiter signals;
   auto zk = coordination::ZooKeeperOptions::from(options.config);
-  if (zk.auth_payload.empty() && options.config.get_bool(conf::kSecurityEnabled))
-    spdlog::warn(
-        "storm.zookeeper.auth.payload is not set: Gale's ZooKeeper nodes are open to "
-        "anyone who reaches ZooKeeper (docs/SECURITY.md)");
+  // Tokens, keys and assignments live in ZooKeeper: with open nodes anyone who reaches it could
+  // mint an admin token, so security needs the ACL too.
+  if (zk.auth_payload.empty() && options.config.get_bool(conf::kSecurityEnabled)) {
+    spdlog::error(
+        "security.enabled is true but storm.zookeeper.auth.payload is not set: "
+        "Gale's ZooKeeper nodes (tokens among them) would be open to anyone who reaches "
+        "ZooKeeper; set it to user:password (docs/SECURITY.md)");
+    return 1;
+  }
   auto store = coordination::ZooKeeperStore::connect(zk);
   if (!store) {
     spdlog::error("cannot connect to ZooKeeper at {}: {}", zk.connect_string,

@@ -14,6 +14,10 @@
 namespace gale::nimbus::testing {
 namespace {
 
+// The cluster's ZooKeeper identity (storm.zookeeper.auth.payload), which Nimbus requires while
+// security is on.
+const std::string kZooKeeperAuth = "gale:process-test";
+
 // gale-nimbus as a child process, stopped with SIGTERM (then SIGKILL) on destruction.
 class NimbusProcess {
  public:
@@ -27,6 +31,8 @@ class NimbusProcess {
                                   "storm.local.dir=" + local_dir.string(),
                                   "-c",
                                   "nimbus.port=" + std::to_string(port),
+                                  "-c",
+                                  "storm.zookeeper.auth.payload=" + kZooKeeperAuth,
                                   "-c",
                                   "nimbus.tls.cert.file=" + tls.cert.string(),
                                   "-c",
@@ -97,6 +103,7 @@ class ProcessTest : public ::testing::Test {
     coordination::ZooKeeperOptions options;
     options.connect_string = zookeeper_->connect_string();
     options.root = "/gale";
+    options.auth_payload = kZooKeeperAuth;
     auto store = coordination::ZooKeeperStore::connect(options);
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store).value();
@@ -306,6 +313,22 @@ TEST_F(ProcessTest, AnUploadRunsNothingWithoutATokenAndOnlyInTheSandboxWithOne) 
   EXPECT_NE(seen.find("connect=ENETUNREACH"), std::string::npos) << seen;
   std::filesystem::remove(marker);
   EXPECT_TRUE(state_->topology_ids()->empty());
+}
+
+// Security needs ZooKeeper's ACL as well as tokens: without a digest identity anyone who reaches
+// ZooKeeper could write a token, so Nimbus refuses to start, naming the key.
+TEST_F(ProcessTest, WithSecurityOnNimbusRefusesToStartOnOpenZooKeeperNodes) {
+  auto run = run_child({(kBinDir / "gale-nimbus").string(), "-c",
+                        "storm.zookeeper.servers=" + zookeeper_->connect_string(), "-c",
+                        "storm.local.dir=" + (dir_.path() / "open").string(), "-c",
+                        "nimbus.port=" + std::to_string(free_port()), "-c",
+                        "nimbus.tls.cert.file=" + tls_.cert.string(), "-c",
+                        "nimbus.tls.key.file=" + tls_.key.string()},
+                       std::chrono::seconds(30));
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->exit_code, 1);
+  EXPECT_NE((run->out + run->err).find("storm.zookeeper.auth.payload"), std::string::npos)
+      << run->out << run->err;
 }
 
 // The CLI checks whom it talks to: a CA that did not sign Nimbus's certificate, or no CA at all

@@ -28,7 +28,7 @@ class ArtifactStoreTest : public ::testing::Test {
   ArtifactStore store_{
       dir_.path() / "artifacts",
       [this](std::string_view sha256, const std::filesystem::path& destination) -> Status {
-        nimbus::NimbusClient client({"127.0.0.1", server_.port(), "sup.secret", {}, 5s});
+        nimbus::NimbusClient client({"127.0.0.1", server_.port(), "", {}, 5s});
         auto done =
             client.download("/api/v1/artifacts/" + std::string(sha256), destination, 1 << 20);
         if (!done) return make_error(SupervisorErrc::download_failed, done.error().message);
@@ -51,8 +51,8 @@ TEST_F(ArtifactStoreTest, DownloadsVerifiesAndKeepsAnArtifact) {
   EXPECT_EQ(*path, dir_.path() / "artifacts" / (std::string(kAbcSha256) + ".so"));
   EXPECT_EQ(testing::read_text(*path), "abc");
   ASSERT_TRUE(store_.ensure(kAbcSha256));
-  EXPECT_EQ(server_.requests(), 1);  // the second call used the verified file
-  EXPECT_EQ(server_.last_authorization(), "Bearer sup.secret");
+  EXPECT_EQ(server_.requests(), 1);             // the second call used the verified file
+  EXPECT_EQ(server_.last_authorization(), "");  // plain HTTP: no token (docs/SECURITY.md)
 }
 
 TEST_F(ArtifactStoreTest, RefusesBytesThatDoNotMatchTheirSha256) {
@@ -85,6 +85,18 @@ TEST_F(ArtifactStoreTest, UnknownArtifactIsADownloadError) {
   ASSERT_FALSE(path);
   EXPECT_EQ(path.code(), SupervisorErrc::download_failed);
   EXPECT_NE(path.error().message.find("HTTP 404"), std::string::npos) << path.error().message;
+}
+
+TEST(NimbusDownloadTest, ATokenIsNeverSentWithoutTls) {
+  testing::TempDir dir;
+  testing::ArtifactServer server;
+  server.put(kAbcSha256, "abc");
+  nimbus::NimbusClient client({"127.0.0.1", server.port(), "sup.secret", {}, 5s});
+  auto done =
+      client.download("/api/v1/artifacts/" + std::string(kAbcSha256), dir.path() / "x", 1 << 20);
+  ASSERT_FALSE(done);
+  EXPECT_NE(done.error().message.find("security.tls.ca.file"), std::string::npos);
+  EXPECT_EQ(server.requests(), 0);
 }
 
 TEST(NimbusDownloadTest, UnreachableServerIsAnError) {

@@ -3,7 +3,9 @@
 // supervisors' artifact downloads and tests. Each call is one request on a fresh connection,
 // bounded by the timeout, carrying the endpoint's token ("Authorization: Bearer") if it has one,
 // over TLS if the endpoint names a CA file: Nimbus's certificate must chain to it and name the
-// host called, or the call fails (there is no way to skip the check).
+// host called, or the call fails (there is no way to skip the check). An endpoint with a token
+// and no CA file is refused before anything is sent (bad_setting): a token never travels in
+// clear text.
 // An answer other than 2xx becomes an Error with the server's {"error"} message and the
 // NimbusErrc of its status (400 bad_request, 401 unauthenticated, 403 forbidden, 404 not_found,
 // 409 conflict, 429 too_many_requests, 503 not_leader, else internal); no answer at all is
