@@ -141,6 +141,8 @@ std::string_view outcome_of(int status) {
 }
 
 constexpr std::size_t kMaxAuditEntries = 10000;
+// How much of an unauthenticated caller's path an audit entry keeps.
+constexpr std::size_t kMaxAuditedPath = 200;
 
 }  // namespace
 
@@ -154,9 +156,14 @@ HttpResponse Api::handle(const HttpRequest& request) {
   // about the routes or the bodies they take.
   auto who = authenticate(request);
   if (!who) {
-    const std::string path = request.target.substr(0, request.target.find('?'));
-    Call unknown{request.method + " " + path, {}, {}, std::nullopt, false, {}};
-    audit(request, unknown, std::nullopt, http_status(who.error().code), who.error().message);
+    // A 401 is audited (at most nimbus.requests.per.sec a second per address: each one takes
+    // from the address's bucket); a 429 is not, or a flood would fill the log.
+    if (who.code() != make_error_code(NimbusErrc::too_many_requests)) {
+      std::string path = request.target.substr(0, request.target.find('?'));
+      if (path.size() > kMaxAuditedPath) path = path.substr(0, kMaxAuditedPath) + "...";
+      Call unknown{request.method + " " + path, {}, {}, std::nullopt, false, {}};
+      audit(request, unknown, std::nullopt, http_status(who.error().code), who.error().message);
+    }
     return error_response(who.error());
   }
   auto call = resolve(request);
@@ -166,7 +173,7 @@ HttpResponse Api::handle(const HttpRequest& request) {
   std::string detail = response ? std::string() : response.error().message;
   if (!response && status >= 500)
     spdlog::error("{} {}: {}", request.method, request.target, detail);
-  if (call->changes_state || outcome_of(status) == "refused")
+  if (call->changes_state || status == 401 || status == 403)
     audit(request, *call, *who, status, detail);
   return response ? std::move(*response) : error_response(response.error());
 }

@@ -1,5 +1,5 @@
 #pragma once
-// AuditLog: Nimbus's record of every state-changing API call and every refused one, one JSON
+// AuditLog: Nimbus's record of every state-changing API call and every 401 and 403, one JSON
 // object per line (docs/SECURITY.md has the fields), in <storm.local.dir>/audit/audit.log.
 // Each line is written with one append and fdatasync'd before the call's answer leaves, so an
 // answered change is on disk. At max_bytes the file is renamed audit.log.1 (older ones shift

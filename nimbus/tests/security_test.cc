@@ -228,6 +228,15 @@ TEST_F(SecurityTest, CallersOverTheirRateAreTurnedAwayWith429) {
   EXPECT_EQ(held.code(), NimbusErrc::too_many_requests);
   EXPECT_NE(held.error().message.find("failed authentications"), std::string::npos);
   EXPECT_TRUE(eventually([&] { return nimbus_->client().list().ok(); }, std::chrono::seconds(5)));
+  // The guesses are audited only while the address had room (its bucket holds 10), and no 429
+  // is: a flood cannot fill the log.
+  std::size_t guesses = 0;
+  for (const auto& e : audited("outcome", "refused")) {
+    EXPECT_NE(e["status"], 429) << e.dump();
+    if (e["status"] == 401) ++guesses;
+  }
+  EXPECT_GE(guesses, 10u);
+  EXPECT_LE(guesses, 20u);
 }
 
 TEST_F(SecurityTest, WithSecurityOnNimbusWillNotStartWithoutACertificate) {
