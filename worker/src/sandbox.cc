@@ -39,10 +39,12 @@ void confine(const std::filesystem::path& dir, const SandboxLimits& limits) {
   const bool root = ::geteuid() == 0;
   if (::unshare(CLONE_NEWNET) != 0) {
     if (root) fail("cannot enter a network namespace");
+    // Fail closed: a library is never loaded with the network reachable.
     if (::unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
-      std::cerr << "gale-worker inspect: sandbox: warning: the network stays reachable (no user "
-                   "namespaces for a non-root user here: "
-                << ::strerror(errno) << ")\n";
+      fail(
+          "cannot enter a network namespace (as a non-root user this needs unprivileged user "
+          "namespaces: kernel.unprivileged_userns_clone=1, and no systemd RestrictNamespaces= "
+          "that forbids user and net)");
   }
   if (::chdir(dir.c_str()) != 0) fail("cannot enter " + dir.string());
   if (root) {

@@ -12,9 +12,9 @@
 //   - resource limits: CPU seconds, address space, file size, open files, no core dumps;
 //   - killed if this process dies (Nimbus's timeout kills this process).
 //
-// The parent waits, removes the folder and passes the child's exit status on. A layer the
-// kernel refuses (no user namespaces for a non-root user) is named on stderr as a warning and
-// the others still apply; as root every layer is required.
+// The parent waits, removes the folder and passes the child's exit status on. Every layer is
+// required: if one cannot be had (no user namespaces for a non-root user, say), the child exits
+// with one line naming it and the library is not loaded.
 #include <filesystem>
 #include <functional>
 
