@@ -1,18 +1,23 @@
 // A shared library whose only content is a constructor, as an attacker would upload. When it is
-// loaded it writes what it could see and do to GALE_CONSTRUCTOR_MARKER (a path in /tmp, fixed
-// at build time, so that it needs nothing from its environment and can be written by the
-// unprivileged user inspect runs it as):
+// loaded it tries what an attacker would, then writes one line saying what it could see and do
+// to stderr and ends the process with exit code 3, so that the line becomes the refusal that
+// `gale-worker inspect` (and Nimbus, and the CLI) relays:
 //
-//   uid=<uid> connect=<errno name of a TCP connect to 127.0.0.1:1> cwd=<entries> token=<0|1>
+//   constructor ran: uid=<uid> pid=<pid> connect=<outcome> cwd=<entries> token=<0|1>
+//       read=<outcome> write=<outcome>
 //
-// (connect: ECONNREFUSED where the loopback exists, ENETUNREACH in an empty network namespace;
+// connect: a TCP connect to 127.0.0.1:1 (ECONNREFUSED where the loopback is up, ENETUNREACH in
+// an empty network namespace); pid: its own pid (1 as the first process of a PID namespace);
 // cwd: how many entries its working folder holds; token: whether GALE_TOKEN was in its
-// environment). The security tests check that it never runs for an unauthenticated upload,
-// and what the sandbox leaves it when it does run.
+// environment; read: opening GALE_CONSTRUCTOR_PROBE (a file the tests make world-readable,
+// standing for Gale's configuration); write: creating a file beside it. Before that it starts a
+// process named "gale-leftover" that sleeps for a minute, which a sandbox must not let outlive
+// the inspection. All paths are fixed at build time, so it needs nothing from its environment.
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +27,24 @@
 #include <cstring>
 
 namespace {
+
+const char* outcome(int rc, int error) {
+  if (rc >= 0) return "ok";
+  switch (error) {
+    case EACCES:
+      return "EACCES";
+    case EPERM:
+      return "EPERM";
+    case ENOENT:
+      return "ENOENT";
+    case ECONNREFUSED:
+      return "ECONNREFUSED";
+    case ENETUNREACH:
+      return "ENETUNREACH";
+    default:
+      return "other";
+  }
+}
 
 const char* connect_outcome() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -33,10 +56,7 @@ const char* connect_outcome() {
   int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
   int error = errno;
   ::close(fd);
-  if (rc == 0) return "connected";
-  if (error == ECONNREFUSED) return "ECONNREFUSED";
-  if (error == ENETUNREACH) return "ENETUNREACH";
-  return "other";
+  return rc == 0 ? "connected" : outcome(rc, error);
 }
 
 int cwd_entries() {
@@ -49,14 +69,30 @@ int cwd_entries() {
   return n;
 }
 
-__attribute__((constructor)) void leave_a_marker() {
-  char line[256];
-  int n = std::snprintf(line, sizeof line, "uid=%u connect=%s cwd=%d token=%d\n", ::getuid(),
-                        connect_outcome(), cwd_entries(), std::getenv("GALE_TOKEN") != nullptr);
-  int fd = ::open(GALE_CONSTRUCTOR_MARKER, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-  if (fd < 0) return;
-  [[maybe_unused]] ssize_t written = ::write(fd, line, static_cast<std::size_t>(n));
-  ::close(fd);
+const char* open_outcome(const char* path, int flags) {
+  int fd = ::open(path, flags, 0666);
+  int error = errno;
+  if (fd >= 0) ::close(fd);
+  return outcome(fd, error);
+}
+
+void leave_a_process() {
+  if (::fork() == 0) {
+    ::prctl(PR_SET_NAME, "gale-leftover");
+    ::sleep(60);
+    ::_exit(0);
+  }
+}
+
+__attribute__((constructor)) void attack() {
+  leave_a_process();
+  std::fprintf(stderr,
+               "constructor ran: uid=%u pid=%d connect=%s cwd=%d token=%d read=%s write=%s\n",
+               ::getuid(), static_cast<int>(::getpid()), connect_outcome(), cwd_entries(),
+               std::getenv("GALE_TOKEN") != nullptr, open_outcome(GALE_CONSTRUCTOR_PROBE, O_RDONLY),
+               open_outcome(GALE_CONSTRUCTOR_PROBE ".written", O_WRONLY | O_CREAT | O_TRUNC));
+  std::fflush(stderr);
+  ::_exit(3);
 }
 
 }  // namespace
