@@ -120,7 +120,7 @@ Result run_loop(const std::vector<std::string>& lines) {
       continue;
     }
     alerts.clear();
-    engine.evaluate(*parsed.event, alerts);
+    engine.evaluate(parsed.value(), alerts);
     for (const auto& alert : alerts) json_bytes += gale::risk::alert_to_json(alert).size();
     alert_count += static_cast<std::int64_t>(alerts.size());
   }

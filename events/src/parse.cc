@@ -34,25 +34,26 @@ ThreadParser& thread_parser() {
   return p;
 }
 
-std::string not_json(simdjson::error_code e) {
-  return std::string("not JSON: ") + simdjson::error_message(e);
+Error not_json(simdjson::error_code e) {
+  return make_error(EventsErrc::not_json, std::string("not JSON: ") + simdjson::error_message(e));
 }
 
-bool field_error(std::string& error, std::string_view field, std::string_view problem) {
-  error.assign(field).append(": ").append(problem);
+bool field_error(Error& error, std::string_view field, std::string_view problem) {
+  error = make_error(EventsErrc::invalid_field, std::string(field).append(": ").append(problem));
   return false;
 }
 
 // A field of event type E: its JSON name, whether it must be there, and how to read it into
-// E. A reader returns false with `error` set ("<field>: <problem>" or "not JSON: ...").
+// E. A reader returns false with `error` set (invalid_field "<field>: <problem>", or not_json
+// "not JSON: ...").
 template <typename E>
 struct Field {
   std::string_view name;
   bool required;
-  bool (*read)(od::value& v, std::string_view name, E& e, std::string& error);
+  bool (*read)(od::value& v, std::string_view name, E& e, Error& error);
 };
 
-bool type_error(std::string& error, std::string_view name, simdjson::error_code e,
+bool type_error(Error& error, std::string_view name, simdjson::error_code e,
                 std::string_view expected) {
   if (e == simdjson::INCORRECT_TYPE || e == simdjson::NUMBER_ERROR)
     return field_error(error, name, expected);
@@ -60,14 +61,14 @@ bool type_error(std::string& error, std::string_view name, simdjson::error_code 
   return false;
 }
 
-bool read_string(od::value& v, std::string_view name, std::string_view& out, std::string& error) {
+bool read_string(od::value& v, std::string_view name, std::string_view& out, Error& error) {
   if (auto e = v.get_string().get(out)) return type_error(error, name, e, "expected a string");
   return true;
 }
 
 // Member readers, one template each, so that the schema tables below stay declarative.
 template <typename E, std::string E::*M>
-bool text(od::value& v, std::string_view name, E& e, std::string& error) {
+bool text(od::value& v, std::string_view name, E& e, Error& error) {
   std::string_view s;
   if (!read_string(v, name, s, error)) return false;
   (e.*M).assign(s);
@@ -75,7 +76,7 @@ bool text(od::value& v, std::string_view name, E& e, std::string& error) {
 }
 
 template <typename E, std::string E::*M>
-bool identifier(od::value& v, std::string_view name, E& e, std::string& error) {
+bool identifier(od::value& v, std::string_view name, E& e, Error& error) {
   if (!text<E, M>(v, name, e, error)) return false;
   if ((e.*M).empty()) return field_error(error, name, "must not be empty");
   return true;
@@ -83,7 +84,7 @@ bool identifier(od::value& v, std::string_view name, E& e, std::string& error) {
 
 // A string that may also be null (card, device): null reads as empty.
 template <typename E, std::string E::*M>
-bool optional_text(od::value& v, std::string_view name, E& e, std::string& error) {
+bool optional_text(od::value& v, std::string_view name, E& e, Error& error) {
   bool is_null = false;
   if (auto err = v.is_null().get(is_null)) return type_error(error, name, err, "expected a string");
   if (is_null) {
@@ -98,7 +99,7 @@ bool optional_text(od::value& v, std::string_view name, E& e, std::string& error
 enum class Sign { positive, non_negative, any };
 
 template <typename E, std::int64_t E::*M, Sign kSign>
-bool amount(od::value& v, std::string_view name, E& e, std::string& error) {
+bool amount(od::value& v, std::string_view name, E& e, Error& error) {
   od::json_type type;
   if (auto err = v.type().get(type)) return type_error(error, name, err, "expected a number");
   if (type != od::json_type::number) return field_error(error, name, "expected a number");
@@ -116,7 +117,7 @@ bool amount(od::value& v, std::string_view name, E& e, std::string& error) {
 }
 
 template <typename E, double E::*M, int kLimit>
-bool coordinate(od::value& v, std::string_view name, E& e, std::string& error) {
+bool coordinate(od::value& v, std::string_view name, E& e, Error& error) {
   if (auto err = v.get_double().get(e.*M)) return type_error(error, name, err, "expected a number");
   if (!(e.*M >= -kLimit && e.*M <= kLimit))
     return field_error(error, name,
@@ -125,7 +126,7 @@ bool coordinate(od::value& v, std::string_view name, E& e, std::string& error) {
 }
 
 template <typename E, std::int64_t E::*M>
-bool timestamp(od::value& v, std::string_view name, E& e, std::string& error) {
+bool timestamp(od::value& v, std::string_view name, E& e, Error& error) {
   std::string_view s;
   if (!read_string(v, name, s, error)) return false;
   auto ts = parse_timestamp(s);
@@ -139,7 +140,7 @@ bool timestamp(od::value& v, std::string_view name, E& e, std::string& error) {
 }
 
 template <typename E, std::string E::*M>
-bool currency(od::value& v, std::string_view name, E& e, std::string& error) {
+bool currency(od::value& v, std::string_view name, E& e, Error& error) {
   if (!text<E, M>(v, name, e, error)) return false;
   const std::string& c = e.*M;
   bool iso = c.size() == 3;
@@ -150,7 +151,7 @@ bool currency(od::value& v, std::string_view name, E& e, std::string& error) {
   return true;
 }
 
-bool channel(od::value& v, std::string_view name, Transaction& t, std::string& error) {
+bool channel(od::value& v, std::string_view name, Transaction& t, Error& error) {
   std::string_view s;
   if (!read_string(v, name, s, error)) return false;
   auto c = channel_from(s);
@@ -162,7 +163,7 @@ bool channel(od::value& v, std::string_view name, Transaction& t, std::string& e
   return true;
 }
 
-bool change_kind(od::value& v, std::string_view name, AccountChange& c, std::string& error) {
+bool change_kind(od::value& v, std::string_view name, AccountChange& c, Error& error) {
   if (!text<AccountChange, &AccountChange::kind>(v, name, c, error)) return false;
   if (c.kind != "debit" && c.kind != "credit")
     return field_error(error, name,
@@ -170,7 +171,7 @@ bool change_kind(od::value& v, std::string_view name, AccountChange& c, std::str
   return true;
 }
 
-bool phone(od::value& v, std::string_view name, CustomerProfile& p, std::string& error) {
+bool phone(od::value& v, std::string_view name, CustomerProfile& p, Error& error) {
   if (!text<CustomerProfile, &CustomerProfile::phone>(v, name, p, error)) return false;
   const std::string& s = p.phone;
   bool e164 = s.size() >= 9 && s.size() <= 16 && s[0] == '+';
@@ -179,7 +180,7 @@ bool phone(od::value& v, std::string_view name, CustomerProfile& p, std::string&
   return true;
 }
 
-bool language(od::value& v, std::string_view name, CustomerProfile& p, std::string& error) {
+bool language(od::value& v, std::string_view name, CustomerProfile& p, Error& error) {
   if (!text<CustomerProfile, &CustomerProfile::language>(v, name, p, error)) return false;
   const std::string& s = p.language;
   if (s.size() != 2 || s[0] < 'a' || s[0] > 'z' || s[1] < 'a' || s[1] > 'z')
@@ -187,7 +188,7 @@ bool language(od::value& v, std::string_view name, CustomerProfile& p, std::stri
   return true;
 }
 
-bool opted_in(od::value& v, std::string_view name, CustomerProfile& p, std::string& error) {
+bool opted_in(od::value& v, std::string_view name, CustomerProfile& p, Error& error) {
   if (auto err = v.get_bool().get(p.opted_in))
     return type_error(error, name, err, "expected true or false");
   return true;
@@ -253,68 +254,71 @@ constexpr std::size_t field_index(const std::array<Field<E>, N>& schema, std::st
 }
 
 // A location is both coordinates or neither (then (0, 0), "unknown", as risk-alert reads it).
-std::string check_location(const SeenFields& seen) {
+Status check_location(const SeenFields& seen) {
   constexpr std::size_t lat = field_index(kTransactionFields, "lat");
   constexpr std::size_t lon = field_index(kTransactionFields, "lon");
-  if (seen.has(lat) && !seen.has(lon)) return "missing field 'lon' (lat is given)";
-  if (seen.has(lon) && !seen.has(lat)) return "missing field 'lat' (lon is given)";
+  if (seen.has(lat) && !seen.has(lon))
+    return make_error(EventsErrc::missing_field, "missing field 'lon' (lat is given)");
+  if (seen.has(lon) && !seen.has(lat))
+    return make_error(EventsErrc::missing_field, "missing field 'lat' (lon is given)");
   return {};
 }
 
-std::string no_check(const SeenFields&) {
+Status no_check(const SeenFields&) {
   return {};
 }
 
 // Reads one JSON object with `schema`; `check` sees which fields were there once all required
 // ones are, and returns an error or nothing.
 template <typename E, std::size_t N, typename Check>
-Parsed<E> parse_object(std::string_view json, const std::array<Field<E>, N>& schema, Check check) {
-  Parsed<E> result;
+Result<E> parse_object(std::string_view json, const std::array<Field<E>, N>& schema, Check check) {
   ThreadParser& tp = thread_parser();
   od::document doc;
-  if (auto e = tp.parser.iterate(tp.pad(json)).get(doc)) return {std::nullopt, not_json(e)};
+  if (auto e = tp.parser.iterate(tp.pad(json)).get(doc)) return not_json(e);
   od::object object;
   if (auto e = doc.get_object().get(object)) {
-    return {std::nullopt,
-            e == simdjson::INCORRECT_TYPE ? "not JSON: expected an object" : not_json(e)};
+    return e == simdjson::INCORRECT_TYPE
+               ? make_error(EventsErrc::not_json, "not JSON: expected an object")
+               : not_json(e);
   }
   static_assert(N <= 32, "seen fields are kept in a 32-bit mask");
   E event;
   SeenFields seen;
+  Error error;
   for (auto item : object) {
-    if (auto e = item.error()) return {std::nullopt, not_json(e)};
+    if (auto e = item.error()) return not_json(e);
     od::field& field = item.value_unsafe();
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return {std::nullopt, not_json(e)};
+    if (auto e = field.unescaped_key().get(key)) return not_json(e);
     for (std::size_t i = 0; i < N; ++i) {
       if (schema[i].name != key) continue;
-      if (!schema[i].read(field.value(), schema[i].name, event, result.error)) return result;
+      if (!schema[i].read(field.value(), schema[i].name, event, error)) return error;
       seen.add(i);
       break;
     }
   }
   // current_location() is out of bounds only when the whole input was consumed.
   if (!doc.current_location().error())
-    return {std::nullopt, "not JSON: trailing content after the object"};
+    return make_error(EventsErrc::not_json, "not JSON: trailing content after the object");
   for (std::size_t i = 0; i < N; ++i)
     if (schema[i].required && !seen.has(i))
-      return {std::nullopt, fmt::format("missing field '{}'", schema[i].name)};
-  if (std::string error = check(seen); !error.empty()) return {std::nullopt, std::move(error)};
-  result.event = std::move(event);
-  return result;
+      return make_error(EventsErrc::missing_field,
+                        fmt::format("missing field '{}'", schema[i].name));
+  if (Status checked = check(seen); !checked) return checked.error();
+  return event;
 }
 
 }  // namespace
 
-Parsed<Transaction> parse_transaction(std::string_view json) {
+Result<Transaction> parse_transaction(std::string_view json) {
   return parse_object(json, kTransactionFields, check_location);
 }
 
-Parsed<AccountChange> parse_account_change(std::string_view json) {
+Result<AccountChange> parse_account_change(std::string_view json) {
   return parse_object(json, kAccountChangeFields, no_check);
 }
 
-Parsed<CustomerProfile> parse_customer_profile(std::string_view json) {
+Result<CustomerProfile> parse_customer_profile(std::string_view json) {
   return parse_object(json, kProfileFields, no_check);
 }
 

@@ -283,8 +283,8 @@ TEST(AccountChangeGeneratorTest, PostsEveryTransactionWithConsistentBalances) {
     balance[c.account] = c.balance_after_minor;
     EXPECT_EQ(c.customer, "cust-" + c.account.substr(5));
     auto back = parse_account_change(to_json(c));
-    ASSERT_TRUE(back) << back.error;
-    EXPECT_EQ(*back.event, c);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back.value(), c);
     if (c.kind == "credit") {
       ++credits;
       continue;
@@ -315,8 +315,8 @@ TEST(CustomerProfilesTest, OneProfilePerAccountWithUsableFields) {
     EXPECT_GT(p.notify_threshold_minor, 0);
     EXPECT_FALSE(p.name.empty());
     auto back = parse_customer_profile(to_json(p));
-    ASSERT_TRUE(back) << back.error;
-    EXPECT_EQ(*back.event, p);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back.value(), p);
   }
   EXPECT_EQ(phones.size(), profiles.size());
   EXPECT_EQ(languages, (std::set<std::string>{"de", "en", "fr", "nl"}));

@@ -64,15 +64,15 @@ json profile_json() {
 
 std::string tx_error(const json& j) {
   auto parsed = parse_transaction(j.dump());
-  return parsed ? "" : parsed.error;
+  return parsed ? "" : parsed.error().message;
 }
 std::string change_error(const json& j) {
   auto parsed = parse_account_change(j.dump());
-  return parsed ? "" : parsed.error;
+  return parsed ? "" : parsed.error().message;
 }
 std::string profile_error(const json& j) {
   auto parsed = parse_customer_profile(j.dump());
-  return parsed ? "" : parsed.error;
+  return parsed ? "" : parsed.error().message;
 }
 
 template <typename F>
@@ -100,8 +100,8 @@ TEST(TransactionJsonTest, RoundTripIsExact) {
        {Channel::pos, Channel::atm, Channel::online, Channel::mobile, Channel::counter}) {
     t.channel = c;
     auto back = parse_transaction(to_json(t));
-    ASSERT_TRUE(back) << back.error;
-    EXPECT_EQ(*back.event, t);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back.value(), t);
   }
 }
 
@@ -117,8 +117,8 @@ TEST(TransactionJsonTest, GeneratedTransactionsRoundTrip) {
   for (int i = 0; i < 3000; ++i) {
     Transaction t = generator.next().transaction;
     auto back = parse_transaction(to_json(t));
-    ASSERT_TRUE(back) << back.error;
-    ASSERT_EQ(*back.event, t) << to_json(t);
+    ASSERT_TRUE(back) << back.error().message;
+    ASSERT_EQ(back.value(), t) << to_json(t);
   }
 }
 
@@ -128,8 +128,8 @@ TEST(TransactionJsonTest, FieldOrderDoesNotMatterAndUnknownFieldsAreSkipped) {
       R"("lat":52.3676,"city":"Amsterdam","counterparty":"merch-ams-0012","channel":"pos",)"
       R"("currency":"EUR","amount":1250.5,"customer":"cust-000042","card":"card-000042-1",)"
       R"("account":"acct-000042","id":"tx-0000000042"})");
-  ASSERT_TRUE(parsed) << parsed.error;
-  EXPECT_EQ(*parsed.event, sample_transaction());
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed.value(), sample_transaction());
 }
 
 TEST(TransactionJsonTest, CardDeviceAndLocationMayBeLeftOut) {
@@ -140,11 +140,11 @@ TEST(TransactionJsonTest, CardDeviceAndLocationMayBeLeftOut) {
   j.erase("lat");
   j.erase("lon");
   auto parsed = parse_transaction(j.dump());
-  ASSERT_TRUE(parsed) << parsed.error;
-  EXPECT_EQ(parsed.event->card, "");
-  EXPECT_EQ(parsed.event->device, "");
-  EXPECT_EQ(parsed.event->lat, 0);
-  EXPECT_EQ(parsed.event->lon, 0);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->card, "");
+  EXPECT_EQ(parsed->device, "");
+  EXPECT_EQ(parsed->lat, 0);
+  EXPECT_EQ(parsed->lon, 0);
 }
 
 TEST(TransactionJsonTest, MissingRequiredFieldIsNamed) {
@@ -196,20 +196,41 @@ TEST(TransactionJsonTest, BadValuesAreNamed) {
   EXPECT_EQ(set("amount", 1e300), "amount: out of range");
 }
 
+TEST(TransactionJsonTest, EachErrorCarriesTheEventsErrcItsMessageSays) {
+  EXPECT_STREQ(events_category().name(), "gale.events");
+  EXPECT_EQ(parse_transaction("42").code(), EventsErrc::not_json);
+  EXPECT_EQ(parse_transaction("{").code(), EventsErrc::not_json);
+  EXPECT_EQ(parse_transaction(to_json(sample_transaction()) + " x").code(), EventsErrc::not_json);
+  auto tx = [](auto change) { return parse_transaction(with(transaction_json(), change).dump()); };
+  EXPECT_EQ(tx([](json& j) { j.erase("account"); }).code(), EventsErrc::missing_field);
+  EXPECT_EQ(tx([](json& j) { j.erase("lon"); }).code(), EventsErrc::missing_field);
+  EXPECT_EQ(tx([](json& j) { j["amount"] = "1250.50"; }).code(), EventsErrc::invalid_field);
+  EXPECT_EQ(tx([](json& j) { j["channel"] = "teller"; }).code(), EventsErrc::invalid_field);
+  EXPECT_EQ(parse_account_change(with(change_json(), [](json& j) { j["kind"] = "refund"; }).dump())
+                .code(),
+            EventsErrc::invalid_field);
+  EXPECT_EQ(
+      parse_customer_profile(with(profile_json(), [](json& j) { j.erase("phone"); }).dump()).code(),
+      EventsErrc::missing_field);
+  EXPECT_TRUE(parse_transaction(to_json(sample_transaction())).code() == std::error_code{});
+}
+
 TEST(TransactionJsonTest, MalformedJsonIsNotJson) {
   for (std::string_view text :
        {"", "{", "not json", R"({"id":"x",})", R"({"id":"x" "account":"y"})",
         R"({"id":"unterminated})", "{\"id\":\"\xff\"}"}) {
     auto parsed = parse_transaction(text);
     ASSERT_FALSE(parsed) << text;
-    EXPECT_EQ(parsed.error.rfind("not JSON: ", 0), 0u) << text << " -> " << parsed.error;
+    EXPECT_EQ(parsed.error().message.rfind("not JSON: ", 0), 0u)
+        << text << " -> " << parsed.error().message;
   }
-  EXPECT_EQ(parse_transaction("[1,2]").error, "not JSON: expected an object");
-  EXPECT_EQ(parse_transaction("42").error, "not JSON: expected an object");
+  EXPECT_EQ(parse_transaction("[1,2]").error().message, "not JSON: expected an object");
+  EXPECT_EQ(parse_transaction("42").error().message, "not JSON: expected an object");
   for (std::string trailing : {" x", "{}", " 42", "]"}) {
     auto parsed = parse_transaction(to_json(sample_transaction()) + trailing);
     ASSERT_FALSE(parsed) << trailing;
-    EXPECT_EQ(parsed.error.rfind("not JSON: ", 0), 0u) << trailing << " -> " << parsed.error;
+    EXPECT_EQ(parsed.error().message.rfind("not JSON: ", 0), 0u)
+        << trailing << " -> " << parsed.error().message;
   }
   EXPECT_TRUE(parse_transaction(to_json(sample_transaction()) + " \n"));
 }
@@ -224,8 +245,8 @@ TEST(AccountChangeJsonTest, RoundTripIsExact) {
   AccountChange c = sample_change();
   c.description = "Überweisung \"Miete\"\n";
   auto back = parse_account_change(to_json(c));
-  ASSERT_TRUE(back) << back.error;
-  EXPECT_EQ(*back.event, c);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back.value(), c);
   EXPECT_EQ(change_json()["balance_after"].dump(), "-199.99");
 }
 
@@ -255,8 +276,8 @@ TEST(CustomerProfileJsonTest, RoundTripIsExact) {
             R"({"customer":"cust-000042","phone":"+31612340042","name":"Jürgen Müller",)"
             R"("language":"de","notify_threshold":250.00,"opted_in":true})");
   auto back = parse_customer_profile(to_json(sample_profile()));
-  ASSERT_TRUE(back) << back.error;
-  EXPECT_EQ(*back.event, sample_profile());
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back.value(), sample_profile());
 }
 
 TEST(CustomerProfileJsonTest, ErrorsNameTheField) {
@@ -353,7 +374,7 @@ TEST(ParserThreadsTest, ThreadsParseAtTheSameTime) {
   auto work = [&](int& failures) {
     for (int i = 0; i < 2000; ++i) {
       auto parsed = parse_transaction(line);
-      if (!parsed || parsed.event->amount_minor != 125050) ++failures;
+      if (!parsed || parsed->amount_minor != 125050) ++failures;
     }
   };
   int failures_a = 0, failures_b = 0;
@@ -381,7 +402,7 @@ TEST(MalformedLinesTest, EveryCorruptedLineIsRefused) {
     ASSERT_FALSE(a) << tx;
     ASSERT_FALSE(b) << change;
     ASSERT_FALSE(c) << profile;
-    kinds_of_error.insert(a.error.substr(0, a.error.find(':')));
+    kinds_of_error.insert(a.error().message.substr(0, a.error().message.find(':')));
   }
   // Cut short / not JSON / trailing, and field errors: id, amount, ts, channel.
   EXPECT_GE(kinds_of_error.size(), 5u);

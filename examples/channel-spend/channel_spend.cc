@@ -52,10 +52,10 @@ class ParseBolt : public gale::BasicBolt {
     const std::string& json = in.get("json").as_string();
     auto parsed = gale::events::parse_transaction(json);
     if (!parsed) {
-      out.emit("dead-letter", {json, parsed.error});
+      out.emit("dead-letter", {json, parsed.error().message});
       return;
     }
-    const auto& tx = *parsed.event;
+    const auto& tx = parsed.value();
     out.emit({std::string(gale::events::to_string(tx.channel)), tx.amount_minor});
   }
   void declare_outputs(gale::OutputDeclarer& d) const override {

@@ -85,24 +85,6 @@ struct ReplyDeleter {
 
 }  // namespace
 
-const char* kind_name(RedisError::Kind kind) {
-  switch (kind) {
-    case RedisError::Kind::connect:
-      return "connect";
-    case RedisError::Kind::io:
-      return "io";
-    case RedisError::Kind::timeout:
-      return "timeout";
-    case RedisError::Kind::protocol:
-      return "protocol";
-    case RedisError::Kind::backoff:
-      return "backoff";
-    case RedisError::Kind::invalid_command:
-      return "invalid_command";
-  }
-  return "?";
-}
-
 void RedisClient::ContextDeleter::operator()(redisContext* context) const {
   redisFree(context);
 }
@@ -121,42 +103,40 @@ Result<Reply> RedisClient::command(const Command& command) {
 Result<std::vector<Reply>> RedisClient::pipeline(std::span<const Command> commands) {
   for (std::size_t i = 0; i < commands.size(); ++i) {
     if (commands[i].empty()) {
-      return RedisError{RedisError::Kind::invalid_command,
-                        "command " + std::to_string(i) + " of " + std::to_string(commands.size()) +
-                            " is empty (no argv); nothing was sent"};
+      return make_error(RedisErrc::invalid_command, "command " + std::to_string(i) + " of " +
+                                                        std::to_string(commands.size()) +
+                                                        " is empty (no argv); nothing was sent");
     }
   }
   SigpipeBlock no_sigpipe;
-  if (auto error = ensure_connected()) return *error;
+  if (Status connected = ensure_connected(); !connected) return connected.error();
   return exchange(commands);
 }
 
-std::optional<RedisError> RedisClient::ensure_connected() {
-  if (context_) return std::nullopt;
+Status RedisClient::ensure_connected() {
+  if (context_) return {};
   auto now = std::chrono::steady_clock::now();
   if (now < next_attempt_) {
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ - now);
-    return RedisError{RedisError::Kind::backoff, last_connect_error_ +
-                                                     "; next reconnect attempt in " +
-                                                     std::to_string(wait.count()) + " ms"};
+    return make_error(RedisErrc::backoff, last_connect_error_ + "; next reconnect attempt in " +
+                                              std::to_string(wait.count()) + " ms");
   }
-  std::optional<RedisError> error = connect();
-  if (!error) {
+  Status connected = connect();
+  if (connected) {
     backoff_ = std::chrono::milliseconds(0);
-    return std::nullopt;
+    return {};
   }
   // Back off so that callers retrying during an outage do not hammer a dead server.
   backoff_ = backoff_.count() == 0 ? kFirstBackoff
                                    : std::min(backoff_ * 2, options_.reconnect_backoff_max);
   next_attempt_ = now + backoff_;
-  last_connect_error_ = error->message;
-  return error;
+  last_connect_error_ = connected.error().message;
+  return connected;
 }
 
-std::optional<RedisError> RedisClient::connect() {
+Status RedisClient::connect() {
   auto failed = [&](std::string_view why) {
-    return RedisError{RedisError::Kind::connect,
-                      "redis " + options_.address() + ": " + std::string(why)};
+    return make_error(RedisErrc::connect, "redis " + options_.address() + ": " + std::string(why));
   };
   timeval timeout = to_timeval(options_.timeout);
   Context context(redisConnectWithTimeout(options_.host.c_str(), options_.port, timeout));
@@ -171,7 +151,7 @@ std::optional<RedisError> RedisClient::connect() {
   std::vector<Command> login;
   if (!options_.password.empty()) login.push_back({"AUTH", options_.password});
   if (options_.db != 0) login.push_back({"SELECT", std::to_string(options_.db)});
-  if (login.empty()) return std::nullopt;
+  if (login.empty()) return {};
   Result<std::vector<Reply>> replies = exchange(login);
   if (!replies) return failed(replies.error().message);
   for (std::size_t i = 0; i < login.size(); ++i) {
@@ -181,7 +161,7 @@ std::optional<RedisError> RedisClient::connect() {
       return failed(login[i][0] + " failed: " + reply.str);
     }
   }
-  return std::nullopt;
+  return {};
 }
 
 Result<std::vector<Reply>> RedisClient::exchange(std::span<const Command> commands) {
@@ -213,17 +193,17 @@ Result<std::vector<Reply>> RedisClient::exchange(std::span<const Command> comman
 
 // After a failed hiredis call: the context is unusable (hiredis keeps no state to resume
 // from), so it goes, and the next call reconnects at once.
-RedisError RedisClient::drop_connection() {
+Error RedisClient::drop_connection() {
   int saved_errno = errno;  // read first: a blocking read that timed out leaves EAGAIN
-  RedisError error;
+  Error error;
   std::string prefix = "redis " + options_.address() + ": ";
   if (context_->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)) {
-    error = {RedisError::Kind::timeout,
-             prefix + "no reply within " + std::to_string(options_.timeout.count()) + " ms"};
+    error = make_error(RedisErrc::timeout, prefix + "no reply within " +
+                                               std::to_string(options_.timeout.count()) + " ms");
   } else if (context_->err == REDIS_ERR_PROTOCOL) {
-    error = {RedisError::Kind::protocol, prefix + "protocol error: " + context_->errstr};
+    error = make_error(RedisErrc::protocol, prefix + "protocol error: " + context_->errstr);
   } else {
-    error = {RedisError::Kind::io, prefix + "connection lost: " + context_->errstr};
+    error = make_error(RedisErrc::io, prefix + "connection lost: " + context_->errstr);
   }
   context_.reset();
   backoff_ = std::chrono::milliseconds(0);

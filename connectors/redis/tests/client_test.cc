@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using namespace std::string_literals;
 using redis::Command;
 using redis::RedisClient;
-using redis::RedisError;
+using redis::RedisErrc;
 using redis::Reply;
 
 redis::ConnectionOptions options_for(const RedisServer& server) {
@@ -27,11 +27,11 @@ redis::ConnectionOptions options_for(const RedisServer& server) {
 }
 
 // Retries `command` until it gets a reply or `limit` passes (reconnect backoff in between).
-redis::Result<Reply> until_reply(RedisClient& client, const Command& command,
-                                 std::chrono::milliseconds limit = 10s) {
+Result<Reply> until_reply(RedisClient& client, const Command& command,
+                          std::chrono::milliseconds limit = 10s) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
-    redis::Result<Reply> r = client.command(command);
+    Result<Reply> r = client.command(command);
     if (r || std::chrono::steady_clock::now() > deadline) return r;
     std::this_thread::sleep_for(5ms);
   }
@@ -111,7 +111,7 @@ TEST(RedisClientTest, EmptyCommandIsRefusedWithoutSendingTheBatch) {
   RedisClient client(options_for(server));
   auto r = client.pipeline(std::vector<Command>{{"SET", "a", "1"}, {}});
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, RedisError::Kind::invalid_command);
+  EXPECT_EQ(r.code(), RedisErrc::invalid_command);
   EXPECT_NE(r.error().message.find("command 1 of 2 is empty"), std::string::npos)
       << r.error().message;
   auto a = client.command({"EXISTS", "a"});
@@ -128,7 +128,7 @@ TEST(RedisClientTest, NoReplyWithinTheTimeoutIsATimeoutErrorThenTheClientReconne
   auto r = client.command({"BLPOP", "empty-list", "5"});  // Redis answers after 5 s
   auto took = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, RedisError::Kind::timeout) << r.error().message;
+  EXPECT_EQ(r.code(), RedisErrc::timeout) << r.error().message;
   EXPECT_NE(r.error().message.find("no reply within 200 ms"), std::string::npos)
       << r.error().message;
   EXPECT_LT(took, 2s);
@@ -146,16 +146,16 @@ TEST(RedisClientTest, ReconnectsAfterARestartAndReportsTheOutageMeanwhile) {
   server.stop();
   auto lost = client.command({"GET", "before"});
   ASSERT_FALSE(lost);
-  EXPECT_EQ(lost.error().kind, RedisError::Kind::io) << lost.error().message;
+  EXPECT_EQ(lost.code(), RedisErrc::io) << lost.error().message;
   EXPECT_NE(lost.error().message.find(std::to_string(server.port())), std::string::npos)
       << "the error does not name the server: " << lost.error().message;
   auto refused = client.command({"GET", "before"});
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().kind, RedisError::Kind::connect) << refused.error().message;
+  EXPECT_EQ(refused.code(), RedisErrc::connect) << refused.error().message;
   EXPECT_NE(refused.error().message.find("refused"), std::string::npos) << refused.error().message;
   auto waiting = client.command({"GET", "before"});
   ASSERT_FALSE(waiting);
-  EXPECT_EQ(waiting.error().kind, RedisError::Kind::backoff)
+  EXPECT_EQ(waiting.code(), RedisErrc::backoff)
       << "a second attempt right after a refused connect must wait: " << waiting.error().message;
 
   server.restart();
@@ -176,7 +176,7 @@ TEST(RedisClientTest, ServerGoneDuringALargeWriteIsAnErrorNotASignal) {
   std::vector<Command> big(64, Command{"SET", "k", std::string(256 * 1024, 'x')});
   auto r = client.pipeline(big);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, RedisError::Kind::io) << r.error().message;
+  EXPECT_EQ(r.code(), RedisErrc::io) << r.error().message;
 }
 
 TEST(RedisClientTest, SelectsTheConfiguredDatabase) {
@@ -200,7 +200,7 @@ TEST(RedisClientTest, AuthenticatesAndNamesAWrongPassword) {
   RedisClient intruder(wrong);
   auto refused = intruder.command({"PING"});
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().kind, RedisError::Kind::connect);
+  EXPECT_EQ(refused.code(), RedisErrc::connect);
   EXPECT_NE(refused.error().message.find("AUTH failed"), std::string::npos)
       << refused.error().message;
 
@@ -212,13 +212,20 @@ TEST(RedisClientTest, AuthenticatesAndNamesAWrongPassword) {
   EXPECT_EQ(pong.value().str, "PONG");
 }
 
+TEST(RedisErrcTest, TheCategoryIsGaleRedisAndNamesEachKind) {
+  EXPECT_STREQ(redis::redis_category().name(), "gale.redis");
+  EXPECT_EQ(make_error_code(RedisErrc::connect).message(), "connect");
+  EXPECT_EQ(make_error_code(RedisErrc::timeout).message(), "timeout");
+  EXPECT_EQ(make_error_code(RedisErrc::invalid_command).message(), "invalid_command");
+}
+
 TEST(RedisClientTest, NothingListeningIsAConnectError) {
   redis::ConnectionOptions options;
   options.port = free_port();
   RedisClient client(options);
   auto r = client.command({"PING"});
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, RedisError::Kind::connect);
+  EXPECT_EQ(r.code(), RedisErrc::connect);
   EXPECT_NE(r.error().message.find("127.0.0.1:" + std::to_string(options.port)), std::string::npos)
       << r.error().message;
 }

@@ -5,8 +5,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string_view>
+#include <system_error>
 
 #include "url.h"
 
@@ -35,37 +38,29 @@ std::int64_t millis(std::chrono::milliseconds ms) {
 
 }  // namespace
 
-const char* status_name(SendResult::Status status) {
-  switch (status) {
-    case SendResult::Status::ok:
-      return "ok";
-    case SendResult::Status::invalid_message:
-      return "invalid_message";
-    case SendResult::Status::connection_refused:
-      return "connection_refused";
-    case SendResult::Status::connection_failed:
-      return "connection_failed";
-    case SendResult::Status::timeout:
-      return "timeout";
-    case SendResult::Status::server_error:
-      return "server_error";
-    case SendResult::Status::rejected:
-      return "rejected";
-    case SendResult::Status::bad_response:
-      return "bad_response";
-  }
-  return "?";
+int http_status(const Error& error) {
+  if (error.code != SmsErrc::server_error && error.code != SmsErrc::rejected) return 0;
+  // Their message is "sms gateway <url>: HTTP <status> <reason>[: <body>]" (from_response).
+  constexpr std::string_view kHttp = ": HTTP ";
+  std::string_view message = error.message;
+  std::size_t at = message.find(kHttp);
+  if (at == std::string_view::npos) return 0;
+  int status = 0;
+  const char* digits = message.data() + at + kHttp.size();
+  auto [end, ec] = std::from_chars(digits, message.data() + message.size(), status);
+  return ec == std::errc() ? status : 0;
 }
 
-bool SendResult::retryable() const {
-  switch (status) {
-    case Status::connection_refused:
-    case Status::connection_failed:
-    case Status::timeout:
-    case Status::server_error:
+bool retryable(const Error& error) {
+  if (error.code.category() != sms_category()) return false;
+  switch (static_cast<SmsErrc>(error.code.value())) {
+    case SmsErrc::connection_refused:
+    case SmsErrc::connection_failed:
+    case SmsErrc::timeout:
+    case SmsErrc::server_error:
       return true;
-    case Status::rejected:
-      return http_status == 429;
+    case SmsErrc::rejected:
+      return http_status(error) == 429;
     default:
       return false;
   }
@@ -153,20 +148,15 @@ SmsGatewayClient::~SmsGatewayClient() = default;
 
 namespace {
 
-SendResult failure(SendResult::Status status, const std::string& url, const std::string& cause,
-                   int http_status = 0) {
-  SendResult r;
-  r.status = status;
-  r.http_status = http_status;
-  r.error = "sms gateway " + url + ": " + cause;
-  return r;
+Error failure(SmsErrc code, const std::string& url, const std::string& cause) {
+  return make_error(code, "sms gateway " + url + ": " + cause);
 }
 
-SendResult from_response(const http::response<http::string_body>& response,
-                         const std::string& url) {
+Result<SendReceipt> from_response(const http::response<http::string_body>& response,
+                                  const std::string& url) {
   int code = static_cast<int>(response.result_int());
   if (code >= 200 && code < 300) {
-    SendResult ok;
+    SendReceipt ok;
     ok.http_status = code;
     auto body = nlohmann::json::parse(response.body(), nullptr, false);
     if (body.is_object() && body.contains("id") && body["id"].is_string()) {
@@ -174,42 +164,40 @@ SendResult from_response(const http::response<http::string_body>& response,
     }
     return ok;
   }
+  // http_status() reads the status back from this message: keep "HTTP <status>" after the URL.
   std::string cause = "HTTP " + std::to_string(code) + " " + std::string(response.reason());
   if (!response.body().empty()) cause += ": " + response.body().substr(0, 200);
-  return failure(
-      code >= 500 && code < 600 ? SendResult::Status::server_error : SendResult::Status::rejected,
-      url, cause, code);
+  return failure(code >= 500 && code < 600 ? SmsErrc::server_error : SmsErrc::rejected, url, cause);
 }
 
-SendResult from_error(const Exchange& x, const GatewayOptions& options) {
+Error from_error(const Exchange& x, const GatewayOptions& options) {
   const beast::error_code& ec = x.error;
   if (ec == beast::error::timeout) {
     return failure(
-        SendResult::Status::timeout, options.url,
+        SmsErrc::timeout, options.url,
         x.timed_out_connecting
             ? "no connection within " + std::to_string(millis(options.connect_timeout)) + " ms"
             : "no response within " + std::to_string(millis(options.request_timeout)) + " ms");
   }
   if (ec == net::error::connection_refused) {
-    return failure(SendResult::Status::connection_refused, options.url, "connection refused");
+    return failure(SmsErrc::connection_refused, options.url, "connection refused");
   }
   if (ec == http::error::end_of_stream) {
-    return failure(SendResult::Status::connection_failed, options.url,
+    return failure(SmsErrc::connection_failed, options.url,
                    "the gateway closed the connection before answering");
   }
   if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
-    return failure(SendResult::Status::bad_response, options.url,
-                   "not an HTTP response: " + ec.message());
+    return failure(SmsErrc::bad_response, options.url, "not an HTTP response: " + ec.message());
   }
-  return failure(SendResult::Status::connection_failed, options.url, ec.message());
+  return failure(SmsErrc::connection_failed, options.url, ec.message());
 }
 
 }  // namespace
 
-SendResult SmsGatewayClient::send(const SmsMessage& message) {
+Result<SendReceipt> SmsGatewayClient::send(const SmsMessage& message) {
   Connection& c = *connection_;
   if (message.to.empty() || message.reference.empty()) {
-    return failure(SendResult::Status::invalid_message, c.options.url,
+    return failure(SmsErrc::invalid_message, c.options.url,
                    message.to.empty() ? "the message has no recipient (to)"
                                       : "the message has no reference (its idempotency key)");
   }
@@ -223,7 +211,7 @@ SendResult SmsGatewayClient::send(const SmsMessage& message) {
         nlohmann::json{{"to", message.to}, {"text", message.text}, {"reference", message.reference}}
             .dump();
   } catch (const nlohmann::json::type_error& e) {
-    return failure(SendResult::Status::invalid_message, c.options.url,
+    return failure(SmsErrc::invalid_message, c.options.url,
                    std::string("the message is not valid UTF-8: ") + e.what());
   }
   request.prepare_payload();
@@ -236,7 +224,8 @@ SendResult SmsGatewayClient::send(const SmsMessage& message) {
   if (x.error && reused && !x.got_response_bytes && x.error != beast::error::timeout) {
     x = c.exchange(request, deadline);
   }
-  return x.error ? from_error(x, c.options) : from_response(x.response, c.options.url);
+  if (x.error) return from_error(x, c.options);
+  return from_response(x.response, c.options.url);
 }
 
 }  // namespace gale::sms

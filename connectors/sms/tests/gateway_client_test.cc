@@ -13,8 +13,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
-using sms::SendResult;
-using Status = sms::SendResult::Status;
+using sms::SendReceipt;
+using sms::SmsErrc;
 
 sms::GatewayOptions options_for(const std::string& url) {
   sms::GatewayOptions o;
@@ -35,10 +35,10 @@ const sms::SmsMessage kMessage{"+31612345678", "Saldo gewijzigd: € 12,50 afges
 TEST(SmsGatewayClientTest, SendSucceedsAndIsRecordedWithItsReference) {
   FakeGatewayProcess gateway;
   sms::SmsGatewayClient client(options_for(gateway.url()));
-  SendResult r = client.send(kMessage);
-  ASSERT_TRUE(r) << r.error;
-  EXPECT_EQ(r.http_status, 200);
-  EXPECT_EQ(r.message_id, "msg-1");
+  Result<SendReceipt> r = client.send(kMessage);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->http_status, 200);
+  EXPECT_EQ(r->message_id, "msg-1");
 
   json messages = get_json(gateway, "/messages");
   ASSERT_EQ(messages.size(), 1u);
@@ -51,28 +51,47 @@ TEST(SmsGatewayClientTest, SendSucceedsAndIsRecordedWithItsReference) {
 TEST(SmsGatewayClientTest, Http503IsARetryableErrorNamingTheStatus) {
   FakeGatewayProcess gateway({"--fail-first", "1"});
   sms::SmsGatewayClient client(options_for(gateway.url()));
-  SendResult failed = client.send(kMessage);
+  Result<SendReceipt> failed = client.send(kMessage);
   ASSERT_FALSE(failed);
-  EXPECT_EQ(failed.status, Status::server_error);
-  EXPECT_EQ(failed.http_status, 503);
-  EXPECT_NE(failed.error.find("HTTP 503 Service Unavailable"), std::string::npos) << failed.error;
-  EXPECT_NE(failed.error.find(gateway.url()), std::string::npos) << failed.error;
-  EXPECT_TRUE(failed.retryable());
-  SendResult again = client.send(kMessage);
-  EXPECT_TRUE(again) << again.error;
+  EXPECT_EQ(failed.code(), SmsErrc::server_error);
+  EXPECT_EQ(sms::http_status(failed.error()), 503);
+  EXPECT_NE(failed.error().message.find("HTTP 503 Service Unavailable"), std::string::npos)
+      << failed.error().message;
+  EXPECT_NE(failed.error().message.find(gateway.url()), std::string::npos)
+      << failed.error().message;
+  EXPECT_TRUE(sms::retryable(failed.error()));
+  Result<SendReceipt> again = client.send(kMessage);
+  EXPECT_TRUE(again) << again.error().message;
 }
 
 TEST(SmsGatewayClientTest, Http4xxIsRejectedAndNotRetryable) {
   FakeGatewayProcess gateway;
   sms::SmsGatewayClient client(options_for(gateway.url()));
-  SendResult r = client.send({"0612", "text", "evt-1"});
+  Result<SendReceipt> r = client.send({"0612", "text", "evt-1"});
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.status, Status::rejected);
-  EXPECT_EQ(r.http_status, 400);
-  EXPECT_NE(r.error.find("HTTP 400"), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("E.164"), std::string::npos)
-      << "the gateway's reason is not passed on: " << r.error;
-  EXPECT_FALSE(r.retryable());
+  EXPECT_EQ(r.code(), SmsErrc::rejected);
+  EXPECT_EQ(sms::http_status(r.error()), 400);
+  EXPECT_NE(r.error().message.find("HTTP 400"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("E.164"), std::string::npos)
+      << "the gateway's reason is not passed on: " << r.error().message;
+  EXPECT_FALSE(sms::retryable(r.error()));
+}
+
+TEST(SmsErrcTest, TheCategoryIsGaleSmsAnd429IsTheOneRetryableRejection) {
+  EXPECT_STREQ(sms::sms_category().name(), "gale.sms");
+  EXPECT_EQ(make_error_code(SmsErrc::server_error).message(), "server_error");
+  auto answered = [](SmsErrc code, const std::string& status) {
+    return make_error(code, "sms gateway http://127.0.0.1:8080/sms: HTTP " + status);
+  };
+  Error slow_down = answered(SmsErrc::rejected, "429 Too Many Requests: try later");
+  EXPECT_EQ(sms::http_status(slow_down), 429);
+  EXPECT_TRUE(sms::retryable(slow_down));
+  EXPECT_FALSE(sms::retryable(answered(SmsErrc::rejected, "404 Not Found")));
+  EXPECT_TRUE(sms::retryable(answered(SmsErrc::server_error, "502 Bad Gateway")));
+  Error timeout = make_error(SmsErrc::timeout, "sms gateway http://h/sms: no response within 5 ms");
+  EXPECT_EQ(sms::http_status(timeout), 0);
+  EXPECT_FALSE(sms::retryable(make_error(SmsErrc::bad_response, "not an HTTP response")));
+  EXPECT_FALSE(sms::retryable(Error{std::make_error_code(std::errc::timed_out), "not the sms's"}));
 }
 
 TEST(SmsGatewayClientTest, SlowerThanTheTimeoutIsATimeoutWithinTheDeadline) {
@@ -81,12 +100,13 @@ TEST(SmsGatewayClientTest, SlowerThanTheTimeoutIsATimeoutWithinTheDeadline) {
   options.request_timeout = 300ms;
   sms::SmsGatewayClient client(options);
   auto start = std::chrono::steady_clock::now();
-  SendResult r = client.send(kMessage);
+  Result<SendReceipt> r = client.send(kMessage);
   auto took = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.status, Status::timeout) << r.error;
-  EXPECT_NE(r.error.find("no response within 300 ms"), std::string::npos) << r.error;
-  EXPECT_TRUE(r.retryable());
+  EXPECT_EQ(r.code(), SmsErrc::timeout) << r.error().message;
+  EXPECT_NE(r.error().message.find("no response within 300 ms"), std::string::npos)
+      << r.error().message;
+  EXPECT_TRUE(sms::retryable(r.error()));
   EXPECT_GE(took, 300ms);
   EXPECT_LT(took, 1500ms);
 }
@@ -94,26 +114,26 @@ TEST(SmsGatewayClientTest, SlowerThanTheTimeoutIsATimeoutWithinTheDeadline) {
 TEST(SmsGatewayClientTest, NothingListeningIsConnectionRefused) {
   std::string url = "http://127.0.0.1:" + std::to_string(free_port()) + "/sms";
   sms::SmsGatewayClient client(options_for(url));
-  SendResult r = client.send(kMessage);
+  Result<SendReceipt> r = client.send(kMessage);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.status, Status::connection_refused);
-  EXPECT_EQ(r.error, "sms gateway " + url + ": connection refused");
-  EXPECT_TRUE(r.retryable());
+  EXPECT_EQ(r.code(), SmsErrc::connection_refused);
+  EXPECT_EQ(r.error().message, "sms gateway " + url + ": connection refused");
+  EXPECT_TRUE(sms::retryable(r.error()));
 }
 
 TEST(SmsGatewayClientTest, KeepAliveConnectionIsReusedAndSurvivesAGatewayRestart) {
   FakeGatewayProcess gateway;
   sms::SmsGatewayClient client(options_for(gateway.url()));
   for (const char* ref : {"a", "b", "c"}) {
-    SendResult r = client.send({kMessage.to, "text", ref});
-    ASSERT_TRUE(r) << r.error;
+    Result<SendReceipt> r = client.send({kMessage.to, "text", ref});
+    ASSERT_TRUE(r) << r.error().message;
   }
   // The client's one connection, and the one of this GET.
   EXPECT_EQ(get_json(gateway, "/stats")["connections"], 2) << "the connection was not kept alive";
 
   gateway.restart();  // the kept connection is now closed by the old process
-  SendResult r = client.send({kMessage.to, "text", "d"});
-  ASSERT_TRUE(r) << r.error;
+  Result<SendReceipt> r = client.send({kMessage.to, "text", "d"});
+  ASSERT_TRUE(r) << r.error().message;
   json stats = get_json(gateway, "/stats");
   EXPECT_EQ(stats["received"], 1) << "the message after the restart was lost or sent twice";
   EXPECT_EQ(get_json(gateway, "/messages")[0]["reference"], "d");
@@ -122,14 +142,15 @@ TEST(SmsGatewayClientTest, KeepAliveConnectionIsReusedAndSurvivesAGatewayRestart
 TEST(SmsGatewayClientTest, AMessageWithoutRecipientOrReferenceIsNotSent) {
   FakeGatewayProcess gateway;
   sms::SmsGatewayClient client(options_for(gateway.url()));
-  SendResult no_reference = client.send({kMessage.to, "text", ""});
-  EXPECT_EQ(no_reference.status, Status::invalid_message);
-  EXPECT_NE(no_reference.error.find("no reference"), std::string::npos) << no_reference.error;
-  SendResult no_recipient = client.send({"", "text", "evt-1"});
-  EXPECT_EQ(no_recipient.status, Status::invalid_message);
-  SendResult not_utf8 = client.send({kMessage.to, "\xff\xfe", "evt-1"});
-  EXPECT_EQ(not_utf8.status, Status::invalid_message);
-  EXPECT_NE(not_utf8.error.find("UTF-8"), std::string::npos) << not_utf8.error;
+  Result<SendReceipt> no_reference = client.send({kMessage.to, "text", ""});
+  EXPECT_EQ(no_reference.code(), SmsErrc::invalid_message);
+  EXPECT_NE(no_reference.error().message.find("no reference"), std::string::npos)
+      << no_reference.error().message;
+  Result<SendReceipt> no_recipient = client.send({"", "text", "evt-1"});
+  EXPECT_EQ(no_recipient.code(), SmsErrc::invalid_message);
+  Result<SendReceipt> not_utf8 = client.send({kMessage.to, "\xff\xfe", "evt-1"});
+  EXPECT_EQ(not_utf8.code(), SmsErrc::invalid_message);
+  EXPECT_NE(not_utf8.error().message.find("UTF-8"), std::string::npos) << not_utf8.error().message;
   json stats = get_json(gateway, "/stats");
   EXPECT_EQ(stats["received"], 0);
   EXPECT_EQ(stats["rejected"], 0) << "an invalid message reached the gateway";

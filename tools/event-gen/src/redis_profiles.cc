@@ -63,7 +63,7 @@ std::int64_t load_profiles(const redis::ConnectionOptions& server,
     std::size_t n = std::min(kBatch, profiles.size() - loaded);
     batch.clear();
     for (std::size_t i = loaded; i < loaded + n; ++i) batch.push_back(hset(profiles[i]));
-    redis::Result<std::vector<redis::Reply>> replies = client.pipeline(batch);
+    Result<std::vector<redis::Reply>> replies = client.pipeline(batch);
     if (!replies) {
       std::string message = "cannot load profiles into " + replies.error().message;
       if (loaded > 0) message += fmt::format(" ({} of {} were loaded)", loaded, profiles.size());

@@ -249,9 +249,9 @@ TEST_F(GaleGenTest, ProducesEveryTransactionToKafkaKeyedByAccount) {
   std::set<std::string> ids;
   for (const auto& [key, value] : messages) {
     auto t = parse_transaction(value);
-    ASSERT_TRUE(t) << t.error;
-    EXPECT_EQ(key, t.event->account);
-    ids.insert(t.event->id);
+    ASSERT_TRUE(t) << t.error().message;
+    EXPECT_EQ(key, t->account);
+    ids.insert(t->id);
   }
   EXPECT_EQ(ids.size(), 1500u);
   EXPECT_EQ(r.output.find("{\"id\""), std::string::npos) << "Kafka alone: nothing on stdout";

@@ -231,7 +231,7 @@ struct RedisHistory::State {
     ++round_trips;
     auto replies = client.pipeline(commands);
     if (!replies)
-      throw std::runtime_error(where() + ": " + redis::kind_name(replies.error().kind) + ": " +
+      throw std::runtime_error(where() + ": " + replies.code().message() + ": " +
                                replies.error().message);
     return std::move(replies.value());
   }

@@ -131,10 +131,10 @@ class ParseBolt : public BasicBolt {
         raw.is_string() ? std::string_view(raw.as_string()) : std::string_view{};
     auto parsed = events::parse_transaction(json);
     if (parsed) {
-      out.emit(transaction_values(*parsed.event));
+      out.emit(transaction_values(parsed.value()));
       return;
     }
-    std::string reason = raw.is_string() ? parsed.error : "the message has no value";
+    std::string reason = raw.is_string() ? parsed.error().message : "the message has no value";
     if (logged_.insert(reason.substr(0, reason.find(':'))).second)
       spdlog::warn("risk-alert: malformed transaction sent to the dead letters: {}", reason);
     out.emit(kDeadLetterStream, {in.get(0).is_string() ? in.get(0) : Value(""),

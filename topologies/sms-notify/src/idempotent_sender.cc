@@ -64,12 +64,13 @@ SendOutcome IdempotentSender::send(const std::string& event_id, const sms::SmsMe
 
   auto result = gateway_.send(message);
   if (!result) {
-    SendOutcome o = outcome(SendOutcome::Kind::gateway_error, result.error);
-    o.retryable = result.retryable();
+    SendOutcome o = outcome(SendOutcome::Kind::gateway_error, result.error().message);
+    o.retryable = sms::retryable(result.error());
     if (o.retryable) {
       (void)redis_.command({"EVAL", kReleaseScript, "1", k, token});  // else the lease expires
     } else {  // the gateway refuses this message as it is: a replay must not try it again
-      (void)redis_.command({"SET", k, "rejected:" + std::to_string(result.http_status), "EX",
+      (void)redis_.command({"SET", k,
+                            "rejected:" + std::to_string(sms::http_status(result.error())), "EX",
                             std::to_string(options_.remember.count())});
     }
     return o;
@@ -77,9 +78,9 @@ SendOutcome IdempotentSender::send(const std::string& event_id, const sms::SmsMe
   // Sent. If this write fails the claim stays "pending" until its lease ends; the message was
   // sent all the same, so the caller acks it and no replay comes.
   (void)redis_.command(
-      {"SET", k, "sent:" + result.message_id, "EX", std::to_string(options_.remember.count())});
+      {"SET", k, "sent:" + result->message_id, "EX", std::to_string(options_.remember.count())});
   SendOutcome o = outcome(SendOutcome::Kind::sent);
-  o.message_id = result.message_id;
+  o.message_id = result->message_id;
   return o;
 }
 

@@ -92,10 +92,10 @@ class ParseBolt : public BasicBolt {
     auto parsed = events::parse_account_change(raw.is_string() ? std::string_view(raw.as_string())
                                                                : std::string_view{});
     if (parsed) {
-      out.emit(change_values(*parsed.event));
+      out.emit(change_values(parsed.value()));
       return;
     }
-    std::string reason = raw.is_string() ? parsed.error : "the message has no value";
+    std::string reason = raw.is_string() ? parsed.error().message : "the message has no value";
     if (logged_.insert(reason.substr(0, reason.find(':'))).second)
       spdlog::warn("sms-notify: malformed account change sent to the dead letters: {}", reason);
     out.emit(kDeadLetterStream, {in.get(0).is_string() ? in.get(0) : Value(""),

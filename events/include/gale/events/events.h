@@ -10,6 +10,9 @@
 #include <string>
 #include <string_view>
 
+#include "gale/events/errc.h"
+#include "gale/result.h"
+
 namespace gale::events {
 
 enum class Channel { pos, atm, online, mobile, counter };
@@ -67,18 +70,12 @@ struct CustomerProfile {
   bool operator==(const CustomerProfile&) const = default;
 };
 
-// A parse result: the event, or an error that names the field and what was wrong, e.g.
-// "amount: expected a number", "missing field 'account'", "not JSON: ...".
-template <typename T>
-struct Parsed {
-  std::optional<T> event;
-  std::string error;  // empty when event is set
-  explicit operator bool() const { return event.has_value(); }
-};
-
-Parsed<Transaction> parse_transaction(std::string_view json);
-Parsed<AccountChange> parse_account_change(std::string_view json);
-Parsed<CustomerProfile> parse_customer_profile(std::string_view json);
+// The event, or an Error with an EventsErrc (gale/events/errc.h) whose message names the field
+// and what was wrong, e.g. "amount: expected a number", "missing field 'account'",
+// "not JSON: ...".
+Result<Transaction> parse_transaction(std::string_view json);
+Result<AccountChange> parse_account_change(std::string_view json);
+Result<CustomerProfile> parse_customer_profile(std::string_view json);
 
 // One JSON object on one line, without a trailing newline; parse_* reads it back exactly.
 std::string to_json(const Transaction& t);

@@ -17,6 +17,8 @@
 #include <string>
 
 #include "gale/config.h"
+#include "gale/result.h"
+#include "gale/sms/errc.h"
 
 namespace gale::sms {
 
@@ -43,29 +45,20 @@ struct SmsMessage {
   std::string reference;  // the idempotency key: the same for every attempt at one message
 };
 
-struct SendResult {
-  enum class Status {
-    ok,                  // 2xx
-    invalid_message,     // empty `to` or `reference`: nothing was sent
-    connection_refused,  // nothing listening at the URL
-    connection_failed,   // name not resolved, connection reset or closed, ...
-    timeout,             // connect or the whole request took too long
-    server_error,        // HTTP 5xx
-    rejected,            // HTTP 4xx (and any other non-2xx status)
-    bad_response,        // not HTTP
-  };
-  Status status = Status::ok;
-  int http_status = 0;     // when the gateway answered
-  std::string message_id;  // ok: the gateway's "id" from a JSON body, if it sent one
-  std::string error;       // not ok: names the gateway and the cause
-
-  explicit operator bool() const { return status == Status::ok; }
-  // Worth sending again later: the gateway was unreachable, slow, overloaded (5xx) or asked
-  // to slow down (429). A 4xx otherwise says the message is wrong and will fail again.
-  bool retryable() const;
+// What the gateway answered a message it took (a 2xx).
+struct SendReceipt {
+  int http_status = 0;
+  std::string message_id;  // the gateway's "id" from a JSON body, if it sent one
 };
 
-const char* status_name(SendResult::Status status);
+// The HTTP status of an error the gateway answered with (server_error, rejected), which its
+// message names ("sms gateway <url>: HTTP 503 Service Unavailable"); 0 for any other error.
+int http_status(const Error& error);
+
+// Worth sending again later: the gateway was unreachable, slow, overloaded (5xx) or asked to
+// slow down (429). A 4xx otherwise says the message is wrong and will fail again; so does an
+// invalid_message or a bad_response, and an error of any other category.
+bool retryable(const Error& error);
 
 class SmsGatewayClient {
  public:
@@ -75,7 +68,9 @@ class SmsGatewayClient {
   SmsGatewayClient(const SmsGatewayClient&) = delete;
   SmsGatewayClient& operator=(const SmsGatewayClient&) = delete;
 
-  SendResult send(const SmsMessage& message);
+  // The receipt, or an Error with an SmsErrc (gale/sms/errc.h) whose message names the gateway
+  // and the cause.
+  Result<SendReceipt> send(const SmsMessage& message);
 
  private:
   struct Connection;
