@@ -213,6 +213,16 @@ Status ClusterState::remove_heartbeat(std::string_view topology_id, std::string_
   return remove_if_present(node.value());
 }
 
+Status ClusterState::remove_heartbeats(std::string_view topology_id) {
+  if (auto valid = validate_name("topology id", topology_id); !valid) return valid;
+  const std::string folder = path(kWorkerbeats, topology_id);
+  auto workers = store_.children(folder);
+  if (!workers) return workers.code() == StoreErrc::no_node ? Status{} : workers.error();
+  for (const auto& worker : *workers)
+    if (auto removed = remove_if_present(join_path(folder, worker)); !removed) return removed;
+  return remove_if_present(folder);
+}
+
 Status ClusterState::report_error(std::string_view topology_id, std::string_view component,
                                   const ErrorInfo& error) {
   if (auto valid = validate_name("topology id", topology_id); !valid) return valid;
@@ -291,6 +301,25 @@ Result<std::optional<TopologyCredentials>> ClusterState::credentials(std::string
 Status ClusterState::remove_credentials(std::string_view topology_id) {
   if (auto valid = validate_name("topology id", topology_id); !valid) return valid;
   return remove_if_present(path(kCredentials, topology_id));
+}
+
+Status ClusterState::admit_workers(std::string_view topology_id,
+                                   const std::string& worker_identity) {
+  if (auto valid = validate_name("topology id", topology_id); !valid) return valid;
+  const std::string blobs = path(kBlobs, topology_id);
+  const std::string beats = path(kWorkerbeats, topology_id);
+  for (const auto& folder : {blobs, beats})
+    if (auto made = store_.mkdirs(folder); !made) return made;
+  auto keys = store_.children(blobs);
+  if (!keys) return keys.error();
+  std::vector<std::string> readable{path(kStorms, topology_id), path(kAssignments, topology_id),
+                                    path(kCredentials, topology_id), blobs};
+  for (const auto& key : *keys) readable.push_back(join_path(blobs, key));
+  for (const auto& node : readable)
+    if (auto granted = store_.grant(node, worker_identity, Access::read); !granted) return granted;
+  // Every right on its heartbeats' folder: with it the workers could also change that folder's
+  // ACL, which at worst hides their own heartbeats from Nimbus (which then moves them).
+  return store_.grant(beats, worker_identity, Access::all);
 }
 
 Status ClusterState::remove_blobs(std::string_view topology_id) {

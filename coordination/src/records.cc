@@ -111,7 +111,10 @@ Result<TokenRecord> decode_token(std::string_view text) {
 }
 
 std::string encode(const TopologyCredentials& c) {
-  return json{{"curve_public", c.curve_public}, {"curve_secret", c.curve_secret}}.dump();
+  return json{{"curve_public", c.curve_public},
+              {"curve_secret", c.curve_secret},
+              {"zookeeper_auth", c.zookeeper_auth}}
+      .dump();
 }
 
 Result<TopologyCredentials> decode_credentials(std::string_view text) {
@@ -122,6 +125,10 @@ Result<TopologyCredentials> decode_credentials(std::string_view text) {
         c.curve_secret = j.at("curve_secret").get<std::string>();
         if (c.curve_public.size() != 40 || c.curve_secret.size() != 40)
           return make_error(StoreErrc::other, "credentials: a CURVE key is not 40 characters");
+        c.zookeeper_auth = j.value("zookeeper_auth", "");
+        if (!c.zookeeper_auth.empty() && c.zookeeper_auth.find(':') == std::string::npos)
+          return make_error(StoreErrc::other,
+                            "credentials: the ZooKeeper identity is not \"user:password\"");
         return c;
       });
 }

@@ -129,32 +129,58 @@ enum class Retry { after_reread, never };
 
 }  // namespace
 
-// The ACL every node gets: all permissions for the digest identity of `payload` only, or
-// OPEN_ACL_UNSAFE without one. ZooKeeper's digest id is "user:" + base64(SHA-1("user:password")).
+// ZooKeeper's digest id of a "user:password" payload: "user:" + base64(SHA-1(payload)).
+std::string digest_id(const std::string& payload) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  ::SHA1(reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), digest);
+  return payload.substr(0, payload.find(':')) + ":" +
+         base64_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+// The ACL a node gets when nothing else decides: all permissions for the digest identity of
+// `payload` only, or OPEN_ACL_UNSAFE without one; and that identity's entry, for a grant to
+// add another identity beside it.
 class NodeAcl {
  public:
   explicit NodeAcl(const std::string& payload) {
     if (payload.empty()) return;
-    const std::string user = payload.substr(0, payload.find(':'));
-    unsigned char digest[SHA_DIGEST_LENGTH];
-    ::SHA1(reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), digest);
-    id_ = user + ":" +
-          base64_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+    id_ = digest_id(payload);
     acl_ = ACL{ZOO_PERM_ALL, Id{scheme_.data(), id_.data()}};
     vector_ = ACL_vector{1, &acl_};
   }
   NodeAcl(const NodeAcl&) = delete;
   NodeAcl& operator=(const NodeAcl&) = delete;
 
+  bool open() const { return id_.empty(); }
   struct ACL_vector* get() {
-    return id_.empty() ? &ZOO_OPEN_ACL_UNSAFE : &vector_;
+    return open() ? &ZOO_OPEN_ACL_UNSAFE : &vector_;
   }
+  const ACL& own() const { return acl_; }
 
  private:
   std::string scheme_ = "digest";
   std::string id_;
   ACL acl_{};
   ACL_vector vector_{};
+};
+
+// An ACL read from ZooKeeper (zoo_get_acl allocates it), freed with this object.
+class ReadAcl {
+ public:
+  ReadAcl() = default;
+  ReadAcl(const ReadAcl&) = delete;
+  ReadAcl& operator=(const ReadAcl&) = delete;
+  ~ReadAcl() { deallocate_ACL_vector(&acl_); }
+  ACL_vector* get() { return &acl_; }
+  // Open to everyone: world:anyone is among its entries.
+  bool open() const {
+    for (int i = 0; i < acl_.count; ++i)
+      if (std::string_view(acl_.data[i].id.scheme) == "world") return true;
+    return false;
+  }
+
+ private:
+  ACL_vector acl_{0, nullptr};
 };
 
 class ZooKeeperStore::Impl {
@@ -165,6 +191,8 @@ class ZooKeeperStore::Impl {
   struct ACL_vector* acl() {
     return acl_.get();
   }
+  bool open() const { return acl_.open(); }
+  const ACL& own_acl() const { return acl_.own(); }
 
   ~Impl() {
     {
@@ -556,8 +584,18 @@ Result<std::string> ZooKeeperStore::create(std::string_view path_view, std::stri
           if (read != ZNONODE) return read;
         }
         created.assign(path.size() + 32, '\0');
+        // The parent's ACL, so that what Nimbus grants on a topology's folder holds for every
+        // node made beneath it; the store's own under a parent open to everyone (ZooKeeper's
+        // root) or one this identity may not read (the create then fails on its own).
+        ReadAcl parent;
+        Stat parent_stat{};
+        ACL_vector* acl = impl_->acl();
+        if (path != "/" &&
+            zoo_get_acl(zh, parent_path(path).c_str(), parent.get(), &parent_stat) == ZOK &&
+            !parent.open())
+          acl = parent.get();
         const int made =
-            zoo_create(zh, path.c_str(), data.data(), static_cast<int>(data.size()), impl_->acl(),
+            zoo_create(zh, path.c_str(), data.data(), static_cast<int>(data.size()), acl,
                        to_zk_mode(mode), created.data(), static_cast<int>(created.size()));
         if (made == ZOK) created.resize(created.find('\0'));
         return made;
@@ -687,11 +725,32 @@ Result<std::vector<std::string>> ZooKeeperStore::children_and_watch(std::string_
   return names;
 }
 
+Status ZooKeeperStore::grant(std::string_view path_view, const std::string& payload,
+                             Access access) {
+  if (auto valid = StateStore::grant(path_view, payload, access); !valid) return valid;
+  if (impl_->open()) return {};  // no identity of its own: every node is open already
+  const std::string path(path_view);
+  std::string scheme = "digest", id = digest_id(payload);
+  ACL entries[2] = {impl_->own_acl(), ACL{access == Access::read ? ZOO_PERM_READ : ZOO_PERM_ALL,
+                                          Id{scheme.data(), id.data()}}};
+  ACL_vector acl{2, entries};
+  const int rc = impl_->run(
+      [&](zhandle_t* zh, bool) -> int { return zoo_set_acl(zh, path.c_str(), -1, &acl); },
+      Retry::after_reread);  // setting the same ACL again is harmless
+  if (rc != ZOK) return zk_error(rc, "set the ACL of", path);
+  return {};
+}
+
 Status ZooKeeperStore::mkdirs(std::string_view path) {
   if (auto valid = validate_path(path); !valid) return valid;
   for (std::size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
     const std::string prefix(path.substr(0, end));
-    if (prefix != "/") {
+    // Existing folders are passed by, not created again: ZooKeeper checks the right to create
+    // in the parent before it sees the node exists, and an identity admitted to one folder
+    // (a topology's workers) has no such right on the folders above it.
+    auto present = prefix == "/" ? Result<bool>(true) : exists(prefix);
+    if (!present) return present.error();
+    if (!*present) {
       auto made = create(prefix, "", CreateMode::persistent);
       if (!made && made.code() != StoreErrc::node_exists) return made.error();
     }

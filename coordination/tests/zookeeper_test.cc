@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
 #include "gale/testing/zookeeper_server.h"
 #include "watch_recorder.h"
@@ -231,6 +232,82 @@ TEST_F(ZooKeeperAclTest, OnlyTheDigestIdentityReadsOrWritesGalesNodes) {
   deallocate_ACL_vector(&acl);
   zookeeper_close(zh);
   EXPECT_EQ((*gale)->get("/storms/payments").value()->data, "changed");
+}
+
+// A topology's workers hold the topology's own identity (ClusterState::admit_workers): they
+// read what they run from and write their heartbeats, and nothing else of the cluster: not the
+// tokens, not another topology's keys, not a record or an assignment.
+TEST_F(ZooKeeperAclTest, AWorkersIdentityReadsItsTopologyAndWritesOnlyItsHeartbeats) {
+  const std::string a = "payments-1-1700000000", b = "ledger-2-1700000001";
+  const std::string a_identity = "topology-" + a + ":a-secret";
+  auto nimbus_store = connect("gale:s3cret");
+  ASSERT_TRUE(nimbus_store) << nimbus_store.error().message;
+  ClusterState nimbus(**nimbus_store);
+  ASSERT_TRUE(nimbus.init());
+  ASSERT_TRUE(nimbus.set_token({"admin", "admin", std::string(64, 'a'), 1}));
+  const std::string key_a(40, 'A'), key_b(40, 'B');
+  for (const auto& [id, key] : {std::pair{a, key_a}, std::pair{b, key_b}}) {
+    ASSERT_TRUE(nimbus.set_topology({id,
+                                     id.substr(0, id.find('-')),
+                                     TopologyStatus::active,
+                                     {{"redis.password", "p"}},
+                                     std::string(64, '0'),
+                                     1,
+                                     "alice"}));
+    ASSERT_TRUE(nimbus.set_credentials(id, {key, key, "topology-" + id + ":secret-of-" + id}));
+    ASSERT_TRUE(nimbus.set_assignment({id, {{1, {"sup-a", "127.0.0.1", 6700}}}, {{1, 1}}, 1, 1}));
+  }
+  ASSERT_TRUE(nimbus.set_blob(a, "rules", "before"));
+  ASSERT_TRUE(nimbus.admit_workers(a, a_identity));
+  ASSERT_TRUE(nimbus.admit_workers(b, "topology-" + b + ":secret-of-" + b));
+  ASSERT_TRUE(nimbus.set_blob(a, "lists", "after"));  // a blob added later: readable too
+
+  auto worker_store = connect(a_identity);
+  ASSERT_TRUE(worker_store) << worker_store.error().message;
+  ClusterState worker(**worker_store);
+  auto record = worker.topology(a);
+  ASSERT_TRUE(record && *record) << (record ? "none" : record.error().message);
+  EXPECT_EQ((*record)->owner, "alice");
+  auto assignment = worker.assignment(a);
+  ASSERT_TRUE(assignment && *assignment);
+  auto credentials = worker.credentials(a);
+  ASSERT_TRUE(credentials && *credentials);
+  EXPECT_EQ((*credentials)->curve_secret, key_a);
+  auto keys = worker.blob_keys(a);
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(*keys, (std::vector<std::string>{"lists", "rules"}));
+  EXPECT_EQ(worker.blob(a, "lists").value()->data, "after");
+  EXPECT_EQ(worker.blob(a, "rules").value()->data, "before");
+  WorkerHeartbeat beat{a, "127.0.0.1", 6700, 5, 1};
+  auto written = worker.write_heartbeat(beat);
+  ASSERT_TRUE(written) << written.error().message;
+  beat.time_secs = 6;
+  written = worker.write_heartbeat(beat);  // and again, over its own node
+  ASSERT_TRUE(written) << written.error().message;
+
+  // Nothing else: each refused by ZooKeeper itself.
+  EXPECT_EQ(worker.credentials(b).code(), StoreErrc::not_authorized);
+  EXPECT_EQ(worker.topology(b).code(), StoreErrc::not_authorized);
+  EXPECT_EQ(worker.token("admin").code(), StoreErrc::not_authorized);
+  EXPECT_EQ(worker.set_token({"evil", "admin", std::string(64, 'e'), 1}).code(),
+            StoreErrc::not_authorized);
+  EXPECT_EQ(worker.topology_ids().code(), StoreErrc::not_authorized);
+  TopologyRecord forged = **record;
+  forged.owner = "mallory";
+  EXPECT_EQ(worker.set_topology(forged).code(), StoreErrc::not_authorized);
+  EXPECT_EQ(worker.set_assignment(**assignment).code(), StoreErrc::not_authorized);
+  EXPECT_EQ(worker.set_blob(a, "rules", "forged").code(), StoreErrc::not_authorized);
+  EXPECT_EQ(worker.write_heartbeat({b, "127.0.0.1", 6701, 5, 1}).code(), StoreErrc::not_authorized);
+  EXPECT_EQ(worker.remove_credentials(a).code(), StoreErrc::not_authorized);
+
+  // The cluster's identity still reads and removes what the worker wrote.
+  auto beats = nimbus.heartbeats(a);
+  ASSERT_TRUE(beats);
+  ASSERT_EQ(beats->size(), 1u);
+  EXPECT_EQ(beats->front().time_secs, 6);
+  EXPECT_TRUE(nimbus.remove_heartbeats(a));
+  EXPECT_TRUE(nimbus.heartbeats(a).value().empty());
+  EXPECT_EQ(nimbus.blob(a, "rules").value()->data, "before");
 }
 
 TEST_F(ZooKeeperAclTest, APayloadThatIsNotUserColonPasswordIsRefusedByName) {

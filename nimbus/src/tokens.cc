@@ -42,10 +42,7 @@ Result<Role> parse_role(std::string_view text) {
       "unknown role '" + std::string(text) + "': expected admin, deployer, viewer or supervisor");
 }
 
-Result<IssuedToken> issue_token(coordination::ClusterState& state, std::string_view principal,
-                                Role role, std::int64_t now_secs) {
-  if (auto valid = coordination::validate_name("principal", principal); !valid)
-    return make_error(NimbusErrc::bad_request, valid.error().message);
+Result<std::string> random_secret() {
   std::array<unsigned char, kSecretBytes> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
     return make_error(NimbusErrc::internal, "the system's random source failed");
@@ -55,9 +52,18 @@ Result<IssuedToken> issue_token(coordination::ClusterState& state, std::string_v
     secret += kDigits[b >> 4];
     secret += kDigits[b & 0xf];
   }
+  return secret;
+}
+
+Result<IssuedToken> issue_token(coordination::ClusterState& state, std::string_view principal,
+                                Role role, std::int64_t now_secs) {
+  if (auto valid = coordination::validate_name("principal", principal); !valid)
+    return make_error(NimbusErrc::bad_request, valid.error().message);
+  auto secret = random_secret();
+  if (!secret) return secret.error();
   IssuedToken issued{
-      std::string(principal) + "." + secret,
-      {std::string(principal), std::string(to_string(role)), secret_hash(secret), now_secs}};
+      std::string(principal) + "." + *secret,
+      {std::string(principal), std::string(to_string(role)), secret_hash(*secret), now_secs}};
   if (auto stored = state.set_token(issued.record); !stored)
     return make_error(NimbusErrc::internal, "cannot store the token: " + stored.error().message);
   return issued;

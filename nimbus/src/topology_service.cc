@@ -8,6 +8,7 @@
 #include "gale/common/base64.h"
 #include "gale/common/logging.h"
 #include "gale/config.h"
+#include "gale/nimbus/tokens.h"
 #include "gale/transport/zmq_transport.h"
 #include "scheduler.h"
 #include "statistics.h"
@@ -220,12 +221,21 @@ Result<json> TopologyService::submit(const json& body, const std::string& owner)
   Status written;  // blobs and keys first, so that workers find them when they start
   for (const auto& [key, data] : *blobs)
     if (written) written = ctx_.state.set_blob(record.id, key, data);
+  std::string worker_identity;  // the workers' own ZooKeeper identity (docs/SECURITY.md)
   if (written && ctx_.secure_transport) {
+    auto secret = random_secret();
+    if (!secret) return secret.error();
+    worker_identity = "topology-" + record.id + ":" + *secret;
     auto keys = transport::make_curve_keys();
-    written = ctx_.state.set_credentials(record.id, {keys.public_key, keys.secret_key});
+    written =
+        ctx_.state.set_credentials(record.id, {keys.public_key, keys.secret_key, worker_identity});
   }
   if (written) written = ctx_.state.set_assignment(assignment);
+  if (written && !worker_identity.empty())
+    written = ctx_.state.admit_workers(record.id, worker_identity);
   if (!written) {
+    (void)ctx_.state.remove_heartbeats(record.id);
+    (void)ctx_.state.remove_assignment(record.id);
     (void)ctx_.state.remove_credentials(record.id);
     (void)ctx_.state.remove_blobs(record.id);
     (void)ctx_.state.remove_topology(record.id);
@@ -381,9 +391,7 @@ Result<json> TopologyService::kill(const std::string& name, std::optional<std::i
 
 void TopologyService::finish_kill(const std::string& id) {
   std::lock_guard lock(mutex_);
-  auto beats = ctx_.state.heartbeats(id);
-  for (const auto& beat : beats ? *beats : std::vector<coordination::WorkerHeartbeat>{})
-    (void)ctx_.state.remove_heartbeat(id, beat.host, beat.port);
+  (void)ctx_.state.remove_heartbeats(id);  // a worker still stopping may write one more
   auto removed = ctx_.state.remove_assignment(id);
   if (removed) removed = ctx_.state.remove_blobs(id);
   if (removed) removed = ctx_.state.remove_credentials(id);

@@ -35,8 +35,7 @@ int main(int argc, char** argv) {
   }
   namespace sup = gale::supervisor;
   auto settings = sup::settings_from_config(
-      *conf, worker_bin.empty() ? sup::default_worker_bin() : std::filesystem::path(worker_bin),
-      config_path, overrides);
+      *conf, worker_bin.empty() ? sup::default_worker_bin() : std::filesystem::path(worker_bin));
   if (!settings) {
     std::cerr << "gale-supervisor: " << settings.error().message << "\n";
     return 2;

@@ -27,6 +27,7 @@ Result<std::unique_ptr<ChildProcess>> PosixSpawnLauncher::launch(const LaunchSpe
   options.argv = spec.argv;
   options.output = SpawnOptions::Output::append;
   options.log_path = spec.log_path;
+  options.env = spec.env;
   options.own_process_group = true;
   try {
     return std::unique_ptr<ChildProcess>(std::make_unique<SpawnedChild>(spawn(options)));

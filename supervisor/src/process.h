@@ -17,6 +17,8 @@ namespace gale::supervisor {
 struct LaunchSpec {
   std::vector<std::string> argv;   // argv[0] is the executable's path, run as is
   std::filesystem::path log_path;  // stdout and stderr are appended here; stdin is /dev/null
+  // "NAME=value" each, the child's whole environment; nothing: this process's.
+  std::optional<std::vector<std::string>> env{};
   bool operator==(const LaunchSpec&) const = default;
 };
 

@@ -44,9 +44,7 @@ Result<std::vector<int>> parse_ports(std::string_view text) {
 }
 
 Result<SupervisorSettings> settings_from_config(const Config& conf,
-                                                const std::filesystem::path& worker_bin,
-                                                const std::filesystem::path& config_path,
-                                                const std::vector<std::string>& overrides) {
+                                                const std::filesystem::path& worker_bin) {
   auto ports = parse_ports(conf.get_string(conf::kSupervisorSlotsPorts));
   if (!ports) return ports.error();
   SupervisorSettings s;
@@ -62,8 +60,13 @@ Result<SupervisorSettings> settings_from_config(const Config& conf,
   if (!nimbus) return make_error(SupervisorErrc::bad_setting, nimbus.error().message);
   s.nimbus = std::move(nimbus).value();
   s.worker_bin = worker_bin;
-  s.worker_config = config_path.empty() ? config_path : std::filesystem::absolute(config_path);
-  s.worker_overrides = overrides;
+  for (const char* key :
+       {conf::kStormZookeeperServers, conf::kStormZookeeperRoot,
+        conf::kStormZookeeperSessionTimeout, conf::kStormZookeeperOperationTimeout,
+        conf::kWorkerHeartbeatFrequencySecs})
+    if (conf.contains(key))
+      s.worker_settings.push_back(std::string(key) + "=" + conf.get(key).to_string());
+  s.worker_settings.push_back(std::string(conf::kStormLocalDir) + "=" + s.local_dir.string());
   return s;
 }
 

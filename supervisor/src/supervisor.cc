@@ -41,8 +41,12 @@ std::int64_t unix_now() {
 }
 
 WorkerCommand worker_command(const SupervisorSettings& s) {
-  return WorkerCommand{s.worker_bin,        s.id, s.host, s.worker_config, s.worker_overrides,
-                       s.local_dir / "logs"};
+  return WorkerCommand{s.worker_bin,
+                       s.id,
+                       s.host,
+                       s.worker_settings,
+                       s.local_dir / "logs",
+                       s.zookeeper.auth_payload};
 }
 
 ArtifactStore::Fetcher nimbus_fetcher(const SupervisorSettings& s) {
@@ -177,7 +181,10 @@ class Supervisor::Impl {
       auto artifact = artifact_for(id, ports);
       if (!artifact) return artifact.error();
       if (!artifact.value()) continue;
-      for (int port : ports) desired[port] = WorkerAssignment{id, *artifact.value()};
+      auto credentials = state_->credentials(id);
+      if (!credentials) return store_error(credentials.error());
+      const std::string identity = *credentials ? (*credentials)->zookeeper_auth : "";
+      for (int port : ports) desired[port] = WorkerAssignment{id, *artifact.value(), identity};
     }
     return desired;
   }

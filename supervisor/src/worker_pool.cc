@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -37,10 +38,18 @@ LaunchSpec WorkerCommand::spec(int port, const WorkerAssignment& assignment) con
                std::to_string(port),
                "--artifact",
                assignment.artifact.string()};
-  if (!config.empty()) spec.argv.insert(spec.argv.end(), {"--config", config.string()});
-  for (const auto& override_setting : overrides) {
-    spec.argv.insert(spec.argv.end(), {"-c", override_setting});
+  for (const auto& setting : settings) spec.argv.insert(spec.argv.end(), {"-c", setting});
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (entry.starts_with("GALE_TOKEN=") || entry.starts_with(kZooKeeperAuthVariable + "="))
+      continue;
+    env.emplace_back(entry);
   }
+  const std::string& identity =
+      assignment.zookeeper_auth.empty() ? cluster_zookeeper_auth : assignment.zookeeper_auth;
+  if (!identity.empty()) env.push_back(kZooKeeperAuthVariable + "=" + identity);
+  spec.env = std::move(env);
   spec.log_path = log_dir / (assignment.topology_id + "-" + std::to_string(port) + ".log");
   return spec;
 }

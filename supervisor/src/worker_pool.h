@@ -32,6 +32,9 @@ namespace gale::supervisor {
 struct WorkerAssignment {
   std::string topology_id;
   std::filesystem::path artifact;  // the verified .so
+  // The topology's own ZooKeeper identity ("user:password"; TopologyCredentials), empty for a
+  // topology without one (its workers then get WorkerCommand::cluster_zookeeper_auth).
+  std::string zookeeper_auth{};
   bool operator==(const WorkerAssignment&) const = default;
 };
 
@@ -39,15 +42,22 @@ using DesiredWorkers = std::map<int, WorkerAssignment>;  // by slot port
 
 // How a worker is started (CLUSTER.md, `gale-worker run`):
 //   <worker_bin> run --topology-id ID --supervisor-id SID --host HOST --port PORT
-//                --artifact PATH [--config FILE] [-c key=value ...]
-// with stdout and stderr appended to <log_dir>/<topology-id>-<port>.log.
+//                --artifact PATH [-c key=value ...]
+// with stdout and stderr appended to <log_dir>/<topology-id>-<port>.log. The worker gets no
+// secret of its supervisor: not its config file (only the settings below), not its token
+// (GALE_TOKEN is taken out of the environment), and as its ZooKeeper identity the topology's
+// own in GALE_ZOOKEEPER_AUTH (never on the command line, which every local user can read).
+// The environment variable a worker finds its ZooKeeper identity in.
+inline const std::string kZooKeeperAuthVariable = "GALE_ZOOKEEPER_AUTH";
+
 struct WorkerCommand {
   std::filesystem::path worker_bin;
   std::string supervisor_id;
   std::string host;
-  std::filesystem::path config;  // empty: no --config
-  std::vector<std::string> overrides;
+  std::vector<std::string> settings;  // "key=value", each passed as -c
   std::filesystem::path log_dir;
+  // For a topology without an identity of its own: the cluster's (empty: none).
+  std::string cluster_zookeeper_auth{};
 
   LaunchSpec spec(int port, const WorkerAssignment& assignment) const;
 };

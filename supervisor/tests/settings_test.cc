@@ -11,7 +11,7 @@ Result<SupervisorSettings> settings(const std::vector<std::string>& keys_values)
     const auto eq = kv.find('=');
     EXPECT_TRUE(conf.set(kv.substr(0, eq), kv.substr(eq + 1))) << kv;
   }
-  return settings_from_config(conf, "/opt/gale/gale-worker", "gale.yaml", {"a.b=c"});
+  return settings_from_config(conf, "/opt/gale/gale-worker");
 }
 
 TEST(SettingsTest, ReadsTheClusterKeys) {
@@ -26,8 +26,20 @@ TEST(SettingsTest, ReadsTheClusterKeys) {
   EXPECT_EQ(s->nimbus.port, 7000);
   EXPECT_EQ(s->zookeeper.connect_string, "zk1:2181");
   EXPECT_EQ(s->zookeeper.root, "/g2");
-  EXPECT_EQ(s->worker_config, std::filesystem::absolute("gale.yaml"));
-  EXPECT_EQ(s->worker_overrides, std::vector<std::string>{"a.b=c"});
+}
+
+// A worker gets the settings it reads, as its supervisor has them, and none of its secrets: not
+// the cluster's ZooKeeper identity, not the supervisor's token.
+TEST(SettingsTest, WorkersGetTheSettingsTheyReadAndNoSecret) {
+  auto s = settings({"storm.local.dir=/var/gale", "storm.zookeeper.servers=zk1:2181",
+                     "storm.zookeeper.session.timeout=4000", "worker.heartbeat.frequency.secs=1",
+                     "storm.zookeeper.auth.payload=gale:cluster-secret", "security.token=sup.0123",
+                     "nimbus.port=7000"});
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->worker_settings,
+            (std::vector<std::string>{
+                "storm.zookeeper.servers=zk1:2181", "storm.zookeeper.session.timeout=4000",
+                "worker.heartbeat.frequency.secs=1", "storm.local.dir=/var/gale"}));
 }
 
 TEST(SettingsTest, ReadsItsTokenAndTheCaThatNimbusMustChainTo) {

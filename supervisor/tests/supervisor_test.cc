@@ -54,8 +54,7 @@ class SupervisorTest : public ::testing::Test {
     settings_.zookeeper = options;
     settings_.nimbus = {"127.0.0.1", nimbus_.port(), {}, {}, std::chrono::seconds(5)};
     settings_.worker_bin = GALE_FAKE_WORKER;
-    settings_.worker_config = dir_.path() / "gale.yaml";
-    settings_.worker_overrides = {"storm.zookeeper.root=" + root};
+    settings_.worker_settings = {"storm.zookeeper.root=" + root};
     settings_.resync_period = 500ms;
     settings_.kill_grace = 1s;
     settings_.download_timeout = 2s;
@@ -141,10 +140,8 @@ TEST_F(SupervisorTest, AssignedSlotRunsAWorkerWithTheContractedArgvAndLog) {
                                              "6700",
                                              "--artifact",
                                              artifact.string(),
-                                             "--config",
-                                             (dir_.path() / "gale.yaml").string(),
                                              "-c",
-                                             settings_.worker_overrides.front()};
+                                             settings_.worker_settings.front()};
   EXPECT_EQ(record(6700)->argv, expected);
   EXPECT_EQ(testing::read_text(artifact), kArtifactBytes);
   EXPECT_FALSE(record(6701).has_value());  // task 3's slot belongs to another supervisor

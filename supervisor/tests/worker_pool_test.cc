@@ -107,16 +107,23 @@ class FakeLauncher final : public ProcessLauncher {
 
 WorkerCommand test_command(const std::filesystem::path& worker_bin,
                            const std::filesystem::path& log_dir) {
-  return WorkerCommand{worker_bin,
-                       "sup-1",
-                       "127.0.0.1",
-                       "/etc/gale dir/gale.yaml",
-                       {"storm.zookeeper.root=/x;rm -rf /"},
-                       log_dir};
+  return WorkerCommand{worker_bin,  "sup-1",
+                       "127.0.0.1", {"storm.zookeeper.root=/x;rm -rf /"},
+                       log_dir,     "gale:cluster-secret"};
 }
 
+// One topology from before identities (its workers get the cluster's), one with its own.
 const WorkerAssignment kWordCount{"word_count-1-1700000000", "/var/gale/artifacts/abc.so"};
-const WorkerAssignment kRiskAlert{"risk_alert-2-1700000001", "/var/gale/artifacts/def.so"};
+const WorkerAssignment kRiskAlert{"risk_alert-2-1700000001", "/var/gale/artifacts/def.so",
+                                  "topology-risk_alert-2-1700000001:own-secret"};
+
+// The environment entries named `name`.
+std::vector<std::string> env_entries(const LaunchSpec& spec, const std::string& name) {
+  std::vector<std::string> found;
+  for (const auto& entry : spec.env.value_or(std::vector<std::string>{}))
+    if (entry.starts_with(name + "=")) found.push_back(entry);
+  return found;
+}
 
 std::vector<std::string> expected_argv(const std::string& bin, const WorkerAssignment& a,
                                        int port) {
@@ -132,8 +139,6 @@ std::vector<std::string> expected_argv(const std::string& bin, const WorkerAssig
           std::to_string(port),
           "--artifact",
           a.artifact.string(),
-          "--config",
-          "/etc/gale dir/gale.yaml",
           "-c",
           "storm.zookeeper.root=/x;rm -rf /"};
 }
@@ -152,6 +157,27 @@ TEST_F(WorkerPoolTest, LaunchesOneWorkerPerAssignedSlotWithTheContractedCommand)
   EXPECT_EQ(first.log_path, "/var/gale/logs/word_count-1-1700000000-6700.log");
   EXPECT_EQ(launcher_.at(1).spec.log_path, "/var/gale/logs/risk_alert-2-1700000001-6701.log");
   EXPECT_TRUE(eventually([&] { return pool_.running().size() == 2; }));
+}
+
+// The ZooKeeper identity travels in the environment, the topology's own where it has one; the
+// supervisor's token never reaches a worker, and no secret is on a command line.
+TEST_F(WorkerPoolTest, AWorkerGetsItsTopologysIdentityInItsEnvironmentAndNoToken) {
+  ::setenv("GALE_TOKEN", "supervisor.secret", 1);
+  ::setenv("GALE_ZOOKEEPER_AUTH", "gale:inherited", 1);
+  pool_.set_desired({{6700, kWordCount}, {6701, kRiskAlert}});
+  ASSERT_TRUE(eventually([&] { return launcher_.count() == 2; }));
+  ::unsetenv("GALE_TOKEN");
+  ::unsetenv("GALE_ZOOKEEPER_AUTH");
+  const auto word_count = launcher_.at(0).spec, risk_alert = launcher_.at(1).spec;
+  EXPECT_EQ(env_entries(word_count, "GALE_ZOOKEEPER_AUTH"),
+            std::vector<std::string>{"GALE_ZOOKEEPER_AUTH=gale:cluster-secret"});
+  EXPECT_EQ(
+      env_entries(risk_alert, "GALE_ZOOKEEPER_AUTH"),
+      std::vector<std::string>{"GALE_ZOOKEEPER_AUTH=topology-risk_alert-2-1700000001:own-secret"});
+  for (const auto& spec : {word_count, risk_alert}) {
+    EXPECT_TRUE(env_entries(spec, "GALE_TOKEN").empty());
+    for (const auto& arg : spec.argv) EXPECT_EQ(arg.find("secret"), std::string::npos) << arg;
+  }
 }
 
 TEST_F(WorkerPoolTest, RestartsADeadWorkerAtOnce) {

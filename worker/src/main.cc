@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -80,6 +81,16 @@ int run(RunOptions& o) {
   if (!conf) {
     std::cerr << "gale-worker run: " << conf.error().message << "\n";
     return 2;
+  }
+  // The ZooKeeper identity its supervisor hands it (the topology's own: docs/SECURITY.md) comes
+  // in the environment, not on the command line; it is taken out before any topology code runs,
+  // so that nothing the topology starts inherits it.
+  if (const char* identity = std::getenv("GALE_ZOOKEEPER_AUTH"); identity != nullptr) {
+    if (auto set = conf->set(gale::conf::kStormZookeeperAuthPayload, identity); !set) {
+      std::cerr << "gale-worker run: GALE_ZOOKEEPER_AUTH: " << set.message << "\n";
+      return 2;
+    }
+    ::unsetenv("GALE_ZOOKEEPER_AUTH");
   }
   o.worker.conf = std::move(conf).value();
   std::signal(SIGTERM, on_signal);

@@ -62,6 +62,8 @@ class ClusterState {
   Status write_heartbeat(const WorkerHeartbeat& heartbeat);
   Result<std::vector<WorkerHeartbeat>> heartbeats(std::string_view topology_id);
   Status remove_heartbeat(std::string_view topology_id, std::string_view host, int port);
+  // Every heartbeat of the topology and their folder; succeeds if already absent.
+  Status remove_heartbeats(std::string_view topology_id);
 
   // Errors: keeps the last 10 per component, oldest first.
   Status report_error(std::string_view topology_id, std::string_view component,
@@ -81,6 +83,12 @@ class ClusterState {
   Status set_credentials(std::string_view topology_id, const TopologyCredentials& credentials);
   Result<std::optional<TopologyCredentials>> credentials(std::string_view topology_id);
   Status remove_credentials(std::string_view topology_id);
+
+  // Lets the topology's workers, authenticated as `worker_identity` ("user:password"), read the
+  // topology's record, assignment, credentials and blobs (blobs added later too) and write
+  // their heartbeats beneath /workerbeats/<id>, which it creates; nothing else of the cluster.
+  // Called by Nimbus after the assignment is written; safe to repeat.
+  Status admit_workers(std::string_view topology_id, const std::string& worker_identity);
 
   // API tokens, one per principal: set_token creates or replaces (a new token for the same
   // principal revokes the old one); remove succeeds if already absent.

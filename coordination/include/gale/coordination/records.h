@@ -89,11 +89,15 @@ struct TokenRecord {
   bool operator==(const TokenRecord&) const = default;
 };
 
-// What a topology's workers authenticate each other with (docs/SECURITY.md): a CURVE key pair
-// shared by the topology's workers, made by Nimbus at submit. Z85 text, 40 characters each.
+// What a topology's workers authenticate with (docs/SECURITY.md), made by Nimbus at submit: a
+// CURVE key pair shared by the topology's workers (Z85 text, 40 characters each), and their
+// ZooKeeper identity ("topology-<id>:<secret>"), which may read only the topology's own nodes
+// and write only its heartbeats (ClusterState::admit_workers). Empty identity: the workers use
+// the cluster's (a topology from before identities existed).
 struct TopologyCredentials {
   std::string curve_public;
   std::string curve_secret;
+  std::string zookeeper_auth{};
   bool operator==(const TopologyCredentials&) const = default;
 };
 

@@ -20,6 +20,12 @@ enum class CreateMode {
   persistent_sequential  // the path gets a 10-digit, monotonically increasing suffix
 };
 
+// What a grant gives another identity on a node: reading it (and listing its children), or
+// every right: also writing it, creating and removing nodes beneath it, and reading and setting
+// its ACL (ZooKeeper shows the identities in an ACL only to a holder of that right, and a node
+// created beneath takes the folder's ACL, so an identity that creates nodes needs it).
+enum class Access { read, all };
+
 struct NodeData {
   std::string data;
   std::int32_t version = 0;  // 0 on creation, +1 per set
@@ -92,6 +98,20 @@ class StateStore {
   // Creates `path` and any missing ancestors as empty persistent nodes; succeeds if they
   // already exist.
   virtual Status mkdirs(std::string_view path) = 0;
+
+  // Lets the digest identity of `payload` ("user:password") use the node at `path` with
+  // `access`, beside the store's own identity, which keeps every right; a node created beneath
+  // it later gets the same ACL. Replaces any earlier grant on the node. A store without
+  // identities (InMemoryStore, or ZooKeeper without an auth payload) has nothing to restrict
+  // and only checks its arguments.
+  virtual Status grant(std::string_view path, const std::string& payload, Access access) {
+    if (auto valid = validate_path(path); !valid) return valid;
+    if (payload.find(':') == std::string::npos || payload.front() == ':')
+      return make_error(StoreErrc::other, "grant on " + std::string(path) +
+                                              ": the identity is not \"user:password\"");
+    (void)access;
+    return {};
+  }
 
   // How many times so far the store has lost its connection or its session. A reader that sees
   // the count change across some reads knows that they may show a state from before an outage

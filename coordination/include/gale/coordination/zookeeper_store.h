@@ -33,7 +33,8 @@ struct ZooKeeperOptions {
   // recovery before it returns connection_loss or session_expired.
   std::chrono::milliseconds operation_timeout{15000};
   // "user:password" for the digest scheme: every session authenticates with it, and every node
-  // the store creates (the root too) is readable and writable by that identity only. Empty:
+  // the store creates (the root too) is readable and writable by that identity only, unless a
+  // grant (StateStore::grant) on its parent lets another identity in too. Empty:
   // no authentication, nodes open to all (ZooKeeper's OPEN_ACL_UNSAFE).
   std::string auth_payload{};
 
@@ -82,6 +83,7 @@ class ZooKeeperStore final : public StateStore {
   Result<std::vector<std::string>> children_and_watch(std::string_view path,
                                                       WatchCallback callback) override;
   Status mkdirs(std::string_view path) override;
+  Status grant(std::string_view path, const std::string& payload, Access access) override;
   std::uint64_t interruptions() const override;
 
   SessionCredentials session() const;

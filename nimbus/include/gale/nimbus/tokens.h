@@ -42,6 +42,10 @@ struct TokenParts {
 // Splits "<principal>.<secret>" at its last '.'; nullopt unless both parts look right.
 std::optional<TokenParts> split_token(std::string_view token);
 
+// A fresh secret: 32 random bytes from OpenSSL as 64 lower-case hex digits (a token's, or a
+// topology's ZooKeeper identity's); internal if the system's random source fails.
+Result<std::string> random_secret();
+
 // Lower-case hex SHA-256 of a token's secret: what is stored and compared.
 std::string secret_hash(std::string_view secret);
 

@@ -23,11 +23,11 @@ struct SupervisorSettings {
   // (role "supervisor") and the CA that Nimbus's certificate must chain to (security.*).
   nimbus::NimbusEndpoint nimbus;
 
-  // How workers are started: `worker_bin run ... [--config worker_config] [-c override ...]`,
-  // so that they read the same gale.yaml and flags as their supervisor.
+  // How workers are started: `worker_bin run ... -c key=value ...` with the settings a worker
+  // reads (storm.zookeeper.* but the auth payload, storm.local.dir,
+  // worker.heartbeat.frequency.secs) as the supervisor has them; nothing else of its config.
   std::filesystem::path worker_bin;
-  std::filesystem::path worker_config;  // empty: no --config
-  std::vector<std::string> worker_overrides;
+  std::vector<std::string> worker_settings;
 
   // Timings; the defaults suit production, tests shorten them.
   std::chrono::milliseconds resync_period{3000};          // full re-read of the assignments
@@ -38,12 +38,9 @@ struct SupervisorSettings {
 };
 
 // Reads the keys named above from `conf`. bad_setting naming the key (for instance a port list
-// that is empty, not numeric, out of range or repeated) otherwise. `config_path` and
-// `overrides` are the supervisor's own --config and -c values, passed on to its workers.
+// that is empty, not numeric, out of range or repeated) otherwise.
 Result<SupervisorSettings> settings_from_config(const Config& conf,
-                                                const std::filesystem::path& worker_bin,
-                                                const std::filesystem::path& config_path,
-                                                const std::vector<std::string>& overrides);
+                                                const std::filesystem::path& worker_bin);
 
 // "6700,6701" -> {6700, 6701}; bad_setting naming supervisor.slots.ports otherwise.
 Result<std::vector<int>> parse_ports(std::string_view text);
