@@ -2,6 +2,7 @@
 // gale-supervisors launching gale-worker processes, driven through the `gale` CLI. Counts come
 // from the workers' heartbeats in ZooKeeper, never from logs.
 #include <gtest/gtest.h>
+#include <pwd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -243,6 +244,61 @@ TEST_F(Cluster, RebalanceOneToTwoToFourWorkersLosesNoTuple) {
   auto ids = acked_ids();
   EXPECT_EQ(*ids.begin(), 0);
   EXPECT_EQ(*ids.rbegin(), n - 1);
+}
+
+// supervisor.worker.user: the supervisors run their workers as another user (`nobody` here),
+// with the topology's own ZooKeeper identity. The topology runs and counts right; its worker
+// processes are that user's; neither their command line nor their environment holds the
+// cluster's identity or the supervisor's token; and the files that do (gale.yaml, the token
+// files) are made unreadable to other users once the daemons have started, as an operator
+// would keep them.
+class ClusterWorkersAsAnotherUser : public Cluster {
+ protected:
+  ClusterWorkersAsAnotherUser() { supervisor_settings = {"supervisor.worker.user=nobody"}; }
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "switching a worker's user needs root";
+    Cluster::SetUp();
+    for (const fs::path& secret :
+         {fs::path(yaml), fs::path(token_file("admin")), fs::path(token_file("supervisor"))})
+      fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+  }
+};
+
+std::string proc_text(pid_t pid, const std::string& file) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST_F(ClusterWorkersAsAnotherUser, RunTheTopologyWithItsOwnIdentityAndNoSecretOfTheCluster) {
+  auto r = gale({"submit", kWordCount, "--name", "wc", "-c", "topology.workers=2", "-c",
+                 "wordcount.max.sentences=2000"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string id = topology_id("wc");
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(eventually([&] { return total(id, "sentences", "acked") == 2000; }))
+      << "acked " << total(id, "sentences", "acked");
+  EXPECT_TRUE(eventually([&] { return total(id, "count", "executed") == 19750; }));
+  const passwd* nobody = ::getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  auto pids = worker_pids(id);
+  ASSERT_EQ(pids.size(), 2u);
+  for (pid_t pid : pids) {
+    const auto status = proc_text(pid, "status");
+    const auto uid_line = status.substr(
+        status.find("Uid:"), status.find('\n', status.find("Uid:")) - status.find("Uid:"));
+    EXPECT_EQ(uid_line.find("\t0\t"), std::string::npos) << uid_line;
+    EXPECT_NE(uid_line.find("\t" + std::to_string(nobody->pw_uid) + "\t"), std::string::npos)
+        << uid_line;
+    const auto cmdline = proc_text(pid, "cmdline"), environ = proc_text(pid, "environ");
+    EXPECT_EQ(cmdline.find(kZooKeeperAuth), std::string::npos);
+    EXPECT_EQ(cmdline.find("--config"), std::string::npos);
+    EXPECT_EQ(environ.find(kZooKeeperAuth), std::string::npos);
+    EXPECT_EQ(environ.find("GALE_TOKEN="), std::string::npos);
+    EXPECT_NE(environ.find("GALE_ZOOKEEPER_AUTH=topology-" + id + ":"), std::string::npos);
+  }
+  auto kill = gale({"kill", "wc", "-w", "0"});
+  EXPECT_EQ(kill.exit_code, 0) << kill.output;
+  EXPECT_TRUE(eventually([&] { return topology_id("wc").empty(); }, 20s));
 }
 
 }  // namespace

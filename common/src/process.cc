@@ -1,6 +1,7 @@
 #include "gale/common/process.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
@@ -117,6 +118,13 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   if (out_fd >= 0 && ::dup2(out_fd, STDOUT_FILENO) < 0) fail();
   if (err_fd >= 0 && ::dup2(err_fd, STDERR_FILENO) < 0) fail();
   if (cwd != nullptr && ::chdir(cwd) != 0) fail();
+  if (options.user) {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(options.user->gid) != 0 ||
+        ::setuid(options.user->uid) != 0)
+      fail();
+    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) fail();
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail();
+  }
   // Every other descriptor closes at exec (the report pipe too, which tells the
   // parent that exec succeeded).
   if (::syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC) != 0) fail();

@@ -1,5 +1,9 @@
 #include "process.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 namespace gale::supervisor {
@@ -28,6 +32,15 @@ Result<std::unique_ptr<ChildProcess>> PosixSpawnLauncher::launch(const LaunchSpe
   options.output = SpawnOptions::Output::append;
   options.log_path = spec.log_path;
   options.env = spec.env;
+  options.user = spec.user;
+  for (const auto& dir : spec.owned_dirs) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec || (spec.user && ::chown(dir.c_str(), spec.user->uid, spec.user->gid) != 0))
+      return make_error(SupervisorErrc::io_error,
+                        "cannot make " + dir.string() + " the worker's: " +
+                            (ec ? ec.message() : std::string(std::strerror(errno))));
+  }
   options.own_process_group = true;
   try {
     return std::unique_ptr<ChildProcess>(std::make_unique<SpawnedChild>(spawn(options)));

@@ -19,6 +19,10 @@ struct LaunchSpec {
   std::filesystem::path log_path;  // stdout and stderr are appended here; stdin is /dev/null
   // "NAME=value" each, the child's whole environment; nothing: this process's.
   std::optional<std::vector<std::string>> env{};
+  // Another user to run as; the folders in owned_dirs are made (if missing) and given to it
+  // first.
+  std::optional<SpawnOptions::User> user{};
+  std::vector<std::filesystem::path> owned_dirs{};
   bool operator==(const LaunchSpec&) const = default;
 };
 

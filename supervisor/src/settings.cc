@@ -1,5 +1,7 @@
 #include "gale/supervisor/settings.h"
 
+#include <pwd.h>
+
 #include <charconv>
 #include <set>
 
@@ -67,6 +69,14 @@ Result<SupervisorSettings> settings_from_config(const Config& conf,
     if (conf.contains(key))
       s.worker_settings.push_back(std::string(key) + "=" + conf.get(key).to_string());
   s.worker_settings.push_back(std::string(conf::kStormLocalDir) + "=" + s.local_dir.string());
+  if (conf.contains(conf::kSupervisorWorkerUser)) {
+    const std::string name = conf.get_string(conf::kSupervisorWorkerUser);
+    const passwd* user = ::getpwnam(name.c_str());
+    if (user == nullptr)
+      return make_error(SupervisorErrc::bad_setting, std::string(conf::kSupervisorWorkerUser) +
+                                                         ": no user '" + name + "' on this host");
+    s.worker_user = SpawnOptions::User{user->pw_uid, user->pw_gid};
+  }
   return s;
 }
 

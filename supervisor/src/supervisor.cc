@@ -46,7 +46,9 @@ WorkerCommand worker_command(const SupervisorSettings& s) {
                        s.host,
                        s.worker_settings,
                        s.local_dir / "logs",
-                       s.zookeeper.auth_payload};
+                       s.zookeeper.auth_payload,
+                       s.worker_user,
+                       s.local_dir / "blobs"};
 }
 
 ArtifactStore::Fetcher nimbus_fetcher(const SupervisorSettings& s) {

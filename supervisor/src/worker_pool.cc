@@ -50,6 +50,10 @@ LaunchSpec WorkerCommand::spec(int port, const WorkerAssignment& assignment) con
       assignment.zookeeper_auth.empty() ? cluster_zookeeper_auth : assignment.zookeeper_auth;
   if (!identity.empty()) env.push_back(kZooKeeperAuthVariable + "=" + identity);
   spec.env = std::move(env);
+  if (user) {
+    spec.user = user;
+    spec.owned_dirs = {blobs_dir / (assignment.topology_id + "-" + std::to_string(port))};
+  }
   spec.log_path = log_dir / (assignment.topology_id + "-" + std::to_string(port) + ".log");
   return spec;
 }

@@ -58,6 +58,10 @@ struct WorkerCommand {
   std::filesystem::path log_dir;
   // For a topology without an identity of its own: the cluster's (empty: none).
   std::string cluster_zookeeper_auth{};
+  // supervisor.worker.user: the user workers run as (nothing: the supervisor's); each worker's
+  // blob folder, <blobs_dir>/<topology-id>-<port>, is made that user's.
+  std::optional<SpawnOptions::User> user{};
+  std::filesystem::path blobs_dir{};
 
   LaunchSpec spec(int port, const WorkerAssignment& assignment) const;
 };

@@ -42,6 +42,18 @@ TEST(SettingsTest, WorkersGetTheSettingsTheyReadAndNoSecret) {
                 "worker.heartbeat.frequency.secs=1", "storm.local.dir=/var/gale"}));
 }
 
+TEST(SettingsTest, TheWorkersUserIsLookedUpAtStartAndAnUnknownOneIsNamed) {
+  auto s = settings({"supervisor.worker.user=nobody"});
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_TRUE(s->worker_user.has_value());
+  EXPECT_NE(s->worker_user->uid, 0u);
+  EXPECT_FALSE(settings({}).value().worker_user.has_value());
+  auto unknown = settings({"supervisor.worker.user=no-such-gale-user"});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message,
+            "supervisor.worker.user: no user 'no-such-gale-user' on this host");
+}
+
 TEST(SettingsTest, ReadsItsTokenAndTheCaThatNimbusMustChainTo) {
   auto s = settings({"security.token=sup.0123", "security.tls.ca.file=/etc/gale/ca.pem"});
   ASSERT_TRUE(s) << s.error().message;

@@ -165,6 +165,9 @@ std::vector<ConfigKey> make_schema() {
               "Address a supervisor's workers bind and advertise."),
       KeySpec(kSupervisorSlotsPorts, Type::string, "6700,6701,6702,6703",
               "A supervisor's worker slots: comma-separated ports."),
+      KeySpec(kSupervisorWorkerUser, Type::string, none,
+              "The user a supervisor runs its workers as (Storm's "
+              "supervisor.run.worker.as.user); unset: the supervisor's own."),
       KeySpec(kWorkerHeartbeatFrequencySecs, Type::int64, 1,
               "How often a worker writes its heartbeat (with statistics) to ZooKeeper.")
           .at_least(1),

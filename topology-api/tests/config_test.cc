@@ -39,8 +39,8 @@ TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
                   "nimbus.max.request.bytes", "nimbus.tls.cert.file", "nimbus.tls.key.file",
                   "nimbus.requests.per.sec", "nimbus.audit.max.bytes", "nimbus.audit.max.files",
                   "supervisor.id", "supervisor.host", "supervisor.slots.ports",
-                  "worker.heartbeat.frequency.secs", "security.enabled", "security.token",
-                  "security.token.file", "security.tls.ca.file"));
+                  "supervisor.worker.user", "worker.heartbeat.frequency.secs", "security.enabled",
+                  "security.token", "security.token.file", "security.tls.ca.file"));
 }
 
 TEST(ConfigTest, EveryKeyHasADoc) {

@@ -58,6 +58,7 @@ inline constexpr const char* kNimbusAuditMaxFiles = "nimbus.audit.max.files";
 inline constexpr const char* kSupervisorId = "supervisor.id";
 inline constexpr const char* kSupervisorHost = "supervisor.host";
 inline constexpr const char* kSupervisorSlotsPorts = "supervisor.slots.ports";
+inline constexpr const char* kSupervisorWorkerUser = "supervisor.worker.user";
 inline constexpr const char* kWorkerHeartbeatFrequencySecs = "worker.heartbeat.frequency.secs";
 // Security (docs/SECURITY.md): Nimbus's switch, and what a client (CLI, supervisor) presents.
 inline constexpr const char* kSecurityEnabled = "security.enabled";

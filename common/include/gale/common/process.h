@@ -37,6 +37,14 @@ struct SpawnOptions {
   std::filesystem::path log_path;
   // Its own process group (a terminal's Ctrl-C then reaches only this process).
   bool own_process_group = false;
+  // Another user to run as (its group, no supplementary groups, no_new_privs, no ambient
+  // capability); needs root or CAP_SETUID and CAP_SETGID. Nothing: this process's.
+  struct User {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    bool operator==(const User&) const = default;
+  };
+  std::optional<User> user;
   // SIGKILL when the thread that started it ends (PR_SET_PDEATHSIG): for test
   // servers, so they never outlive a crashed test.
   bool die_with_parent = false;

@@ -3,9 +3,11 @@
 // plus -c flags, see gale/common/daemon_config.h) and a few command-line choices.
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "gale/common/process.h"
 #include "gale/config.h"
 #include "gale/coordination/zookeeper_store.h"
 #include "gale/nimbus/client.h"
@@ -28,6 +30,9 @@ struct SupervisorSettings {
   // worker.heartbeat.frequency.secs) as the supervisor has them; nothing else of its config.
   std::filesystem::path worker_bin;
   std::vector<std::string> worker_settings;
+  // supervisor.worker.user, resolved: the user (and its group) workers run as; nothing: this
+  // process's.
+  std::optional<SpawnOptions::User> worker_user;
 
   // Timings; the defaults suit production, tests shorten them.
   std::chrono::milliseconds resync_period{3000};          // full re-read of the assignments

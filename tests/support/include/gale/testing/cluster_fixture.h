@@ -52,6 +52,8 @@ class Cluster : public ::testing::Test {
   std::vector<std::vector<int>> slots;
   std::unique_ptr<gale::coordination::ZooKeeperStore> store;
   std::unique_ptr<gale::coordination::ClusterState> state;
+  // More "key=value" settings for every supervisor (a derived fixture sets them).
+  std::vector<std::string> supervisor_settings;
 
   void SetUp() override {
     std::filesystem::remove_all(dir);
@@ -129,13 +131,20 @@ class Cluster : public ::testing::Test {
   }
   void start_supervisor(int i) {
     std::string ports = std::to_string(slots[i][0]) + "," + std::to_string(slots[i][1]);
+    std::vector<std::string> argv{kBin + "/gale-supervisor",
+                                  "--config",
+                                  yaml,
+                                  "-c",
+                                  "storm.local.dir=" + (dir / ("sup" + std::to_string(i))).string(),
+                                  "-c",
+                                  "supervisor.id=" + supervisor_id(std::to_string(i)),
+                                  "-c",
+                                  "supervisor.slots.ports=" + ports,
+                                  "-c",
+                                  "security.token.file=" + token_file("supervisor")};
+    for (const auto& setting : supervisor_settings) argv.insert(argv.end(), {"-c", setting});
     auto p = std::make_unique<ChildProcess>(
-        std::vector<std::string>{kBin + "/gale-supervisor", "--config", yaml, "-c",
-                                 "storm.local.dir=" + (dir / ("sup" + std::to_string(i))).string(),
-                                 "-c", "supervisor.id=" + supervisor_id(std::to_string(i)), "-c",
-                                 "supervisor.slots.ports=" + ports, "-c",
-                                 "security.token.file=" + token_file("supervisor")},
-        (dir / "logs" / ("supervisor-" + std::to_string(i) + ".log")).string());
+        argv, (dir / "logs" / ("supervisor-" + std::to_string(i) + ".log")).string());
     if (i < static_cast<int>(supervisors.size())) {
       supervisors[static_cast<std::size_t>(i)] = std::move(p);
     } else {
