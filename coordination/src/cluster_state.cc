@@ -47,6 +47,20 @@ Status ClusterState::init() {
   return {};
 }
 
+Result<std::vector<std::string>> ClusterState::open_folders() {
+  std::vector<std::string> open;
+  std::vector<std::string> nodes{root_.empty() ? std::string("/") : root_};
+  for (auto folder : {kStorms, kAssignments, kSupervisors, kWorkerbeats, kErrors, kNimbus, kBlobs,
+                      kTokens, kCredentials})
+    nodes.push_back(path(folder));
+  for (const auto& node : nodes) {
+    auto is_open = store_.open_to_anyone(node);
+    if (!is_open) return is_open.error();
+    if (*is_open) open.push_back(node);
+  }
+  return open;
+}
+
 Status ClusterState::put(const std::string& node, const std::string& data) {
   auto updated = store_.set(node, data);
   if (updated || updated.code() != StoreErrc::no_node) return updated ? Status{} : updated.error();

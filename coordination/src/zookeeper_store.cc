@@ -741,6 +741,21 @@ Status ZooKeeperStore::grant(std::string_view path_view, const std::string& payl
   return {};
 }
 
+Result<bool> ZooKeeperStore::open_to_anyone(std::string_view path_view) {
+  if (auto valid = validate_path(path_view); !valid) return valid.error();
+  const std::string path(path_view);
+  bool open = false;
+  const int rc = impl_->run([&](zhandle_t* zh, bool) -> int {
+    ReadAcl acl;
+    Stat stat{};
+    const int read = zoo_get_acl(zh, path.c_str(), acl.get(), &stat);
+    if (read == ZOK) open = acl.open();
+    return read;
+  });
+  if (rc != ZOK) return zk_error(rc, "read the ACL of", path);
+  return open;
+}
+
 Status ZooKeeperStore::mkdirs(std::string_view path) {
   if (auto valid = validate_path(path); !valid) return valid;
   for (std::size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {

@@ -155,19 +155,12 @@ HttpResponse Api::handle(const HttpRequest& request) {
   // Nothing else is parsed before the caller is known: an anonymous request learns nothing
   // about the routes or the bodies they take.
   auto who = authenticate(request);
-  if (!who) {
-    // A 401 is audited (at most nimbus.requests.per.sec a second per address: each one takes
-    // from the address's bucket); a 429 is not, or a flood would fill the log.
-    if (who.code() != make_error_code(NimbusErrc::too_many_requests)) {
-      std::string path = request.target.substr(0, request.target.find('?'));
-      if (path.size() > kMaxAuditedPath) path = path.substr(0, kMaxAuditedPath) + "...";
-      Call unknown{request.method + " " + path, {}, {}, std::nullopt, false, {}};
-      audit(request, unknown, std::nullopt, http_status(who.error().code), who.error().message);
-    }
-    return error_response(who.error());
-  }
+  if (!who) return refuse_unknown(request, who.error());
   auto call = resolve(request);
   if (!call) return error_response(call.error());
+  if (call->changes_state) {
+    if (auto audited = audit_ready(request, *who); !audited) return error_response(audited.error());
+  }
   auto response = authorized(*call, *who);
   int status = response ? response->status : http_status(response.error().code);
   std::string detail = response ? std::string() : response.error().message;
@@ -176,6 +169,51 @@ HttpResponse Api::handle(const HttpRequest& request) {
   if (call->changes_state || status == 401 || status == 403)
     audit(request, *call, *who, status, detail);
   return response ? std::move(*response) : error_response(response.error());
+}
+
+Status Api::audit_ready(const HttpRequest& request, const Principal& who) {
+  if (!guards_.audit.failing()) return {};
+  // The last line could not be written: no change goes ahead unheard. A line saying the log
+  // works again is the test; once it is on disk, changes go ahead again.
+  json entry{{"time", utc_now()},
+             {"principal", who.name},
+             {"role", to_string(who.role)},
+             {"source", request.peer_address},
+             {"action", "audit.resumed"},
+             {"topology", nullptr},
+             {"outcome", "ok"},
+             {"status", 200}};
+  if (auto written = guards_.audit.append(entry); !written) {
+    spdlog::error("{}: refusing state changes until it can be written", written.error().message);
+    return make_error(NimbusErrc::unavailable, "the audit log cannot be written (" +
+                                                   written.error().message +
+                                                   "); no change is accepted until it can");
+  }
+  return {};
+}
+
+std::optional<HttpResponse> Api::check_header(const HttpRequest& request) {
+  const std::string source_key = "address:" + request.peer_address;
+  if (!guards_.limiter.has_room(source_key))
+    return refuse_unknown(request, make_error(NimbusErrc::too_many_requests,
+                                              "too many failed authentications from " +
+                                                  request.peer_address + "; try again later"));
+  auto who = guards_.access.authenticate(request.authorization);
+  if (who || who.code() != make_error_code(NimbusErrc::unauthenticated)) return std::nullopt;
+  guards_.limiter.take(source_key);
+  return refuse_unknown(request, who.error());
+}
+
+HttpResponse Api::refuse_unknown(const HttpRequest& request, const Error& error) {
+  // A 401 is audited (at most nimbus.requests.per.sec a second per address: each one takes
+  // from the address's bucket); a 429 is not, or a flood would fill the log.
+  if (error.code != make_error_code(NimbusErrc::too_many_requests)) {
+    std::string path = request.target.substr(0, request.target.find('?'));
+    if (path.size() > kMaxAuditedPath) path = path.substr(0, kMaxAuditedPath) + "...";
+    Call unknown{request.method + " " + path, {}, {}, std::nullopt, false, {}};
+    audit(request, unknown, std::nullopt, http_status(error.code), error.message);
+  }
+  return error_response(error);
 }
 
 Result<Principal> Api::authenticate(const HttpRequest& request) {

@@ -46,6 +46,10 @@ class Api {
         now_(std::move(now)) {}
 
   HttpResponse handle(const HttpRequest& request);
+  // For a request with a body, from its header alone (HttpServer's HeaderCheck): the 401 (or
+  // 429) an unknown caller gets, audited as handle() would, before its body is read; nothing
+  // for a caller whose token is valid (handle() then counts it against its principal's rate).
+  std::optional<HttpResponse> check_header(const HttpRequest& request);
 
   // One resolved call: what it is (for authorization and the audit log) and how to run it.
   struct Call {
@@ -65,6 +69,11 @@ class Api {
   // Who calls, within the rate limits: a failed authentication counts against the caller's
   // address, a call against its principal.
   Result<Principal> authenticate(const HttpRequest& request);
+  // Whether a state change may go ahead: unavailable (503) while the audit log cannot be
+  // written (checked by writing an "audit.resumed" line after a failed one).
+  Status audit_ready(const HttpRequest& request, const Principal& who);
+  // The answer to a caller that could not be authenticated, audited unless it is a 429.
+  HttpResponse refuse_unknown(const HttpRequest& request, const Error& error);
   // Checks leadership and authorizes `call` for `who`, then runs it.
   Result<HttpResponse> authorized(const Call& call, const Principal& who);
   void audit(const HttpRequest& request, const Call& call, const std::optional<Principal>& who,

@@ -64,6 +64,7 @@ Status AuditLog::rotate() {
 Status AuditLog::append(const nlohmann::json& entry) {
   std::string line = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::lock_guard lock(mutex_);
+  failing_ = true;  // until this line is on disk
   if (fd_ < 0) {
     if (auto reopened = open_file(); !reopened) return reopened;
   }
@@ -72,10 +73,16 @@ Status AuditLog::append(const nlohmann::json& entry) {
   }
   // O_APPEND: one write puts the whole line at the end (a short write would be a full disk).
   ssize_t written = ::write(fd_, line.data(), line.size());
+  if (written > 0) size_ += static_cast<std::uint64_t>(written);
   if (written != static_cast<ssize_t>(line.size())) return io_failure("write", path());
   if (::fdatasync(fd_) != 0) return io_failure("sync", path());
-  size_ += line.size();
+  failing_ = false;
   return {};
+}
+
+bool AuditLog::failing() const {
+  std::lock_guard lock(mutex_);
+  return failing_;
 }
 
 Result<nlohmann::json> AuditLog::recent(std::size_t limit) const {

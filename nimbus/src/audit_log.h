@@ -32,6 +32,8 @@ class AuditLog {
 
   // Appends `entry` as one line and syncs it; internal naming the file if it cannot.
   Status append(const nlohmann::json& entry);
+  // Whether the last append failed (and none has succeeded since).
+  bool failing() const;
   // The last `limit` entries, oldest first, across the current and the rotated files.
   Result<nlohmann::json> recent(std::size_t limit) const;
 
@@ -47,6 +49,7 @@ class AuditLog {
   mutable std::mutex mutex_;
   int fd_ = -1;
   std::uint64_t size_ = 0;
+  bool failing_ = false;
 };
 
 }  // namespace gale::nimbus

@@ -25,6 +25,8 @@ class NimbusCategory final : public std::error_category {
         return "conflict";
       case NimbusErrc::not_leader:
         return "not the leader";
+      case NimbusErrc::unavailable:
+        return "unavailable";
       case NimbusErrc::internal:
         return "internal error";
       case NimbusErrc::unreachable:
@@ -59,6 +61,7 @@ int http_status(const std::error_code& code) noexcept {
     case NimbusErrc::conflict:
       return 409;
     case NimbusErrc::not_leader:
+    case NimbusErrc::unavailable:
       return 503;
     case NimbusErrc::internal:
       return 500;

@@ -38,12 +38,20 @@ template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   template <class... StreamArgs>
-  Session(const HttpHandler& handler, boost::asio::thread_pool& handlers,
-          std::size_t max_body_bytes, StreamArgs&&... stream_args)
+  Session(const HttpHandler& handler, const HeaderCheck& check, boost::asio::thread_pool& handlers,
+          std::size_t max_body_bytes, std::atomic<std::size_t>& connections,
+          StreamArgs&&... stream_args)
       : stream_(std::forward<StreamArgs>(stream_args)...),
         handler_(handler),
+        check_(check),
         handlers_(handlers),
-        max_body_bytes_(max_body_bytes) {}
+        max_body_bytes_(max_body_bytes),
+        connections_(connections) {
+    connections_.fetch_add(1);
+  }
+  ~Session() { connections_.fetch_sub(1); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void start() {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
@@ -75,6 +83,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void read_body() {
     auto declared = parser_->content_length();
     if (declared && *declared > max_body_bytes_) return too_large(*declared);
+    if (!check_ || parser_->is_done()) return go_on();
+    // A body is coming: the header is judged first (a token is checked against ZooKeeper, so
+    // on the handler pool), and a refused caller's body is never read.
+    boost::asio::post(handlers_, [self = shared_from_this(), in = request_of(parser_->get())] {
+      auto refusal = self->check_(in);
+      boost::asio::post(self->stream_.get_executor(), [self, refusal = std::move(refusal)] {
+        if (!refusal) return self->go_on();
+        self->write(self->parser_->get().version(), false, *refusal);
+      });
+    });
+  }
+
+  void go_on() {
     parser_->body_limit(max_body_bytes_);  // a chunked body is cut where it grows too large
     // A client that waits for our word before sending a large body (Expect: 100-continue,
     // as gale's own client does) gets it now.
@@ -116,15 +137,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                              });
   }
 
+  // The request as the handlers see it (the body as read so far).
+  HttpRequest request_of(const http::request<http::string_body>& request) {
+    beast::error_code ignored;
+    auto peer = lowest().socket().remote_endpoint(ignored);
+    return {std::string(request.method_string()), std::string(request.target()), request.body(),
+            std::string(request[http::field::authorization]),
+            ignored ? std::string("unknown") : peer.address().to_string()};
+  }
+
   void handle() {
     auto request = parser_->release();
     unsigned version = request.version();
     bool keep_alive = request.keep_alive();
-    beast::error_code ignored;
-    auto peer = lowest().socket().remote_endpoint(ignored);
-    HttpRequest in{std::string(request.method_string()), std::string(request.target()),
-                   std::move(request.body()), std::string(request[http::field::authorization]),
-                   ignored ? std::string("unknown") : peer.address().to_string()};
+    HttpRequest in = request_of(request);
     boost::asio::post(
         handlers_, [self = shared_from_this(), in = std::move(in), version, keep_alive]() mutable {
           HttpResponse reply = self->handler_(in);
@@ -162,8 +188,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   Stream stream_;
   const HttpHandler& handler_;  // the server's, which outlives every handler run (~HttpServer)
+  const HeaderCheck& check_;    // the same
   boost::asio::thread_pool& handlers_;
   std::size_t max_body_bytes_;
+  std::atomic<std::size_t>& connections_;
   beast::flat_buffer buffer_;
   std::array<char, 16384> discard_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -173,11 +201,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 }  // namespace
 
 HttpServer::HttpServer(boost::asio::io_context& io, HttpHandler handler, std::size_t max_body_bytes,
-                       std::shared_ptr<boost::asio::ssl::context> tls)
+                       std::shared_ptr<boost::asio::ssl::context> tls, HeaderCheck check,
+                       std::size_t max_connections)
     : io_(io),
       acceptor_(io),
       handler_(std::move(handler)),
+      check_(std::move(check)),
       max_body_bytes_(max_body_bytes),
+      max_connections_(max_connections),
       tls_(std::move(tls)) {}
 
 Result<std::shared_ptr<boost::asio::ssl::context>> HttpServer::tls_context(
@@ -224,13 +255,15 @@ int HttpServer::port() const {
 void HttpServer::accept() {
   acceptor_.async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == boost::asio::error::operation_aborted) return;
-    if (!ec && tls_) {
-      std::make_shared<Session<TlsStream>>(handler_, handlers_, max_body_bytes_, std::move(socket),
-                                           *tls_)
+    if (!ec && connections_.load() >= max_connections_) {
+      socket.close(ec);  // over nimbus.max.connections: closed unanswered
+    } else if (!ec && tls_) {
+      std::make_shared<Session<TlsStream>>(handler_, check_, handlers_, max_body_bytes_,
+                                           connections_, std::move(socket), *tls_)
           ->start();
     } else if (!ec) {
-      std::make_shared<Session<beast::tcp_stream>>(handler_, handlers_, max_body_bytes_,
-                                                   std::move(socket))
+      std::make_shared<Session<beast::tcp_stream>>(handler_, check_, handlers_, max_body_bytes_,
+                                                   connections_, std::move(socket))
           ->start();
     }
     accept();

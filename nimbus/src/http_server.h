@@ -10,6 +10,7 @@
 // Threads: the connections run on the io_context's thread; the handler runs on a pool of
 // kHandlerThreads threads of the server's own, so that one slow request (a large submit being
 // decoded and inspected) does not hold the others. The handler must be thread-safe.
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -17,6 +18,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gale/nimbus/errors.h"
@@ -38,6 +40,9 @@ struct HttpResponse {
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Judges a request from its header (its body still unread, HttpRequest::body empty): an answer
+// to send instead of reading the body, after which the connection is closed; nothing to go on.
+using HeaderCheck = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
 
 class HttpServer {
  public:
@@ -46,8 +51,12 @@ class HttpServer {
   // Borrows `io`, which must outlive this. Listening starts in start(). Bodies over
   // `max_body_bytes` (nimbus.max.request.bytes) are refused with 413. With `tls`, every
   // connection must complete a TLS handshake first (plain HTTP is then never answered).
+  // `check`, if given, runs (on the handler pool) on the header of every request that has a
+  // body, before the body is read. At most `max_connections` connections are open at once; one
+  // more is closed as soon as it is accepted.
   HttpServer(boost::asio::io_context& io, HttpHandler handler, std::size_t max_body_bytes,
-             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+             std::shared_ptr<boost::asio::ssl::context> tls = nullptr, HeaderCheck check = {},
+             std::size_t max_connections = 256);
   // A TLS server context (TLS 1.2 and later) with the PEM certificate chain and key; internal
   // naming the config key and the file that cannot be used.
   static Result<std::shared_ptr<boost::asio::ssl::context>> tls_context(
@@ -68,7 +77,10 @@ class HttpServer {
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   HttpHandler handler_;
+  HeaderCheck check_;
   std::size_t max_body_bytes_;
+  std::size_t max_connections_;
+  std::atomic<std::size_t> connections_{0};  // sessions alive (on the io_context's thread)
   std::shared_ptr<boost::asio::ssl::context> tls_;
   boost::asio::thread_pool handlers_{kHandlerThreads};
 };

@@ -1,7 +1,12 @@
 #include "gale/nimbus/inspector.h"
 
+#include <stdlib.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "child_process.h"
 
@@ -66,13 +71,44 @@ std::string last_line(const std::string& text) {
 }
 
 // What an inspection's environment holds: nothing of Nimbus's own (no token, no credentials),
-// only what a program needs to start and find its temporary folder.
-std::vector<std::string> inspect_environment() {
-  std::vector<std::string> env{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"};
-  if (const char* tmp = std::getenv("TMPDIR"); tmp != nullptr)
-    env.push_back(std::string("TMPDIR=") + tmp);
-  return env;
+// only what a program needs to start, and `folder` as its temporary folder.
+std::vector<std::string> inspect_environment(const std::filesystem::path& folder) {
+  return {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "TMPDIR=" + folder.string()};
 }
+
+// A fresh folder for one inspection, in the system's temporary folder, removed with this
+// object: inspect makes its copy of the library there, and a copy left behind by an inspection
+// killed at its timeout goes with it. Others may pass through it (the sandbox's user reaches its
+// copy) but not list it.
+class InspectionFolder {
+ public:
+  static Result<InspectionFolder> make() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "gale-inspection-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr)
+      return make_error(NimbusErrc::internal, "cannot make a folder for the inspection in " +
+                                                  std::filesystem::temp_directory_path().string() +
+                                                  ": " + std::strerror(errno));
+    std::error_code ec;
+    std::filesystem::permissions(pattern,
+                                 std::filesystem::perms::owner_all |
+                                     std::filesystem::perms::group_exec |
+                                     std::filesystem::perms::others_exec,
+                                 ec);
+    return InspectionFolder(pattern);
+  }
+  InspectionFolder(InspectionFolder&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+  InspectionFolder& operator=(InspectionFolder&&) = delete;
+  ~InspectionFolder() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  explicit InspectionFolder(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
 
 Error refusal(const ChildOutput& output, std::chrono::milliseconds timeout) {
   if (output.timed_out)
@@ -96,7 +132,10 @@ Inspector process_inspector(std::filesystem::path worker_binary,
                             std::chrono::milliseconds timeout) {
   return [binary = std::move(worker_binary),
           timeout](const InspectRequest& request) -> Result<TopologyLayout> {
-    auto output = run_child(inspect_argv(binary, request), timeout, inspect_environment());
+    auto folder = InspectionFolder::make();
+    if (!folder) return folder.error();
+    auto output =
+        run_child(inspect_argv(binary, request), timeout, inspect_environment(folder->path()));
     if (!output) return output.error();
     if (output->exit_code != 0) return refusal(*output, timeout);
     return parse_layout(output->out);

@@ -49,7 +49,8 @@ class Nimbus::Impl {
         server_(
             io_, [this](const HttpRequest& request) { return api_.handle(request); },
             static_cast<std::size_t>(options_.config.get_int(conf::kNimbusMaxRequestBytes)),
-            std::move(tls)) {}
+            std::move(tls), [this](const HttpRequest& header) { return api_.check_header(header); },
+            static_cast<std::size_t>(options_.config.get_int(conf::kNimbusMaxConnections))) {}
 
   ~Impl() {
     {
@@ -258,6 +259,21 @@ int run_nimbus(NimbusOptions options) {
     spdlog::error("cannot connect to ZooKeeper at {}: {}", zk.connect_string,
                   store.error().message);
     return 1;
+  }
+  if (!zk.auth_payload.empty()) {  // nodes made before the identity was set stay open
+    coordination::ClusterState state(**store);
+    auto open = state.init() ? state.open_folders()
+                             : Result<std::vector<std::string>>(std::vector<std::string>{});
+    if (open && !open->empty()) {
+      std::string names;
+      for (const auto& node : *open) names += (names.empty() ? "" : ", ") + node;
+      spdlog::error(
+          "ZooKeeper nodes under {} are open to every client ({}): they were made before "
+          "storm.zookeeper.auth.payload was set; start on a fresh storm.zookeeper.root "
+          "(docs/SECURITY.md)",
+          zk.root, names);
+      return 1;
+    }
   }
   auto nimbus = Nimbus::start(**store, std::move(options));
   if (!nimbus) {

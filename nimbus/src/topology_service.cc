@@ -295,6 +295,29 @@ Result<json> TopologyService::list() {
   return out;
 }
 
+namespace {
+
+// Words that mark a config key's value as a secret (as Flink's web UI judges them): the status
+// shows such a value as "******", to every role; the workers still get it.
+constexpr std::string_view kSecretWords[] = {"password",   "secret",      "token",
+                                             "apikey",     "api-key",     "api.key",
+                                             "credential", "private.key", "auth"};
+
+json shown_config(const std::map<std::string, std::string>& config) {
+  json out = json::object();
+  for (const auto& [key, value] : config) {
+    std::string lower = key;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    bool secret = false;
+    for (auto word : kSecretWords) secret = secret || lower.find(word) != std::string::npos;
+    out[key] = secret ? "******" : value;
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<json> TopologyService::status(const std::string& name) {
   auto record = find(name);
   if (!record) return record.error();
@@ -305,7 +328,7 @@ Result<json> TopologyService::status(const std::string& name) {
 
   std::int64_t now = ctx_.now();
   json out = summary(*record, *assignment, now);
-  out["config"] = record->config;
+  out["config"] = shown_config(record->config);
   out["artifact_sha256"] = record->artifact_sha256;
   out["owner"] = record->owner;
   out["num_workers"] = record->num_workers;

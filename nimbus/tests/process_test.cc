@@ -357,6 +357,33 @@ TEST_F(ProcessTest, WithSecurityOnNimbusRefusesToStartOnOpenZooKeeperNodes) {
       << run->out << run->err;
 }
 
+// Nodes made while the cluster had no ZooKeeper identity keep their open ACL when one is set
+// later: Nimbus refuses to start on them, naming the root and the open nodes.
+TEST_F(ProcessTest, NimbusRefusesToStartOnNodesMadeBeforeTheIdentity) {
+  coordination::ZooKeeperOptions open_options;
+  open_options.connect_string = zookeeper_->connect_string();
+  open_options.root = "/gale-made-open";
+  auto open_store = coordination::ZooKeeperStore::connect(open_options);
+  ASSERT_TRUE(open_store) << open_store.error().message;
+  coordination::ClusterState open_state(**open_store);
+  ASSERT_TRUE(open_state.init());
+  auto run = run_child({(kBinDir / "gale-nimbus").string(), "-c",
+                        "storm.zookeeper.servers=" + zookeeper_->connect_string(), "-c",
+                        "storm.zookeeper.root=/gale-made-open", "-c",
+                        "storm.zookeeper.auth.payload=" + kZooKeeperAuth, "-c",
+                        "storm.local.dir=" + (dir_.path() / "made-open").string(), "-c",
+                        "nimbus.port=" + std::to_string(free_port()), "-c",
+                        "nimbus.tls.cert.file=" + tls_.cert.string(), "-c",
+                        "nimbus.tls.key.file=" + tls_.key.string()},
+                       std::chrono::seconds(30));
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->exit_code, 1);
+  const auto said = run->out + run->err;
+  EXPECT_NE(said.find("open to every client"), std::string::npos) << said;
+  EXPECT_NE(said.find("/gale-made-open"), std::string::npos) << said;
+  EXPECT_NE(said.find("/tokens"), std::string::npos) << said;
+}
+
 // The CLI checks whom it talks to: a CA that did not sign Nimbus's certificate, or no CA at all
 // against an HTTPS Nimbus, is one line that says what to fix; there is no "insecure" switch.
 TEST_F(ProcessTest, TheCliRefusesANimbusItCannotVerify) {

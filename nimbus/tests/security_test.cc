@@ -1,6 +1,13 @@
 // Nimbus's API as an attacker and as each role sees it, in-process over an InMemoryStore with
 // HTTPS and tokens (docs/SECURITY.md): who is refused, with which status and line, what the
 // audit log keeps, and the limits on callers.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <fstream>
 
 #include "audit_log.h"
@@ -51,6 +58,81 @@ class SecurityTest : public ::testing::Test {
   FakeInspector inspector_;
   std::unique_ptr<InProcessNimbus> nimbus_;
 };
+
+// What Nimbus answers to a request written by hand over TLS: `text` (a header, and maybe no
+// body though one is declared), then whatever comes back within `wait`, or until Nimbus closes.
+std::string raw_tls_exchange(int port, const std::filesystem::path& ca, const std::string& text,
+                             std::chrono::seconds wait) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.load_verify_file(ca.string());
+  asio::ssl::stream<asio::ip::tcp::socket> stream(io, context);
+  stream.lowest_layer().connect(
+      {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  stream.handshake(asio::ssl::stream_base::client);
+  asio::write(stream, asio::buffer(text));
+  std::string answer;
+  std::array<char, 4096> buffer{};
+  std::function<void()> read_more = [&] {
+    stream.async_read_some(asio::buffer(buffer), [&](boost::system::error_code ec, std::size_t n) {
+      answer.append(buffer.data(), n);
+      if (!ec) read_more();
+    });
+  };
+  read_more();
+  io.run_for(wait);
+  return answer;
+}
+
+// A request with a body is judged from its header: a caller without a valid token gets its 401
+// (audited) though it has sent nothing of the 200 MB it declared, and the connection is closed.
+TEST_F(SecurityTest, AnAnonymousBodyIsRefusedFromItsHeaderBeforeItIsRead) {
+  start();
+  const auto started = std::chrono::steady_clock::now();
+  auto answer = raw_tls_exchange(
+      nimbus_->nimbus().port(), nimbus_->tls().ca,
+      "POST /api/v1/topologies HTTP/1.1\r\nHost: nimbus\r\nContent-Type: application/json\r\n"
+      "Authorization: Bearer admin." +
+          std::string(64, '0') + "\r\nContent-Length: 200000000\r\n\r\n",
+      std::chrono::seconds(10));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 401", 0), 0u) << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(*inspector_.calls, 0);
+  EXPECT_EQ(audited("action", "POST /api/v1/topologies").size(), 1u);
+  // A valid token's request with a body goes on to be read and served.
+  ASSERT_TRUE(submit(nimbus_->client(), "words").ok());
+}
+
+// nimbus.max.connections: connections beyond it are closed as soon as they are accepted; the
+// API answers again once held ones close.
+TEST_F(SecurityTest, ConnectionsOverTheLimitAreClosedAtOnce) {
+  start({{"nimbus.max.connections", "4"}});
+  namespace asio = boost::asio;
+  asio::io_context io;
+  std::vector<asio::ip::tcp::socket> held;
+  const asio::ip::tcp::endpoint nimbus{asio::ip::make_address("127.0.0.1"),
+                                       static_cast<unsigned short>(nimbus_->nimbus().port())};
+  for (int i = 0; i < 4; ++i) {
+    held.emplace_back(io);
+    held.back().connect(nimbus);
+  }
+  // Once Nimbus has accepted them all, one more is closed before anything is read from it.
+  bool refused = false;
+  for (int attempt = 0; attempt < 50 && !refused; ++attempt) {
+    asio::ip::tcp::socket extra(io);
+    extra.connect(nimbus);
+    timeval second{1, 0};
+    ::setsockopt(extra.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &second, sizeof second);
+    char byte;
+    refused = ::recv(extra.native_handle(), &byte, 1, 0) == 0;  // closed by Nimbus
+  }
+  EXPECT_TRUE(refused);
+  EXPECT_FALSE(nimbus_->client().list().ok());
+  held.clear();
+  EXPECT_TRUE(eventually([&] { return nimbus_->client().list().ok(); }));
+}
 
 // Every route but the health check answers 401 with one line to a caller without a valid
 // token, before it parses anything: nothing is inspected, stored or changed.
@@ -125,6 +207,64 @@ TEST_F(SecurityTest, AViewerReadsAndIsRefusedEveryChangeNamingThePermission) {
   auto refusals = audited("principal", "vic");
   EXPECT_EQ(refusals.size(), changes.size());
   for (const auto& e : refusals) EXPECT_EQ(e["status"], 403) << e.dump();
+}
+
+// A topology's config values whose keys name a secret are shown as "******" (to every role),
+// the others as given; the workers still get them (the record keeps them).
+TEST_F(SecurityTest, StatusShowsNoSecretFromATopologysConfig) {
+  start();
+  ASSERT_TRUE(submit(nimbus_->client(), "words",
+                     {{"redis.password", "hunter2"},
+                      {"sms.gateway.api-key", "k-123"},
+                      {"kafka.sasl.jaas.auth", "j"},
+                      {"risk.rules.file", "/etc/rules.yaml"}})
+                  .ok());
+  for (const auto& client : {nimbus_->client(), as("vic", Role::viewer)}) {
+    auto status = client.status("words");
+    ASSERT_TRUE(status.ok()) << status.error().message;
+    const auto& config = (*status)["config"];
+    EXPECT_EQ(config["redis.password"], "******");
+    EXPECT_EQ(config["sms.gateway.api-key"], "******");
+    EXPECT_EQ(config["kafka.sasl.jaas.auth"], "******");
+    EXPECT_EQ(config["risk.rules.file"], "/etc/rules.yaml");
+    EXPECT_EQ(status->dump().find("hunter2"), std::string::npos);
+  }
+  auto ids = state_.topology_ids();
+  ASSERT_TRUE(ids.ok() && ids->size() == 1);
+  EXPECT_EQ((*state_.topology(ids->front()))->config.at("redis.password"), "hunter2");
+}
+
+// No change goes ahead unheard: once an audit line could not be written (here the file may not
+// grow: RLIMIT_FSIZE), state changes are refused with 503 naming the audit log until a line
+// saying the log works again ("audit.resumed") is on disk. Reads go on.
+TEST_F(SecurityTest, NoChangeGoesAheadWhileTheAuditLogCannotBeWritten) {
+  start();
+  auto admin = nimbus_->client();
+  ASSERT_TRUE(submit(admin, "words").ok());
+  const auto log = dir_.path() / "audit" / "audit.log";
+  struct sigaction ignore {};
+  struct sigaction before {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGXFSZ, &ignore, &before), 0);
+  rlimit unlimited{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &unlimited), 0);
+  rlimit full{static_cast<rlim_t>(std::filesystem::file_size(log)), unlimited.rlim_max};
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &full), 0);
+
+  EXPECT_TRUE(admin.deactivate("words").ok());  // made; its line could not be written
+  auto refused = admin.activate("words");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("audit log cannot be written"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ((*admin.status("words"))["status"], "inactive");
+  EXPECT_TRUE(admin.list().ok());
+
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &unlimited), 0);
+  ::sigaction(SIGXFSZ, &before, nullptr);
+  EXPECT_TRUE(admin.activate("words").ok());
+  EXPECT_EQ((*admin.status("words"))["status"], "active");
+  EXPECT_EQ(audited("action", "audit.resumed").size(), 1u);
+  EXPECT_EQ(audited("action", "activate").size(), 1u);
 }
 
 // A deployer controls what it submitted and what topology.users grants it, nothing else.

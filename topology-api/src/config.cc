@@ -142,6 +142,11 @@ std::vector<ConfigKey> make_schema() {
               "size).")
           .at_least(1048576)
           .at_most(2147483648),
+      KeySpec(kNimbusMaxConnections, Type::int64, 256,
+              "How many connections Nimbus's API holds open at once; one more is closed as "
+              "soon as it is accepted.")
+          .at_least(4)
+          .at_most(65536),
       KeySpec(kNimbusTlsCertFile, Type::string, none,
               "PEM certificate (chain) Nimbus's API presents over TLS; required while "
               "security.enabled."),

@@ -50,6 +50,7 @@ inline constexpr const char* kNimbusPort = "nimbus.port";
 inline constexpr const char* kNimbusTaskTimeoutSecs = "nimbus.task.timeout.secs";
 inline constexpr const char* kNimbusMonitorFreqSecs = "nimbus.monitor.freq.secs";
 inline constexpr const char* kNimbusMaxRequestBytes = "nimbus.max.request.bytes";
+inline constexpr const char* kNimbusMaxConnections = "nimbus.max.connections";
 inline constexpr const char* kNimbusTlsCertFile = "nimbus.tls.cert.file";
 inline constexpr const char* kNimbusTlsKeyFile = "nimbus.tls.key.file";
 inline constexpr const char* kNimbusRequestsPerSec = "nimbus.requests.per.sec";

@@ -32,6 +32,9 @@ class ClusterState {
 
   // Creates the top-level folders if missing. Call once before the other methods.
   Status init();
+  // The root and folders of init() whose ACL lets any client in (made before the cluster had
+  // a ZooKeeper identity): empty when all are closed.
+  Result<std::vector<std::string>> open_folders();
 
   // Topologies. set_topology creates or replaces; remove succeeds if already absent.
   Status set_topology(const TopologyRecord& record);

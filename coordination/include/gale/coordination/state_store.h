@@ -113,6 +113,13 @@ class StateStore {
     return {};
   }
 
+  // Whether the node's ACL lets in any client at all (ZooKeeper's world:anyone), as nodes made
+  // without an auth payload do. A store without identities says false.
+  virtual Result<bool> open_to_anyone(std::string_view path) {
+    if (auto valid = validate_path(path); !valid) return valid.error();
+    return false;
+  }
+
   // How many times so far the store has lost its connection or its session. A reader that sees
   // the count change across some reads knows that they may show a state from before an outage
   // (Nimbus's monitor then judges no worker). A store that cannot be disconnected keeps 0.

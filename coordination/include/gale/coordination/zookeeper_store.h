@@ -84,6 +84,7 @@ class ZooKeeperStore final : public StateStore {
                                                       WatchCallback callback) override;
   Status mkdirs(std::string_view path) override;
   Status grant(std::string_view path, const std::string& payload, Access access) override;
+  Result<bool> open_to_anyone(std::string_view path) override;
   std::uint64_t interruptions() const override;
 
   SessionCredentials session() const;

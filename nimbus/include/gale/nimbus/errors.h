@@ -19,6 +19,7 @@ enum class NimbusErrc {
   conflict,           // 409: topology name in use
   too_many_requests,  // 429: over nimbus.requests.per.sec
   not_leader,         // 503: another Nimbus leads
+  unavailable,        // 503: this Nimbus cannot take changes now (its audit log cannot be written)
   internal,           // 500: ZooKeeper or file system failure
   unreachable,        // client side: no answer from Nimbus (connect, send or receive failed)
 };
