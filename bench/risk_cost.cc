@@ -106,9 +106,9 @@ Result measured(std::int64_t transactions, const Stopwatch& watch) {
 // The baseline: what the topology does per transaction, in one thread with nothing between
 // the steps: parse the JSON, evaluate the default rules, render each alert as JSON.
 Result run_loop(const std::vector<std::string>& lines) {
-  gale::risk::RuleSetLoad rules = gale::risk::load_rules(gale::risk::default_rules_yaml());
-  if (!rules) throw std::runtime_error("default rules: " + rules.error);
-  gale::risk::RiskEngine engine(rules.rules);
+  auto rules = gale::risk::load_rules(gale::risk::default_rules_yaml());
+  if (!rules) throw std::runtime_error("default rules: " + rules.error().message);
+  gale::risk::RiskEngine engine(rules.value());
   std::vector<gale::risk::Alert> alerts;
   std::int64_t alert_count = 0, malformed = 0;
   std::size_t json_bytes = 0;

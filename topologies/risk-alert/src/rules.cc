@@ -21,7 +21,7 @@ namespace {
 constexpr double max_distance_km = 20'037.5;
 constexpr std::int64_t ms_per_hour = 3'600'000;
 
-// Thrown inside the loader only, caught by load_rules and turned into RuleSetLoad::error.
+// Thrown inside the loader only, caught by load_rules and turned into a RiskErrc::bad_rules Error.
 struct LoadError {
   std::string message;
 };
@@ -352,27 +352,27 @@ RuleSet::RuleSet(std::vector<Rule> rules, std::vector<WatchList> lists)
   for (const Rule& rule : rules_) retention_ms_ = std::max(retention_ms_, retention_of(rule));
 }
 
-RuleSetLoad load_rules(std::string_view yaml) {
+Result<std::shared_ptr<const RuleSet>> load_rules(std::string_view yaml) {
   try {
-    return {parse_rule_set(YAML::Load(std::string(yaml))), {}};
+    return parse_rule_set(YAML::Load(std::string(yaml)));
   } catch (const LoadError& e) {
-    return {nullptr, e.message};
+    return make_error(RiskErrc::bad_rules, e.message);
   } catch (const YAML::Exception& e) {
     // yaml-cpp's message carries the line and column.
-    return {nullptr, "not valid YAML: " + std::string(e.what())};
+    return make_error(RiskErrc::not_yaml, "not valid YAML: " + std::string(e.what()));
   } catch (const std::exception& e) {
-    return {nullptr, e.what()};
+    return make_error(RiskErrc::internal, e.what());
   }
 }
 
-RuleSetLoad load_rules_file(const std::string& path) {
+Result<std::shared_ptr<const RuleSet>> load_rules_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return {nullptr, path + ": cannot open the rules file"};
+  if (!in) return make_error(RiskErrc::unreadable, path + ": cannot open the rules file");
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) return {nullptr, path + ": cannot read the rules file"};
-  RuleSetLoad load = load_rules(text.str());
-  if (!load) load.error = path + ": " + load.error;
+  if (in.bad()) return make_error(RiskErrc::unreadable, path + ": cannot read the rules file");
+  auto load = load_rules(text.str());
+  if (!load) return Error{load.error().code, path + ": " + load.error().message};
   return load;
 }
 

@@ -132,8 +132,8 @@ TEST(RedisHistoryTest, EngineGivesTheSameAlertsAsInMemory) {
   gale::testing::RedisServer server;
   auto redis = redis_history(server);
   const RedisHistory* redis_view = redis.get();
-  RiskEngine with_redis(load_rules(default_rules_yaml()).rules, {}, std::move(redis));
-  RiskEngine in_memory(load_rules(default_rules_yaml()).rules);
+  RiskEngine with_redis(load_rules(default_rules_yaml()).value(), {}, std::move(redis));
+  RiskEngine in_memory(load_rules(default_rules_yaml()).value());
 
   events::TransactionGenerator generator({.seed = 11, .accounts = 200, .suspicious = 0.05});
   std::mt19937_64 rng(3);
@@ -164,7 +164,7 @@ TEST(RedisHistoryTest, VelocityBurstSurvivesAWorkerRestart) {
   gale::testing::RedisServer server;
   const std::int64_t t0 = midnight_ms + 12 * hour_ms;
   auto burst = [t0](int i) { return tx("burst-" + std::to_string(i), t0 + i * 10 * second_ms); };
-  auto default_rules = [] { return load_rules(default_rules_yaml()).rules; };
+  auto default_rules = [] { return load_rules(default_rules_yaml()).value(); };
 
   {
     RiskEngine before_restart(default_rules(), {}, redis_history(server));
@@ -192,7 +192,7 @@ TEST(RedisHistoryTest, OutageMakesEvaluateThrow) {
   gale::testing::RedisServer server;
   const std::int64_t t0 = midnight_ms + 12 * hour_ms;
   auto burst = [t0](int i) { return tx("burst-" + std::to_string(i), t0 + i * second_ms); };
-  RiskEngine engine(load_rules(default_rules_yaml()).rules, {}, redis_history(server));
+  RiskEngine engine(load_rules(default_rules_yaml()).value(), {}, redis_history(server));
   for (int i = 1; i <= 4; ++i) EXPECT_EQ(fired(engine, burst(i)), Ids{});
 
   server.pause();  // hung: the request may run when it resumes

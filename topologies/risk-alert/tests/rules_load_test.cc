@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -15,10 +16,9 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 std::string load_error(const std::string& yaml) {
-  const RuleSetLoad load = load_rules(yaml);
+  const auto load = load_rules(yaml);
   EXPECT_FALSE(load) << "expected an error for:\n" << yaml;
-  EXPECT_EQ(load.rules, nullptr);
-  return load.error;
+  return load ? "" : load.error().message;
 }
 
 std::string read_file(const std::string& path) {
@@ -32,16 +32,16 @@ const std::string default_rules_path = std::string(GALE_RISK_RULES_DIR) + "/defa
 
 TEST(RulesLoadTest, DefaultRulesAreCompiledInAndLoad) {
   EXPECT_EQ(default_rules_yaml(), read_file(default_rules_path));
-  const RuleSetLoad load = load_rules(default_rules_yaml());
-  ASSERT_TRUE(load) << load.error;
+  const auto load = load_rules(default_rules_yaml());
+  ASSERT_TRUE(load) << load.error().message;
   std::vector<std::string> ids;
-  for (const Rule& rule : load.rules->rules()) ids.push_back(rule.id);
+  for (const Rule& rule : load.value()->rules()) ids.push_back(rule.id);
   EXPECT_EQ(ids,
             (std::vector<std::string>{"large-amount", "card-velocity", "daily-cumulative",
                                       "night-transfer", "impossible-travel", "blacklisted-device",
                                       "blacklisted-counterparty", "first-time-payee"}));
   // 24 h cumulative is the longest window.
-  EXPECT_EQ(load.rules->retention_ms(), 24 * testing::hour_ms);
+  EXPECT_EQ(load.value()->retention_ms(), 24 * testing::hour_ms);
 }
 
 TEST(RulesLoadTest, FieldsAreParsedIntoTheRule) {
@@ -160,12 +160,32 @@ TEST(RulesLoadTest, DocumentShapeErrorsAreNamed) {
 }
 
 TEST(RulesLoadTest, FileLoadNamesThePath) {
-  const RuleSetLoad from_file = load_rules_file(default_rules_path);
-  ASSERT_TRUE(from_file) << from_file.error;
-  EXPECT_EQ(from_file.rules->rules().size(), 8u);
-  const RuleSetLoad missing = load_rules_file("/nonexistent/rules.yaml");
+  const auto from_file = load_rules_file(default_rules_path);
+  ASSERT_TRUE(from_file) << from_file.error().message;
+  EXPECT_EQ(from_file.value()->rules().size(), 8u);
+  const auto missing = load_rules_file("/nonexistent/rules.yaml");
   EXPECT_FALSE(missing);
-  EXPECT_THAT(missing.error, HasSubstr("/nonexistent/rules.yaml"));
+  EXPECT_THAT(missing.error().message, HasSubstr("/nonexistent/rules.yaml"));
+}
+
+TEST(RulesLoadTest, ErrorsCarryTheirRiskErrc) {
+  EXPECT_STREQ(risk_category().name(), "gale.risk");
+  EXPECT_EQ(load_rules("rules: [\n").code(), RiskErrc::not_yaml);
+  EXPECT_EQ(load_rules("rulez: []\nrules: []\n").code(), RiskErrc::bad_rules);
+  EXPECT_EQ(load_rules("rules:\n  - {id: b, kind: threshold, severity: low, when: '>>'}\n").code(),
+            RiskErrc::bad_rules);
+  const auto missing = load_rules_file("/nonexistent/rules.yaml");
+  EXPECT_EQ(missing.code(), RiskErrc::unreadable);
+  EXPECT_EQ(missing.code().message(), "unreadable");
+
+  // A file's error keeps the code of what was wrong inside it.
+  const std::string path = ::testing::TempDir() + "/risk_errc_rules.yaml";
+  std::ofstream(path) << "rules:\n  - {id: v, kind: velocity, severity: low}\n";
+  const auto bad = load_rules_file(path);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.code(), RiskErrc::bad_rules);
+  EXPECT_THAT(bad.error().message, HasSubstr(path + ": rule #1 'v'"));
+  std::remove(path.c_str());
 }
 
 }  // namespace

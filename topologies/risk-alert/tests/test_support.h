@@ -63,12 +63,12 @@ inline events::Transaction with_amount(events::Transaction t, std::int64_t amoun
 
 // The rule set of `yaml`; fails the test (and throws to stop it) when it does not load.
 inline std::shared_ptr<const RuleSet> rules(const std::string& yaml) {
-  RuleSetLoad load = load_rules(yaml);
+  auto load = load_rules(yaml);
   if (!load) {
-    ADD_FAILURE() << "rules did not load: " << load.error;
-    throw std::runtime_error(load.error);
+    ADD_FAILURE() << "rules did not load: " << load.error().message;
+    throw std::runtime_error(load.error().message);
   }
-  return load.rules;
+  return load.value();
 }
 
 // The ids of the rules that fired, sorted.

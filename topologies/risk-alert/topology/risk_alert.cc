@@ -174,12 +174,12 @@ class RulesBolt : public Bolt {
   void prepare(const Config& conf, TopologyContext&, OutputCollector& out) override {
     out_ = &out;
     path_ = rules_path(conf);
-    RuleSetLoad load = path_.empty() ? load_rules(default_rules_yaml()) : load_rules_file(path_);
-    if (!load) throw std::invalid_argument("risk.rules: " + load.error);
+    auto load = path_.empty() ? load_rules(default_rules_yaml()) : load_rules_file(path_);
+    if (!load) throw std::invalid_argument("risk.rules: " + load.error().message);
     stamp_ = file_stamp();
-    file_rules_ = load.rules;
+    file_rules_ = load.value();
     // risk.state: memory (default) or redis, so that windowed state survives a restart.
-    engine_ = std::make_unique<RiskEngine>(load.rules, RiskEngineOptions{}, make_history(conf));
+    engine_ = std::make_unique<RiskEngine>(load.value(), RiskEngineOptions{}, make_history(conf));
     if (!conf.get_string("redis.host", "").empty() && conf.get_bool("risk.lists.redis", true)) {
       lists_redis_.emplace(redis::ConnectionOptions::from_config(conf));
       lists_prefix_ = conf.get_string("risk.lists.prefix", "risk:list:");
@@ -228,15 +228,16 @@ class RulesBolt : public Bolt {
     Stamp now = file_stamp();
     if (now == stamp_ || now == Stamp{}) return;
     stamp_ = now;
-    RuleSetLoad load = load_rules_file(path_);
+    auto load = load_rules_file(path_);
     if (!load) {
-      out_->report_error("rules not replaced: " + load.error);
-      spdlog::error("risk-alert: rules not replaced, the old ones stay: {}", load.error);
+      out_->report_error("rules not replaced: " + load.error().message);
+      spdlog::error("risk-alert: rules not replaced, the old ones stay: {}", load.error().message);
       return;
     }
-    file_rules_ = load.rules;
+    file_rules_ = load.value();
     engine_->replace_rules(with_redis_lists());
-    spdlog::info("risk-alert: rules replaced from {}: {} rules", path_, load.rules->rules().size());
+    spdlog::info("risk-alert: rules replaced from {}: {} rules", path_,
+                 load.value()->rules().size());
   }
 
   // The rules file's lists, each joined by the members of the Redis set <prefix><list name>

@@ -26,8 +26,8 @@ std::string unknown_placeholder(std::string_view text) {
   return {};
 }
 
-TemplatesLoad failed(std::string error) {
-  return {nullptr, std::move(error)};
+Error failed(std::string error) {
+  return make_error(NotifyErrc::bad_templates, std::move(error));
 }
 
 }  // namespace
@@ -41,12 +41,12 @@ std::string format_amount(std::int64_t minor) {
   return sign + std::to_string(abs / 100) + "." + cents;
 }
 
-TemplatesLoad Templates::load(std::string_view yaml) {
+Result<std::shared_ptr<const Templates>> Templates::load(std::string_view yaml) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {
-    return failed(std::string("not YAML: ") + e.what());
+    return make_error(NotifyErrc::not_yaml, std::string("not YAML: ") + e.what());
   }
   if (!root.IsMap() || !root["templates"] || !root["templates"].IsMap())
     return failed("missing 'templates': a map of language: text");
@@ -69,16 +69,16 @@ TemplatesLoad Templates::load(std::string_view yaml) {
   }
   if (!templates->languages_.count(templates->fallback_))
     return failed("fallback: no template for '" + templates->fallback_ + "'");
-  return {templates, {}};
+  return std::shared_ptr<const Templates>(std::move(templates));
 }
 
-TemplatesLoad Templates::load_file(const std::string& path) {
+Result<std::shared_ptr<const Templates>> Templates::load_file(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return failed(path + ": cannot read");
+  if (!in) return make_error(NotifyErrc::unreadable, path + ": cannot read");
   std::stringstream text;
   text << in.rdbuf();
   auto loaded = load(text.str());
-  if (!loaded) loaded.error = path + ": " + loaded.error;
+  if (!loaded) return Error{loaded.error().code, path + ": " + loaded.error().message};
   return loaded;
 }
 

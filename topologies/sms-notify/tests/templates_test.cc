@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+
 namespace gale::notify {
 namespace {
 
@@ -29,19 +32,19 @@ events::CustomerProfile profile(std::string language) {
 
 TEST(TemplatesTest, EveryDefaultLanguageRendersEveryField) {
   auto loaded = Templates::load(Templates::default_yaml());
-  ASSERT_TRUE(loaded) << loaded.error;
-  EXPECT_EQ(loaded.templates->render(change(), profile("en")),
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded.value()->render(change(), profile("en")),
             "Dear Ada, your account NL01GALE0000000042 was debited 1250.50 EUR (Albert Heijn) at "
             "11:30 UTC. Balance: -19.99 EUR.");
-  EXPECT_NE(loaded.templates->render(change(), profile("nl")).find("gedebiteerd met 1250.50"),
+  EXPECT_NE(loaded.value()->render(change(), profile("nl")).find("gedebiteerd met 1250.50"),
             std::string::npos);
   auto credit = change();
   credit.kind = "credit";
-  EXPECT_NE(loaded.templates->render(credit, profile("de")).find("gutgeschrieben"),
+  EXPECT_NE(loaded.value()->render(credit, profile("de")).find("gutgeschrieben"),
             std::string::npos);
-  EXPECT_NE(loaded.templates->render(credit, profile("fr")).find("crédité"), std::string::npos);
-  EXPECT_EQ(loaded.templates->render(change(), profile("xx")),
-            loaded.templates->render(change(), profile("en")))
+  EXPECT_NE(loaded.value()->render(credit, profile("fr")).find("crédité"), std::string::npos);
+  EXPECT_EQ(loaded.value()->render(change(), profile("xx")),
+            loaded.value()->render(change(), profile("en")))
       << "an unknown language gets the fallback";
 }
 
@@ -49,19 +52,37 @@ TEST(TemplatesTest, BadTemplatesAreRefusedNamingTheProblem) {
   auto unknown =
       Templates::load("templates: {en: 'hi {nmae}'}\nkinds: {en: {debit: d, credit: c}}");
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error, "templates.en: unknown placeholder {nmae}");
+  EXPECT_EQ(unknown.error().message, "templates.en: unknown placeholder {nmae}");
   auto unclosed =
       Templates::load("templates: {en: 'hi {name'}\nkinds: {en: {debit: d, credit: c}}");
-  EXPECT_EQ(unclosed.error, "templates.en: an unclosed '{'");
+  EXPECT_EQ(unclosed.error().message, "templates.en: an unclosed '{'");
   auto no_kinds = Templates::load("templates: {en: 'hi'}");
-  EXPECT_EQ(no_kinds.error, "kinds.en: missing the words for debit and credit");
+  EXPECT_EQ(no_kinds.error().message, "kinds.en: missing the words for debit and credit");
   auto no_fallback =
       Templates::load("fallback: nl\ntemplates: {en: 'hi'}\nkinds: {en: {debit: d, credit: c}}");
-  EXPECT_EQ(no_fallback.error, "fallback: no template for 'nl'");
+  EXPECT_EQ(no_fallback.error().message, "fallback: no template for 'nl'");
   EXPECT_FALSE(Templates::load("templates: [a, b]"));
-  EXPECT_NE(Templates::load("{{{").error.find("not YAML"), std::string::npos);
+  EXPECT_NE(Templates::load("{{{").error().message.find("not YAML"), std::string::npos);
   auto missing = Templates::load_file("/nonexistent/templates.yaml");
-  EXPECT_EQ(missing.error, "/nonexistent/templates.yaml: cannot read");
+  EXPECT_EQ(missing.error().message, "/nonexistent/templates.yaml: cannot read");
+}
+
+TEST(TemplatesTest, ErrorsCarryTheirNotifyErrc) {
+  EXPECT_STREQ(notify_category().name(), "gale.notify");
+  EXPECT_EQ(Templates::load("{{{").code(), NotifyErrc::not_yaml);
+  EXPECT_EQ(Templates::load("templates: [a, b]").code(), NotifyErrc::bad_templates);
+  EXPECT_EQ(Templates::load("templates: {en: 'hi'}").code(), NotifyErrc::bad_templates);
+  auto missing = Templates::load_file("/nonexistent/templates.yaml");
+  EXPECT_EQ(missing.code(), NotifyErrc::unreadable);
+  EXPECT_EQ(missing.code().message(), "unreadable");
+
+  // A file's error keeps the code of what was wrong inside it.
+  const std::string path = ::testing::TempDir() + "/notify_errc_templates.yaml";
+  std::ofstream(path) << "templates: {en: 'hi {nmae}'}\nkinds: {en: {debit: d, credit: c}}\n";
+  auto bad = Templates::load_file(path);
+  EXPECT_EQ(bad.code(), NotifyErrc::bad_templates);
+  EXPECT_EQ(bad.error().message, path + ": templates.en: unknown placeholder {nmae}");
+  std::remove(path.c_str());
 }
 
 TEST(TemplatesTest, AmountsKeepTheirCentsAndSign) {

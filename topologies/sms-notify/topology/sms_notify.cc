@@ -166,10 +166,10 @@ class NotifyBolt : public Bolt {
   void prepare(const Config& conf, TopologyContext&, OutputCollector& out) override {
     out_ = &out;
     std::string path = templates_path(conf);
-    TemplatesLoad load =
+    auto load =
         path.empty() ? Templates::load(Templates::default_yaml()) : Templates::load_file(path);
-    if (!load) throw std::invalid_argument("sms.templates: " + load.error);
-    templates_ = load.templates;
+    if (!load) throw std::invalid_argument("sms.templates: " + load.error().message);
+    templates_ = load.value();
     redis_.emplace(redis::ConnectionOptions::from_config(conf));
     gateway_ = std::make_unique<sms::SmsGatewayClient>(sms::GatewayOptions::from_config(conf));
     SenderOptions options;

@@ -9,6 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "gale/result.h"
+#include "gale/risk/errc.h"
+
 namespace gale::risk {
 
 enum class RuleKind {
@@ -75,19 +78,13 @@ class RuleSet {
   std::int64_t retention_ms_ = 0;
 };
 
-// A load result: the rules, or an error that names the rule (id and position) and the field.
-struct RuleSetLoad {
-  std::shared_ptr<const RuleSet> rules;
-  std::string error;  // empty when rules is set
-  explicit operator bool() const { return rules != nullptr; }
-};
-
 // Parses and checks a rules document, including compiling every `when` in a sandboxed Lua state.
-// All or nothing: any error and no RuleSet is returned.
-RuleSetLoad load_rules(std::string_view yaml);
+// All or nothing: the rules (never null), or an Error (RiskErrc) whose message names the rule
+// (id and position) and the field.
+Result<std::shared_ptr<const RuleSet>> load_rules(std::string_view yaml);
 
-// load_rules on a file's contents; errors start with the path.
-RuleSetLoad load_rules_file(const std::string& path);
+// load_rules on a file's contents; error messages start with the path.
+Result<std::shared_ptr<const RuleSet>> load_rules_file(const std::string& path);
 
 // The rules in topologies/risk-alert/rules/default.yaml, compiled into the library.
 std::string_view default_rules_yaml();

@@ -30,6 +30,9 @@ struct SenderOptions {
   std::string key_prefix = "sms:";
 };
 
+// What one send did. Not a gale::Result: three of its kinds are not failures (sent, duplicate,
+// in_flight), and what the caller must decide, ack or retry, cuts across ok/error (in_flight
+// is retried like redis_error; a gateway refusal for good is acked like a duplicate).
 struct SendOutcome {
   enum class Kind {
     sent,       // this attempt sent it

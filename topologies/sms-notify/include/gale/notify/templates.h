@@ -8,21 +8,17 @@
 #include <string_view>
 
 #include "gale/events/events.h"
+#include "gale/notify/errc.h"
+#include "gale/result.h"
 
 namespace gale::notify {
 
-class Templates;
-
-struct TemplatesLoad {
-  std::shared_ptr<const Templates> templates;
-  std::string error;  // names the language and the problem; empty when templates is set
-  explicit operator bool() const { return templates != nullptr; }
-};
-
 class Templates {
  public:
-  static TemplatesLoad load(std::string_view yaml);
-  static TemplatesLoad load_file(const std::string& path);
+  // The templates (never null), or an Error (NotifyErrc) whose message names the language and
+  // the problem; load_file's messages start with the path.
+  static Result<std::shared_ptr<const Templates>> load(std::string_view yaml);
+  static Result<std::shared_ptr<const Templates>> load_file(const std::string& path);
   static std::string_view default_yaml();
 
   // The text for the customer, in their language or the fallback one.
