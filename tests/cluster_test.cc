@@ -3,6 +3,7 @@
 // from the workers' heartbeats in ZooKeeper, never from logs.
 #include <gtest/gtest.h>
 #include <pwd.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
@@ -249,9 +250,9 @@ TEST_F(Cluster, RebalanceOneToTwoToFourWorkersLosesNoTuple) {
 // supervisor.worker.user: the supervisors run their workers as another user (`nobody` here),
 // with the topology's own ZooKeeper identity. The topology runs and counts right; its worker
 // processes are that user's; neither their command line nor their environment holds the
-// cluster's identity or the supervisor's token; and the files that do (gale.yaml, the token
-// files) are made unreadable to other users once the daemons have started, as an operator
-// would keep them.
+// cluster's identity, the supervisor's token or (once read) the topology's own; and the files
+// that do (gale.yaml, the token files) are made unreadable to other users once the daemons
+// have started, as an operator would keep them.
 class ClusterWorkersAsAnotherUser : public Cluster {
  protected:
   ClusterWorkersAsAnotherUser() { supervisor_settings = {"supervisor.worker.user=nobody"}; }
@@ -294,7 +295,13 @@ TEST_F(ClusterWorkersAsAnotherUser, RunTheTopologyWithItsOwnIdentityAndNoSecretO
     EXPECT_EQ(cmdline.find("--config"), std::string::npos);
     EXPECT_EQ(environ.find(kZooKeeperAuth), std::string::npos);
     EXPECT_EQ(environ.find("GALE_TOKEN="), std::string::npos);
-    EXPECT_NE(environ.find("GALE_ZOOKEEPER_AUTH=topology-" + id + ":"), std::string::npos);
+    // Its own identity is gone from where the kernel keeps its environment, and the process is
+    // not dumpable (its /proc files belong to root), so another worker of the same user can
+    // neither read it there nor trace the process for it.
+    EXPECT_EQ(environ.find("topology-" + id + ":"), std::string::npos);
+    struct stat proc_file {};
+    ASSERT_EQ(::stat(("/proc/" + std::to_string(pid) + "/environ").c_str(), &proc_file), 0);
+    EXPECT_EQ(proc_file.st_uid, 0u);
   }
   auto kill = gale({"kill", "wc", "-w", "0"});
   EXPECT_EQ(kill.exit_code, 0) << kill.output;

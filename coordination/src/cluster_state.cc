@@ -206,16 +206,24 @@ Status ClusterState::write_heartbeat(const WorkerHeartbeat& heartbeat) {
 Result<std::vector<WorkerHeartbeat>> ClusterState::heartbeats(std::string_view topology_id) {
   if (auto valid = validate_name("topology id", topology_id); !valid) return valid.error();
   const std::string folder = path(kWorkerbeats, topology_id);
+  // The folder and its nodes are written by the topology's workers, that is by its code: a node
+  // that cannot be read or decoded is no heartbeat (and nothing worse), and a folder whose ACL
+  // the workers changed holds none. Only the store's own failures are errors.
+  auto unreadable = [](const Error& error) {
+    return error.code == StoreErrc::no_node || error.code == StoreErrc::not_authorized;
+  };
   auto workers = store_.children(folder);
   if (!workers) {
-    if (workers.code() == StoreErrc::no_node) return std::vector<WorkerHeartbeat>{};
+    if (unreadable(workers.error())) return std::vector<WorkerHeartbeat>{};
     return workers.error();
   }
   std::vector<WorkerHeartbeat> beats;
   for (const auto& worker : workers.value()) {
-    auto beat = read_record(store_.get(join_path(folder, worker)), &decode_heartbeat);
-    if (!beat) return beat.error();
-    if (beat.value()) beats.push_back(std::move(*beat.value()));
+    auto node = store_.get(join_path(folder, worker));
+    if (!node && !unreadable(node.error())) return node.error();
+    if (!node || !node.value()) continue;
+    auto beat = decode_heartbeat(node.value()->data);
+    if (beat) beats.push_back(std::move(beat).value());
   }
   return beats;
 }

@@ -586,14 +586,17 @@ Result<std::string> ZooKeeperStore::create(std::string_view path_view, std::stri
         created.assign(path.size() + 32, '\0');
         // The parent's ACL, so that what Nimbus grants on a topology's folder holds for every
         // node made beneath it; the store's own under a parent open to everyone (ZooKeeper's
-        // root) or one this identity may not read (the create then fails on its own).
+        // root) or one this identity may not read (the create then fails on its own). A parent
+        // whose ACL cannot be read now fails the create (a connection loss is retried): a node
+        // is never made without the grant it should carry.
         ReadAcl parent;
         Stat parent_stat{};
         ACL_vector* acl = impl_->acl();
-        if (path != "/" &&
-            zoo_get_acl(zh, parent_path(path).c_str(), parent.get(), &parent_stat) == ZOK &&
-            !parent.open())
-          acl = parent.get();
+        if (path != "/") {
+          const int read = zoo_get_acl(zh, parent_path(path).c_str(), parent.get(), &parent_stat);
+          if (read != ZOK && read != ZNOAUTH) return read;
+          if (read == ZOK && !parent.open()) acl = parent.get();
+        }
         const int made =
             zoo_create(zh, path.c_str(), data.data(), static_cast<int>(data.size()), acl,
                        to_zk_mode(mode), created.data(), static_cast<int>(created.size()));

@@ -300,6 +300,11 @@ TEST_F(ZooKeeperAclTest, AWorkersIdentityReadsItsTopologyAndWritesOnlyItsHeartbe
   EXPECT_EQ(worker.write_heartbeat({b, "127.0.0.1", 6701, 5, 1}).code(), StoreErrc::not_authorized);
   EXPECT_EQ(worker.remove_credentials(a).code(), StoreErrc::not_authorized);
 
+  // What topology code writes into its folder cannot stop Nimbus reading the rest: a node that
+  // is no heartbeat is passed over.
+  ASSERT_TRUE(
+      (*worker_store)->create("/workerbeats/" + a + "/junk", "not json", CreateMode::persistent));
+
   // The cluster's identity still reads and removes what the worker wrote.
   auto beats = nimbus.heartbeats(a);
   ASSERT_TRUE(beats);

@@ -1,5 +1,6 @@
 #include "http_server.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -8,7 +9,9 @@
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 namespace gale::nimbus {
@@ -30,6 +33,55 @@ constexpr std::chrono::seconds kHandshakeTimeout{30};
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+}  // namespace
+
+// Counts open connections, in all and per source address; shared with the sessions, which may
+// end after the server (on the io_context's or a handler's thread).
+class HttpServer::Connections {
+ public:
+  explicit Connections(std::size_t max)
+      : max_(max), max_per_address_(std::max<std::size_t>(max / 4, 1)) {}
+  // Takes a place for `address`; false when there is none (the connection is then closed).
+  bool take(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto& mine = per_address_[address];
+    if (total_ >= max_ || mine >= max_per_address_) {
+      if (mine == 0) per_address_.erase(address);
+      return false;
+    }
+    ++total_;
+    ++mine;
+    return true;
+  }
+  void release(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    --total_;
+    if (--per_address_[address] == 0) per_address_.erase(address);
+  }
+
+ private:
+  const std::size_t max_, max_per_address_;
+  std::mutex mutex_;
+  std::size_t total_ = 0;
+  std::map<std::string, std::size_t> per_address_;
+};
+
+namespace {
+
+// A place among the server's connections, given back when the session ends.
+class ConnectionPlace {
+ public:
+  ConnectionPlace(std::shared_ptr<HttpServer::Connections> connections, std::string address)
+      : connections_(std::move(connections)), address_(std::move(address)) {}
+  ~ConnectionPlace() { connections_->release(address_); }
+  ConnectionPlace(const ConnectionPlace&) = delete;
+  ConnectionPlace& operator=(const ConnectionPlace&) = delete;
+
+ private:
+  std::shared_ptr<HttpServer::Connections> connections_;
+  std::string address_;
+};
+
 // One connection over `Stream` (plain TCP, or TLS over it): (TLS: the handshake,) read a
 // request's header, refuse it at once if its body is too large, else read the body, hand the
 // request to the handler pool, write the answer back on the connection's own thread, repeat
@@ -39,19 +91,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   template <class... StreamArgs>
   Session(const HttpHandler& handler, const HeaderCheck& check, boost::asio::thread_pool& handlers,
-          std::size_t max_body_bytes, std::atomic<std::size_t>& connections,
+          std::size_t max_body_bytes, std::unique_ptr<ConnectionPlace> place,
           StreamArgs&&... stream_args)
       : stream_(std::forward<StreamArgs>(stream_args)...),
         handler_(handler),
         check_(check),
         handlers_(handlers),
         max_body_bytes_(max_body_bytes),
-        connections_(connections) {
-    connections_.fetch_add(1);
-  }
-  ~Session() { connections_.fetch_sub(1); }
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
+        place_(std::move(place)) {}
 
   void start() {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
@@ -191,7 +238,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const HeaderCheck& check_;    // the same
   boost::asio::thread_pool& handlers_;
   std::size_t max_body_bytes_;
-  std::atomic<std::size_t>& connections_;
+  std::unique_ptr<ConnectionPlace> place_;  // given back when the session ends
   beast::flat_buffer buffer_;
   std::array<char, 16384> discard_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -208,7 +255,7 @@ HttpServer::HttpServer(boost::asio::io_context& io, HttpHandler handler, std::si
       handler_(std::move(handler)),
       check_(std::move(check)),
       max_body_bytes_(max_body_bytes),
-      max_connections_(max_connections),
+      connections_(std::make_shared<Connections>(max_connections)),
       tls_(std::move(tls)) {}
 
 Result<std::shared_ptr<boost::asio::ssl::context>> HttpServer::tls_context(
@@ -255,16 +302,21 @@ int HttpServer::port() const {
 void HttpServer::accept() {
   acceptor_.async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == boost::asio::error::operation_aborted) return;
-    if (!ec && connections_.load() >= max_connections_) {
-      socket.close(ec);  // over nimbus.max.connections: closed unanswered
-    } else if (!ec && tls_) {
-      std::make_shared<Session<TlsStream>>(handler_, check_, handlers_, max_body_bytes_,
-                                           connections_, std::move(socket), *tls_)
-          ->start();
+    beast::error_code no_peer;
+    const auto peer = ec ? tcp::endpoint{} : socket.remote_endpoint(no_peer);
+    const std::string address = no_peer ? "unknown" : peer.address().to_string();
+    if (!ec && !connections_->take(address)) {
+      socket.close(ec);  // over nimbus.max.connections (in all or for its address): unanswered
     } else if (!ec) {
-      std::make_shared<Session<beast::tcp_stream>>(handler_, check_, handlers_, max_body_bytes_,
-                                                   connections_, std::move(socket))
-          ->start();
+      auto place = std::make_unique<ConnectionPlace>(connections_, address);
+      if (tls_)
+        std::make_shared<Session<TlsStream>>(handler_, check_, handlers_, max_body_bytes_,
+                                             std::move(place), std::move(socket), *tls_)
+            ->start();
+      else
+        std::make_shared<Session<beast::tcp_stream>>(handler_, check_, handlers_, max_body_bytes_,
+                                                     std::move(place), std::move(socket))
+            ->start();
     }
     accept();
   });

@@ -52,8 +52,8 @@ class HttpServer {
   // `max_body_bytes` (nimbus.max.request.bytes) are refused with 413. With `tls`, every
   // connection must complete a TLS handshake first (plain HTTP is then never answered).
   // `check`, if given, runs (on the handler pool) on the header of every request that has a
-  // body, before the body is read. At most `max_connections` connections are open at once; one
-  // more is closed as soon as it is accepted.
+  // body, before the body is read. At most `max_connections` connections are open at once, and
+  // a quarter of them from one address; one more is closed as soon as it is accepted.
   HttpServer(boost::asio::io_context& io, HttpHandler handler, std::size_t max_body_bytes,
              std::shared_ptr<boost::asio::ssl::context> tls = nullptr, HeaderCheck check = {},
              std::size_t max_connections = 256);
@@ -64,6 +64,8 @@ class HttpServer {
   // Waits for the handlers already running; answers they post back to a stopped io_context
   // are dropped.
   ~HttpServer();
+
+  class Connections;  // the open connections, in all and per address (http_server.cc)
 
   // Binds host:port (port 0: any free port) and starts accepting. internal naming the address
   // if it cannot bind.
@@ -79,8 +81,7 @@ class HttpServer {
   HttpHandler handler_;
   HeaderCheck check_;
   std::size_t max_body_bytes_;
-  std::size_t max_connections_;
-  std::atomic<std::size_t> connections_{0};  // sessions alive (on the io_context's thread)
+  std::shared_ptr<Connections> connections_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   boost::asio::thread_pool handlers_{kHandlerThreads};
 };

@@ -262,9 +262,14 @@ int run_nimbus(NimbusOptions options) {
   }
   if (!zk.auth_payload.empty()) {  // nodes made before the identity was set stay open
     coordination::ClusterState state(**store);
-    auto open = state.init() ? state.open_folders()
-                             : Result<std::vector<std::string>>(std::vector<std::string>{});
-    if (open && !open->empty()) {
+    auto ready = state.init();
+    auto open = ready ? state.open_folders() : Result<std::vector<std::string>>(ready.error());
+    if (!open) {
+      spdlog::error("cannot check the ACLs of Gale's ZooKeeper nodes under {}: {}", zk.root,
+                    open.error().message);
+      return 1;
+    }
+    if (!open->empty()) {
       std::string names;
       for (const auto& node : *open) names += (names.empty() ? "" : ", ") + node;
       spdlog::error(

@@ -299,9 +299,9 @@ namespace {
 
 // Words that mark a config key's value as a secret (as Flink's web UI judges them): the status
 // shows such a value as "******", to every role; the workers still get it.
-constexpr std::string_view kSecretWords[] = {"password",   "secret",      "token",
-                                             "apikey",     "api-key",     "api.key",
-                                             "credential", "private.key", "auth"};
+constexpr std::string_view kSecretWords[] = {"password",    "passwd",  "secret",  "token",
+                                             "apikey",      "api-key", "api.key", "credential",
+                                             "private.key", "auth",    "jaas"};
 
 json shown_config(const std::map<std::string, std::string>& config) {
   json out = json::object();

@@ -105,8 +105,8 @@ TEST_F(SecurityTest, AnAnonymousBodyIsRefusedFromItsHeaderBeforeItIsRead) {
   ASSERT_TRUE(submit(nimbus_->client(), "words").ok());
 }
 
-// nimbus.max.connections: connections beyond it are closed as soon as they are accepted; the
-// API answers again once held ones close.
+// nimbus.max.connections: connections beyond it (or beyond a quarter of it from one address, as
+// here) are closed as soon as they are accepted; the API answers again once held ones close.
 TEST_F(SecurityTest, ConnectionsOverTheLimitAreClosedAtOnce) {
   start({{"nimbus.max.connections", "4"}});
   namespace asio = boost::asio;
@@ -216,7 +216,7 @@ TEST_F(SecurityTest, StatusShowsNoSecretFromATopologysConfig) {
   ASSERT_TRUE(submit(nimbus_->client(), "words",
                      {{"redis.password", "hunter2"},
                       {"sms.gateway.api-key", "k-123"},
-                      {"kafka.sasl.jaas.auth", "j"},
+                      {"kafka.sasl.jaas.config", "org.apache...required password=\"x\";"},
                       {"risk.rules.file", "/etc/rules.yaml"}})
                   .ok());
   for (const auto& client : {nimbus_->client(), as("vic", Role::viewer)}) {
@@ -225,7 +225,7 @@ TEST_F(SecurityTest, StatusShowsNoSecretFromATopologysConfig) {
     const auto& config = (*status)["config"];
     EXPECT_EQ(config["redis.password"], "******");
     EXPECT_EQ(config["sms.gateway.api-key"], "******");
-    EXPECT_EQ(config["kafka.sasl.jaas.auth"], "******");
+    EXPECT_EQ(config["kafka.sasl.jaas.config"], "******");
     EXPECT_EQ(config["risk.rules.file"], "/etc/rules.yaml");
     EXPECT_EQ(status->dump().find("hunter2"), std::string::npos);
   }

@@ -3,11 +3,12 @@
 // to stderr and ends the process with exit code 3, so that the line becomes the refusal that
 // `gale-worker inspect` (and Nimbus, and the CLI) relays:
 //
-//   constructor ran: uid=<uid> pid=<pid> connect=<outcome> cwd=<entries> token=<0|1>
-//       read=<outcome> write=<outcome>
+//   constructor ran: uid=<uid> pid=<pid> fork=<outcome> connect=<outcome> cwd=<entries>
+//       token=<0|1> read=<outcome> write=<outcome>
 //
 // connect: a TCP connect to 127.0.0.1:1 (ECONNREFUSED where the loopback is up, ENETUNREACH in
-// an empty network namespace); pid: its own pid (1 as the first process of a PID namespace);
+// an empty network namespace, EACCES where no socket may be made at all); pid: its own pid (1
+// as the first process of a PID namespace); fork: whether it could start a process;
 // cwd: how many entries its working folder holds; token: whether GALE_TOKEN was in its
 // environment; read: opening GALE_CONSTRUCTOR_PROBE (a file the tests make world-readable,
 // standing for Gale's configuration); write: creating a file beside it. Before that it starts a
@@ -48,7 +49,7 @@ const char* outcome(int rc, int error) {
 
 const char* connect_outcome() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "no-socket";
+  if (fd < 0) return outcome(fd, errno);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(1);
@@ -76,19 +77,22 @@ const char* open_outcome(const char* path, int flags) {
   return outcome(fd, error);
 }
 
-void leave_a_process() {
-  if (::fork() == 0) {
+const char* leave_a_process() {
+  const pid_t child = ::fork();
+  if (child == 0) {
     ::prctl(PR_SET_NAME, "gale-leftover");
     ::sleep(60);
     ::_exit(0);
   }
+  return outcome(child, errno);
 }
 
 __attribute__((constructor)) void attack() {
-  leave_a_process();
+  const char* forked = leave_a_process();
   std::fprintf(stderr,
-               "constructor ran: uid=%u pid=%d connect=%s cwd=%d token=%d read=%s write=%s\n",
-               ::getuid(), static_cast<int>(::getpid()), connect_outcome(), cwd_entries(),
+               "constructor ran: uid=%u pid=%d fork=%s connect=%s cwd=%d token=%d read=%s "
+               "write=%s\n",
+               ::getuid(), static_cast<int>(::getpid()), forked, connect_outcome(), cwd_entries(),
                std::getenv("GALE_TOKEN") != nullptr, open_outcome(GALE_CONSTRUCTOR_PROBE, O_RDONLY),
                open_outcome(GALE_CONSTRUCTOR_PROBE ".written", O_WRONLY | O_CREAT | O_TRUNC));
   std::fflush(stderr);

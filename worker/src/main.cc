@@ -1,11 +1,14 @@
 // gale-worker: `inspect` (describe a topology for Nimbus) and `run` (a worker of the cluster).
 // main() only parses arguments and hands over.
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -85,11 +88,18 @@ int run(RunOptions& o) {
   // The ZooKeeper identity its supervisor hands it (the topology's own: docs/SECURITY.md) comes
   // in the environment, not on the command line; it is taken out before any topology code runs,
   // so that nothing the topology starts inherits it.
-  if (const char* identity = std::getenv("GALE_ZOOKEEPER_AUTH"); identity != nullptr) {
+  // Not dumpable: another process of the same user (another topology's worker, when the
+  // supervisor runs them all as one user) can neither trace this one nor read its memory or
+  // /proc/<pid>/environ.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (char* identity = std::getenv("GALE_ZOOKEEPER_AUTH"); identity != nullptr) {
     if (auto set = conf->set(gale::conf::kStormZookeeperAuthPayload, identity); !set) {
       std::cerr << "gale-worker run: GALE_ZOOKEEPER_AUTH: " << set.message << "\n";
       return 2;
     }
+    // Overwritten where the kernel keeps it (the start of the process's stack, which
+    // /proc/<pid>/environ shows), not only taken out of `environ`.
+    std::fill(identity, identity + std::strlen(identity), '\0');
     ::unsetenv("GALE_ZOOKEEPER_AUTH");
   }
   o.worker.conf = std::move(conf).value();

@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <link.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/landlock.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -18,9 +21,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <iostream>
+#include <iterator>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 
 // Access rights newer than the kernel headers this may be built with (Debian 12's are 6.1).
 #ifndef LANDLOCK_ACCESS_FS_REFER
@@ -152,15 +159,42 @@ void restrict_files(const std::filesystem::path& dir) {
   ::close(ruleset);
 }
 
+#if defined(__x86_64__)
+constexpr std::uint32_t kAuditArch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+constexpr std::uint32_t kAuditArch = AUDIT_ARCH_AARCH64;
+#else
+#error "the inspect sandbox's seccomp filter knows x86_64 and aarch64"
+#endif
+
+// No socket at all: the network namespace has no interface, but a Unix socket named by a path
+// (the system bus, journald, a resolver's) would still be reachable, and Landlock does not
+// govern connecting to one. Loading a library needs none, so socket() fails with EACCES (a
+// call from another architecture's table ends the process).
+void refuse_sockets() {
+  sock_filter program[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kAuditArch, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog filter{static_cast<unsigned short>(std::size(program)), program};
+  if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter) != 0)
+    fail("cannot install the seccomp filter");
+}
+
 // The loader, first process of its PID namespace: every remaining layer, in the order that
 // keeps the rights each step needs.
-void confine(const std::filesystem::path& dir, const SandboxLimits& limits, int keeper_alive) {
+void confine(const std::filesystem::path& dir, const SandboxLimits& limits, int keeper_alive,
+             const std::optional<std::pair<uid_t, gid_t>>& nobody) {
   if (::chdir(dir.c_str()) != 0) fail("cannot enter " + dir.string());
   if (::geteuid() == 0) {
-    const passwd* nobody = ::getpwnam("nobody");
-    if (nobody == nullptr) fail("no user 'nobody' to run as");
-    if (::setgroups(0, nullptr) != 0 || ::setgid(nobody->pw_gid) != 0 ||
-        ::setuid(nobody->pw_uid) != 0)
+    if (!nobody) fail("no user 'nobody' to run as");
+    if (::setgroups(0, nullptr) != 0 || ::setgid(nobody->second) != 0 ||
+        ::setuid(nobody->first) != 0)
       fail("cannot switch to the user 'nobody'");
     if (::setuid(0) == 0) fail("could switch back to root");
   }
@@ -173,6 +207,7 @@ void confine(const std::filesystem::path& dir, const SandboxLimits& limits, int 
   limit(RLIMIT_NPROC, static_cast<rlim_t>(limits.processes), "RLIMIT_NPROC");
   if (!kSanitized) limit(RLIMIT_AS, static_cast<rlim_t>(limits.address_space_bytes), "RLIMIT_AS");
   restrict_files(dir);
+  refuse_sockets();
 }
 
 int wait_for(pid_t child) {
@@ -196,7 +231,7 @@ int exit_code(int status) {
 [[noreturn]] void keep(const std::filesystem::path& dir, const std::filesystem::path& copy,
                        const SandboxLimits& limits,
                        const std::function<int(const std::filesystem::path& copy)>& load,
-                       pid_t parent) {
+                       pid_t parent, const std::optional<std::pair<uid_t, gid_t>>& nobody) {
   enter_namespaces(parent);
   int alive[2];
   if (::pipe2(alive, O_CLOEXEC) != 0) fail("cannot make a pipe");
@@ -204,7 +239,7 @@ int exit_code(int status) {
   if (loader < 0) fail("cannot fork the loader");
   if (loader == 0) {
     ::close(alive[1]);
-    confine(dir, limits, alive[0]);
+    confine(dir, limits, alive[0], nobody);
     const int code = load(copy);
     std::cout.flush();
     std::cerr.flush();
@@ -253,9 +288,14 @@ int run_sandboxed(const std::filesystem::path& artifact, const SandboxLimits& li
   }
   std::cout.flush();
   std::cerr.flush();
+  // Looked up here, before any namespace: a directory service (LDAP, sssd) is not reachable
+  // from inside.
+  std::optional<std::pair<uid_t, gid_t>> nobody;
+  if (const passwd* user = ::getpwnam("nobody"); user != nullptr)
+    nobody = std::pair{user->pw_uid, user->pw_gid};
   const pid_t parent = ::getpid();
   const pid_t keeper = ::fork();
-  if (keeper == 0) keep(dir, copy, limits, load, parent);
+  if (keeper == 0) keep(dir, copy, limits, load, parent, nobody);
   const int status = keeper > 0 ? wait_for(keeper) : -1;
   std::filesystem::remove_all(dir, ec);
   if (status < 0) {

@@ -5,7 +5,8 @@
 // folder and forks a keeper; the keeper enters new namespaces and forks the loader, which
 // confines itself, then loads:
 //
-//   - no network: a network namespace of its own, with no interface up;
+//   - no network: a network namespace of its own, with no interface up, and no socket at all (a
+//     seccomp filter: socket() fails with EACCES), so no Unix socket named by a path either;
 //   - no other process: a PID namespace of its own, the loader its first process, so that
 //     nothing outside is visible or can be signalled, and every process the library starts dies
 //     with the loader (the kernel ends a PID namespace with its first process); a process limit;
@@ -34,7 +35,7 @@ struct SandboxLimits {
   std::uint64_t address_space_bytes = std::uint64_t{4} << 30;  // not applied under sanitizers
   std::uint64_t file_bytes = std::uint64_t{16} << 20;
   int open_files = 256;
-  int processes = 64;  // RLIMIT_NPROC, counted per user (threads count)
+  int processes = 256;  // RLIMIT_NPROC, counted per user (threads count)
 };
 
 // Runs `load(copy)` in the confined child (`copy`: the library's path inside the sandbox) and
