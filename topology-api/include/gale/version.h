@@ -1,8 +1,11 @@
 #pragma once
 // The version of the topology API. A packaged topology records the version it was built
 // against (GALE_TOPOLOGY does this); the runtime refuses a topology whose version differs.
-// Bump on any change to a public header that alters layout or virtual tables.
-#define GALE_API_VERSION 1
+// Bump on any change to a public header that alters layout, virtual tables or a signature of
+// an SDK library (it is also their SONAME). History:
+//   1  the first installable SDK
+//   2  the connectors' and events' calls return gale::Result (one result type)
+#define GALE_API_VERSION 2
 
 namespace gale {
 inline constexpr int kApiVersion = GALE_API_VERSION;
