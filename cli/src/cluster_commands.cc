@@ -172,10 +172,11 @@ int status(const NimbusClient& client) {
                  c.value("capacity", 0.0));
     for (const auto& w : t["workers"]) {
       auto age = w["last_beat_secs_ago"];
-      fmt::print("worker {}:{} on {}: uptime {} s, last beat {}\n", w.value("host", ""),
-                 w.value("port", 0), w.value("supervisor", ""),
+      fmt::print("worker {}:{} on {}: uptime {} s, last beat {}, refused {} peers, {} batches\n",
+                 w.value("host", ""), w.value("port", 0), w.value("supervisor", ""),
                  w["uptime_secs"].is_null() ? "-" : w["uptime_secs"].dump(),
-                 age.is_null() ? "never" : age.dump() + " s ago");
+                 age.is_null() ? "never" : age.dump() + " s ago", w.value("refused_peers", 0),
+                 w.value("rejected_batches", 0));
     }
   });
 }

@@ -349,10 +349,18 @@ Result<json> TopologyService::status(const std::string& name) {
                 {"host", slot.host},
                 {"port", slot.port},
                 {"uptime_secs", nullptr},
-                {"last_beat_secs_ago", nullptr}};
+                {"last_beat_secs_ago", nullptr},
+                {"refused_peers", 0},
+                {"rejected_batches", 0}};
     if (auto it = beat_of.find(slot_key(slot.host, slot.port)); it != beat_of.end()) {
-      worker["uptime_secs"] = it->second->uptime_secs;
-      worker["last_beat_secs_ago"] = std::max<std::int64_t>(0, now - it->second->time_secs);
+      const coordination::WorkerHeartbeat& beat = *it->second;
+      worker["uptime_secs"] = beat.uptime_secs;
+      worker["last_beat_secs_ago"] = std::max<std::int64_t>(0, now - beat.time_secs);
+      // What the worker refused: handshakes without the topology's key, undecodable or
+      // misrouted messages. Non-zero means something is knocking (docs/SECURITY.md).
+      for (const char* key : {"refused_peers", "rejected_batches"})
+        if (auto v = beat.stats.find(key); v != beat.stats.end() && v->is_number_unsigned())
+          worker[key] = *v;
     }
     workers.push_back(std::move(worker));
   }

@@ -154,6 +154,7 @@ TopologyStats Runtime::stats() const {
       cs.last_errors.erase(cs.last_errors.begin(), cs.last_errors.end() - 10);
     out.components.push_back(std::move(cs));
   }
+  if (bridge_) out.rejected_batches = bridge_->rejected();
   return out;
 }
 

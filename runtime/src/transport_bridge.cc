@@ -108,21 +108,33 @@ void TransportBridge::receive_loop() {
   while (!stop_.load()) {
     parked_.retry(runtime_);
     auto wait = parked_.empty() ? std::chrono::milliseconds(50) : std::chrono::milliseconds(1);
-    if (auto m = transport_.receive(transport::Clock::now() + wait)) handle(m->bytes());
+    if (auto m = transport_.receive(transport::Clock::now() + wait)) handle(*m);
   }
 }
 
-void TransportBridge::handle(std::span<const std::uint8_t> bytes) {
+void TransportBridge::handle(const transport::Message& message) {
   MessageVisitor visitor(inbound_, runtime_.layout(), epoch_);
-  auto status = decoder_.decode(bytes, visitor);
+  auto status = decoder_.decode(message.bytes(), visitor);
   std::string error = !status ? status.error().message : visitor.error();
   if (error.empty() && visitor.dest() < 0) error = "empty batch";
   if (!error.empty()) {
     inbound_.abandon();
-    if (rejected_.fetch_add(1) % 1000 == 0) spdlog::warn("rejected a batch from a peer: {}", error);
+    report_rejected(message, error);
     return;
   }
   deliver(visitor.dest(), inbound_.finish());
+}
+
+// Counted always (the worker's heartbeat carries the count); logged with the sender, the first
+// time and then at most once per kRejectedLogSecs, so a flood cannot fill the log.
+void TransportBridge::report_rejected(const transport::Message& message, const std::string& error) {
+  const std::uint64_t count = rejected_.fetch_add(1, std::memory_order_relaxed) + 1;
+  const std::int64_t now = runtime_.clock().now_ns();
+  if (count > 1 && now - rejected_logged_ns_ < kRejectedLogSecs * 1'000'000'000) return;
+  rejected_logged_ns_ = now;
+  std::string sender = message.sender();
+  spdlog::warn("refused a batch from {}: {} ({} refused since the start)",
+               sender.empty() ? "an unknown sender" : sender, error, count);
 }
 
 void TransportBridge::deliver(int dest, BatchPtr batch) {

@@ -49,7 +49,8 @@ class TransportBridge {
 
  private:
   void receive_loop();
-  void handle(std::span<const std::uint8_t> bytes);
+  void handle(const transport::Message& message);
+  void report_rejected(const transport::Message& message, const std::string& error);
   void deliver(int dest, BatchPtr batch);
 
   static constexpr std::size_t kInboundPoolBatches = 256;
@@ -57,6 +58,8 @@ class TransportBridge {
   static constexpr std::size_t kMaxParked = 256;
   // How long the receiver sleeps between tries once it must wait for a queue.
   static constexpr std::int64_t kReceiverParkMicros = 50;
+  // At most one log line about refused messages per this many seconds (each with the count).
+  static constexpr std::int64_t kRejectedLogSecs = 10;
 
   Runtime& runtime_;
   transport::Transport& transport_;
@@ -67,6 +70,7 @@ class TransportBridge {
   transport::BatchDecoder decoder_;
   ParkedBatches parked_;
   std::atomic<std::uint64_t> rejected_{0};
+  std::int64_t rejected_logged_ns_ = 0;  // receiving thread only
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -128,6 +128,25 @@ TEST_F(TwoWorkers, EveryTupleIsAckedOnceAcrossWorkers) {
   EXPECT_GT(b->stats().find("sink")->executed, 0u);
 }
 
+// Garbage at a worker's endpoint (a stray client, a corrupt frame) is refused and counted in
+// the worker's statistics (the heartbeat's rejected_batches), and the topology runs on.
+TEST_F(TwoWorkers, RefusedMessagesAreCountedAndHarmNothing) {
+  start_a();
+  start_b();
+  InprocTransport stranger(network);
+  ASSERT_TRUE(stranger.connect("a", {transport::kLoopbackHost, side_a.port}));
+  const std::vector<std::uint8_t> garbage{0xde, 0xad, 0xbe, 0xef};
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(stranger.send("a", garbage, transport::Clock::now() + 5s), transport::SendResult::ok);
+  ASSERT_TRUE(eventually([&] { return a->stats().rejected_batches == 3u; }))
+      << "rejected " << a->stats().rejected_batches;
+  a->set_active(true);
+  b->set_active(true);
+  ASSERT_TRUE(eventually([&] { return probe->acked_count() == 2000; }));
+  EXPECT_EQ(a->stats().rejected_batches, 3u);
+  EXPECT_EQ(b->stats().rejected_batches, 0u);
+}
+
 TEST_F(TwoWorkers, LosingAWorkerLosesNothingOnceTimeoutsReplay) {
   // Keep the spout from finishing before the kill: at most 100 trees open at any time, about
   // half of them tracked by worker B's acker.

@@ -17,6 +17,10 @@ class ZmqPayload final : public Message::Payload {
   std::span<const std::uint8_t> bytes() const override {
     return {static_cast<const std::uint8_t*>(m_.data()), m_.size()};
   }
+  std::string sender() const override {
+    const char* address = zmq_msg_gets(m_.handle(), "Peer-Address");
+    return address ? address : "";
+  }
 
  private:
   zmq::message_t m_;

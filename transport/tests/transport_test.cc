@@ -339,6 +339,7 @@ TEST(ZmqTransportTest, WithCurveOnlyAHolderOfTheKeyPairDelivers) {
   auto got = receiver.receive(in(5s));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(std::vector<std::uint8_t>(got->bytes().begin(), got->bytes().end()), batch);
+  EXPECT_EQ(got->sender(), "127.0.0.1");                  // what a refusal's log line names
   EXPECT_FALSE(receiver.receive(in(200ms)).has_value());  // still nothing from the others
 }
 

@@ -47,7 +47,7 @@ nlohmann::json stats_json(const runtime::TopologyStats& stats) {
                         {"capacity", c.capacity},
                         {"error_count", c.error_count}};
   }
-  return {{"components", components}};
+  return {{"components", components}, {"rejected_batches", stats.rejected_batches}};
 }
 
 // What this worker runs under one assignment.

@@ -28,6 +28,8 @@ struct TopologyStats {
   std::string topology;
   double uptime_secs = 0;
   std::vector<ComponentStats> components;
+  // Messages from other workers this process refused (corrupt, another epoch, wrong executor).
+  std::uint64_t rejected_batches = 0;
 
   const ComponentStats* find(const std::string& id) const {
     for (const auto& c : components)

@@ -56,11 +56,14 @@ class Message {
    public:
     virtual ~Payload() = default;
     virtual std::span<const std::uint8_t> bytes() const = 0;
+    // Where it came from, for logs (for ZeroMQ over TCP, the sender's address); "" if unknown.
+    virtual std::string sender() const { return {}; }
   };
 
   explicit Message(std::unique_ptr<Payload> payload) : payload_(std::move(payload)) {}
   explicit Message(std::vector<std::uint8_t> bytes);
   std::span<const std::uint8_t> bytes() const { return payload_->bytes(); }
+  std::string sender() const { return payload_->sender(); }
 
  private:
   std::unique_ptr<Payload> payload_;
