@@ -62,5 +62,5 @@ echo "== a topology built for another API version is still refused by name"
 if out="$("$prefix/bin/gale" local "$build/topologies/test_bad_version.so" --duration 1 2>&1)"; then
   fail "a topology of another API version ran"
 fi
-grep -q "version $((api + 998)).*this gale has version $api" <<<"$out" || fail "refusal: $out"
+grep -q "version 999.*this gale has version $api" <<<"$out" || fail "refusal: $out"
 echo "install_test: ok"

@@ -8,6 +8,7 @@ gale::Topology never_called(const gale::Config&) {
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const gale::TopologyEntry* gale_topology_entry() {
-  static const gale::TopologyEntry entry{GALE_API_VERSION + 998, "bad_version", &never_called};
+  // 999: a version no Gale will have (the tests look for it in the refusal).
+  static const gale::TopologyEntry entry{999, "bad_version", &never_called};
   return &entry;
 }
