@@ -225,18 +225,35 @@ class ZooKeeperStore::Impl {
   // Runs `attempt(zh, after_loss)` until it returns a non-retriable code or time runs out.
   // `after_loss` tells the attempt that an earlier try's outcome is unknown, so it re-reads
   // first. Thread: any caller thread.
+  // Once one operation has waited its whole timeout for a lost connection, later ones fail at
+  // once (nothing attempted) until the connection is back: an outage costs a caller one
+  // operation timeout, not one per operation (a Nimbus request makes several).
   template <class Attempt>
   int run(Attempt&& attempt, Retry retry = Retry::after_reread) {
+    if (given_up()) return ZCONNECTIONLOSS;
     const auto deadline = Clock::now() + options_.operation_timeout;
     bool after_loss = false;
     for (;;) {
       auto [zh, generation] = current();
       if (!zh) return ZCLOSING;
       const int rc = attempt(zh.get(), after_loss);
-      if (!is_retriable(rc) || retry == Retry::never || Clock::now() >= deadline) return rc;
+      if (!is_retriable(rc) || retry == Retry::never) return rc;
+      if (Clock::now() >= deadline) {
+        give_up();
+        return rc;
+      }
       after_loss = true;
       wait_for_change(generation, deadline);
     }
+  }
+
+  bool given_up() {
+    std::lock_guard lock(mutex_);
+    return given_up_ && link_ != Link::connected;
+  }
+  void give_up() {
+    std::lock_guard lock(mutex_);
+    if (link_ != Link::connected) given_up_ = true;
   }
 
   // A watch id registered with the C client as the watcher context (an integer, not a
@@ -383,6 +400,7 @@ class ZooKeeperStore::Impl {
     const Link before = link_;
     if (state == ZOO_CONNECTED_STATE) {
       link_ = Link::connected;
+      given_up_ = false;
       if (!session_connected_) {
         session_connected_ = true;
         if (first_session_) post_session_event(SessionEvent::connected);
@@ -509,7 +527,8 @@ class ZooKeeperStore::Impl {
   std::condition_variable state_changed_;
   ZHandle handle_;
   Link link_ = Link::connecting;
-  std::uint64_t generation_ = 0;                 // bumped on every connection-state change
+  std::uint64_t generation_ = 0;  // bumped on every connection-state change
+  bool given_up_ = false;         // an operation timed out waiting for this disconnection to end
   std::atomic<std::uint64_t> interruptions_{0};  // connected -> suspended or expired
   bool session_connected_ = false;
   bool first_session_ = true;

@@ -156,6 +156,42 @@ TEST_F(ZooKeeperStoreTest, OperationDuringOutageCompletesAfterReconnect) {
   EXPECT_EQ(store->get("/counter").value()->data, "1");
 }
 
+// An outage longer than the operation timeout costs a caller one timeout, not one per
+// operation: once an operation has waited its whole timeout, the next fail at once with
+// connection_loss until the connection is back; then everything works again.
+TEST_F(ZooKeeperStoreTest, AfterOneOperationTimedOutTheNextFailAtOnceUntilReconnected) {
+  ZooKeeperOptions options;
+  options.connect_string = server_.connect_string();
+  options.session_timeout = ZooKeeperServer::kMaxSessionTimeout;
+  options.operation_timeout = std::chrono::milliseconds(1500);
+  auto connected = ZooKeeperStore::connect(options);
+  ASSERT_TRUE(connected) << connected.error().message;
+  auto& store = *connected;
+  ASSERT_TRUE(store->create("/n", "x", CreateMode::persistent));
+  server_.stop();
+
+  auto begin = Clock::now();
+  auto first = store->get("/n");
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error().code, StoreErrc::connection_loss) << first.error().message;
+  EXPECT_GE(Clock::now() - begin, options.operation_timeout) << "gave up before its timeout";
+  for (int i = 0; i < 5; ++i) {
+    begin = Clock::now();
+    auto next = store->set("/n", "y");
+    ASSERT_FALSE(next);
+    EXPECT_EQ(next.error().code, StoreErrc::connection_loss);
+    EXPECT_LT(Clock::now() - begin, options.operation_timeout / 3) << "waited again, call " << i;
+  }
+
+  server_.start();
+  // Back: an operation waits for the reconnection again and succeeds.
+  Result<std::optional<NodeData>> back = store->get("/n");
+  for (auto until = Clock::now() + std::chrono::seconds(20); !back && Clock::now() < until;)
+    back = store->get("/n");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back.value()->data, "x") << "a refused set must not have happened";
+}
+
 }  // namespace
 }  // namespace gale::coordination
 

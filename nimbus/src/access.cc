@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "store_errors.h"
+
 namespace gale::nimbus {
 
 namespace {
@@ -81,8 +83,7 @@ Result<Principal> AccessControl::authenticate(std::string_view authorization) co
   auto parts = split_token(authorization.substr(kBearer.size()));
   if (!parts) return unauthenticated("the token is malformed");
   auto stored = state_.token(parts->principal);
-  if (!stored)
-    return make_error(NimbusErrc::internal, "cannot read the tokens: " + stored.error().message);
+  if (!stored) return store_failure(stored.error(), "cannot read the tokens");
   const std::string presented = secret_hash(parts->secret);
   // The same answer for an unknown principal and a wrong secret: neither tells which it was.
   if (!*stored || (*stored)->sha256.size() != presented.size() ||

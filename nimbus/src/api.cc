@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gale/nimbus/limits.h"
+#include "store_errors.h"
 
 namespace gale::nimbus {
 
@@ -162,6 +163,9 @@ HttpResponse Api::handle(const HttpRequest& request) {
     if (auto audited = audit_ready(request, *who); !audited) return error_response(audited.error());
   }
   auto response = authorized(*call, *who);
+  // A store error passed up as it came (no context added) still answers 503 in an outage.
+  if (!response && response.error().code.category() == coordination::store_category())
+    response = store_failure(response.error());
   int status = response ? response->status : http_status(response.error().code);
   std::string detail = response ? std::string() : response.error().message;
   if (!response && status >= 500)
@@ -391,7 +395,7 @@ Result<Api::Call> Api::token_call(const HttpRequest& request,
         false,
         [this](const Principal&) -> Result<HttpResponse> {
           auto tokens = state_.tokens();
-          if (!tokens) return make_error(NimbusErrc::internal, tokens.error().message);
+          if (!tokens) return store_failure(tokens.error());
           json out = json::array();
           for (const auto& t : *tokens)
             out.push_back(
@@ -434,12 +438,12 @@ Result<Api::Call> Api::token_call(const HttpRequest& request,
                 true,
                 [this, principal = parts[1]](const Principal&) -> Result<HttpResponse> {
                   auto existing = state_.token(principal);
-                  if (!existing) return make_error(NimbusErrc::internal, existing.error().message);
+                  if (!existing) return store_failure(existing.error());
                   if (!*existing)
                     return make_error(NimbusErrc::not_found,
                                       "principal '" + principal + "' has no token");
                   if (auto removed = state_.remove_token(principal); !removed)
-                    return make_error(NimbusErrc::internal, removed.error().message);
+                    return store_failure(removed.error());
                   return ok(json{{"principal", principal}, {"revoked", true}});
                 }};
   }

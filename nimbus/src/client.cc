@@ -359,6 +359,7 @@ Result<NimbusEndpoint> endpoint_from_config(const Config& conf) {
   NimbusEndpoint endpoint;
   endpoint.host = conf.get_string(conf::kNimbusHost);
   endpoint.port = static_cast<int>(conf.get_int(conf::kNimbusPort));
+  endpoint.timeout = std::chrono::seconds(conf.get_int(conf::kNimbusClientTimeoutSecs));
   if (conf.contains(conf::kSecurityTlsCaFile))
     endpoint.ca_file = conf.get_string(conf::kSecurityTlsCaFile);
   if (const char* env = std::getenv("GALE_TOKEN"); env != nullptr && *env != '\0') {

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "gale/common/sha256.h"
+#include "store_errors.h"
 
 namespace gale::nimbus {
 
@@ -65,7 +66,7 @@ Result<IssuedToken> issue_token(coordination::ClusterState& state, std::string_v
       std::string(principal) + "." + *secret,
       {std::string(principal), std::string(to_string(role)), secret_hash(*secret), now_secs}};
   if (auto stored = state.set_token(issued.record); !stored)
-    return make_error(NimbusErrc::internal, "cannot store the token: " + stored.error().message);
+    return store_failure(stored.error(), "cannot store the token");
   return issued;
 }
 

@@ -12,6 +12,7 @@
 #include "gale/transport/zmq_transport.h"
 #include "scheduler.h"
 #include "statistics.h"
+#include "store_errors.h"
 
 namespace gale::nimbus {
 
@@ -126,7 +127,7 @@ json summary(const TopologyRecord& record, const std::optional<Assignment>& assi
 // A store error, or the absence of a record, as the API answers it.
 template <class T>
 Error store_error(const Result<T>& result) {
-  return make_error(NimbusErrc::internal, result.error().message);
+  return store_failure(result.error());
 }
 
 }  // namespace

@@ -164,6 +164,11 @@ std::vector<ConfigKey> make_schema() {
               "Rotated audit logs kept beside the current one (audit.log.1 the newest).")
           .at_least(1)
           .at_most(1000),
+      KeySpec(kNimbusClientTimeoutSecs, Type::int64, 60,
+              "How long the gale CLI waits for Nimbus to answer one request (connect, send the "
+              "artifact, answer) before it fails with exit code 1.")
+          .at_least(1)
+          .at_most(3600),
       KeySpec(kSupervisorId, Type::string, none,
               "A supervisor's id; unset: derived from host and ports."),
       KeySpec(kSupervisorHost, Type::string, "127.0.0.1",

@@ -56,6 +56,7 @@ inline constexpr const char* kNimbusTlsKeyFile = "nimbus.tls.key.file";
 inline constexpr const char* kNimbusRequestsPerSec = "nimbus.requests.per.sec";
 inline constexpr const char* kNimbusAuditMaxBytes = "nimbus.audit.max.bytes";
 inline constexpr const char* kNimbusAuditMaxFiles = "nimbus.audit.max.files";
+inline constexpr const char* kNimbusClientTimeoutSecs = "nimbus.client.timeout.secs";
 inline constexpr const char* kSupervisorId = "supervisor.id";
 inline constexpr const char* kSupervisorHost = "supervisor.host";
 inline constexpr const char* kSupervisorSlotsPorts = "supervisor.slots.ports";

@@ -6,7 +6,9 @@
 //    reconnect and then re-reads before retrying (a create checks whether the node is there with
 //    our data, a conditional set whether the version moved by one to our data, a remove whether
 //    the node is gone), all within the operation timeout. A lost persistent_sequential create
-//    cannot be told apart from another client's, so it returns connection_loss at once.
+//    cannot be told apart from another client's, so it returns connection_loss at once. Once an
+//    operation has waited its whole timeout, later ones return connection_loss at once until
+//    the connection is back (an outage costs a caller one timeout, not one per operation).
 //  - The session survives disconnections shorter than the session timeout; the C client
 //    reconnects and re-sets watches by itself.
 //  - Only on expiry is a new session opened. Then the ephemeral nodes this store created (and

@@ -34,8 +34,9 @@ struct NimbusEndpoint {
 };
 
 // The endpoint a daemon or the CLI configures: nimbus.host, nimbus.port, security.tls.ca.file,
-// and the token from GALE_TOKEN, else security.token, else the first line of
-// security.token.file. bad_setting (common's) naming the token file if it cannot be read.
+// nimbus.client.timeout.secs, and the token from GALE_TOKEN, else security.token, else the
+// first line of security.token.file. bad_setting (common's) naming the token file if it cannot be
+// read.
 Result<NimbusEndpoint> endpoint_from_config(const Config& conf);
 
 struct HttpReply {
