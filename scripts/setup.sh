@@ -21,6 +21,8 @@ PACKAGES=(
   curl
   # Debian packages (CPack runs dpkg-shlibdeps and file) and their test on a fresh Debian
   dpkg-dev file debootstrap
+  # multi-host and partition tests: hosts as network namespaces joined by veth pairs
+  iproute2
 )
 
 missing=()

@@ -224,14 +224,7 @@ TEST_F(Cluster, RebalanceOneToTwoToFourWorkersLosesNoTuple) {
       for (const auto& [task, slot] : (*a)->task_slots) ports.insert(slot.port);
     return ports.size();
   };
-  auto acked_ids = [&] {
-    std::set<std::int64_t> ids;
-    for (const auto& f : fs::directory_iterator(dir / "ledger")) {
-      std::ifstream in(f.path());
-      for (std::int64_t v; in >> v;) ids.insert(v);
-    }
-    return ids;
-  };
+  auto acked_ids = [&] { return ledger_acked_ids(dir / "ledger"); };
   ASSERT_TRUE(eventually([&] { return total(id, "ledger", "acked") >= 2000; }));
   for (int workers : {2, 4}) {
     auto rb = gale({"rebalance", "ledger", "-n", std::to_string(workers), "-w", "1"});

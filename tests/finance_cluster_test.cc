@@ -1,12 +1,14 @@
 // The finance topologies on a whole local cluster (ZooKeeper, Nimbus, two supervisors, worker
 // processes) with gale-kafka-dev, a real redis-server and the fake SMS gateway:
-// - sms-notify sends exactly one SMS per qualifying account change while a worker is killed
-//   with SIGKILL mid-stream and its tuples are replayed;
+// - sms-notify sends exactly one SMS per qualifying account change while workers are killed
+//   with SIGKILL again and again mid-stream and their tuples are replayed (issue 8: the Kafka
+//   spout stalled for good after repeated kills);
 // - risk-alert's rules, given as a blob at submit, are replaced with `gale blob put` and the
 //   running workers apply them without a restart.
 // Counts come from the gateway, Redis and ZooKeeper, never from logs.
 #include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 
 #include "gale/events/generator.h"
@@ -64,7 +66,7 @@ class FinanceCluster : public Cluster {
   }
 };
 
-TEST_F(FinanceCluster, SmsNotifySendsOneSmsPerQualifyingChangeWhileAWorkerIsKilled) {
+TEST_F(FinanceCluster, SmsNotifySendsOneSmsPerQualifyingChangeWhileWorkersAreKilledAgainAndAgain) {
   // The population's profiles in Redis, and the changes that must get an SMS.
   events::GeneratorOptions options;
   options.seed = 11;
@@ -100,17 +102,25 @@ TEST_F(FinanceCluster, SmsNotifySendsOneSmsPerQualifyingChangeWhileAWorkerIsKill
   std::string id = topology_id("sms");
   ASSERT_TRUE(eventually([&] { return workers(id) == 2; })) << "workers did not start";
 
-  // The changes arrive over about ten seconds; a worker dies a third of the way through.
+  // The changes arrive over about twenty seconds; from a tenth of the way on, a worker picked
+  // at random dies every four seconds, five times (a paused partition, a revoked one, a member
+  // leaving and joining again: every path of the spout's group handling is taken).
   ChildProcess producer(
       {kBin + "/gale-gen", "account-changes", "--count", std::to_string(count), "--accounts", "200",
-       "--seed", "11", "--rate", "300", "--brokers", bootstrap, "--topic", "account-changes"},
+       "--seed", "11", "--rate", "150", "--brokers", bootstrap, "--topic", "account-changes"},
       (dir / "logs" / "gale-gen.log").string());
   auto received = [&] { return nlohmann::json::parse(gateway.get("/stats").body); };
-  ASSERT_TRUE(eventually([&] { return received()["received"] >= qualifying.size() / 3; }, 40s))
+  ASSERT_TRUE(eventually([&] { return received()["received"] >= qualifying.size() / 10; }, 40s))
       << slurp(dir / "logs" / "gale-gen.log");
-  auto pids = worker_pids(id);
+  const auto pids = worker_pids(id);
   ASSERT_EQ(pids.size(), 2u);
-  ASSERT_EQ(::kill(pids[0], SIGKILL), 0);
+  std::mt19937 random(8);
+  for (int kill = 0; kill < 5; ++kill) {
+    auto now = worker_pids(id);
+    if (!now.empty())
+      ::kill(now[std::uniform_int_distribution<std::size_t>(0, now.size() - 1)(random)], SIGKILL);
+    std::this_thread::sleep_for(4s);
+  }
 
   ASSERT_TRUE(
       eventually([&] { return received()["distinct_references"] == qualifying.size(); }, 60s))

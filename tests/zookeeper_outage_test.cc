@@ -37,7 +37,7 @@ TEST_F(Cluster, ZooKeeperOutagesLongerThanTheTaskTimeoutRestartNoWorkerAndLoseNo
   std::int64_t epoch = epoch_of(*state, id);
 
   for (int outage = 1; outage <= 3; ++outage) {
-    zk.stop();
+    zk->stop();
     if (outage == 1) {
       // The CLI is answered, not left hanging: within one storm.zookeeper.operation.timeout
       // (2 s in the fixture) and a margin, with an error that names the cause.
@@ -53,7 +53,7 @@ TEST_F(Cluster, ZooKeeperOutagesLongerThanTheTaskTimeoutRestartNoWorkerAndLoseNo
       }
     }
     std::this_thread::sleep_for(6s);
-    zk.start();
+    zk->start();
     // The workers' sessions survive (the restarted server restores them); their heartbeats
     // resume within a second or two. Give the monitor five rounds to get it wrong.
     std::this_thread::sleep_for(5s);

@@ -65,7 +65,7 @@ Result<SupervisorSettings> settings_from_config(const Config& conf,
   for (const char* key :
        {conf::kStormZookeeperServers, conf::kStormZookeeperRoot,
         conf::kStormZookeeperSessionTimeout, conf::kStormZookeeperOperationTimeout,
-        conf::kWorkerHeartbeatFrequencySecs})
+        conf::kWorkerHeartbeatFrequencySecs, conf::kNimbusTaskTimeoutSecs})
     if (conf.contains(key))
       s.worker_settings.push_back(std::string(key) + "=" + conf.get(key).to_string());
   s.worker_settings.push_back(std::string(conf::kStormLocalDir) + "=" + s.local_dir.string());

@@ -2,8 +2,12 @@
 // restarts and rebalances. It emits ids 0..ledger.count-1 (tracked) and appends each acked id
 // to <ledger.dir>/acked-<task>; a new life of the same task skips the ids already acked, as a
 // Kafka spout resumes from its committed offsets. relay -> sink carry each id across workers.
-// ledger.rate (ids a second, 0: no limit) keeps a run long enough to be interrupted.
+// ledger.rate (ids a second, 0: no limit) keeps a run long enough to be interrupted. Each life
+// of a spout task also keeps <ledger.dir>/emitting-<task>-<pid>: the wall-clock milliseconds of
+// its first and (to within 100 ms) last emit, so a test can tell whether two lives of a task
+// took input at the same time (a partitioned worker and its replacement).
 #include <gale/gale.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <deque>
@@ -24,6 +28,8 @@ class LedgerSpout : public gale::Spout {
     for (std::int64_t id = 0, n = conf.get_int("ledger.count", 1000); id < n; ++id)
       if (!done.count(id)) todo_.push_back(id);
     log_.open(path_, std::ios::app);
+    emitting_path_ = conf.get_string("ledger.dir", "") + "/emitting-" +
+                     std::to_string(ctx.this_task()) + "-" + std::to_string(::getpid());
     rate_ = conf.get_double("ledger.rate", 0);
     start_ = std::chrono::steady_clock::now();
   }
@@ -41,6 +47,7 @@ class LedgerSpout : public gale::Spout {
     std::int64_t id = todo_.front();
     todo_.pop_front();
     out_->emit({id}, static_cast<gale::MessageId>(id));
+    note_emit();
   }
   void ack(gale::MessageId id) override {
     log_ << id << "\n";
@@ -56,8 +63,20 @@ class LedgerSpout : public gale::Spout {
     log_.flush();
     unflushed_ = 0;
   }
+  void note_emit() {
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    if (first_emit_ms_ == 0) first_emit_ms_ = now;
+    if (now - noted_ms_ < 100) return;
+    noted_ms_ = now;
+    std::ofstream(emitting_path_, std::ios::trunc) << first_emit_ms_ << " " << now << "\n";
+  }
   gale::SpoutCollector* out_ = nullptr;
   std::string path_;
+  std::string emitting_path_;
+  std::int64_t first_emit_ms_ = 0;
+  std::int64_t noted_ms_ = 0;
   std::deque<std::int64_t> todo_;
   std::ofstream log_;
   int unflushed_ = 0;

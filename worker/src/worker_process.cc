@@ -76,7 +76,8 @@ class Worker {
  private:
   std::optional<Plan> plan(const coord::Assignment& a);
   void connect_peers(const Plan& p);
-  void beat(runtime::Runtime& runtime);
+  // True when the heartbeat was written.
+  bool beat(runtime::Runtime& runtime);
   // The topology's assignment, none if it has none, or the store's error (ZooKeeper is
   // unreachable): then the worker keeps doing what it does and asks again a round later.
   Result<std::optional<coord::Assignment>> read_assignment();
@@ -145,7 +146,7 @@ Result<std::optional<coord::Assignment>> Worker::read_assignment() {
   return state_.assignment(o_.topology_id);
 }
 
-void Worker::beat(runtime::Runtime& runtime) {
+bool Worker::beat(runtime::Runtime& runtime) {
   coord::WorkerHeartbeat hb;
   hb.topology_id = o_.topology_id;
   hb.host = o_.host;
@@ -154,8 +155,11 @@ void Worker::beat(runtime::Runtime& runtime) {
   hb.uptime_secs = hb.time_secs - started_;
   hb.stats = stats_json(runtime.stats());
   hb.stats["refused_peers"] = transport_.refused_peers();  // handshakes without the topology's key
-  if (auto s = state_.write_heartbeat(hb); !s.ok())
+  if (auto s = state_.write_heartbeat(hb); !s.ok()) {
     spdlog::warn("heartbeat: {}", s.error().message);
+    return false;
+  }
+  return true;
 }
 
 int Worker::run(const std::atomic<bool>& stop) {
@@ -165,6 +169,14 @@ int Worker::run(const std::atomic<bool>& stop) {
     return 1;
   }
   auto beat_every = std::chrono::seconds(o_.conf.get_int(conf::kWorkerHeartbeatFrequencySecs));
+  // The fence (docs/CLUSTER.md, "Partitions"): Nimbus may give this worker's tasks to another
+  // once it has seen no new heartbeat for nimbus.task.timeout.secs. A worker whose heartbeats
+  // have not been written for that long, less two beats (a round of this loop may be late by
+  // one), stops its spouts first: two copies of its tasks then never both take new input.
+  // In-flight trees finish or time out.
+  const auto fence_after = std::max<std::chrono::seconds>(
+      beat_every,
+      std::chrono::seconds(o_.conf.get_int(conf::kNimbusTaskTimeoutSecs)) - 2 * beat_every);
   auto pause = [&] {
     for (auto t = std::chrono::steady_clock::now() + beat_every;
          std::chrono::steady_clock::now() < t && !stop.load();)
@@ -189,11 +201,26 @@ int Worker::run(const std::atomic<bool>& stop) {
     runtime.start();
     spdlog::info("running {} executors of {} in {}", p->local.size(), o_.topology_id, me_);
     // Poll ZooKeeper: status (activation) and assignment changes; heartbeat each round.
+    bool wanted_active = false;  // the topology's status, as last read
+    bool fenced = false;
+    auto last_beat = std::chrono::steady_clock::now();
     while (!stop.load()) {
       auto record = state_.topology(o_.topology_id);
       if (record.ok() && *record)
-        runtime.set_active((*record)->status == coord::TopologyStatus::active);
-      beat(runtime);
+        wanted_active = (*record)->status == coord::TopologyStatus::active;
+      // A beat written was seen by Nimbus no earlier than it began.
+      const auto began = std::chrono::steady_clock::now();
+      if (beat(runtime)) last_beat = began;
+      if (fenced != (std::chrono::steady_clock::now() - last_beat >= fence_after)) {
+        fenced = !fenced;
+        if (fenced)
+          spdlog::warn(
+              "no heartbeat written for {} s: its tasks may be given to another worker, "
+              "so {} takes no new input until one is",
+              fence_after.count(), me_);
+        else
+          spdlog::info("heartbeats written again: {} takes input again", me_);
+      }
       if (auto synced = blobs_.sync(); !synced) spdlog::warn("{}", synced.error().message);
       auto next = read_assignment();
       if (!next) {
@@ -203,6 +230,8 @@ int Worker::run(const std::atomic<bool>& stop) {
       } else if (!*next || !(**next == p->assignment)) {
         break;  // re-plan: in-flight tuples are replayed
       }
+      // Only now: a worker back from a partition first learns whether its tasks were moved.
+      runtime.set_active(wanted_active && !fenced);
       pause();
     }
     runtime.set_active(false);

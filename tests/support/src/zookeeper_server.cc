@@ -35,18 +35,19 @@ class Socket {
   int fd_;
 };
 
-sockaddr_in loopback(int port) {
+sockaddr_in ipv4(const std::string& host, int port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1)
+    throw std::runtime_error("not an IPv4 address: " + host);
   return address;
 }
 
 // A port the kernel considers free on 127.0.0.1 right now.
 int free_port() {
   Socket socket;
-  sockaddr_in address = loopback(0);
+  sockaddr_in address = ipv4("127.0.0.1", 0);
   if (::bind(socket.fd(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     throw std::runtime_error("bind 127.0.0.1:0 failed");
   }
@@ -70,7 +71,11 @@ std::string read_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-ZooKeeperServer::ZooKeeperServer() : dir_(make_temp_dir()), port_(free_port()) {
+ZooKeeperServer::ZooKeeperServer() : ZooKeeperServer(Options{}) {}
+
+ZooKeeperServer::ZooKeeperServer(Options options)
+    : options_(std::move(options)), dir_(make_temp_dir()) {
+  if (options_.port == 0) options_.port = free_port();
   write_config();
   try {
     start();
@@ -87,19 +92,25 @@ ZooKeeperServer::~ZooKeeperServer() {
 }
 
 std::string ZooKeeperServer::connect_string() const {
-  return "127.0.0.1:" + std::to_string(port_);
+  return options_.address + ":" + std::to_string(options_.port);
 }
 
 void ZooKeeperServer::write_config() const {
   std::ofstream cfg(dir_ / "zoo.cfg");
   cfg << "tickTime=500\n"
       << "dataDir=" << (dir_ / "data").string() << "\n"
-      << "clientPort=" << port_ << "\n"
-      << "clientPortAddress=127.0.0.1\n"
+      << "clientPort=" << options_.port << "\n"
+      << "clientPortAddress=" << options_.address << "\n"
       << "admin.enableServer=false\n"
       << "4lw.commands.whitelist=ruok\n"
       << "minSessionTimeout=" << kMinSessionTimeout.count() << "\n"
       << "maxSessionTimeout=" << kMaxSessionTimeout.count() << "\n";
+  if (options_.ensemble.empty()) return;
+  cfg << "initLimit=10\nsyncLimit=5\n";
+  for (std::size_t i = 0; i < options_.ensemble.size(); ++i)
+    cfg << "server." << i + 1 << "=" << options_.ensemble[i] << ":2888:3888\n";
+  std::filesystem::create_directories(dir_ / "data");
+  std::ofstream(dir_ / "data" / "myid") << options_.id << "\n";
 }
 
 void ZooKeeperServer::start() {
@@ -117,6 +128,7 @@ void ZooKeeperServer::start() {
                                    "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar",
                                    "org.apache.zookeeper.server.quorum.QuorumPeerMain",
                                    config};
+  args.insert(args.begin(), options_.launch.begin(), options_.launch.end());
   SpawnOptions options;
   options.argv = std::move(args);
   options.search_path = true;
@@ -146,7 +158,7 @@ void ZooKeeperServer::stop() {
 
 bool ZooKeeperServer::answers_ruok() const {
   Socket socket;
-  sockaddr_in address = loopback(port_);
+  sockaddr_in address = ipv4(options_.address, options_.port);
   if (::connect(socket.fd(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     return false;
   }

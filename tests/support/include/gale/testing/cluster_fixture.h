@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -37,13 +38,25 @@ inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseco
   return pred();
 }
 
+// The ids the ledger test topology (tests/topologies/ledger.cc) has recorded as acked in
+// `ledger_dir`, over every life of every spout task.
+inline std::set<std::int64_t> ledger_acked_ids(const std::filesystem::path& ledger_dir) {
+  std::set<std::int64_t> ids;
+  for (const auto& f : std::filesystem::directory_iterator(ledger_dir)) {
+    if (f.path().filename().string().rfind("acked-", 0) != 0) continue;
+    std::ifstream in(f.path());
+    for (std::int64_t id; in >> id;) ids.insert(id);
+  }
+  return ids;
+}
+
 inline const std::string kBin = GALE_BIN_DIR;
 // The cluster's ZooKeeper identity (storm.zookeeper.auth.payload).
 inline const std::string kZooKeeperAuth = "gale:e2e-" + std::to_string(::getpid());
 
 class Cluster : public ::testing::Test {
  protected:
-  gale::coordination::testing::ZooKeeperServer zk;
+  std::unique_ptr<gale::coordination::testing::ZooKeeperServer> zk;
   std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("gale-e2e-" + std::to_string(::getpid()));
   std::string yaml;
@@ -55,21 +68,38 @@ class Cluster : public ::testing::Test {
   // More "key=value" settings for every supervisor (a derived fixture sets them).
   std::vector<std::string> supervisor_settings;
 
+  // Where the parts run: all on 127.0.0.1 here. A fixture that puts them on several hosts
+  // (tests/multihost_test.cc) overrides these.
+  virtual void start_zookeeper() {
+    zk = std::make_unique<gale::coordination::testing::ZooKeeperServer>();
+  }
+  virtual std::string zookeeper_servers() const { return zk->connect_string(); }
+  virtual std::string nimbus_host() const { return "127.0.0.1"; }
+  virtual std::string supervisor_host(int /*i*/) const { return "127.0.0.1"; }
+  // `argv` as run on the host of "nimbus" or "supervisor-<i>".
+  virtual std::vector<std::string> on(const std::string& /*role*/,
+                                      std::vector<std::string> argv) const {
+    return argv;
+  }
+
   void SetUp() override {
+    start_zookeeper();
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir / "logs");
     yaml = (dir / "gale.yaml").string();
     auto ports = free_ports(5);  // Nimbus, then two slots for each supervisor
-    std::ofstream(yaml) << "storm.zookeeper.servers: \"" << zk.connect_string() << "\"\n"
+    std::ofstream(yaml) << "storm.zookeeper.servers: \"" << zookeeper_servers() << "\"\n"
                         << "storm.zookeeper.root: /gale-e2e\n"
                         << "storm.zookeeper.auth.payload: \"" << kZooKeeperAuth << "\"\n"
-                        << "nimbus.host: 127.0.0.1\n"
+                        << "nimbus.host: " << nimbus_host() << "\n"
                         << "nimbus.port: " << ports[0] << "\n"
                         << "nimbus.task.timeout.secs: 4\n"
                         << "nimbus.monitor.freq.secs: 1\n"
                         << "storm.zookeeper.session.timeout: 4000\n"
                         << "storm.zookeeper.operation.timeout: 2000\n";
-    auto tls = make_tls_files(dir / "tls");
+    auto tls = make_tls_files(dir / "tls", nimbus_host() == "127.0.0.1"
+                                               ? std::vector<std::string>{}
+                                               : std::vector<std::string>{nimbus_host()});
     std::ofstream(yaml, std::ios::app) << "nimbus.tls.cert.file: " << tls.cert.string() << "\n"
                                        << "nimbus.tls.key.file: " << tls.key.string() << "\n"
                                        << "security.tls.ca.file: " << tls.ca.string() << "\n"
@@ -82,7 +112,7 @@ class Cluster : public ::testing::Test {
       start_supervisor(i);
     }
     gale::coordination::ZooKeeperOptions options;
-    options.connect_string = zk.connect_string();
+    options.connect_string = zookeeper_servers();
     options.root = "/gale-e2e";
     options.auth_payload = kZooKeeperAuth;
     auto s = gale::coordination::ZooKeeperStore::connect(options);
@@ -125,8 +155,8 @@ class Cluster : public ::testing::Test {
 
   void start_nimbus() {
     nimbus = std::make_unique<ChildProcess>(
-        std::vector<std::string>{kBin + "/gale-nimbus", "--config", yaml, "-c",
-                                 "storm.local.dir=" + (dir / "nimbus").string()},
+        on("nimbus", {kBin + "/gale-nimbus", "--config", yaml, "-c",
+                      "storm.local.dir=" + (dir / "nimbus").string()}),
         (dir / "logs" / "nimbus.log").string());
   }
   void start_supervisor(int i) {
@@ -141,10 +171,13 @@ class Cluster : public ::testing::Test {
                                   "-c",
                                   "supervisor.slots.ports=" + ports,
                                   "-c",
+                                  "supervisor.host=" + supervisor_host(i),
+                                  "-c",
                                   "security.token.file=" + token_file("supervisor")};
     for (const auto& setting : supervisor_settings) argv.insert(argv.end(), {"-c", setting});
     auto p = std::make_unique<ChildProcess>(
-        argv, (dir / "logs" / ("supervisor-" + std::to_string(i) + ".log")).string());
+        on("supervisor-" + std::to_string(i), argv),
+        (dir / "logs" / ("supervisor-" + std::to_string(i) + ".log")).string());
     if (i < static_cast<int>(supervisors.size())) {
       supervisors[static_cast<std::size_t>(i)] = std::move(p);
     } else {

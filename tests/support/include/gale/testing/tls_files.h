@@ -2,6 +2,8 @@
 // TLS files for tests that run Nimbus as a user does, made by the script a user runs
 // (scripts/make-tls.sh: a private CA and a certificate for localhost and 127.0.0.1).
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace gale::testing {
 
@@ -11,8 +13,10 @@ struct TlsFiles {
   std::filesystem::path key;   // nimbus.tls.key.file
 };
 
-// Writes the three files into `dir` (created if needed). Fails the calling test (ADD_FAILURE)
-// with the script's output if it did not succeed.
-TlsFiles make_tls_files(const std::filesystem::path& dir);
+// Writes the three files into `dir` (created if needed); the certificate also names `names`
+// (host names or addresses). Fails the calling test (ADD_FAILURE) with the script's output if
+// it did not succeed.
+TlsFiles make_tls_files(const std::filesystem::path& dir,
+                        const std::vector<std::string>& names = {});
 
 }  // namespace gale::testing

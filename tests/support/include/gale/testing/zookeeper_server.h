@@ -1,11 +1,13 @@
 #pragma once
-// ZooKeeperServer: a throw-away standalone ZooKeeper server for tests, run as a child process
-// (`java ... QuorumPeerMain zoo.cfg`, gale/common/process.h's spawn, killed if the test process
-// dies) on a free port of 127.0.0.1, with its data and log in a fresh temporary directory that
-// is deleted afterwards. Not thread-safe: one test thread.
+// ZooKeeperServer: a throw-away ZooKeeper server for tests, run as a child process (`java ...
+// QuorumPeerMain zoo.cfg`, gale/common/process.h's spawn, killed if the test process dies), by
+// default standalone on a free port of 127.0.0.1; with Options, on another address (a
+// NetworkLab host) and as one member of an ensemble. Its data and log are in a fresh temporary
+// directory that is deleted afterwards. Not thread-safe: one test thread.
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "gale/common/process.h"
 
@@ -13,15 +15,27 @@ namespace gale::coordination::testing {
 
 class ZooKeeperServer {
  public:
-  // Starts the server and waits until it answers "ruok" with "imok". Throws
-  // std::runtime_error (with the server's log) if it does not within 30 s.
+  struct Options {
+    std::string address = "127.0.0.1";
+    int port = 0;                          // 0: a free port of 127.0.0.1
+    std::vector<std::string> launch = {};  // argv prefix, e.g. NetworkLab::on(host, {})
+    // An ensemble: every member's address (client port `port`, quorum ports 2888 and 3888),
+    // and this one's place in it (1-based). Empty: standalone.
+    std::vector<std::string> ensemble = {};
+    int id = 0;
+  };
+
+  // Starts the server and waits until it answers "ruok" with "imok" (an ensemble member does
+  // before it has a quorum). Throws std::runtime_error (with the server's log) if it does not
+  // within 30 s.
   ZooKeeperServer();
+  explicit ZooKeeperServer(Options options);
   // Stops the server (SIGTERM, then SIGKILL after 5 s) and removes the directory.
   ~ZooKeeperServer();
   ZooKeeperServer(const ZooKeeperServer&) = delete;
   ZooKeeperServer& operator=(const ZooKeeperServer&) = delete;
 
-  // "127.0.0.1:<port>"
+  // "<address>:<port>"
   std::string connect_string() const;
 
   void stop();
@@ -36,8 +50,8 @@ class ZooKeeperServer {
   void write_config() const;
   bool answers_ruok() const;
 
+  Options options_;
   std::filesystem::path dir_;
-  int port_ = 0;
   Process process_;
 };
 

@@ -1,0 +1,122 @@
+#include "gale/testing/network_lab.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "gale/testing/child_process.h"
+
+namespace gale::testing {
+namespace {
+
+const std::string kIp = "/usr/sbin/ip";
+constexpr std::size_t kMaxHosts = 8;
+
+void ip(std::vector<std::string> args) {
+  args.insert(args.begin(), kIp);
+  auto r = run_command(args);
+  if (r.exit_code != 0) {
+    std::string line;
+    for (const auto& a : args) line += a + " ";
+    throw std::runtime_error("network lab: '" + line + "' failed: " + r.output);
+  }
+}
+
+bool valid_host(const std::string& host) {
+  return !host.empty() && host.size() <= 8 &&
+         std::all_of(host.begin(), host.end(), [](char c) { return std::isalnum(c) || c == '-'; });
+}
+
+}  // namespace
+
+bool NetworkLab::supported() {
+  if (::geteuid() != 0 || ::access(kIp.c_str(), X_OK) != 0) return false;
+  const std::string probe = "gale-" + std::to_string(::getpid()) + "-probe";
+  if (run_command({kIp, "netns", "add", probe}).exit_code != 0) return false;
+  run_command({kIp, "netns", "del", probe});
+  return true;
+}
+
+NetworkLab::NetworkLab(std::vector<std::string> hosts)
+    : prefix_("gale-" + std::to_string(::getpid()) + "-"), hosts_(std::move(hosts)) {
+  if (hosts_.empty() || hosts_.size() > kMaxHosts)
+    throw std::runtime_error("network lab: 1 to 8 hosts");
+  for (const auto& h : hosts_)
+    if (!valid_host(h)) throw std::runtime_error("network lab: bad host name '" + h + "'");
+  try {
+    const std::string sw = prefix_ + "switch";
+    ip({"netns", "add", sw});
+    made_.push_back(sw);
+    ip({"-n", sw, "link", "add", "br0", "type", "bridge"});
+    ip({"-n", sw, "link", "set", "br0", "up"});
+    for (std::size_t i = 0; i < hosts_.size(); ++i) {
+      const std::string ns = netns(hosts_[i]);
+      ip({"netns", "add", ns});
+      made_.push_back(ns);
+      ip({"-n", ns, "link", "set", "lo", "up"});
+      ip({"-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", port(i), "netns", sw});
+      ip({"-n", ns, "addr", "add", address(hosts_[i]) + "/24", "dev", "eth0"});
+      ip({"-n", ns, "link", "set", "eth0", "up"});
+      ip({"-n", sw, "link", "set", port(i), "master", "br0"});
+      ip({"-n", sw, "link", "set", port(i), "up"});
+    }
+  } catch (...) {
+    for (const auto& ns : made_) run_command({kIp, "netns", "del", ns});
+    throw;
+  }
+}
+
+NetworkLab::~NetworkLab() {
+  if (home_fd_ >= 0) {
+    ::setns(home_fd_, CLONE_NEWNET);
+    ::close(home_fd_);
+  }
+  for (auto it = made_.rbegin(); it != made_.rend(); ++it) run_command({kIp, "netns", "del", *it});
+}
+
+std::size_t NetworkLab::index(const std::string& host) const {
+  auto it = std::find(hosts_.begin(), hosts_.end(), host);
+  if (it == hosts_.end()) throw std::runtime_error("network lab: no host '" + host + "'");
+  return static_cast<std::size_t>(it - hosts_.begin());
+}
+
+std::string NetworkLab::netns(const std::string& host) const {
+  return prefix_ + hosts_[index(host)];
+}
+
+std::string NetworkLab::port(std::size_t i) {
+  return "port" + std::to_string(i);
+}
+
+std::string NetworkLab::address(const std::string& host) const {
+  return "10.77.0." + std::to_string(index(host) + 1);
+}
+
+std::vector<std::string> NetworkLab::on(const std::string& host,
+                                        std::vector<std::string> argv) const {
+  argv.insert(argv.begin(), {kIp, "netns", "exec", netns(host)});
+  return argv;
+}
+
+void NetworkLab::enter(const std::string& host) {
+  if (home_fd_ < 0) home_fd_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  const std::string path = "/run/netns/" + netns(host);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("network lab: cannot open " + path);
+  const int rc = ::setns(fd, CLONE_NEWNET);
+  ::close(fd);
+  if (rc != 0) throw std::runtime_error("network lab: cannot enter " + path);
+}
+
+void NetworkLab::cut(const std::string& host) {
+  ip({"-n", prefix_ + "switch", "link", "set", port(index(host)), "down"});
+}
+
+void NetworkLab::heal(const std::string& host) {
+  ip({"-n", prefix_ + "switch", "link", "set", port(index(host)), "up"});
+}
+
+}  // namespace gale::testing
