@@ -24,16 +24,25 @@ function(gale_library)
   add_library(gale::${ARG_NAME} ALIAS ${target})
 endfunction()
 
-# gale_test(NAME <name> SRCS ... DEPS ... [LABELS ...])
-#   One GoogleTest binary, registered with CTest test by test, labelled by module.
+# gale_test(NAME <name> SRCS ... DEPS ... [LABELS ...] [TIMEOUT <secs>] [SERIAL])
+#   One GoogleTest binary, registered with CTest test by test, labelled by module; each test
+#   may take TIMEOUT seconds (120 unless given). SERIAL: its tests run alone (ctest -j runs
+#   nothing beside them), for tests that measure time under faults.
 function(gale_test)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  set(serial FALSE)
+  if(ARG_SERIAL)
+    set(serial TRUE)
+  endif()
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   gtest_discover_tests(${ARG_NAME}
     DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 120)
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT} RUN_SERIAL ${serial})
 endfunction()
 
 # gale_sdk_library(<name> [PKG_REQUIRES <pkg-config modules>])

@@ -21,8 +21,9 @@ PACKAGES=(
   curl
   # Debian packages (CPack runs dpkg-shlibdeps and file) and their test on a fresh Debian
   dpkg-dev file debootstrap
-  # multi-host and partition tests: hosts as network namespaces joined by veth pairs
-  iproute2
+  # multi-host, partition and chaos tests: hosts as network namespaces joined by veth pairs,
+  # relays to servers that listen on loopback only
+  iproute2 socat
 )
 
 missing=()

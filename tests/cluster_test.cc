@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -24,16 +25,24 @@ namespace fs = std::filesystem;
 
 const std::string kWordCount = std::string(GALE_TOPOLOGY_DIR) + "/word_count.so";
 
-TEST_F(Cluster, WordCountOnTwoSupervisorsCountsRight) {
-  auto r = gale({"submit", kWordCount, "--name", "wc", "-c", "topology.workers=2", "-c",
-                 "wordcount.max.sentences=2000"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  std::string id = topology_id("wc");
-  ASSERT_FALSE(id.empty());
+// Submits word count (2000 sentences, two workers) as "wc" and waits for its exact counts;
+// returns its id, "" (with a failure recorded) if it did not count right.
+std::string submit_word_count_and_wait(Cluster& cluster) {
+  auto r = cluster.gale({"submit", kWordCount, "--name", "wc", "-c", "topology.workers=2", "-c",
+                         "wordcount.max.sentences=2000"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::string id = cluster.topology_id("wc");
+  EXPECT_FALSE(id.empty());
   // 2000 sentences = 250 rounds of the 8 built-in ones, 79 words a round.
-  ASSERT_TRUE(eventually([&] { return total(id, "sentences", "acked") == 2000; }))
-      << "acked " << total(id, "sentences", "acked");
-  EXPECT_TRUE(eventually([&] { return total(id, "count", "executed") == 19750; }));
+  EXPECT_TRUE(eventually([&] { return cluster.total(id, "sentences", "acked") == 2000; }))
+      << "acked " << cluster.total(id, "sentences", "acked");
+  EXPECT_TRUE(eventually([&] { return cluster.total(id, "count", "executed") == 19750; }));
+  return ::testing::Test::HasFailure() ? "" : id;
+}
+
+TEST_F(Cluster, WordCountOnTwoSupervisorsCountsRight) {
+  const std::string id = submit_word_count_and_wait(*this);
+  ASSERT_FALSE(id.empty());
   EXPECT_EQ(total(id, "sentences", "failed"), 0u);
   auto beats = state->heartbeats(id);
   ASSERT_TRUE(beats.ok());
@@ -137,9 +146,9 @@ TEST_F(Cluster, KilledWorkerIsRestartedAndNothingIsLost) {
       victim = hb.port;
   ASSERT_NE(victim, 0);
   ASSERT_LT(total(id, "sentences", "acked"), 200000u) << "finished before the kill";
-  auto killed = run_command(
-      {"/usr/bin/pkill", "-KILL", "-f", "--", "--port " + std::to_string(victim) + " "});
-  ASSERT_EQ(killed.exit_code, 0) << "no worker on port " << victim;
+  const pid_t victim_pid = worker_on_port(victim);
+  ASSERT_GT(victim_pid, 0) << "no worker on port " << victim;
+  ASSERT_EQ(::kill(victim_pid, SIGKILL), 0);
   // Restarted by its supervisor within a few seconds: a fresh heartbeat with a small uptime.
   EXPECT_TRUE(eventually(
       [&] {
@@ -190,7 +199,7 @@ TEST_F(Cluster, StoppedSupervisorsWorkMovesToTheOther) {
   supervisors[0]->stop(SIGKILL);
   // Its workers are orphans: stop them too, as losing the machine would.
   for (int port : slots[0])
-    run_command({"/usr/bin/pkill", "-KILL", "-f", "--", "--port " + std::to_string(port) + " "});
+    if (pid_t pid = worker_on_port(port); pid > 0) ::kill(pid, SIGKILL);
   // Nimbus moves the work to supervisor 1's two slots; the topology keeps running there.
   EXPECT_TRUE(eventually(
       [&] {
@@ -264,14 +273,8 @@ std::string proc_text(pid_t pid, const std::string& file) {
 }
 
 TEST_F(ClusterWorkersAsAnotherUser, RunTheTopologyWithItsOwnIdentityAndNoSecretOfTheCluster) {
-  auto r = gale({"submit", kWordCount, "--name", "wc", "-c", "topology.workers=2", "-c",
-                 "wordcount.max.sentences=2000"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  std::string id = topology_id("wc");
+  const std::string id = submit_word_count_and_wait(*this);
   ASSERT_FALSE(id.empty());
-  ASSERT_TRUE(eventually([&] { return total(id, "sentences", "acked") == 2000; }))
-      << "acked " << total(id, "sentences", "acked");
-  EXPECT_TRUE(eventually([&] { return total(id, "count", "executed") == 19750; }));
   const passwd* nobody = ::getpwnam("nobody");
   ASSERT_NE(nobody, nullptr);
   auto pids = worker_pids(id);

@@ -10,7 +10,6 @@
 // Threads: the connections run on the io_context's thread; the handler runs on a pool of
 // kHandlerThreads threads of the server's own, so that one slow request (a large submit being
 // decoded and inspected) does not hold the others. The handler must be thread-safe.
-#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>

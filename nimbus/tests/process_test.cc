@@ -118,6 +118,24 @@ class ProcessTest : public ::testing::Test {
     start_nimbus();
   }
 
+  // A gale-nimbus expected to refuse to start: on this suite's ZooKeeper with TLS, a free port,
+  // <dir>/<local_dir> and `settings` ("key=value"); run to its end.
+  auto run_refused_nimbus(const std::string& local_dir, const std::vector<std::string>& settings) {
+    std::vector<std::string> argv{(kBinDir / "gale-nimbus").string(),
+                                  "-c",
+                                  "storm.zookeeper.servers=" + zookeeper_->connect_string(),
+                                  "-c",
+                                  "storm.local.dir=" + (dir_.path() / local_dir).string(),
+                                  "-c",
+                                  "nimbus.port=" + std::to_string(free_port()),
+                                  "-c",
+                                  "nimbus.tls.cert.file=" + tls_.cert.string(),
+                                  "-c",
+                                  "nimbus.tls.key.file=" + tls_.key.string()};
+    for (const auto& setting : settings) argv.insert(argv.end(), {"-c", setting});
+    return run_child(argv, std::chrono::seconds(30));
+  }
+
   // A gale.yaml for the CLI as an operator writes it: the CA and a token file (0600).
   std::string write_cli_config(const std::string& name, const std::string& token,
                                const std::filesystem::path& ca) {
@@ -345,13 +363,7 @@ TEST_F(ProcessTest, AnUploadRunsNothingWithoutATokenAndOnlyInTheSandboxWithOne) 
 // Security needs ZooKeeper's ACL as well as tokens: without a digest identity anyone who reaches
 // ZooKeeper could write a token, so Nimbus refuses to start, naming the key.
 TEST_F(ProcessTest, WithSecurityOnNimbusRefusesToStartOnOpenZooKeeperNodes) {
-  auto run = run_child({(kBinDir / "gale-nimbus").string(), "-c",
-                        "storm.zookeeper.servers=" + zookeeper_->connect_string(), "-c",
-                        "storm.local.dir=" + (dir_.path() / "open").string(), "-c",
-                        "nimbus.port=" + std::to_string(free_port()), "-c",
-                        "nimbus.tls.cert.file=" + tls_.cert.string(), "-c",
-                        "nimbus.tls.key.file=" + tls_.key.string()},
-                       std::chrono::seconds(30));
+  auto run = run_refused_nimbus("open", {});
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->exit_code, 1);
   EXPECT_NE((run->out + run->err).find("storm.zookeeper.auth.payload"), std::string::npos)
@@ -368,15 +380,8 @@ TEST_F(ProcessTest, NimbusRefusesToStartOnNodesMadeBeforeTheIdentity) {
   ASSERT_TRUE(open_store) << open_store.error().message;
   coordination::ClusterState open_state(**open_store);
   ASSERT_TRUE(open_state.init());
-  auto run = run_child({(kBinDir / "gale-nimbus").string(), "-c",
-                        "storm.zookeeper.servers=" + zookeeper_->connect_string(), "-c",
-                        "storm.zookeeper.root=/gale-made-open", "-c",
-                        "storm.zookeeper.auth.payload=" + kZooKeeperAuth, "-c",
-                        "storm.local.dir=" + (dir_.path() / "made-open").string(), "-c",
-                        "nimbus.port=" + std::to_string(free_port()), "-c",
-                        "nimbus.tls.cert.file=" + tls_.cert.string(), "-c",
-                        "nimbus.tls.key.file=" + tls_.key.string()},
-                       std::chrono::seconds(30));
+  auto run = run_refused_nimbus("made-open", {"storm.zookeeper.root=/gale-made-open",
+                                              "storm.zookeeper.auth.payload=" + kZooKeeperAuth});
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->exit_code, 1);
   const auto said = run->out + run->err;

@@ -3,14 +3,20 @@
 // to <ledger.dir>/acked-<task>; a new life of the same task skips the ids already acked, as a
 // Kafka spout resumes from its committed offsets. relay -> sink carry each id across workers.
 // ledger.rate (ids a second, 0: no limit) keeps a run long enough to be interrupted. Each life
-// of a spout task also keeps <ledger.dir>/emitting-<task>-<pid>: the wall-clock milliseconds of
-// its first and (to within 100 ms) last emit, so a test can tell whether two lives of a task
-// took input at the same time (a partitioned worker and its replacement).
+// of a spout task also keeps <ledger.dir>/emitting-<task>-<pid>: "<first> <last> <emits>
+// <replays> <highest id>", the wall-clock milliseconds of its first and (to within 100 ms) last
+// emit, how many emits it made, how many of them were replays (an id no higher than the highest
+// any life of the task emitted before: ids go out in order the first time) and the highest id
+// emitted, so a test can tell whether two lives of a task took input at the same time (a
+// partitioned worker and its replacement) and how much was replayed. Acks are flushed to the
+// acked file at least every 50 ms, so a test can read the rate from it.
 #include <gale/gale.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -28,8 +34,16 @@ class LedgerSpout : public gale::Spout {
     for (std::int64_t id = 0, n = conf.get_int("ledger.count", 1000); id < n; ++id)
       if (!done.count(id)) todo_.push_back(id);
     log_.open(path_, std::ios::app);
-    emitting_path_ = conf.get_string("ledger.dir", "") + "/emitting-" +
-                     std::to_string(ctx.this_task()) + "-" + std::to_string(::getpid());
+    const std::string lives = "emitting-" + std::to_string(ctx.this_task()) + "-";
+    emitting_path_ = conf.get_string("ledger.dir", "") + "/" + lives + std::to_string(::getpid());
+    // The highest id the task's earlier lives emitted: what this one emits up to it is replayed.
+    for (const auto& f : std::filesystem::directory_iterator(conf.get_string("ledger.dir", ""))) {
+      if (f.path().filename().string().rfind(lives, 0) != 0) continue;
+      std::ifstream life(f.path());
+      std::int64_t first = 0, last = 0, emits = 0, replays = 0, highest = -1;
+      if (life >> first >> last >> emits >> replays >> highest)
+        highest_ = std::max(highest_, highest);
+    }
     rate_ = conf.get_double("ledger.rate", 0);
     start_ = std::chrono::steady_clock::now();
   }
@@ -47,11 +61,16 @@ class LedgerSpout : public gale::Spout {
     std::int64_t id = todo_.front();
     todo_.pop_front();
     out_->emit({id}, static_cast<gale::MessageId>(id));
+    if (id <= highest_) {
+      ++replays_;
+    } else {
+      highest_ = id;
+    }
     note_emit();
   }
   void ack(gale::MessageId id) override {
     log_ << id << "\n";
-    if (++unflushed_ >= 100) flush();
+    if (++unflushed_ >= 100 || std::chrono::steady_clock::now() - flushed_ >= kFlushEvery) flush();
   }
   void fail(gale::MessageId id) override { todo_.push_back(static_cast<std::int64_t>(id)); }
   void deactivate() override { flush(); }
@@ -62,6 +81,7 @@ class LedgerSpout : public gale::Spout {
   void flush() {
     log_.flush();
     unflushed_ = 0;
+    flushed_ = std::chrono::steady_clock::now();
   }
   void note_emit() {
     const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -70,7 +90,9 @@ class LedgerSpout : public gale::Spout {
     if (first_emit_ms_ == 0) first_emit_ms_ = now;
     if (now - noted_ms_ < 100) return;
     noted_ms_ = now;
-    std::ofstream(emitting_path_, std::ios::trunc) << first_emit_ms_ << " " << now << "\n";
+    std::ofstream(emitting_path_, std::ios::trunc)
+        << first_emit_ms_ << " " << now << " " << emitted_ << " " << replays_ << " " << highest_
+        << "\n";
   }
   gale::SpoutCollector* out_ = nullptr;
   std::string path_;
@@ -82,6 +104,10 @@ class LedgerSpout : public gale::Spout {
   int unflushed_ = 0;
   double rate_ = 0;
   std::int64_t emitted_ = 0;
+  std::int64_t highest_ = -1;
+  std::int64_t replays_ = 0;
+  static constexpr std::chrono::milliseconds kFlushEvery{50};
+  std::chrono::steady_clock::time_point flushed_;
   std::chrono::steady_clock::time_point start_;
 };
 

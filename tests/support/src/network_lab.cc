@@ -70,6 +70,7 @@ NetworkLab::NetworkLab(std::vector<std::string> hosts)
 }
 
 NetworkLab::~NetworkLab() {
+  relays_.clear();
   if (home_fd_ >= 0) {
     ::setns(home_fd_, CLONE_NEWNET);
     ::close(home_fd_);
@@ -117,6 +118,20 @@ void NetworkLab::cut(const std::string& host) {
 
 void NetworkLab::heal(const std::string& host) {
   ip({"-n", prefix_ + "switch", "link", "set", port(index(host)), "up"});
+}
+
+void NetworkLab::share(const std::string& host, int port, const std::string& log_dir) {
+  const std::string p = std::to_string(port);
+  const std::string there = address(host);
+  auto relay = [&](const std::string& on_host, const std::string& listen, const std::string& to) {
+    relays_.push_back(std::make_unique<ChildProcess>(
+        on(on_host, {"/usr/bin/socat", "TCP-LISTEN:" + p + ",bind=" + listen + ",fork,reuseaddr",
+                     "TCP:" + to + ":" + p}),
+        log_dir + "/relay-" + on_host + "-" + p + ".log"));
+  };
+  relay(host, there, "127.0.0.1");
+  for (const auto& other : hosts_)
+    if (other != host) relay(other, "127.0.0.1", there);
 }
 
 }  // namespace gale::testing

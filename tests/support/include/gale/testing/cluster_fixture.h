@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -55,7 +56,7 @@ inline const std::string kBin = GALE_BIN_DIR;
 inline const std::string kZooKeeperAuth = "gale:e2e-" + std::to_string(::getpid());
 
 class Cluster : public ::testing::Test {
- protected:
+ public:  // tests and their helpers use the whole fixture
   std::unique_ptr<gale::coordination::testing::ZooKeeperServer> zk;
   std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("gale-e2e-" + std::to_string(::getpid()));
@@ -67,6 +68,7 @@ class Cluster : public ::testing::Test {
   std::unique_ptr<gale::coordination::ClusterState> state;
   // More "key=value" settings for every supervisor (a derived fixture sets them).
   std::vector<std::string> supervisor_settings;
+  int slots_per_supervisor = 2;  // a derived fixture may set more before SetUp
 
   // Where the parts run: all on 127.0.0.1 here. A fixture that puts them on several hosts
   // (tests/multihost_test.cc) overrides these.
@@ -87,7 +89,8 @@ class Cluster : public ::testing::Test {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir / "logs");
     yaml = (dir / "gale.yaml").string();
-    auto ports = free_ports(5);  // Nimbus, then two slots for each supervisor
+    // Nimbus, then the slots of each supervisor.
+    auto ports = free_ports(1 + 2 * slots_per_supervisor);
     std::ofstream(yaml) << "storm.zookeeper.servers: \"" << zookeeper_servers() << "\"\n"
                         << "storm.zookeeper.root: /gale-e2e\n"
                         << "storm.zookeeper.auth.payload: \"" << kZooKeeperAuth << "\"\n"
@@ -108,7 +111,8 @@ class Cluster : public ::testing::Test {
     issue_token("supervisor", "supervisor");
     start_nimbus();
     for (int i = 0; i < 2; ++i) {
-      slots.push_back({ports[1 + 2 * i], ports[2 + 2 * i]});
+      slots.emplace_back(ports.begin() + 1 + i * slots_per_supervisor,
+                         ports.begin() + 1 + (i + 1) * slots_per_supervisor);
       start_supervisor(i);
     }
     gale::coordination::ZooKeeperOptions options;
@@ -160,7 +164,9 @@ class Cluster : public ::testing::Test {
         (dir / "logs" / "nimbus.log").string());
   }
   void start_supervisor(int i) {
-    std::string ports = std::to_string(slots[i][0]) + "," + std::to_string(slots[i][1]);
+    std::string ports;
+    for (int port : slots[static_cast<std::size_t>(i)])
+      ports += (ports.empty() ? "" : ",") + std::to_string(port);
     std::vector<std::string> argv{kBin + "/gale-supervisor",
                                   "--config",
                                   yaml,
@@ -213,14 +219,26 @@ class Cluster : public ::testing::Test {
     return sum;
   }
 
-  // The pids of the topology's gale-worker processes, sorted.
+  // The pids of the topology's gale-worker processes in this cluster, sorted. (Topology ids
+  // can repeat across the clusters of tests running beside each other; supervisor ids do not.)
   std::vector<pid_t> worker_pids(const std::string& id) {
     std::vector<pid_t> pids;
-    auto r = run_command({"/usr/bin/pgrep", "-f", "--", "gale-worker run --topology-id " + id});
+    auto r = run_command(
+        {"/usr/bin/pgrep", "-f", "--",
+         "gale-worker run --topology-id " + id + " --supervisor-id " + supervisor_id("")});
     std::istringstream in(r.output);
     for (pid_t pid; in >> pid;) pids.push_back(pid);
     std::sort(pids.begin(), pids.end());
     return pids;
+  }
+
+  // The pid of this cluster's gale-worker on `port` (of any of its supervisors' hosts); 0 if
+  // none runs there.
+  pid_t worker_on_port(int port) {
+    auto r = run_command({"/usr/bin/pgrep", "-f", "--",
+                          "gale-worker run .* --supervisor-id " + supervisor_id("") + ".* --port " +
+                              std::to_string(port) + " "});
+    return static_cast<pid_t>(std::atoi(r.output.c_str()));
   }
 
   std::size_t workers(const std::string& id) {

@@ -8,11 +8,17 @@
 // A process runs on a host through on(host, argv) (`ip netns exec`). The calling thread can
 // join a host with enter(host): threads and processes it starts afterwards are on that host
 // too (a test's ZooKeeper client, the CLI). cut(host) takes the host's cable out (its switch
-// port down): nothing reaches it or leaves it until heal(host). Not thread-safe: one test
-// thread. The destructor returns the thread to the namespace it came from and deletes every
-// namespace (processes still inside lose their network; stop them first).
+// port down): nothing reaches it or leaves it until heal(host). share(host, port) makes a
+// server on 127.0.0.1:port of one host (one that can only listen on loopback, like librdkafka's
+// mock cluster) reachable as 127.0.0.1:port on every other host, through socat relays that go
+// over the lab's network (so a cut host loses it too). Not thread-safe: one test thread. The
+// destructor returns the thread to the namespace it came from and deletes every namespace
+// (processes still inside lose their network; stop them first).
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "gale/testing/child_process.h"
 
 namespace gale::testing {
 
@@ -36,6 +42,9 @@ class NetworkLab {
   void enter(const std::string& host);
   void cut(const std::string& host);
   void heal(const std::string& host);
+  // Relays 127.0.0.1:port of every other host to 127.0.0.1:port of `host`; the relays' logs go
+  // to `log_dir`.
+  void share(const std::string& host, int port, const std::string& log_dir);
 
  private:
   std::size_t index(const std::string& host) const;
@@ -45,7 +54,8 @@ class NetworkLab {
   std::string prefix_;  // "gale-<pid>-"
   std::vector<std::string> hosts_;
   std::vector<std::string> made_;  // namespaces created, for the destructor
-  int home_fd_ = -1;               // the calling thread's namespace before enter()
+  std::vector<std::unique_ptr<ChildProcess>> relays_;
+  int home_fd_ = -1;  // the calling thread's namespace before enter()
 };
 
 }  // namespace gale::testing
