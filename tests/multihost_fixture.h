@@ -27,7 +27,7 @@ using coordination::testing::ZooKeeperServer;
 inline const std::string kLedger = std::string(GALE_TOPOLOGY_DIR) + "/test_ledger.so";
 inline const std::vector<std::string> kZooKeeperHosts{"zk1", "zk2", "zk3"};
 
-// One life of a ledger spout task, from its emitting-<task>-<pid> file: its first and last emit
+// One life of a ledger spout task, from its emitting-<task>-<pid>-<n> file: its first and last emit
 // (wall-clock ms), how many emits it made, how many of them were replays, the highest id emitted.
 struct SpoutLife {
   std::int64_t first_ms = 0;

@@ -209,8 +209,8 @@ std::optional<HttpResponse> Api::check_header(const HttpRequest& request) {
 }
 
 HttpResponse Api::refuse_unknown(const HttpRequest& request, const Error& error) {
-  // A 401 is audited (at most nimbus.requests.per.sec a second per address: each one takes
-  // from the address's bucket); a 429 is not, or a flood would fill the log.
+  // A 401 or 503 is audited (at most nimbus.requests.per.sec a second per address: each one
+  // takes from the address's bucket); a 429 is not, or a flood would fill the log.
   if (error.code != make_error_code(NimbusErrc::too_many_requests)) {
     std::string path = request.target.substr(0, request.target.find('?'));
     if (path.size() > kMaxAuditedPath) path = path.substr(0, kMaxAuditedPath) + "...";
@@ -228,8 +228,9 @@ Result<Principal> Api::authenticate(const HttpRequest& request) {
         "too many failed authentications from " + request.peer_address + "; try again later");
   auto who = guards_.access.authenticate(request.authorization);
   if (!who) {
-    if (who.code() == make_error_code(NimbusErrc::unauthenticated))
-      guards_.limiter.take(source_key);
+    // Any failed authentication (a 401, or a 503 while the tokens cannot be read) takes from
+    // the address's bucket: each is audited, so none may come faster than the limit.
+    guards_.limiter.take(source_key);
     return who.error();
   }
   if (guards_.access.enabled() && !guards_.limiter.take("principal:" + who->name))

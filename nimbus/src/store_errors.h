@@ -12,10 +12,15 @@
 
 namespace gale::nimbus {
 
+// True when `error` is a store call that could not reach ZooKeeper (worth trying again later).
+inline bool zookeeper_unreachable(const Error& error) {
+  return error.code == coordination::StoreErrc::connection_loss ||
+         error.code == coordination::StoreErrc::session_expired;
+}
+
 inline Error store_failure(const Error& error, std::string_view doing = {}) {
   std::string message = doing.empty() ? error.message : std::string(doing) + ": " + error.message;
-  if (error.code == coordination::StoreErrc::connection_loss ||
-      error.code == coordination::StoreErrc::session_expired)
+  if (zookeeper_unreachable(error))
     return make_error(NimbusErrc::unavailable,
                       "ZooKeeper is unreachable, try again when it is "
                       "back (" +

@@ -24,6 +24,10 @@ using nlohmann::json;
 
 namespace {
 
+// A deferred step (a kill's removal, a rebalance's re-plan) that could not reach ZooKeeper is
+// tried again after this long, until it can.
+constexpr int kRetryDeferredSecs = 5;
+
 Error bad_request(std::string message) {
   return make_error(NimbusErrc::bad_request, std::move(message));
 }
@@ -428,7 +432,11 @@ void TopologyService::finish_kill(const std::string& id) {
   if (removed) removed = ctx_.state.remove_blobs(id);
   if (removed) removed = ctx_.state.remove_credentials(id);
   if (removed) removed = ctx_.state.remove_topology(id);
-  if (!removed)
+  if (!removed && zookeeper_unreachable(removed.error())) {
+    spdlog::error("killing topology {}: {}; trying again in {} s", id, removed.error().message,
+                  kRetryDeferredSecs);
+    ctx_.defer(std::chrono::seconds(kRetryDeferredSecs), [this, id] { finish_kill(id); });
+  } else if (!removed)
     spdlog::error("killing topology {}: {} (retried on the next Nimbus start)", id,
                   removed.error().message);
   else
@@ -505,6 +513,13 @@ void TopologyService::finish_rebalance(const std::string& id, const RebalanceReq
                                        TopologyStatus restore) {
   std::lock_guard lock(mutex_);
   auto stored = ctx_.state.topology(id);
+  if (!stored && zookeeper_unreachable(stored.error())) {  // else the topology would stay inactive
+    spdlog::warn("rebalancing topology {}: {}; trying again in {} s", id, stored.error().message,
+                 kRetryDeferredSecs);
+    ctx_.defer(std::chrono::seconds(kRetryDeferredSecs),
+               [this, id, request, restore] { finish_rebalance(id, request, restore); });
+    return;
+  }
   if (!stored || !stored->has_value() || (*stored)->status == TopologyStatus::killed) return;
   // What changed since the request was checked (slots taken meanwhile, ZooKeeper unreachable)
   // can still fail it: then the topology keeps its assignment and gets its status back.

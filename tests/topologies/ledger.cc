@@ -3,7 +3,7 @@
 // to <ledger.dir>/acked-<task>; a new life of the same task skips the ids already acked, as a
 // Kafka spout resumes from its committed offsets. relay -> sink carry each id across workers.
 // ledger.rate (ids a second, 0: no limit) keeps a run long enough to be interrupted. Each life
-// of a spout task also keeps <ledger.dir>/emitting-<task>-<pid>: "<first> <last> <emits>
+// of a spout task also keeps <ledger.dir>/emitting-<task>-<pid>-<n>: "<first> <last> <emits>
 // <replays> <highest id>", the wall-clock milliseconds of its first and (to within 100 ms) last
 // emit, how many emits it made, how many of them were replays (an id no higher than the highest
 // any life of the task emitted before: ids go out in order the first time) and the highest id
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -35,7 +36,10 @@ class LedgerSpout : public gale::Spout {
       if (!done.count(id)) todo_.push_back(id);
     log_.open(path_, std::ios::app);
     const std::string lives = "emitting-" + std::to_string(ctx.this_task()) + "-";
-    emitting_path_ = conf.get_string("ledger.dir", "") + "/" + lives + std::to_string(::getpid());
+    // One file per life: a worker that re-plans opens a new spout in the same process.
+    static std::atomic<int> lives_in_process{0};
+    emitting_path_ = conf.get_string("ledger.dir", "") + "/" + lives + std::to_string(::getpid()) +
+                     "-" + std::to_string(lives_in_process++);
     // The highest id the task's earlier lives emitted: what this one emits up to it is replayed.
     for (const auto& f : std::filesystem::directory_iterator(conf.get_string("ledger.dir", ""))) {
       if (f.path().filename().string().rfind(lives, 0) != 0) continue;
@@ -72,7 +76,8 @@ class LedgerSpout : public gale::Spout {
     log_ << id << "\n";
     if (++unflushed_ >= 100 || std::chrono::steady_clock::now() - flushed_ >= kFlushEvery) flush();
   }
-  void fail(gale::MessageId id) override { todo_.push_back(static_cast<std::int64_t>(id)); }
+  // A failed id goes out again next, as a Kafka spout retries a failed offset before new ones.
+  void fail(gale::MessageId id) override { todo_.push_front(static_cast<std::int64_t>(id)); }
   void deactivate() override { flush(); }
   void close() override { flush(); }
   void declare_outputs(gale::OutputDeclarer& d) const override { d.declare({"id"}); }

@@ -1,8 +1,10 @@
 #include "worker_process.h"
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <stop_token>
 #include <thread>
 
 #include "blob_sync.h"
@@ -169,17 +171,27 @@ int Worker::run(const std::atomic<bool>& stop) {
     return 1;
   }
   auto beat_every = std::chrono::seconds(o_.conf.get_int(conf::kWorkerHeartbeatFrequencySecs));
-  // The fence (docs/CLUSTER.md, "Partitions"): Nimbus may give this worker's tasks to another
-  // once it has seen no new heartbeat for nimbus.task.timeout.secs. A worker whose heartbeats
-  // have not been written for that long, less two beats (a round of this loop may be late by
-  // one), stops its spouts first: two copies of its tasks then never both take new input.
-  // In-flight trees finish or time out.
-  const auto fence_after = std::max<std::chrono::seconds>(
-      beat_every,
-      std::chrono::seconds(o_.conf.get_int(conf::kNimbusTaskTimeoutSecs)) - 2 * beat_every);
+  // The fence (docs/CLUSTER.md, "Several hosts, partitions and the fence"). Nimbus may give this
+  // worker's tasks to another once it has seen no new heartbeat for nimbus.task.timeout.secs,
+  // counted from no earlier than the beat began. So the spouts take input only under a lease:
+  // until that timeout less two beats after the start of the last round that read the topology
+  // and its assignment (unchanged) and wrote a heartbeat. A watchdog thread enforces the lease
+  // whatever the ZooKeeper calls of a round block on (and at once after a SIGSTOP): the worker
+  // stops taking input before Nimbus can move its tasks, and takes input again only once it
+  // knows they are still its own. In-flight trees finish or time out.
+  const auto task_timeout = std::chrono::seconds(o_.conf.get_int(conf::kNimbusTaskTimeoutSecs));
+  const auto fence_after =
+      std::max<std::chrono::seconds>(beat_every, task_timeout - 2 * beat_every);
+  if (task_timeout < 3 * beat_every)
+    spdlog::warn(
+        "{} ({} s) is under three heartbeats ({} s each): the fence cannot come before "
+        "Nimbus moves this worker's tasks",
+        conf::kNimbusTaskTimeoutSecs, task_timeout.count(), beat_every.count());
+  using Steady = std::chrono::steady_clock;
+  std::atomic<Steady::rep> lease_until{0};  // Steady ticks; kept across re-plans
+  std::atomic<bool> wanted_active{false};   // the topology's status, as last read
   auto pause = [&] {
-    for (auto t = std::chrono::steady_clock::now() + beat_every;
-         std::chrono::steady_clock::now() < t && !stop.load();)
+    for (auto t = Steady::now() + beat_every; Steady::now() < t && !stop.load();)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
   };
   while (!stop.load()) {
@@ -200,40 +212,46 @@ int Worker::run(const std::atomic<bool>& stop) {
                              {p->local, &transport_, p->peers, p->assignment.epoch});
     runtime.start();
     spdlog::info("running {} executors of {} in {}", p->local.size(), o_.topology_id, me_);
-    // Poll ZooKeeper: status (activation) and assignment changes; heartbeat each round.
-    bool wanted_active = false;  // the topology's status, as last read
-    bool fenced = false;
-    auto last_beat = std::chrono::steady_clock::now();
-    while (!stop.load()) {
-      auto record = state_.topology(o_.topology_id);
-      if (record.ok() && *record)
-        wanted_active = (*record)->status == coord::TopologyStatus::active;
-      // A beat written was seen by Nimbus no earlier than it began.
-      const auto began = std::chrono::steady_clock::now();
-      if (beat(runtime)) last_beat = began;
-      if (fenced != (std::chrono::steady_clock::now() - last_beat >= fence_after)) {
-        fenced = !fenced;
-        if (fenced)
-          spdlog::warn(
-              "no heartbeat written for {} s: its tasks may be given to another worker, "
-              "so {} takes no new input until one is",
-              fence_after.count(), me_);
-        else
-          spdlog::info("heartbeats written again: {} takes input again", me_);
+    // The only caller of set_active while the runtime runs.
+    std::jthread watchdog([&](std::stop_token watching) {
+      bool active = false, fenced = false;
+      while (!watching.stop_requested()) {
+        const bool leased = Steady::now().time_since_epoch().count() < lease_until.load();
+        if (const bool want = wanted_active.load() && leased; want != active)
+          runtime.set_active(active = want);
+        if (fenced != (!leased && wanted_active.load())) {
+          fenced = !fenced;
+          if (fenced)
+            spdlog::warn(
+                "{}: no heartbeat and assignment confirmed for {} s; its tasks may be "
+                "given to another worker, so it takes no new input until they are",
+                me_, fence_after.count());
+          else
+            spdlog::info("{}: heartbeat and assignment confirmed: it takes input again", me_);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
-      if (auto synced = blobs_.sync(); !synced) spdlog::warn("{}", synced.error().message);
+    });
+    // Each round: the topology's status, the assignment (a change: re-plan, before any beat
+    // for a slot that may be gone), the heartbeat, the blobs.
+    while (!stop.load()) {
+      const auto began = Steady::now();
+      auto record = state_.topology(o_.topology_id);
       auto next = read_assignment();
-      if (!next) {
-        // ZooKeeper is unreachable: nothing says the plan changed, so keep running it.
+      if (next && (!*next || !(**next == p->assignment))) break;  // in-flight tuples replay
+      if (!next)
         spdlog::warn("cannot read the assignment of {}, keeping the current one: {}",
                      o_.topology_id, next.error().message);
-      } else if (!*next || !(**next == p->assignment)) {
-        break;  // re-plan: in-flight tuples are replayed
-      }
-      // Only now: a worker back from a partition first learns whether its tasks were moved.
-      runtime.set_active(wanted_active && !fenced);
+      if (beat(runtime) && next && record.ok())
+        lease_until.store((began + fence_after).time_since_epoch().count());
+      // After the lease: a worker starting (or back) is not taken for a fenced one.
+      if (record.ok() && *record)
+        wanted_active.store((*record)->status == coord::TopologyStatus::active);
+      if (auto synced = blobs_.sync(); !synced) spdlog::warn("{}", synced.error().message);
       pause();
     }
+    watchdog.request_stop();
+    watchdog.join();
     runtime.set_active(false);
     runtime.stop();
   }

@@ -2,9 +2,12 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <filesystem>
 #include <stdexcept>
 
 #include "gale/testing/child_process.h"
@@ -46,6 +49,7 @@ NetworkLab::NetworkLab(std::vector<std::string> hosts)
     throw std::runtime_error("network lab: 1 to 8 hosts");
   for (const auto& h : hosts_)
     if (!valid_host(h)) throw std::runtime_error("network lab: bad host name '" + h + "'");
+  remove_stale();
   try {
     const std::string sw = prefix_ + "switch";
     ip({"netns", "add", sw});
@@ -66,6 +70,22 @@ NetworkLab::NetworkLab(std::vector<std::string> hosts)
   } catch (...) {
     for (const auto& ns : made_) run_command({kIp, "netns", "del", ns});
     throw;
+  }
+}
+
+// Namespaces of labs whose test process is gone (killed before its destructor ran), and any of
+// this pid's from a process that had it before.
+void NetworkLab::remove_stale() {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/run/netns", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("gale-", 0) != 0) continue;
+    const auto dash = name.find('-', 5);
+    if (dash == std::string::npos) continue;
+    const std::string pid = name.substr(5, dash - 5);
+    if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) continue;
+    if (name.rfind(prefix_, 0) == 0 || (::kill(std::stoi(pid), 0) != 0 && errno == ESRCH))
+      run_command({kIp, "netns", "del", name});
   }
 }
 

@@ -47,6 +47,7 @@ class NetworkLab {
   void share(const std::string& host, int port, const std::string& log_dir);
 
  private:
+  void remove_stale();
   std::size_t index(const std::string& host) const;
   std::string netns(const std::string& host) const;
   static std::string port(std::size_t i);  // the host's veth peer in the switch
