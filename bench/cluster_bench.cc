@@ -6,12 +6,14 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "gale/coordination/cluster_state.h"
@@ -79,11 +81,28 @@ pid_t spawn_worker(const std::string& bin, const std::string& zk, const std::str
   return pid;
 }
 
+// CPU seconds a process has used (utime + stime from /proc/<pid>/stat).
+double process_cpu_secs(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);
+    if (i == 15) break;
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 // Runs bench_pipeline on two workers (const and null on one, id on the other) with `settings`
-// until it writes bench.done.file; returns that file's text, or "" after 300 s.
+// until it writes bench.done.file; returns that file's text, or "" after 300 s. With
+// `idle_secs`, then measures each worker's CPU (share of one core) over that long into
+// `idle_cpu`.
 std::string run_pipeline(const std::string& zk, coord::ClusterState& state, const std::string& id,
                          int run, const std::map<std::string, std::string>& settings,
-                         bool curve = false) {
+                         bool curve = false, double idle_secs = 0,
+                         std::vector<double>* idle_cpu = nullptr) {
   auto dir = std::filesystem::temp_directory_path() / id;
   std::filesystem::create_directories(dir);
   std::string start_file = dir / "start", done_file = dir / "done";
@@ -133,6 +152,13 @@ std::string run_pipeline(const std::string& zk, coord::ClusterState& state, cons
     if (std::filesystem::exists(start_file))
       text = std::to_string(read_ns(done_file) - read_ns(start_file));
   }
+  if (idle_secs > 0 && idle_cpu) {
+    std::this_thread::sleep_for(1s);  // the last acks and flushes
+    double before[2] = {process_cpu_secs(w1), process_cpu_secs(w2)};
+    std::this_thread::sleep_for(std::chrono::duration<double>(idle_secs));
+    for (int i = 0; i < 2; ++i)
+      idle_cpu->push_back((process_cpu_secs(i == 0 ? w1 : w2) - before[i]) / idle_secs);
+  }
   check(state.remove_assignment(id));
   check(state.remove_credentials(id));
   for (pid_t p : {w1, w2}) {
@@ -156,15 +182,24 @@ double cluster_rate(const std::string& zk, coord::ClusterState& state, long tupl
   return secs > 0 ? static_cast<double>(tuples) / secs : 0;
 }
 
-// Complete-latency percentiles with the spout paced at `rate` for 3 s.
-std::string cluster_latency(const std::string& zk, coord::ClusterState& state, double rate,
-                            int run) {
-  auto tuples = static_cast<long>(rate * 3);
+// Complete-latency percentiles with the spout paced at `rate` for 3 s (`tuples` when given),
+// at most kPacedPending trees in flight, and the rate trees completed at.
+constexpr long kPacedPending = 1000;
+
+std::string cluster_latency(const std::string& zk, coord::ClusterState& state, double rate, int run,
+                            long tuples = 0) {
+  if (tuples == 0) tuples = static_cast<long>(rate * 3);
   return run_pipeline(zk, state, "bench-latency-" + std::to_string(run), run,
                       {{"topology.acker.executors", "1"},
-                       {"topology.max.spout.pending", "0"},
+                       {"topology.max.spout.pending", std::to_string(kPacedPending)},
                        {"bench.tuples", std::to_string(tuples)},
                        {"bench.rate", std::to_string(rate)}});
+}
+
+// The rate in a cluster_latency line ("... completed N/s"), 0 when missing.
+double completed_rate(const std::string& line) {
+  auto at = line.find("completed ");
+  return at == std::string::npos ? 0 : std::stod(line.substr(at + 10));
 }
 
 }  // namespace
@@ -198,9 +233,25 @@ int main(int argc, char** argv) {
   std::printf("%-46s %8.2f M/s   plain (above) %8.2f M/s   ratio %5.1f%%\n",
               "const->id->null, 2 workers, acking off, CURVE", curve_off / 1e6, off / 1e6,
               off > 0 ? curve_off / off * 100 : 0.0);
-  std::printf("%-46s %8.0f /s    %s\n", "complete latency, 2 workers, paced at half", on / 2,
-              cluster_latency(zk.connect_string(), state, on / 2, 2).c_str());
-  std::printf("%-46s %8.0f /s    %s\n", "complete latency, 2 workers, paced", 50000.0,
-              cluster_latency(zk.connect_string(), state, 50000, 3).c_str());
+  // The sustainable rate, measured with the paced spout itself (unpaced), pending capped.
+  double sustainable =
+      completed_rate(cluster_latency(zk.connect_string(), state, 1e12, 2, tuples / 4));
+  std::printf("%-46s %8.0f /s    (paced spout unpaced, max.spout.pending %ld)\n",
+              "sustainable paced rate, 2 workers, acking on", sustainable, kPacedPending);
+  int run = 5;
+  for (double rate : {10000.0, 50000.0, 100000.0, sustainable / 2})
+    std::printf("%-46s %8.0f /s    %s\n", "complete latency, 2 workers, paced", rate,
+                cluster_latency(zk.connect_string(), state, rate, run++).c_str());
+  // Idle: both workers once their 1,000 tuples are done, over 20 s (GALE_BENCH_IDLE_SECS).
+  double idle_secs =
+      std::getenv("GALE_BENCH_IDLE_SECS") ? std::stod(std::getenv("GALE_BENCH_IDLE_SECS")) : 20.0;
+  std::vector<double> idle;
+  run_pipeline(
+      zk.connect_string(), state, "bench-idle", run++,
+      {{"topology.acker.executors", "1"}, {"bench.tuples", "1000"}, {"bench.acking", "true"}},
+      false, idle_secs, &idle);
+  if (idle.size() == 2)
+    std::printf("%-46s %7.2f %% and %.2f %% of a core   (over %.0f s; target <= 1 %%)\n",
+                "idle workers' CPU (spout polled)", idle[0] * 100, idle[1] * 100, idle_secs);
   return 0;
 }

@@ -15,14 +15,22 @@ namespace gale::bench {
 inline constexpr std::size_t kItemBytes = 100;
 
 // Emits the same 100-byte value `limit` times, tracked (with a message id) when `tracked`;
-// calls `on_first` just before the first emit.
+// calls `on_first` just before the first emit. With `says_when_done`, tells the runtime once
+// its input has ended (SpoutCollector::set_polled(false)), so that it is no longer polled.
 class ConstSpout : public Spout {
  public:
-  ConstSpout(std::int64_t limit, bool tracked, std::function<void()> on_first = {})
-      : limit_(limit), tracked_(tracked), on_first_(std::move(on_first)) {}
+  ConstSpout(std::int64_t limit, bool tracked, std::function<void()> on_first = {},
+             bool says_when_done = false)
+      : limit_(limit),
+        tracked_(tracked),
+        on_first_(std::move(on_first)),
+        says_when_done_(says_when_done) {}
   void open(const Config&, TopologyContext&, SpoutCollector& out) override { out_ = &out; }
   void next_tuple() override {
-    if (sent_ >= limit_) return;
+    if (sent_ >= limit_) {
+      if (says_when_done_) out_->set_polled(false);
+      return;
+    }
     if (sent_ == 0 && on_first_) on_first_();
     if (tracked_) {
       out_->emit(values_, static_cast<MessageId>(sent_));
@@ -39,6 +47,7 @@ class ConstSpout : public Spout {
   std::int64_t limit_, sent_ = 0;
   bool tracked_;
   std::function<void()> on_first_;
+  bool says_when_done_;
 };
 
 // Re-emits its input anchored, then acks it.
@@ -77,12 +86,13 @@ class NullBolt : public Bolt {
 using Latencies = std::vector<double>;
 
 // Emits `total` tracked tuples at `rate` per second (open loop: a late spout catches up, as
-// real traffic would) and records each tree's complete latency, emit to ack().
+// real traffic would) and records each tree's complete latency, emit to ack(). Once all are
+// acked, calls `on_all_acked` with the seconds since open().
 class PacedSpout : public Spout {
  public:
   using Clock = std::chrono::steady_clock;
   PacedSpout(double rate, std::int64_t total, std::shared_ptr<Latencies> latencies,
-             std::function<void()> on_all_acked = {})
+             std::function<void(double)> on_all_acked = {})
       : interval_ns_(static_cast<std::int64_t>(1e9 / rate)),
         total_(total),
         latencies_(std::move(latencies)),
@@ -104,7 +114,8 @@ class PacedSpout : public Spout {
   void ack(MessageId id) override {
     latencies_->push_back(
         std::chrono::duration<double, std::micro>(Clock::now() - emitted_at_[id]).count());
-    if (static_cast<std::int64_t>(latencies_->size()) == total_ && on_all_acked_) on_all_acked_();
+    if (static_cast<std::int64_t>(latencies_->size()) == total_ && on_all_acked_)
+      on_all_acked_(std::chrono::duration<double>(Clock::now() - start_).count());
   }
   void declare_outputs(OutputDeclarer& d) const override { d.declare({"payload"}); }
 
@@ -115,7 +126,7 @@ class PacedSpout : public Spout {
   Clock::time_point start_;
   std::vector<Clock::time_point> emitted_at_;
   std::shared_ptr<Latencies> latencies_;
-  std::function<void()> on_all_acked_;
+  std::function<void(double)> on_all_acked_;
 };
 
 // "p50 … p99 … p99.9 …" in milliseconds, and whether p99 meets 1 ms. Sorts `l`.

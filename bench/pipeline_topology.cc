@@ -2,7 +2,7 @@
 // the wall-clock time of its first emit to bench.start.file; the null bolt writes the time it
 // has executed bench.tuples tuples to bench.done.file (both ns since the epoch). With
 // bench.rate > 0 the spout is paced instead and, once every tree is acked, writes the
-// complete-latency percentiles line to bench.done.file.
+// complete-latency percentiles line and the rate trees completed at to bench.done.file.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -31,8 +31,10 @@ GALE_TOPOLOGY(bench_pipeline, const gale::Config& conf) {
   if (rate > 0) {
     b.set_spout("const", [=] {
       auto latencies = std::make_shared<Latencies>();
-      return std::make_unique<PacedSpout>(rate, tuples, latencies, [=] {
-        std::ofstream(done_file + ".tmp") << percentiles(*latencies) << "\n";
+      return std::make_unique<PacedSpout>(rate, tuples, latencies, [=](double secs) {
+        std::ofstream(done_file + ".tmp")
+            << percentiles(*latencies) << "   completed "
+            << static_cast<long long>(static_cast<double>(tuples) / secs) << "/s\n";
         std::rename((done_file + ".tmp").c_str(), done_file.c_str());
       });
     });

@@ -146,9 +146,10 @@ struct Variant {
   int parse = 1;
   int rules = 1;
   bool acking = true;
+  bool chained = false;  // risk.chain: rules one_to_one from parse, run in its thread
   std::string name() const {
-    return fmt::format("topology, parse {} / rules {}, acking {}", parse, rules,
-                       acking ? "on" : "off");
+    return fmt::format("topology, parse {} / rules {}{}, acking {}", parse, rules,
+                       chained ? " chained" : "", acking ? "on" : "off");
   }
 };
 
@@ -160,6 +161,8 @@ gale::Config topology_config(const std::string& file, const Variant& v) {
   conf.set("risk.parse.parallelism", v.parse);
   conf.set("risk.rules.parallelism", v.rules);
   if (!v.acking) conf.set(gale::conf::kTopologyAckerExecutors, 0);
+  conf.set("risk.chain", v.chained);
+  conf.set(gale::conf::kTopologyChaining, v.chained);
   return conf;
 }
 
@@ -256,8 +259,10 @@ void run_benchmark(const Options& o) {
       o.transactions, o.seed, o.suspicious * 100, o.accounts, planted, o.rounds);
   std::fflush(stdout);
 
-  const Variant variants[] = {{1, 1, true},  {1, 2, true},  {2, 2, true},
-                              {1, 1, false}, {1, 2, false}, {2, 2, false}};
+  const Variant variants[] = {{1, 1, true, false}, {1, 1, true, true},   {1, 2, true, false},
+                              {2, 2, true, false}, {2, 2, true, true},   {1, 1, false, false},
+                              {1, 1, false, true}, {1, 2, false, false}, {2, 2, false, false},
+                              {2, 2, false, true}};
   Row loop{"single-threaded loop", {}, {}};
   std::vector<Row> rows;
   for (const auto& v : variants) rows.push_back({v.name(), {}, {}});

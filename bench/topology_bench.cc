@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -75,9 +76,10 @@ std::unique_ptr<gale::bench::NullBolt> counting_null(const std::shared_ptr<Share
 }
 
 gale::Topology pipeline(std::int64_t n, bool tracked, bool null_acks,
-                        const std::shared_ptr<Shared>& shared) {
+                        const std::shared_ptr<Shared>& shared, bool says_when_done = false) {
   gale::TopologyBuilder b;
-  b.set_spout("const", [=] { return std::make_unique<ConstSpout>(n, tracked); });
+  b.set_spout("const",
+              [=] { return std::make_unique<ConstSpout>(n, tracked, nullptr, says_when_done); });
   b.set_bolt("id", [] { return std::make_unique<IdBolt>(); }).local_or_shuffle_grouping("const");
   b.set_bolt("null", [=] {
      return counting_null(shared, null_acks);
@@ -86,11 +88,12 @@ gale::Topology pipeline(std::int64_t n, bool tracked, bool null_acks,
 }
 
 // Tuples per second through const → id → null, until the null bolt has seen all n.
-double pipeline_rate(std::int64_t n, bool acking, double* complete_ms = nullptr) {
+double pipeline_rate(std::int64_t n, bool acking, bool chaining, double* complete_ms = nullptr) {
   auto shared = std::make_shared<Shared>();
   gale::Config conf;
   conf.set(gale::conf::kTopologyAckerExecutors, acking ? 1 : 0);
   conf.set(gale::conf::kTopologyMaxSpoutPending, 20000);
+  conf.set(gale::conf::kTopologyChaining, chaining);
   gale::runtime::LocalCluster cluster("bench", pipeline(n, acking, acking, shared), conf);
   auto t0 = Clock::now();
   cluster.start();
@@ -102,61 +105,116 @@ double pipeline_rate(std::int64_t n, bool acking, double* complete_ms = nullptr)
   return rate;
 }
 
-void paced_latency(double rate, double seconds) {
+// Paced spout -> id -> null, acking on, at most kPacedPending trees in flight per spout task.
+// `rate` 0: as fast as the topology completes trees (the sustainable rate, returned).
+constexpr std::int64_t kPacedPending = 1000;
+
+double paced(double rate, double seconds, bool chaining, bool print) {
   auto latencies = std::make_shared<gale::bench::Latencies>();
   auto shared = std::make_shared<Shared>();
   gale::TopologyBuilder b;
-  auto total = static_cast<std::int64_t>(rate * seconds);
-  b.set_spout("paced",
-              [=] { return std::make_unique<gale::bench::PacedSpout>(rate, total, latencies); });
+  double spout_rate = rate > 0 ? rate : 1e12;
+  auto total = static_cast<std::int64_t>(rate > 0 ? rate * seconds : 20'000'000);
+  b.set_spout("paced", [=] {
+    return std::make_unique<gale::bench::PacedSpout>(spout_rate, total, latencies);
+  });
   b.set_bolt("id", [] { return std::make_unique<IdBolt>(); }).local_or_shuffle_grouping("paced");
   b.set_bolt("null", [=] { return counting_null(shared, true); }).local_or_shuffle_grouping("id");
   gale::Config conf;
-  conf.set(gale::conf::kTopologyMaxSpoutPending, 0);
-  if (const char* park = std::getenv("GALE_BENCH_PARK_US")) {
-    conf.set(gale::conf::kTopologySpoutWaitParkMicrosec, park);
-    conf.set(gale::conf::kTopologyBoltWaitParkMicrosec, park);
-  }
+  conf.set(gale::conf::kTopologyMaxSpoutPending, kPacedPending);
+  conf.set(gale::conf::kTopologyChaining, chaining);
   gale::runtime::LocalCluster cluster("latency", b.build(), conf);
   cluster.start();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  double completed = static_cast<double>(cluster.stats().find("paced")->acked);
+  cluster.deactivate();
   cluster.drain(30s);
   cluster.stop();
-  std::printf("%-44s %10.0f /s    %s\n", "complete latency, acking on, paced", rate,
-              gale::bench::percentiles(*latencies).c_str());
+  if (print) {
+    char what[80];
+    std::snprintf(what, sizeof what, "complete latency, paced, chaining %s",
+                  chaining ? "on" : "off");
+    std::printf("%-44s %10.0f /s    %s\n", what, rate,
+                gale::bench::percentiles(*latencies).c_str());
+  }
+  return completed / seconds;
 }
 
-// Bytes per tracked tuple held pending (spout's pending map and the acker's), measured as
-// the growth of RSS while `n` trees stay open.
-double bytes_per_pending(std::int64_t n) {
+// RSS growth while `n` tuples stay in the topology (the null bolt never acks): tracked, so
+// that each holds a pending entry in the spout and a tree in the acker, or untracked.
+long rss_growth_holding(std::int64_t n, bool tracked) {
   auto shared = std::make_shared<Shared>();
   gale::TopologyBuilder b;
-  b.set_spout("const", [=] { return std::make_unique<ConstSpout>(n, true); });
+  b.set_spout("const", [=] { return std::make_unique<ConstSpout>(n, tracked); });
   b.set_bolt("null", [=] { return counting_null(shared, false); }).shuffle_grouping("const");
   gale::Config conf;
   conf.set(gale::conf::kTopologyMaxSpoutPending, 0);
   conf.set(gale::conf::kTopologyMessageTimeoutSecs, 3600);
   gale::runtime::LocalCluster cluster("pending", b.build(), conf);
-  long before = rss_kib();  // includes start-up (threads, queues): small beside n trees
+  long before = rss_kib();
   cluster.start();
   while (shared->done.load() < n) std::this_thread::sleep_for(1ms);
   cluster.wait_idle(10s);
   long after = rss_kib();
   cluster.stop();
-  return static_cast<double>(after - before) * 1024.0 / static_cast<double>(n);
+  return after - before;
 }
 
-void idle_memory() {
-  long base = rss_kib();
+// Bytes per tracked tuple held pending (the spout's pending entry and the acker's tree): the
+// RSS growth with n tracked tuples held, less the growth with n untracked ones (same batches,
+// same tuples, no pending state), over n.
+double bytes_per_pending(std::int64_t n) {
+  long untracked = rss_growth_holding(n, false);
+  long tracked = rss_growth_holding(n, true);
+  return static_cast<double>(tracked - untracked) * 1024.0 / static_cast<double>(n);
+}
+
+double process_cpu_secs() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// Share of one core the process uses over `secs` of wall time.
+double cpu_share_over(double secs) {
+  double cpu0 = process_cpu_secs();
+  auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(secs));
+  return (process_cpu_secs() - cpu0) / seconds_since(t0);
+}
+
+// A topology with nothing to do: const -> id -> null with an acker, its 1,000 tuples done.
+// Its CPU over `secs` beside the process's CPU over the same time before it started; with a
+// spout that is polled (as any spout by default), and with one that said its input had ended.
+double idle_cpu(double secs, bool says_when_done, long* rss) {
   auto shared = std::make_shared<Shared>();
-  gale::runtime::LocalCluster cluster("idle", pipeline(0, true, true, shared), gale::Config{});
+  gale::runtime::LocalCluster cluster("idle", pipeline(1000, true, true, shared, says_when_done),
+                                      gale::Config{});
   cluster.start();
-  std::this_thread::sleep_for(500ms);
-  long running = rss_kib();
+  while (shared->done.load() < 1000) std::this_thread::sleep_for(1ms);
+  cluster.wait_idle(10s);
+  if (rss) *rss = rss_kib();
+  double cpu = cpu_share_over(secs);
   cluster.stop();
+  return cpu;
+}
+
+void idle_cost(double secs) {
+  long base = rss_kib();
+  double base_cpu = cpu_share_over(secs);
+  long running = 0;
+  double polled = idle_cpu(secs, false, &running);
+  double ended = idle_cpu(secs, true, nullptr);
   std::printf("%-44s %10.1f MiB   (process before start: %.1f MiB, topology adds %.1f MiB)\n",
               "idle worker RSS (const/id/null + acker)", running / 1024.0, base / 1024.0,
               (running - base) / 1024.0);
+  auto line = [&](const char* what, double cpu) {
+    std::printf(
+        "%-44s %9.2f %%     (process before start: %.2f %%, over %.0f s each; target <= 1 %%) %s\n",
+        what, cpu * 100, base_cpu * 100, secs, cpu <= 0.01 ? "MET" : "SHORT");
+  };
+  line("idle topology CPU, spout polled", polled);
+  line("idle topology CPU, spout said its input ended", ended);
 }
 
 void report(const char* what, double value, const char* baseline_name, double baseline,
@@ -177,26 +235,36 @@ int main(int argc, char** argv) {
   std::int64_t n = argc > 1 ? std::stoll(argv[1]) : 20'000'000;
   std::printf("gale-bench: %lld tuples of %zu bytes, %u hardware threads\n",
               static_cast<long long>(n), kItemBytes, std::thread::hardware_concurrency());
-  idle_memory();
+  idle_cost(std::getenv("GALE_BENCH_IDLE_SECS") ? std::stod(std::getenv("GALE_BENCH_IDLE_SECS"))
+                                                : 20.0);
   // GALE_BENCH_ONLY=pipeline: just the acking-off pipeline, for profiling.
   if (const char* only = std::getenv("GALE_BENCH_ONLY"); only && std::string(only) == "pipeline") {
-    std::printf("const->id->null, acking off: %.2f M/s\n", pipeline_rate(n, false) / 1e6);
+    std::printf("const->id->null, acking off: %.2f M/s\n", pipeline_rate(n, false, true) / 1e6);
     return 0;
   }
   double spsc = spsc_baseline(n, 1);
   double spsc_batched = spsc_baseline(n, 100);
-  double off = pipeline_rate(n, false);
-  report("const->id->null, acking off", off, "bare SPSC queue", spsc, 0.5);
-  // Batched, the bare queue is a memcpy: a ceiling for reference, not the target's baseline.
-  report("const->id->null, acking off", off, "bare SPSC queue, batches of 100", spsc_batched, 0);
-  double complete_ms = 0;
-  double on = pipeline_rate(n / 4, true, &complete_ms);
-  report("const->id->null, acking on", on, "acking off", off, 0.4);
-  std::printf("%-44s %10.3f ms (mean, sampled; at full load)\n", "complete latency, acking on",
-              complete_ms);
-  paced_latency(on / 2, 3.0);
-  paced_latency(100000, 2.0);  // a moderate rate: the latency floor
+  // Chaining on (the default: id and null run in the spout's thread) and off (three threads).
+  for (bool chaining : {true, false}) {
+    std::printf("-- topology.chaining %s\n", chaining ? "on" : "off");
+    double off = pipeline_rate(n, false, chaining);
+    report("const->id->null, acking off", off, "bare SPSC queue", spsc, 0.5);
+    // Batched, the bare queue is a memcpy: a ceiling for reference, not the target's baseline.
+    report("const->id->null, acking off", off, "bare SPSC queue, batches of 100", spsc_batched, 0);
+    double complete_ms = 0;
+    double on = pipeline_rate(n / 4, true, chaining, &complete_ms);
+    report("const->id->null, acking on", on, "acking off", off, 0.4);
+    std::printf("%-44s %10.3f ms (mean, sampled; at full load)\n", "complete latency, acking on",
+                complete_ms);
+    double sustainable = paced(0, 3.0, chaining, false);
+    std::printf("%-44s %10.0f /s    (paced spout unpaced, max.spout.pending %lld)\n",
+                "sustainable paced rate, acking on", sustainable,
+                static_cast<long long>(kPacedPending));
+    paced(10000, 3.0, chaining, true);
+    paced(100000, 3.0, chaining, true);
+    paced(sustainable / 2, 3.0, chaining, true);
+  }
   std::printf("%-44s %10.0f bytes\n", "memory per pending tracked tuple",
-              bytes_per_pending(1'000'000));
+              bytes_per_pending(2'000'000));
   return 0;
 }

@@ -51,6 +51,7 @@ struct Options {
   int parallelism = 1;
   std::string fetch_wait_ms = "10";
   bool write_on_close = false;
+  bool chaining = true;
   std::uint64_t seed = 7;
 };
 
@@ -414,7 +415,9 @@ RunResult run(Services& s, const Options& o, const std::string& rate_text, int i
   s.kafka.create_topic(topic, o.partitions);
 
   auto t = topology_options(s, o, topic);
-  gale::runtime::LocalCluster cluster("yahoo", gale::bench::yahoo_topology(t), gale::Config{});
+  gale::Config conf;
+  conf.set(gale::conf::kTopologyChaining, o.chaining);
+  gale::runtime::LocalCluster cluster("yahoo", gale::bench::yahoo_topology(t), conf);
   cluster.start();
   // The mock cluster answers a group's first join after about 3 s: produce once it has.
   auto assigned = [&] { return t.spout_stats->assigned().size() == std::size_t(o.partitions); };
@@ -518,6 +521,9 @@ int main(int argc, char** argv) {
                "Write a window's count also as soon as event time passes its end (the original "
                "writes only once a second)");
   app.add_option("--seed", o.seed, "Seed of the campaign ids and the events");
+  app.add_option("--chaining", o.chaining,
+                 "topology.chaining: run deserialize, filter, projection and join in the "
+                 "spout's thread (true) or each in threads of its own (false)");
   CLI11_PARSE(app, argc, argv);
   try {
     for (const auto& rate : o.rates) parse_rate(rate);
@@ -528,9 +534,9 @@ int main(int argc, char** argv) {
   gale::bench::print_machine("gale-yahoo-bench");
   fmt::print(
       "{} campaigns x {} ads, {} s per rate, rates {}, {} partition(s), parallelism {}, "
-      "windows written {}\n",
+      "chaining {}, windows written {}\n",
       AdCatalog::kCampaigns, AdCatalog::kAdsPerCampaign, o.duration_secs, fmt::join(o.rates, ","),
-      o.partitions, o.parallelism,
+      o.partitions, o.parallelism, o.chaining ? "on" : "off",
       o.write_on_close ? "once a second and when they close" : "once a second (as the original)");
   std::fflush(stdout);
   try {

@@ -157,7 +157,11 @@ std::string encode(const Assignment& a) {
         {"supervisor_id", slot.supervisor_id}, {"host", slot.host}, {"port", slot.port}};
   }
   json executors = json::array();
-  for (const auto& e : a.executors) executors.push_back({e.first_task, e.last_task});
+  for (const auto& e : a.executors) {
+    json range = {e.first_task, e.last_task};
+    if (e.chained_to) range.push_back(e.chained_to);
+    executors.push_back(std::move(range));
+  }
   return json{{"topology_id", a.topology_id},
               {"task_slots", slots},
               {"executors", executors},
@@ -178,7 +182,8 @@ Result<Assignment> decode_assignment(std::string_view text) {
                                slot.at("host").get<std::string>(), slot.at("port").get<int>()};
     }
     for (const auto& e : j.at("executors")) {
-      a.executors.push_back(Executor{e.at(0).get<int>(), e.at(1).get<int>()});
+      a.executors.push_back(
+          Executor{e.at(0).get<int>(), e.at(1).get<int>(), e.size() > 2 ? e.at(2).get<int>() : 0});
     }
     a.start_time_secs = j.at("start_time_secs").get<std::int64_t>();
     a.epoch = j.at("epoch").get<std::uint64_t>();

@@ -25,7 +25,7 @@ TopologyRecord word_count() {
 Assignment word_count_assignment() {
   return Assignment{"word-count-1",
                     {{1, Slot{"sup-1", "host-a", 6700}}, {2, Slot{"sup-2", "host-b", 6701}}},
-                    {{1, 1}, {2, 2}},
+                    {{1, 1}, {2, 2, 1}},  // executor 2 chained into executor 1
                     1700000000};
 }
 

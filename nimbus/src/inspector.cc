@@ -32,9 +32,10 @@ Result<TopologyLayout> parse_layout(const std::string& text) {
       component.tasks = c.at("tasks").get<std::vector<int>>();
       for (const auto& range : c.at("executors")) {
         auto bounds = range.get<std::vector<int>>();
-        if (bounds.size() != 2 || bounds[0] > bounds[1])
-          throw std::invalid_argument("executor of '" + component.id + "' is not [first, last]");
-        component.executors.push_back({bounds[0], bounds[1]});
+        if (bounds.size() < 2 || bounds.size() > 3 || bounds[0] > bounds[1])
+          throw std::invalid_argument("executor of '" + component.id +
+                                      "' is not [first, last] or [first, last, chained to]");
+        component.executors.push_back({bounds[0], bounds[1], bounds.size() > 2 ? bounds[2] : 0});
       }
       layout.components.push_back(std::move(component));
     }

@@ -98,31 +98,62 @@ void place(std::map<int, Slot>& tasks, const Executor& executor, const Slot& slo
   for (int task = executor.first_task; task <= executor.last_task; ++task) tasks[task] = slot;
 }
 
+// Executors chained into another (Executor::chained_to) are not dealt out: each goes where the
+// executor at the head of its chain goes, since it runs in that one's thread.
+struct Chains {
+  std::vector<const Executor*> leaders;                    // in order
+  std::vector<std::pair<const Executor*, int>> followers;  // (executor, its leader's first task)
+
+  explicit Chains(const std::vector<Executor>& executors) {
+    std::map<int, const Executor*> by_first;
+    for (const auto& e : executors) by_first[e.first_task] = &e;
+    for (const auto& e : executors) {
+      const Executor* head = &e;
+      // A chain is at most as long as the executor list; a loop or an unknown task ends it.
+      for (std::size_t n = 0; head->chained_to && n < executors.size(); ++n) {
+        auto it = by_first.find(head->chained_to);
+        if (it == by_first.end()) break;
+        head = it->second;
+      }
+      if (head == &e || head->chained_to)
+        leaders.push_back(&e);
+      else
+        followers.emplace_back(&e, head->first_task);
+    }
+  }
+  void place_followers(std::map<int, Slot>& tasks) const {
+    for (const auto& [executor, leader] : followers) place(tasks, *executor, tasks.at(leader));
+  }
+};
+
 }  // namespace
 
 std::map<int, Slot> plan(const std::vector<Executor>& executors, const std::vector<Slot>& slots) {
+  Chains chains(executors);
   std::map<int, Slot> tasks;
-  for (std::size_t i = 0; i < executors.size(); ++i)
-    place(tasks, executors[i], slots[i % slots.size()]);
+  for (std::size_t i = 0; i < chains.leaders.size(); ++i)
+    place(tasks, *chains.leaders[i], slots[i % slots.size()]);
+  chains.place_followers(tasks);
   return tasks;
 }
 
 std::map<int, Slot> replan(const std::vector<Executor>& executors, const std::vector<Slot>& slots,
                            const std::map<int, Slot>& current) {
+  Chains chains(executors);
   std::map<Slot, std::size_t, SlotLess> load;
   for (const auto& slot : slots) load[slot] = 0;
-  const std::size_t share = (executors.size() + slots.size() - 1) / slots.size();
+  const std::size_t share = (chains.leaders.size() + slots.size() - 1) / slots.size();
 
   std::map<int, Slot> tasks;
   std::vector<const Executor*> unplaced;
-  for (const auto& executor : executors) {
-    auto now = current.find(executor.first_task);
+  for (const Executor* executor : chains.leaders) {
+    auto now = current.find(executor->first_task);
     auto kept = now == current.end() ? load.end() : load.find(now->second);
     if (kept != load.end() && kept->second < share) {
-      place(tasks, executor, kept->first);
+      place(tasks, *executor, kept->first);
       ++kept->second;
     } else {
-      unplaced.push_back(&executor);
+      unplaced.push_back(executor);
     }
   }
   for (const auto* executor : unplaced) {
@@ -132,6 +163,7 @@ std::map<int, Slot> replan(const std::vector<Executor>& executors, const std::ve
     place(tasks, *executor, least);
     ++load[least];
   }
+  chains.place_followers(tasks);
   return tasks;
 }
 

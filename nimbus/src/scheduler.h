@@ -2,7 +2,8 @@
 // The even scheduler (Storm's default), as pure functions over records: no store, no clock.
 //  - choose_slots: `count` free slots spread over supervisors, round-robin, the supervisor
 //    with the fewest used slots first;
-//  - plan: executors dealt to slots round-robin;
+//  - plan: executors dealt to slots round-robin, except that an executor chained into another
+//    (operator chaining) goes with the executor at the head of its chain;
 //  - replan: the same executors (or a new split of them) over a new set of slots, keeping each
 //    executor on its current slot while that slot stays in the set and is not over its share;
 //  - free_slots / used_slots: what the cluster's supervisors offer and what assignments hold.
@@ -37,13 +38,14 @@ std::vector<Slot> slots_of(const Assignment& assignment);
 Result<std::vector<Slot>> choose_slots(const std::vector<SupervisorInfo>& supervisors,
                                        const SlotSet& used, int count);
 
-// task -> slot: executor i goes to slots[i % slots.size()]. Precondition: slots not empty.
+// task -> slot: executor i (not counting chained ones) goes to slots[i % slots.size()]; a
+// chained executor goes to its chain head's slot. Precondition: slots not empty.
 std::map<int, Slot> plan(const std::vector<Executor>& executors, const std::vector<Slot>& slots);
 
 // task -> slot for `executors` over `slots` (not empty), where `current` maps tasks to their
 // slot today: an executor stays on its current slot (that of its first task) if the slot is in
 // `slots` and holds fewer than its share (ceil(executors / slots)); the rest go to the least
-// loaded slots, in order.
+// loaded slots, in order. Chained executors follow their chain head, as in plan().
 std::map<int, Slot> replan(const std::vector<Executor>& executors, const std::vector<Slot>& slots,
                            const std::map<int, Slot>& current);
 

@@ -83,5 +83,39 @@ TEST(SchedulerTest, RebalanceToFewerSlotsKeepsExecutorsOnRemainingSlots) {
   for (const auto& [task, slot] : after) EXPECT_EQ(slot, before[0]);
 }
 
+// spout executors 1, 2; parse 3, 4 chained into them; rules 5, 6 chained into parse; sink 7.
+std::vector<Executor> chained_pipeline() {
+  return {{1, 1}, {2, 2}, {3, 3, 1}, {4, 4, 2}, {5, 5, 3}, {6, 6, 4}, {7, 7}};
+}
+
+TEST(SchedulerTest, ChainedExecutorsGoWithTheHeadOfTheirChain) {
+  std::vector<Slot> slots{{"a", "h", 1}, {"b", "h", 1}};
+  auto tasks = plan(chained_pipeline(), slots);
+  // The heads are dealt round-robin (1, 2, 7); each chain follows its head.
+  EXPECT_EQ(tasks[1], slots[0]);
+  EXPECT_EQ(tasks[2], slots[1]);
+  EXPECT_EQ(tasks[7], slots[0]);
+  for (int t : {3, 5}) EXPECT_EQ(tasks[t], tasks[1]) << "task " << t;
+  for (int t : {4, 6}) EXPECT_EQ(tasks[t], tasks[2]) << "task " << t;
+}
+
+TEST(SchedulerTest, AfterALostSlotChainsStillFollowTheirHead) {
+  std::vector<Slot> before{{"a", "h", 1}, {"b", "h", 1}};
+  auto current = plan(chained_pipeline(), before);
+  Slot fresh{"c", "h", 1};
+  auto after = replan(chained_pipeline(), {before[0], fresh}, current);
+  EXPECT_EQ(after[2], fresh);
+  for (int t : {4, 6}) EXPECT_EQ(after[t], fresh) << "task " << t;
+  for (int t : {1, 3, 5, 7}) EXPECT_EQ(after[t], before[0]) << "task " << t;
+}
+
+TEST(SchedulerTest, AChainToAnUnknownTaskIsPlacedOnItsOwn) {
+  std::vector<Slot> slots{{"a", "h", 1}, {"b", "h", 1}};
+  auto tasks = plan({{1, 1}, {2, 2, 99}, {3, 3, 3}}, slots);
+  EXPECT_EQ(tasks[1], slots[0]);
+  EXPECT_EQ(tasks[2], slots[1]);
+  EXPECT_EQ(tasks[3], slots[0]);
+}
+
 }  // namespace
 }  // namespace gale::nimbus

@@ -22,11 +22,13 @@ class AckerState {
   std::size_t pending() const { return pending_.size(); }
 
  private:
-  struct Tree {
+  // Packed, 12 bytes: with its id a tracked tree costs the acker 20 bytes a slot.
+  struct [[gnu::packed]] Tree {
     std::uint64_t value = 0;
-    int spout_task = -1;
-    bool failed = false;
+    std::int32_t spout_task : 31 = -1;  // -1 until the init arrives
+    std::uint32_t failed : 1 = 0;
   };
+  static_assert(sizeof(Tree) == 12);
   RotatingIdMap<Tree> pending_;
 };
 

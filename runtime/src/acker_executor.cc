@@ -35,7 +35,10 @@ std::optional<AckMessage> AckerState::apply(const AckMessage& m) {
 
 class AckerExecutor final : public Executor {
  public:
-  AckerExecutor(Runtime& runtime, int index) : Executor(runtime, index) {}
+  AckerExecutor(Runtime& runtime, int index)
+      : Executor(runtime, index, {}), stage_(runtime.layout(), index) {
+    head_ = &stage_;
+  }
   ~AckerExecutor() override { join(); }
 
  private:
@@ -49,7 +52,7 @@ class AckerExecutor final : public Executor {
       for (const AckMessage& m : b->acks) {
         if (auto answer = state_.apply(m)) send_ack(*answer);
       }
-      stats_.executed.add(b->acks.size());
+      stage_.stats.executed.add(b->acks.size());
       BatchPool::release(std::move(b));
       flush();
       did = true;
@@ -62,12 +65,17 @@ class AckerExecutor final : public Executor {
 
   void shutdown() override {}
 
+  std::int64_t sleep_limit_ns(int) override {
+    return expiry_.enabled() ? until(expiry_.next_ns()) : kNoLimit;
+  }
+
+  Stage stage_;
   AckerState state_;
   RotationTimer expiry_;
   std::uint64_t rounds_ = 0;
 };
 
-std::unique_ptr<Executor> make_acker_executor(Runtime& runtime, int index) {
+std::unique_ptr<Executor> make_acker_executor(Runtime& runtime, int index, std::vector<int>) {
   return std::make_unique<AckerExecutor>(runtime, index);
 }
 

@@ -1,9 +1,13 @@
 #include "executor.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <cstring>
 #include <future>
 #include <stdexcept>
 
+#include "bolt_stage.h"
 #include "gale/common/logging.h"
 #include "tuple_access.h"
 
@@ -11,7 +15,27 @@ namespace gale::runtime {
 
 using detail::TupleAccess;
 
-Executor::Executor(Runtime& runtime, int index)
+namespace {
+
+void pin_to(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(static_cast<std::size_t>(cpu), &set);
+  if (int err = pthread_setaffinity_np(pthread_self(), sizeof set, &set))
+    spdlog::warn("cannot pin an executor thread to CPU {} ({}): it runs unpinned", cpu,
+                 std::strerror(err));
+}
+
+}  // namespace
+
+Stage::Stage(const Layout& layout, int executor_index)
+    : executor_index(executor_index),
+      info(layout.executors()[static_cast<std::size_t>(executor_index)]),
+      component(layout.component(info.component)),
+      default_stream(component.stream(kDefaultStream)),
+      debug(component.config.get_bool(conf::kTopologyDebug)) {}
+
+Executor::Executor(Runtime& runtime, int index, std::vector<int> chained)
     : runtime_(runtime),
       layout_(runtime.layout()),
       index_(index),
@@ -20,20 +44,31 @@ Executor::Executor(Runtime& runtime, int index)
       inbox_(runtime.settings().inbox_batches),
       pool_(kOutputPoolBatches),
       out_(layout_.executors().size()) {
-  debug_ = component_.config.get_bool(conf::kTopologyDebug);
-  default_stream_ = component_.stream(kDefaultStream);
+  for (int e : chained) {
+    auto& stage = *chained_.emplace_back(std::make_unique<BoltStage>(*this, e));
+    for (int task : stage.info.tasks) {
+      if (chained_by_task_.size() <= static_cast<std::size_t>(task))
+        chained_by_task_.resize(static_cast<std::size_t>(task) + 1, nullptr);
+      chained_by_task_[static_cast<std::size_t>(task)] = &stage;
+    }
+  }
 }
 
 Executor::~Executor() {
   join();
 }
 
-void Executor::start() {
+void Executor::start(int cpu) {
   std::promise<void> prepared;
   auto ready = prepared.get_future();
-  thread_ = std::thread([this, p = std::move(prepared)]() mutable {
+  thread_ = std::thread([this, cpu, p = std::move(prepared)]() mutable {
+    if (cpu >= 0) pin_to(cpu);
     try {
-      build_groupings();
+      build_groupings(*head_);
+      for (auto& c : chained_) build_groupings(*c);
+      // Deepest first, the executor's own component last: whatever a prepare() emits finds
+      // the bolts chained below it prepared.
+      for (auto c = chained_.rbegin(); c != chained_.rend(); ++c) (*c)->prepare();
       prepare();
       p.set_value();
     } catch (...) {
@@ -52,45 +87,89 @@ void Executor::join() {
   }
 }
 
+// The wait strategy: spin, then yield, then sleep on the doorbell until input arrives or the
+// executor's own limit (a spout's next poll, a timer) has passed. Producers ring only when the
+// executor is actually asleep, so a busy topology pays one fence and a relaxed load per batch.
 void Executor::thread_main() {
-  bool is_bolt = component_.kind != ComponentInfo::Kind::spout;
-  ProgressiveWait wait(is_bolt ? runtime_.settings().bolt_park_us
-                               : runtime_.settings().spout_park_us);
+  const RuntimeSettings& s = runtime_.settings();
+  ProgressiveWait wait(0, s.wait_spins, s.wait_yields);
+  int empty_sleeps = 0;
   while (!stopping()) {
     if (work()) {
       idle_.store(false, std::memory_order_release);
       wait.reset();
+      empty_sleeps = 0;
       continue;
     }
     flush();
     bool blocked = holds_output();
     idle_.store(dirty_.empty() && self_.empty() && !blocked, std::memory_order_release);
-    if (blocked) {
-      wait.park();
-    } else {
-      wait.idle();
-    }
+    // Output held back: the batches will not go sooner for spinning.
+    if (!blocked && wait.spin()) continue;
+    sleep(empty_sleeps++);
   }
   flush();
   shutdown();
+  for (auto& c : chained_) c->cleanup();
 }
 
-void Executor::build_groupings() {
-  if (!info_.tasks.empty()) grouping_context_ = make_context(runtime_, info_.tasks.front());
-  for (const auto& s : component_.streams) {
-    auto& list = groupings_.emplace_back();
+void Executor::sleep(int empty_sleeps) {
+  std::int64_t limit = std::min(sleep_limit_ns(empty_sleeps), runtime_.clock().longest_sleep_ns());
+  if (limit <= 0) {  // a park time of 0: poll, but let other threads have the core
+    std::this_thread::yield();
+    return;
+  }
+  bell_.prepare_sleep();
+  if (inbox_.size_approx() > 0 || !self_.empty() || stopping() || signalled()) {
+    bell_.cancel_sleep();
+    return;
+  }
+  bell_.sleep(limit);
+}
+
+void Executor::build_groupings(Stage& stage) {
+  if (!stage.info.tasks.empty())
+    stage.grouping_context = make_context(runtime_, stage.info.tasks.front());
+  for (const auto& s : stage.component.streams) {
+    auto& list = stage.groupings.emplace_back();
     for (const auto& sub : s->subscribers) {
+      const ComponentInfo& subscriber = layout_.component(sub.component);
+      // Chained here: the subscriber's partner of this stage's first task runs in this thread.
+      bool chained_here = false;
+      if (subscriber.chain_input == stage.info.component && !stage.info.tasks.empty()) {
+        auto k = static_cast<std::size_t>(stage.info.tasks.front() - stage.component.tasks.front());
+        chained_here = chained(subscriber.tasks[k]) != nullptr;
+      }
       GroupingSpec spec{&sub.grouping,
-                        &component_.id,
+                        &stage.component.id,
                         &s->schema.stream,
                         &s->schema.fields,
-                        &layout_.component(sub.component).tasks,
+                        &stage.component.tasks,
+                        &subscriber.tasks,
                         &runtime_.worker_tasks(),
-                        grouping_context_.get(),
-                        ids_.next()};
+                        stage.grouping_context.get(),
+                        ids_.next(),
+                        chained_here};
       list.push_back(make_grouping(spec));
     }
   }
+}
+
+bool Executor::execute_chained(int task, const Tuple& t) {
+  BoltStage* stage = chained(task);
+  if (!stage) return false;
+  stage->execute(task, t);
+  return true;
+}
+
+void Executor::deliver_chained_ticks() {
+  for (auto& c : chained_) c->deliver_ticks();
+}
+
+std::int64_t Executor::next_chained_tick_ns() const {
+  std::int64_t next = kNoLimit;
+  for (const auto& c : chained_) next = std::min(next, c->next_tick_ns());
+  return next;
 }
 
 Batch& Executor::batch_for(int target_task) {
@@ -121,7 +200,7 @@ void Executor::flush() {
 }
 
 void Executor::push(int dest, BatchPtr batch) {
-  if (dest == index_) {
+  if (runtime_.host_of(dest) == index_) {
     self_.push_back(std::move(batch));
     return;
   }
@@ -143,32 +222,34 @@ BatchPtr Executor::take_self_batch() {
   return b;
 }
 
-const StreamInfo& Executor::route(int source_task, std::string_view stream, const Values& values,
-                                  int direct_task) {
+const StreamInfo& Executor::route(Stage& stage, int source_task, std::string_view stream,
+                                  const Values& values, int direct_task) {
+  const ComponentInfo& component = stage.component;
+  std::vector<int>& targets = stage.targets;
   // Most emits go to the default stream: a comparison of constant length the compiler inlines.
   const StreamInfo* s = stream.size() == 7 && std::memcmp(stream.data(), "default", 7) == 0
-                            ? default_stream_
-                            : component_.stream(stream);
+                            ? stage.default_stream
+                            : component.stream(stream);
   if (!s)
-    throw std::invalid_argument("component '" + component_.id + "' emitted on undeclared stream '" +
+    throw std::invalid_argument("component '" + component.id + "' emitted on undeclared stream '" +
                                 std::string(stream) + "'");
   if (values.size() != s->schema.fields.size())
-    throw std::invalid_argument("component '" + component_.id + "' emitted " +
+    throw std::invalid_argument("component '" + component.id + "' emitted " +
                                 std::to_string(values.size()) + " values on stream '" +
                                 s->schema.stream + "', declared with fields " +
                                 s->schema.fields.to_string());
-  targets_.clear();
+  targets.clear();
   if (direct_task < 0) {
     if (s->schema.direct)
-      throw std::invalid_argument("stream '" + s->schema.stream + "' of '" + component_.id +
+      throw std::invalid_argument("stream '" + s->schema.stream + "' of '" + component.id +
                                   "' is direct: emit to it with emit_direct");
-    for (auto& chooser : groupings_[static_cast<std::size_t>(s->schema.stream_index)])
-      chooser->choose(source_task, values, targets_);
+    for (auto& chooser : stage.groupings[static_cast<std::size_t>(s->schema.stream_index)])
+      chooser->choose(source_task, values, targets);
     return *s;
   }
   if (!s->schema.direct)
     throw std::invalid_argument("emit_direct on stream '" + s->schema.stream + "' of '" +
-                                component_.id + "', which is not declared direct");
+                                component.id + "', which is not declared direct");
   bool subscribed = false;
   if (direct_task >= 1 && direct_task <= layout_.task_count()) {
     int c = layout_.component_of_task(direct_task);
@@ -177,22 +258,23 @@ const StreamInfo& Executor::route(int source_task, std::string_view stream, cons
   }
   if (!subscribed)
     throw std::invalid_argument("emit_direct to task " + std::to_string(direct_task) +
-                                ", which does not subscribe to '" + component_.id + ":" +
+                                ", which does not subscribe to '" + component.id + ":" +
                                 s->schema.stream + "' with direct grouping");
-  targets_.push_back(direct_task);
+  targets.push_back(direct_task);
   return *s;
 }
 
-void Executor::log_emit(int task, const StreamInfo& s, const Values& values) const {
+void Executor::log_emit(const Stage& stage, int task, const StreamInfo& s,
+                        const Values& values) const {
   std::string text;
   for (const auto& v : values) text += (text.empty() ? "" : ", ") + v.to_string();
-  spdlog::info("{}:{} emitted on '{}' to {} task(s): [{}]", component_.id, task, s.schema.stream,
-               targets_.size(), text);
+  spdlog::info("{}:{} emitted on '{}' to {} task(s): [{}]", stage.component.id, task,
+               s.schema.stream, stage.targets.size(), text);
 }
 
-void Executor::report_error(int task, std::string_view message) {
-  spdlog::warn("{}:{} error: {}", component_.id, task, message);
-  stats_.report_error(message);
+void Executor::report_error(Stage& stage, int task, std::string_view message) {
+  spdlog::warn("{}:{} error: {}", stage.component.id, task, message);
+  stage.stats.report_error(message);
 }
 
 }  // namespace gale::runtime

@@ -1,8 +1,10 @@
 #pragma once
 // An executor: one thread running one or more tasks of one component, with a bounded input
-// queue. The base class owns the thread, the input queue, the per-destination output batches,
-// routing by groupings and the statistics; SpoutExecutor, BoltExecutor and AckerExecutor add
-// what their tasks do.
+// queue, and the tasks of bolts chained into it (topology.chaining). The base class owns the
+// thread, the input queue, the per-destination output batches, routing by groupings, the
+// chained bolts and the wait strategy; SpoutExecutor, BoltExecutor and AckerExecutor add what
+// their own component's tasks do.
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <limits>
@@ -13,6 +15,7 @@
 
 #include "batch.h"
 #include "executor_stats.h"
+#include "gale/common/doorbell.h"
 #include "gale/common/random.h"
 #include "gale/common/wait_strategy.h"
 #include "gale/context.h"
@@ -21,20 +24,57 @@
 
 namespace gale::runtime {
 
+class BoltStage;
+
+// One component's share of an executor: the executor's own component (its head) or a bolt
+// chained into it. Its routing, statistics and emit scratch; used only on the executor thread
+// (the statistics are read from any thread).
+struct Stage {
+  Stage(const Layout& layout, int executor_index);
+  virtual ~Stage() = default;
+
+  const int executor_index;  // the executor of this component it runs (Layout::executors)
+  const ExecutorInfo& info;
+  const ComponentInfo& component;
+  const StreamInfo* default_stream;  // null when the component declares none
+  const bool debug;
+  ExecutorStats stats;
+  // groupings[stream index][subscription index]
+  std::vector<std::vector<std::unique_ptr<StreamGrouping>>> groupings;
+  std::unique_ptr<TopologyContext> grouping_context;
+  std::vector<int> targets;  // scratch: the targets of the current emit
+};
+
 class Executor {
  public:
-  Executor(Runtime& runtime, int index);
+  // `chained`: the executors of bolts chained into this one that run here (Runtime decides),
+  // each after its chain parent.
+  Executor(Runtime& runtime, int index, std::vector<int> chained);
   virtual ~Executor();
 
   // Runs prepare() on the new thread and returns once it has finished (errors rethrown).
-  void start();
-  void request_stop() { stop_.store(true, std::memory_order_release); }
+  // `cpu` >= 0: the thread runs on that CPU only (topology.worker.cpus).
+  void start(int cpu = -1);
+  void request_stop() {
+    stop_.store(true, std::memory_order_release);
+    bell_.ring();
+  }
   void join();
 
-  BoundedQueue<BatchPtr>& inbox() { return inbox_; }
+  // Any thread: hands `batch` to this executor's input queue and wakes it if it sleeps. False
+  // (and `batch` untouched) when the queue is full.
+  bool deliver(BatchPtr& batch) {
+    if (!inbox_.try_push(batch)) return false;
+    bell_.ring();
+    return true;
+  }
+  // Any thread: wakes the executor to look at shared state again (activation).
+  void wake() { bell_.ring(); }
   int index() const { return index_; }
   const ComponentInfo& component() const { return component_; }
-  const ExecutorStats& stats() const { return stats_; }
+  // Calls f(const Stage&) for its own component and each chained bolt.
+  template <typename F>
+  void for_each_stage(F&& f) const;
   // No queued input, no buffered output: safe to read from any thread, racy by nature.
   bool idle() const { return idle_.load(std::memory_order_acquire) && inbox_.size_approx() == 0; }
   // Tracked spout tuples not yet completed (spout executors only).
@@ -42,19 +82,8 @@ class Executor {
   // Output held back by backpressure (spout executors only).
   virtual bool holds_output() const { return false; }
 
- protected:
-  // On the executor thread: create the tasks' instances and call open()/prepare().
-  virtual void prepare() = 0;
-  // On the executor thread: one round of work. Returns whether anything was done.
-  virtual bool work() = 0;
-  // On the executor thread after the loop ends: close()/cleanup().
-  virtual void shutdown() = 0;
-  // A push to a full queue: bolts and ackers wait (backpressure), spouts keep it aside.
-  virtual void on_full(int dest, BatchPtr batch);
-
-  // Called on taking input, before processing it, so that idle() never sees work in hand.
-  void mark_busy() { idle_.store(false, std::memory_order_release); }
-  bool stopping() const { return stop_.load(std::memory_order_acquire); }
+  // --- for the stages, on the executor thread ---
+  Runtime& runtime() { return runtime_; }
   std::int64_t now() const { return runtime_.clock().now_ns(); }
   // One tuple in topology.stats.sample.rate is timed: a countdown, no division per tuple.
   bool sample_now() {
@@ -64,12 +93,60 @@ class Executor {
                             : std::numeric_limits<std::int64_t>::max();
     return runtime_.settings().sample_every > 0;
   }
-
-  // --- output ---
+  std::uint64_t next_id() { return ids_.next(); }
+  // The stream an emit of `stage` goes to and, in stage.targets, the tasks it goes to. Throws
+  // std::invalid_argument naming the problem (undeclared stream, wrong number of values,
+  // direct/indirect mismatch).
+  const StreamInfo& route(Stage& stage, int source_task, std::string_view stream,
+                          const Values& values, int direct_task);
+  // The bolt chained into this executor that runs `task`, or null: a tuple for it is filled in
+  // its input() and executed at once instead of going into a batch.
+  BoltStage* chained(int task) const {
+    return static_cast<std::size_t>(task) < chained_by_task_.size()
+               ? chained_by_task_[static_cast<std::size_t>(task)]
+               : nullptr;
+  }
   // A slot in the batch for `target_task`'s executor. Fill it before the next call.
   Tuple& slot_for(int target_task);
   // Sends acker message `m` to the task that takes it (ack_target_task).
   void send_ack(const AckMessage& m);
+  void log_emit(const Stage& stage, int task, const StreamInfo& s, const Values& values) const;
+  void report_error(Stage& stage, int task, std::string_view message);
+
+ protected:
+  // On the executor thread: create the tasks' instances and call open()/prepare().
+  virtual void prepare() = 0;
+  // On the executor thread: one round of work. Returns whether anything was done.
+  virtual bool work() = 0;
+  // On the executor thread after the loop ends: close()/cleanup().
+  virtual void shutdown() = 0;
+  // On the executor thread, when work() found nothing: the longest it may sleep before its
+  // next look, should no input arrive (input wakes it at once). `empty_sleeps`: how many times
+  // it has slept since it last did work.
+  virtual std::int64_t sleep_limit_ns(int empty_sleeps) = 0;
+  // Checked after announcing sleep: work signalled other than by input (a spout's source).
+  virtual bool signalled() const { return false; }
+  // A push to a full queue: bolts and ackers wait (backpressure), spouts keep it aside.
+  virtual void on_full(int dest, BatchPtr batch);
+
+  // Called on taking input, before processing it, so that idle() never sees work in hand.
+  void mark_busy() { idle_.store(false, std::memory_order_release); }
+  bool stopping() const { return stop_.load(std::memory_order_acquire); }
+  BoundedQueue<BatchPtr>& inbox() { return inbox_; }
+  static constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
+  // The nanoseconds from now until `deadline_ns` on the runtime's clock, at least 1.
+  std::int64_t until(std::int64_t deadline_ns) const {
+    return std::max<std::int64_t>(1, deadline_ns - now());
+  }
+
+  // --- the chained bolts ---
+  // Executes queued input for a chained bolt's task; false when `task` is not one.
+  bool execute_chained(int task, const Tuple& t);
+  // Tick tuples due to the chained bolts; the earliest next one (kNoLimit: none).
+  void deliver_chained_ticks();
+  std::int64_t next_chained_tick_ns() const;
+
+  // --- output ---
   // Pushes every buffered batch downstream.
   void flush();
   void push(int dest, BatchPtr batch);
@@ -77,28 +154,19 @@ class Executor {
   // before the input queue so a self-loop never waits on its own full queue.
   BatchPtr take_self_batch();
 
-  // The stream an emit goes to and, in targets_, the tasks it goes to. Throws
-  // std::invalid_argument naming the problem (undeclared stream, wrong number of values,
-  // direct/indirect mismatch).
-  const StreamInfo& route(int source_task, std::string_view stream, const Values& values,
-                          int direct_task);
-  void log_emit(int task, const StreamInfo& s, const Values& values) const;
-  void report_error(int task, std::string_view message);
-
   Runtime& runtime_;
   const Layout& layout_;
   const int index_;
   const ExecutorInfo& info_;
   const ComponentInfo& component_;
-  ExecutorStats stats_;
-  IdGenerator ids_;
-  std::vector<int> targets_;                    // scratch: the targets of the current emit
-  const StreamInfo* default_stream_ = nullptr;  // null when the component declares none
-  bool debug_ = false;
+  // The executor's own component's stage, set by the derived constructor.
+  Stage* head_ = nullptr;
 
  private:
   void thread_main();
-  void build_groupings();
+  // Sleeps on the doorbell unless input arrived meanwhile.
+  void sleep(int empty_sleeps);
+  void build_groupings(Stage& stage);
   // The open batch for `target_task`'s executor, sending a full one first.
   Batch& batch_for(int target_task);
 
@@ -110,16 +178,17 @@ class Executor {
   std::vector<BatchPtr> out_;  // by destination executor
   std::vector<int> dirty_;     // destinations with a batch in out_
   std::deque<BatchPtr> self_;
-  // groupings_[stream index][subscription index]
-  std::vector<std::vector<std::unique_ptr<StreamGrouping>>> groupings_;
-  std::unique_ptr<TopologyContext> grouping_context_;
+  std::vector<std::unique_ptr<BoltStage>> chained_;
+  std::vector<BoltStage*> chained_by_task_;  // by task id
+  IdGenerator ids_;
   std::int64_t sample_countdown_ = 1;
   std::atomic<bool> stop_{false};
   std::atomic<bool> idle_{false};
+  Doorbell bell_;  // rung by deliver(), wake() and request_stop()
   std::thread thread_;
 };
 
-std::unique_ptr<Executor> make_executor(Runtime& runtime, int index);
+std::unique_ptr<Executor> make_executor(Runtime& runtime, int index, std::vector<int> chained);
 // The context a task sees.
 std::unique_ptr<TopologyContext> make_context(const Runtime& runtime, int task);
 

@@ -110,6 +110,22 @@ class CustomGrouping final : public StreamGrouping {
   std::unique_ptr<CustomStreamGrouping> grouping_;
 };
 
+// Task k of the source to task k of the subscriber (both have the same number of tasks, and a
+// component's tasks are consecutive). Also what a chained subscription uses: the partner task
+// runs in the emitting task's executor.
+class OneToOneGrouping final : public StreamGrouping {
+ public:
+  OneToOneGrouping(int first_source_task, const std::vector<int>& targets)
+      : first_source_(first_source_task), targets_(targets) {}
+  void choose(int source_task, const Values&, std::vector<int>& out) override {
+    out.push_back(targets_[static_cast<std::size_t>(source_task - first_source_)]);
+  }
+
+ private:
+  int first_source_;
+  const std::vector<int>& targets_;
+};
+
 std::vector<int> local_targets(const std::vector<int>& targets, const std::vector<int>& worker) {
   std::vector<int> local;
   for (int t : targets)
@@ -121,6 +137,8 @@ std::vector<int> local_targets(const std::vector<int>& targets, const std::vecto
 
 std::unique_ptr<StreamGrouping> make_grouping(const GroupingSpec& spec) {
   const auto& targets = *spec.targets;
+  if (spec.chained || spec.grouping->kind == Grouping::Kind::one_to_one)
+    return std::make_unique<OneToOneGrouping>(spec.source_tasks->front(), targets);
   switch (spec.grouping->kind) {
     case Grouping::Kind::shuffle:
     case Grouping::Kind::none:
@@ -139,6 +157,7 @@ std::unique_ptr<StreamGrouping> make_grouping(const GroupingSpec& spec) {
     case Grouping::Kind::global:
       return std::make_unique<GlobalGrouping>(targets.front());
     case Grouping::Kind::direct:
+    case Grouping::Kind::one_to_one:  // above
       return nullptr;
     case Grouping::Kind::custom: {
       auto g = spec.grouping->custom();

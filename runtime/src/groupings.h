@@ -25,10 +25,14 @@ struct GroupingSpec {
   const std::string* source_component;
   const std::string* stream;
   const Fields* stream_fields;
+  const std::vector<int>* source_tasks;  // sorted tasks of the emitting component
   const std::vector<int>* targets;       // sorted tasks of the subscriber
   const std::vector<int>* worker_tasks;  // tasks in this worker process
   const TopologyContext* context;        // for custom groupings
   std::uint64_t seed;                    // varies the starting point per executor
+  // The subscriber runs chained in the emitting executor (Layout::chain_input): each task
+  // sends to its partner there, whatever the grouping says (it allows that choice).
+  bool chained = false;
 };
 
 // Null for direct grouping: direct emits name their task.

@@ -1,6 +1,7 @@
 #include "gale/runtime/layout.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "gale/errors.h"
 
@@ -20,6 +21,35 @@ std::string join_errors(const std::vector<std::string>& errors) {
   return msg;
 }
 
+// Linux CPU list syntax ("0-3,6"): the CPUs in order; an error naming the key otherwise.
+std::vector<int> parse_cpu_list(const std::string& text, std::vector<std::string>& errors) {
+  constexpr int kMaxCpu = 1023;
+  std::vector<int> cpus;
+  auto bad = [&](const std::string& why) {
+    errors.push_back(std::string(conf::kTopologyWorkerCpus) + " '" + text + "': " + why);
+    return std::vector<int>{};
+  };
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string part = text.substr(pos, end - pos);
+    pos = end + 1;
+    int first = 0, last = 0;
+    char dash = 0, extra = 0;
+    int n = std::sscanf(part.c_str(), "%d%c%d%c", &first, &dash, &last, &extra);
+    if (n == 1) {
+      last = first;
+    } else if (n != 3 || dash != '-') {
+      return bad("expected CPU numbers and ranges such as 0-3,6, found '" + part + "'");
+    }
+    if (first < 0 || last > kMaxCpu || first > last)
+      return bad("range '" + part + "' is not within 0.." + std::to_string(kMaxCpu));
+    for (int c = first; c <= last; ++c) cpus.push_back(c);
+  }
+  return cpus;
+}
+
 }  // namespace
 
 Layout::Layout(std::string topology_name, const Topology& topology, const Config& config,
@@ -27,6 +57,7 @@ Layout::Layout(std::string topology_name, const Topology& topology, const Config
     : name_(std::move(topology_name)), config_(config) {
   std::vector<std::string> errors = validate(topology);
   if (auto e = check_name("topology name", name_); !e.empty()) errors.push_back(e);
+  worker_cpus_ = parse_cpu_list(config_.get_string(conf::kTopologyWorkerCpus), errors);
   if (!errors.empty()) throw InvalidTopology(join_errors(errors));
 
   // Storm numbers tasks by component id order; the acker comes last here.
@@ -50,6 +81,7 @@ Layout::Layout(std::string topology_name, const Topology& topology, const Config
                             : config_.get_int(conf::kTopologyWorkers);
   if (ackers > 0) add_acker(static_cast<int>(ackers));
   wire_subscriptions();
+  find_chains();
 
   tick_schema_.component = kSystemComponent;
   tick_schema_.stream = kTickStream;
@@ -89,7 +121,7 @@ void Layout::add_component(const ComponentDef* def, int executors,
   int begin = 0;
   for (int e = 0; e < info.executors; ++e) {
     int n = tasks / info.executors + (e < tasks % info.executors ? 1 : 0);
-    ExecutorInfo exec{index, {}};
+    ExecutorInfo exec{index, {}, -1};
     for (int t = begin; t < begin + n; ++t) {
       exec.tasks.push_back(info.tasks[static_cast<std::size_t>(t)]);
       task_executor_[static_cast<std::size_t>(info.tasks[static_cast<std::size_t>(t)])] =
@@ -122,7 +154,7 @@ void Layout::add_acker(int executors) {
     acker_tasks_.push_back(task);
     task_component_.push_back(index);
     task_executor_.push_back(static_cast<int>(executors_.size()));
-    executors_.push_back({index, {task}});
+    executors_.push_back({index, {task}, -1});
   }
   component_index_[info.id] = index;
   components_.push_back(std::move(info));
@@ -139,6 +171,53 @@ void Layout::wire_subscriptions() {
           s->subscribers.push_back({static_cast<int>(i), input.grouping});
       }
     }
+  }
+}
+
+}  // namespace gale::runtime
+
+namespace gale::runtime {
+
+namespace {
+
+bool keeps_tuple_in_task(Grouping::Kind kind) {
+  return kind == Grouping::Kind::local_or_shuffle || kind == Grouping::Kind::none ||
+         kind == Grouping::Kind::one_to_one;
+}
+
+}  // namespace
+
+void Layout::find_chains() {
+  for (auto& bolt : components_) {
+    if (bolt.kind != ComponentInfo::Kind::bolt || bolt.def->inputs.size() != 1) continue;
+    if (!bolt.config.get_bool(conf::kTopologyChaining)) continue;
+    const InputDef& in = bolt.def->inputs.front();
+    if (!keeps_tuple_in_task(in.grouping.kind)) continue;
+    int source = component_index(in.component);
+    const ComponentInfo& from = components_[static_cast<std::size_t>(source)];
+    if (&from == &bolt || from.kind == ComponentInfo::Kind::acker) continue;
+    if (from.executors != bolt.executors || from.tasks.size() != bolt.tasks.size()) continue;
+    bolt.chain_input = source;
+  }
+  // A cycle of bolts each fed only by the previous one (no spout feeds it) is not chained.
+  const std::size_t n = components_.size();
+  for (auto& c : components_) {
+    int x = c.chain_input;
+    for (std::size_t steps = 0; x >= 0 && steps < n; ++steps)
+      x = components_[static_cast<std::size_t>(x)].chain_input;
+    if (x >= 0) c.chain_input = -1;
+  }
+  // Executor k of a chained bolt goes with executor k of its input.
+  std::vector<std::vector<int>> by_component(components_.size());
+  for (std::size_t e = 0; e < executors_.size(); ++e)
+    by_component[static_cast<std::size_t>(executors_[e].component)].push_back(static_cast<int>(e));
+  for (std::size_t c = 0; c < components_.size(); ++c) {
+    int input = components_[c].chain_input;
+    if (input < 0) continue;
+    const auto& mine = by_component[c];
+    const auto& theirs = by_component[static_cast<std::size_t>(input)];
+    for (std::size_t k = 0; k < mine.size(); ++k)
+      executors_[static_cast<std::size_t>(mine[k])].chain_parent = theirs[k];
   }
 }
 

@@ -25,6 +25,8 @@ class RotationTimer {
     return n;
   }
   bool enabled() const { return every_ns_ > 0; }
+  // When the next generation comes due (only when enabled).
+  std::int64_t next_ns() const { return next_ns_; }
 
  private:
   std::int64_t every_ns_ = 0;

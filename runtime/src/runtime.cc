@@ -2,15 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
+#include "bolt_stage.h"
 #include "executor.h"
+#include "gale/common/logging.h"
 #include "spout_executor.h"
 #include "transport_bridge.h"
 
 namespace gale::runtime {
 
-std::unique_ptr<Executor> make_bolt_executor(Runtime& runtime, int index);
-std::unique_ptr<Executor> make_acker_executor(Runtime& runtime, int index);
+std::unique_ptr<Executor> make_bolt_executor(Runtime& runtime, int index, std::vector<int> chained);
+std::unique_ptr<Executor> make_acker_executor(Runtime& runtime, int index,
+                                              std::vector<int> chained);
 
 RuntimeSettings RuntimeSettings::from(const Config& conf) {
   RuntimeSettings s{};
@@ -24,19 +28,25 @@ RuntimeSettings RuntimeSettings::from(const Config& conf) {
   double rate = conf.get_double(conf::kTopologyStatsSampleRate);
   s.sample_every = rate > 0 ? std::max(1, static_cast<int>(std::lround(1.0 / rate))) : 0;
   s.spout_park_us = conf.get_int(conf::kTopologySpoutWaitParkMicrosec);
+  s.spout_park_max_us =
+      std::max(s.spout_park_us, conf.get_int(conf::kTopologySpoutWaitParkMaxMicrosec));
   s.bolt_park_us = conf.get_int(conf::kTopologyBoltWaitParkMicrosec);
+  s.wait_spins =
+      static_cast<int>(std::min<std::int64_t>(conf.get_int(conf::kTopologyWaitSpinCount), 1 << 20));
+  s.wait_yields = static_cast<int>(
+      std::min<std::int64_t>(conf.get_int(conf::kTopologyWaitYieldCount), 1 << 20));
   return s;
 }
 
-std::unique_ptr<Executor> make_executor(Runtime& runtime, int index) {
+std::unique_ptr<Executor> make_executor(Runtime& runtime, int index, std::vector<int> chained) {
   const auto& info = runtime.layout().executors()[static_cast<std::size_t>(index)];
   switch (runtime.layout().component(info.component).kind) {
     case ComponentInfo::Kind::spout:
-      return std::make_unique<SpoutExecutor>(runtime, index);
+      return std::make_unique<SpoutExecutor>(runtime, index, std::move(chained));
     case ComponentInfo::Kind::bolt:
-      return make_bolt_executor(runtime, index);
+      return make_bolt_executor(runtime, index, std::move(chained));
     case ComponentInfo::Kind::acker:
-      return make_acker_executor(runtime, index);
+      return make_acker_executor(runtime, index, std::move(chained));
   }
   return nullptr;
 }
@@ -61,13 +71,39 @@ Runtime::Runtime(const Layout& layout, std::shared_ptr<Clock> clock, Placement p
     worker_tasks_.insert(worker_tasks_.end(), tasks.begin(), tasks.end());
   }
   std::sort(worker_tasks_.begin(), worker_tasks_.end());
+  // Chaining: an executor runs in its chain parent's thread when that one runs here.
+  host_.assign(n, -1);
+  depth_.assign(n, 0);
+  for (std::size_t e = 0; e < n; ++e) {
+    if (!local_[e]) continue;
+    int h = static_cast<int>(e);
+    for (int p; (p = layout_.executors()[static_cast<std::size_t>(h)].chain_parent) >= 0 &&
+                local_[static_cast<std::size_t>(p)];) {
+      h = p;
+      ++depth_[e];
+    }
+    host_[e] = h;
+  }
 }
 
 bool Runtime::try_deliver(int dest, BatchPtr& batch) {
-  if (is_local(dest)) return executor(dest).inbox().try_push(batch);
+  if (is_local(dest)) {
+    int host = host_of(dest);
+    Executor& e = *executors_[static_cast<std::size_t>(host)];
+    // Tuples for a bolt chained into a spout whose output is held back: refused as a full
+    // queue would be, so that backpressure reaches their senders (the spout still drains acks).
+    if (host != dest && batch->size > 0 && e.holds_output()) return false;
+    return e.deliver(batch);
+  }
   if (!bridge_->try_send(dest, *batch)) return false;
   BatchPool::release(std::move(batch));
   return true;
+}
+
+void Runtime::set_active(bool active) {
+  active_.store(active, std::memory_order_release);
+  for (auto& e : executors_)
+    if (e && e->component().kind == ComponentInfo::Kind::spout) e->wake();
 }
 
 Runtime::~Runtime() {
@@ -78,16 +114,40 @@ void Runtime::start() {
   started_ns_ = clock_->now_ns();
   int n = static_cast<int>(layout_.executors().size());
   // Every queue exists before any thread runs, so early emits have somewhere to go.
-  for (int i = 0; i < n; ++i) executors_.push_back(is_local(i) ? make_executor(*this, i) : nullptr);
+  for (int i = 0; i < n; ++i) {
+    if (host_of(i) != i) {
+      executors_.push_back(nullptr);
+      continue;
+    }
+    // The executors chained into this one, each after its parent (by depth in the chain).
+    std::vector<int> chained;
+    for (int e = 0; e < n; ++e)
+      if (e != i && host_of(e) == i) chained.push_back(e);
+    std::stable_sort(chained.begin(), chained.end(), [&](int a, int b) {
+      return depth_[static_cast<std::size_t>(a)] < depth_[static_cast<std::size_t>(b)];
+    });
+    executors_.push_back(make_executor(*this, i, std::move(chained)));
+  }
+  const std::vector<int>& cpus = layout_.worker_cpus();
+  std::size_t threads = 0;
   try {
-    for (auto& e : executors_)
-      if (e) e->start();
+    for (auto& e : executors_) {
+      if (!e) continue;
+      e->start(cpus.empty() ? -1 : cpus[threads % cpus.size()]);
+      ++threads;
+    }
   } catch (...) {
     stop();
     throw;
   }
   // After the executors: a batch that a peer sent meanwhile must find them.
   if (bridge_) bridge_->start_receiving();
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (cores > 0 && threads > cores && cpus.empty())
+    spdlog::info(
+        "{}: {} executor threads on {} cores (chaining folds bolts into their input's thread; "
+        "fewer executors, or topology.worker.cpus, keep threads from waiting for a core)",
+        layout_.topology_name(), threads, cores);
 }
 
 bool Runtime::quiescent() const {
@@ -123,24 +183,26 @@ TopologyStats Runtime::stats() const {
     LatencyStat execute, process, complete;
     // This process's share: executors elsewhere report in their own workers.
     for (const auto& e : executors_) {
-      if (!e || e->component().id != info.id) continue;
-      cs.executors += 1;
-      cs.tasks +=
-          static_cast<int>(layout_.executors()[static_cast<std::size_t>(e->index())].tasks.size());
-      const ExecutorStats& s = e->stats();
-      cs.emitted += s.emitted.get();
-      cs.transferred += s.transferred.get();
-      cs.executed += s.executed.get();
-      cs.acked += s.acked.get();
-      cs.failed += s.failed.get();
-      for (auto [from, to] :
-           {std::pair{&s.execute, &execute}, {&s.process, &process}, {&s.complete, &complete}}) {
-        to->total_ns.add(from->total_ns.get());
-        to->samples.add(from->samples.get());
-      }
-      s.read_errors([&](std::uint64_t count, const auto& errors) {
-        cs.error_count += count;
-        cs.last_errors.insert(cs.last_errors.end(), errors.begin(), errors.end());
+      if (!e) continue;
+      e->for_each_stage([&](const Stage& stage) {
+        if (&stage.component != &info) return;
+        cs.executors += 1;
+        cs.tasks += static_cast<int>(stage.info.tasks.size());
+        const ExecutorStats& s = stage.stats;
+        cs.emitted += s.emitted.get();
+        cs.transferred += s.transferred.get();
+        cs.executed += s.executed.get();
+        cs.acked += s.acked.get();
+        cs.failed += s.failed.get();
+        for (auto [from, to] :
+             {std::pair{&s.execute, &execute}, {&s.process, &process}, {&s.complete, &complete}}) {
+          to->total_ns.add(from->total_ns.get());
+          to->samples.add(from->samples.get());
+        }
+        s.read_errors([&](std::uint64_t count, const auto& errors) {
+          cs.error_count += count;
+          cs.last_errors.insert(cs.last_errors.end(), errors.begin(), errors.end());
+        });
       });
     }
     cs.execute_latency_ms = execute.mean_ms();

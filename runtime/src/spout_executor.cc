@@ -3,6 +3,9 @@
 // calls ack/fail when the acker answers or the message timeout expires.
 #include "spout_executor.h"
 
+#include <algorithm>
+
+#include "bolt_stage.h"
 #include "tuple_access.h"
 
 namespace gale::runtime {
@@ -13,9 +16,11 @@ class SpoutExecutor::Collector final : public SpoutCollector {
  public:
   Collector(SpoutExecutor& executor, std::size_t slot) : executor_(executor), slot_(slot) {}
   void report_error(std::string_view message) override {
-    executor_.report_error(executor_.tasks_[slot_].id, message);
+    executor_.report_error(executor_.stage_, executor_.tasks_[slot_].id, message);
   }
   std::int64_t pending_count() const override { return executor_.tasks_[slot_].pending; }
+  void set_polled(bool polled) override { executor_.tasks_[slot_].polled = polled; }
+  void input_available() override { executor_.signal_input(); }
 
  protected:
   void do_emit(std::string_view stream, const Values& values, const MessageId* id,
@@ -28,13 +33,17 @@ class SpoutExecutor::Collector final : public SpoutCollector {
   std::size_t slot_;
 };
 
-SpoutExecutor::SpoutExecutor(Runtime& runtime, int index)
-    : Executor(runtime, index), pending_(kTimeoutBuckets) {
+SpoutExecutor::SpoutExecutor(Runtime& runtime, int index, std::vector<int> chained)
+    : Executor(runtime, index, std::move(chained)),
+      stage_(runtime.layout(), index),
+      pending_(kTimeoutBuckets) {
+  head_ = &stage_;
   max_pending_ = component_.config.get_int(conf::kTopologyMaxSpoutPending);
 }
 
 SpoutExecutor::~SpoutExecutor() {
   join();
+  tasks_.clear();  // the spouts go first, while everything they may call still exists
 }
 
 void SpoutExecutor::prepare() {
@@ -56,25 +65,32 @@ void SpoutExecutor::prepare() {
 void SpoutExecutor::emit(std::size_t slot, std::string_view stream, const Values& values,
                          const MessageId* id, int direct_task) {
   Task& task = tasks_[slot];
-  const StreamInfo& s = route(task.id, stream, values, direct_task);
+  const StreamInfo& s = route(stage_, task.id, stream, values, direct_task);
   bool track = id && layout_.acking();
-  std::uint64_t root = track ? ids_.next() : 0;
+  std::uint64_t root = track ? next_id() : 0;
   std::uint64_t tree = 0;
-  for (int target : targets_) {
-    Tuple& t = slot_for(target);
+  for (int target : stage_.targets) {
+    BoltStage* bolt = chained(target);
+    Tuple& t = bolt ? bolt->input() : slot_for(target);
     TupleAccess::reset(t, &s.schema, task.id, values);
     if (track) {
-      std::uint64_t edge = ids_.next();
+      std::uint64_t edge = next_id();
       TupleAccess::anchors(t).emplace_back(root, edge);
       tree ^= edge;
     }
+    // A chained bolt runs now: its acks may reach the acker before the init, which it allows.
+    if (bolt) bolt->execute(target, t);
   }
-  stats_.emitted.add();
-  stats_.transferred.add(targets_.size());
-  if (debug_) log_emit(task.id, s, values);
+  stage_.stats.emitted.add();
+  stage_.stats.transferred.add(stage_.targets.size());
+  if (stage_.debug) log_emit(stage_, task.id, s, values);
   if (track) {
     Pending& p = pending_.insert_new(root);
-    p = {*id, slot, sample_now() ? now() : 0};
+    bool sampled = sample_now();
+    p.message = *id;
+    p.slot = static_cast<std::uint32_t>(slot);
+    p.sampled = sampled;
+    if (sampled) *sampled_.try_emplace(root).first = now();
     ++task.pending;
     pending_total_.store(pending_total_.load(std::memory_order_relaxed) + 1,
                          std::memory_order_relaxed);
@@ -85,6 +101,9 @@ void SpoutExecutor::emit(std::size_t slot, std::string_view stream, const Values
 }
 
 bool SpoutExecutor::work() {
+  // Consumed before next_tuple runs, so that a signal during it is kept for the next round.
+  if (input_signalled_.load(std::memory_order_relaxed))
+    input_signalled_.store(false, std::memory_order_relaxed);
   bool did = drain_inbox();
   did |= retry_parked();
   sync_activation();
@@ -92,14 +111,36 @@ bool SpoutExecutor::work() {
     for (std::size_t i = 0; i < tasks_.size(); ++i) {
       Task& t = tasks_[i];
       if (max_pending_ > 0 && t.pending >= max_pending_) continue;
-      std::uint64_t before = stats_.emitted.get();
+      std::uint64_t before = stage_.stats.emitted.get();
       call(t, [&] { t.spout->next_tuple(); });
-      did |= stats_.emitted.get() != before;
+      did |= stage_.stats.emitted.get() != before;
       ack_immediately();
     }
   }
-  if (!did || ++rounds_ % kTimerCheckRounds == 0) on_timers();
+  if (!did || ++rounds_ % kTimerCheckRounds == 0) {
+    on_timers();
+    deliver_chained_ticks();
+  }
   return did;
+}
+
+// Acks wake the spout, and so does a source that signals input (SpoutCollector::set_polled);
+// the others it polls: sooner at first, then less often while next_tuple keeps finding nothing.
+std::int64_t SpoutExecutor::sleep_limit_ns(int empty_sleeps) {
+  const RuntimeSettings& s = runtime_.settings();
+  if (!parked_.empty()) return s.spout_park_us * 1000;  // try the full queue again
+  std::int64_t next =
+      std::min(expiry_.enabled() ? expiry_.next_ns() : kNoLimit, next_chained_tick_ns());
+  std::int64_t limit = next == kNoLimit ? kNoLimit : until(next);
+  bool poll = std::any_of(tasks_.begin(), tasks_.end(), [&](const Task& t) {
+    return t.polled && (max_pending_ <= 0 || t.pending < max_pending_);
+  });
+  if (active_ && poll) {
+    std::int64_t park_us = s.spout_park_us;
+    for (int i = 0; i < empty_sleeps && park_us < s.spout_park_max_us; ++i) park_us *= 2;
+    limit = std::min(limit, std::min(park_us, s.spout_park_max_us) * 1000);
+  }
+  return limit;
 }
 
 void SpoutExecutor::on_timers() {
@@ -109,7 +150,7 @@ void SpoutExecutor::on_timers() {
     next_flush_ns_ = t + runtime_.settings().flush_interval_ns;
   }
   for (int n = expiry_.due(t); n > 0; --n)
-    pending_.rotate([&](std::uint64_t, Pending& p) { finish(p, false); });
+    pending_.rotate([&](std::uint64_t root, Pending& p) { finish(root, p, false); });
 }
 
 bool SpoutExecutor::drain_inbox() {
@@ -120,24 +161,28 @@ bool SpoutExecutor::drain_inbox() {
     did = true;
     for (const AckMessage& m : b->acks) {
       Pending p;
-      if (pending_.take(m.root, p)) finish(p, m.kind == AckMessage::Kind::completed);
+      if (pending_.take(m.root, p)) finish(m.root, p, m.kind == AckMessage::Kind::completed);
     }
+    // Tuples come only for the bolts chained here (from another worker's local_or_shuffle).
+    for (std::size_t i = 0; i < b->size; ++i) execute_chained(b->targets[i], b->tuples[i]);
     BatchPool::release(std::move(b));
   }
   return did;
 }
 
-void SpoutExecutor::finish(const Pending& p, bool acked) {
+void SpoutExecutor::finish(std::uint64_t root, const Pending& p, bool acked) {
   Task& t = tasks_[p.slot];
+  std::int64_t emitted_ns = 0;
+  if (p.sampled) sampled_.take(root, emitted_ns);
   --t.pending;
   pending_total_.store(pending_total_.load(std::memory_order_relaxed) - 1,
                        std::memory_order_relaxed);
   if (acked) {
-    if (p.emitted_ns) stats_.complete.record(now() - p.emitted_ns);
-    stats_.acked.add();
+    if (emitted_ns) stage_.stats.complete.record(now() - emitted_ns);
+    stage_.stats.acked.add();
     call(t, [&] { t.spout->ack(p.message); });
   } else {
-    stats_.failed.add();
+    stage_.stats.failed.add();
     call(t, [&] { t.spout->fail(p.message); });
   }
 }
@@ -148,7 +193,7 @@ void SpoutExecutor::ack_immediately() {
   std::vector<std::pair<std::size_t, MessageId>> acks;
   acks.swap(ack_now_);
   for (auto& [slot, id] : acks) {
-    stats_.acked.add();
+    stage_.stats.acked.add();
     Task& t = tasks_[slot];
     call(t, [&] { t.spout->ack(id); });
   }
@@ -183,7 +228,7 @@ void SpoutExecutor::call(Task& t, F&& f) {
   try {
     f();
   } catch (const std::exception& e) {
-    report_error(t.id, e.what());
+    report_error(stage_, t.id, e.what());
   }
 }
 

@@ -14,44 +14,63 @@ namespace gale::runtime {
 
 class SpoutExecutor final : public Executor {
  public:
-  SpoutExecutor(Runtime& runtime, int index);
+  SpoutExecutor(Runtime& runtime, int index, std::vector<int> chained);
   ~SpoutExecutor() override;
   std::int64_t pending() const override { return pending_total_.load(std::memory_order_relaxed); }
   bool holds_output() const override { return has_parked_.load(std::memory_order_relaxed); }
+  // Any thread: a spout's source has input (SpoutCollector::input_available).
+  void signal_input() {
+    input_signalled_.store(true, std::memory_order_relaxed);
+    wake();
+  }
 
  private:
   class Collector;
   struct Task {
     int id = 0;
-    std::unique_ptr<Spout> spout;
+    // Declared before the spout so that they outlive it: a spout's source may signal its
+    // collector from another thread until the spout is gone.
     std::unique_ptr<TopologyContext> context;
     std::unique_ptr<Collector> collector;
+    std::unique_ptr<Spout> spout;
     std::int64_t pending = 0;
+    bool polled = true;  // SpoutCollector::set_polled
   };
-  struct Pending {
+  // Packed, 12 bytes: with its root id a tracked tuple costs the spout 20 bytes a slot.
+  struct [[gnu::packed]] Pending {
     MessageId message = 0;
-    std::size_t slot = 0;         // index into tasks_
-    std::int64_t emitted_ns = 0;  // non-zero when sampled for complete latency
+    std::uint32_t slot : 31 = 0;    // index into tasks_
+    std::uint32_t sampled : 1 = 0;  // its emit time is in sampled_ (complete latency)
   };
+  static_assert(sizeof(Pending) == 12);
 
   void prepare() override;
   bool work() override;
   void shutdown() override;
   void on_full(int dest, BatchPtr batch) override;
+  std::int64_t sleep_limit_ns(int empty_sleeps) override;
+  // Input signalled by a source, or an activation change not yet seen (set_active rings).
+  bool signalled() const override {
+    return input_signalled_.load(std::memory_order_relaxed) || runtime_.active() != active_;
+  }
 
   void emit(std::size_t slot, std::string_view stream, const Values& values, const MessageId* id,
             int direct_task);
   bool drain_inbox();
   bool retry_parked();
-  void finish(const Pending& p, bool acked);
+  void finish(std::uint64_t root, const Pending& p, bool acked);
   void ack_immediately();
   void sync_activation();
   void on_timers();
   template <typename F>
   void call(Task& t, F&& f);
 
+  Stage stage_;
+  // Before tasks_: a spout's source may signal until the spout is destroyed.
+  std::atomic<bool> input_signalled_{false};
   std::vector<Task> tasks_;
   RotatingIdMap<Pending> pending_;
+  IdMap<std::int64_t> sampled_;  // root -> emit time, for the trees sampled for latency
   std::atomic<std::int64_t> pending_total_{0};
   std::vector<std::pair<std::size_t, MessageId>> ack_now_;
   ParkedBatches parked_;  // output refused by full queues downstream

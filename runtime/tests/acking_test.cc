@@ -1,5 +1,8 @@
 // At-least-once through the whole runtime: trees complete only when every edge is acked,
-// time out exactly once, replay, and respect max.spout.pending. Time is a ManualClock.
+// time out exactly once, replay, and respect max.spout.pending. Time is a ManualClock. Every
+// test runs twice: with queues between all executors, and with operator chaining, where each
+// shuffle grouping becomes local_or_shuffle so that bolts with their input's parallelism run
+// chained into it.
 #include <gtest/gtest.h>
 
 #include "gale/testing/runtime_test_support.h"
@@ -26,9 +29,24 @@ class BranchBolt : public Bolt {
   OutputCollector* out_ = nullptr;
 };
 
-struct Fixture : ::testing::Test {
+struct Fixture : ::testing::TestWithParam<bool> {
   std::shared_ptr<Probe> probe = std::make_shared<Probe>();
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+
+  bool chaining() const { return GetParam(); }
+  Topology build(TopologyBuilder& b) const {
+    Topology t = b.build();
+    for (auto& c : t.components)
+      for (auto& in : c.inputs)
+        if (chaining() && in.grouping.kind == Grouping::Kind::shuffle)
+          in.grouping.kind = Grouping::Kind::local_or_shuffle;
+    return t;
+  }
+  Config config() const {
+    Config c = test_config();
+    c.set(conf::kTopologyChaining, chaining());
+    return c;
+  }
 
   void tick() { clock->advance(1s); }
   // Releases `id` in the holding bolts and lets them act on it (they re-check on ticks).
@@ -38,14 +56,14 @@ struct Fixture : ::testing::Test {
   }
 };
 
-TEST_F(Fixture, BranchingTreeCompletesOnlyWhenEveryLeafIsAcked) {
+TEST_P(Fixture, BranchingTreeCompletesOnlyWhenEveryLeafIsAcked) {
   TopologyBuilder b;
   b.set_spout("spout", spout_of<CountingSpout>(probe, 1));
   b.set_bolt("branch", bolt_of<BranchBolt>()).shuffle_grouping("spout");
   b.set_bolt("leaf", bolt_of<HoldingBolt>(probe), 2)
       .shuffle_grouping("branch")
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
-  LocalCluster cluster("branching", b.build(), test_config(), clock);
+  LocalCluster cluster("branching", build(b), config(), clock);
   cluster.start();
 
   ASSERT_TRUE(eventually([&] { return probe->held_count() == 2; }));
@@ -81,14 +99,14 @@ class PairJoinBolt : public Bolt {
   std::optional<Tuple> first_;
 };
 
-TEST_F(Fixture, MultiAnchoredTupleHoldsBothTreesOpen) {
+TEST_P(Fixture, MultiAnchoredTupleHoldsBothTreesOpen) {
   TopologyBuilder b;
   b.set_spout("spout", spout_of<CountingSpout>(probe, 2));
   b.set_bolt("join", bolt_of<PairJoinBolt>()).global_grouping("spout");
   b.set_bolt("leaf", bolt_of<HoldingBolt>(probe))
       .shuffle_grouping("join")
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
-  LocalCluster cluster("multi-anchor", b.build(), test_config(), clock);
+  LocalCluster cluster("multi-anchor", build(b), config(), clock);
   cluster.start();
 
   ASSERT_TRUE(eventually([&] { return probe->held_count() == 1; }));
@@ -130,7 +148,7 @@ class CountdownBolt : public Bolt {
   std::vector<Tuple> finished_;
 };
 
-TEST_F(Fixture, BoltAnchoringToItselfCompletesAfterTheLastStep) {
+TEST_P(Fixture, BoltAnchoringToItselfCompletesAfterTheLastStep) {
   TopologyBuilder b;
   // Spout ids 0..5, each counted down to 0 by the bolt feeding itself: 6 trees, each held at
   // its final step.
@@ -139,7 +157,7 @@ TEST_F(Fixture, BoltAnchoringToItselfCompletesAfterTheLastStep) {
       .shuffle_grouping("spout")
       .shuffle_grouping("countdown")
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
-  LocalCluster cluster("self-loop", b.build(), test_config(), clock);
+  LocalCluster cluster("self-loop", build(b), config(), clock);
   cluster.start();
 
   ASSERT_TRUE(eventually([&] { return probe->held_count() == 6; }));
@@ -155,15 +173,15 @@ TEST_F(Fixture, BoltAnchoringToItselfCompletesAfterTheLastStep) {
   EXPECT_EQ(probe->failed_count(), 0);
 }
 
-TEST_F(Fixture, UnackedTupleFailsOnceAtTimeoutAndItsReplayCompletes) {
+TEST_P(Fixture, UnackedTupleFailsOnceAtTimeoutAndItsReplayCompletes) {
   TopologyBuilder b;
   b.set_spout("spout", spout_of<CountingSpout>(probe, 1));
   b.set_bolt("leaf", bolt_of<HoldingBolt>(probe))
       .shuffle_grouping("spout")
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
-  Config conf = test_config();
+  Config conf = config();
   conf.set(conf::kTopologyMessageTimeoutSecs, 30);
-  LocalCluster cluster("timeout", b.build(), conf, clock);
+  LocalCluster cluster("timeout", build(b), conf, clock);
   cluster.start();
   ASSERT_TRUE(eventually([&] { return probe->held_count() == 1; }));
 
@@ -187,7 +205,7 @@ TEST_F(Fixture, UnackedTupleFailsOnceAtTimeoutAndItsReplayCompletes) {
   EXPECT_EQ(probe->acked_count(), 1);
 }
 
-TEST_F(Fixture, FailedTupleIsReplayedAndCompletes) {
+TEST_P(Fixture, FailedTupleIsReplayedAndCompletes) {
   class FailFirstBolt : public Bolt {
    public:
     void prepare(const Config&, TopologyContext&, OutputCollector& out) override { out_ = &out; }
@@ -206,7 +224,7 @@ TEST_F(Fixture, FailedTupleIsReplayedAndCompletes) {
   TopologyBuilder b;
   b.set_spout("spout", spout_of<CountingSpout>(probe, 100));
   b.set_bolt("flaky", [] { return std::make_unique<FailFirstBolt>(); }).shuffle_grouping("spout");
-  LocalCluster cluster("replay", b.build(), test_config(), clock);
+  LocalCluster cluster("replay", build(b), config(), clock);
   cluster.start();
   ASSERT_TRUE(eventually([&] { return probe->acked_count() == 100; }));
   EXPECT_EQ(probe->failed_count(), 100);
@@ -215,13 +233,13 @@ TEST_F(Fixture, FailedTupleIsReplayedAndCompletes) {
   });
 }
 
-TEST_F(Fixture, MaxSpoutPendingCapsTuplesInFlight) {
+TEST_P(Fixture, MaxSpoutPendingCapsTuplesInFlight) {
   TopologyBuilder b;
   b.set_spout("spout", spout_of<CountingSpout>(probe, 1000)).set_max_spout_pending(10);
   b.set_bolt("leaf", bolt_of<HoldingBolt>(probe), 2)
       .shuffle_grouping("spout")
       .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
-  LocalCluster cluster("pending", b.build(), test_config(), clock);
+  LocalCluster cluster("pending", build(b), config(), clock);
   cluster.start();
 
   ASSERT_TRUE(eventually([&] { return probe->held_count() == 10; }));
@@ -235,25 +253,25 @@ TEST_F(Fixture, MaxSpoutPendingCapsTuplesInFlight) {
   EXPECT_LE(probe->with([&] { return probe->max_in_flight; }), 10);
 }
 
-TEST_F(Fixture, WithoutAckersTrackedTuplesAreAckedAtOnce) {
+TEST_P(Fixture, WithoutAckersTrackedTuplesAreAckedAtOnce) {
   TopologyBuilder b;
   b.set_spout("spout", spout_of<CountingSpout>(probe, 50));
   b.set_bolt("leaf", bolt_of<HoldingBolt>(probe)).shuffle_grouping("spout");
-  Config conf = test_config();
+  Config conf = config();
   conf.set(conf::kTopologyAckerExecutors, 0);
-  LocalCluster cluster("no-ackers", b.build(), conf, clock);
+  LocalCluster cluster("no-ackers", build(b), conf, clock);
   cluster.start();
   ASSERT_TRUE(eventually([&] { return probe->acked_count() == 50; }));
   EXPECT_EQ(probe->failed_count(), 0);
   EXPECT_EQ(cluster.stats().find("__acker"), nullptr);
 }
 
-TEST_F(Fixture, DrainWaitsForEveryTreeThenStatisticsAddUp) {
+TEST_P(Fixture, DrainWaitsForEveryTreeThenStatisticsAddUp) {
   TopologyBuilder b;
   b.set_spout("spout", spout_of<CountingSpout>(probe, 5000), 2);
   b.set_bolt("branch", bolt_of<BranchBolt>(), 2).shuffle_grouping("spout");
   b.set_bolt("sink", bolt_of<RecordingBolt>(probe), 3).shuffle_grouping("branch");
-  LocalCluster cluster("drain", b.build(), test_config(), clock);
+  LocalCluster cluster("drain", build(b), config(), clock);
   cluster.start();
   ASSERT_TRUE(eventually([&] { return probe->acked_count() == 10000; }));
   ASSERT_TRUE(cluster.drain(10s));
@@ -268,6 +286,9 @@ TEST_F(Fixture, DrainWaitsForEveryTreeThenStatisticsAddUp) {
   // acker: 10000 inits + 10000 branch acks + 20000 sink acks.
   EXPECT_EQ(s.find("__acker")->executed, 40000u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Acking, Fixture, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Chained" : "Queued"; });
 
 }  // namespace
 }  // namespace gale::testing

@@ -12,19 +12,20 @@ namespace {
 struct Route {
   Grouping grouping;
   Fields stream_fields{"key", "n"};
+  std::vector<int> source_tasks{1, 2};
   std::vector<int> targets{3, 4, 5, 6};
   std::vector<int> worker_tasks{1, 2, 3, 4, 5, 6};
   std::string component = "source", stream = "default";
 
-  std::unique_ptr<StreamGrouping> chooser(std::uint64_t seed = 1) {
-    return make_grouping(
-        {&grouping, &component, &stream, &stream_fields, &targets, &worker_tasks, nullptr, seed});
+  std::unique_ptr<StreamGrouping> chooser(std::uint64_t seed = 1, bool chained = false) {
+    return make_grouping({&grouping, &component, &stream, &stream_fields, &source_tasks, &targets,
+                          &worker_tasks, nullptr, seed, chained});
   }
 };
 
-std::vector<int> choose(StreamGrouping& c, const Values& v) {
+std::vector<int> choose(StreamGrouping& c, const Values& v, int source_task = 1) {
   std::vector<int> out;
-  c.choose(1, v, out);
+  c.choose(source_task, v, out);
   return out;
 }
 
@@ -129,6 +130,24 @@ TEST(GroupingTest, FieldsHashDependsOnlyOnTheGroupedFields) {
   EXPECT_EQ(hash_fields({"alpha", 1}, {0}), hash_fields({"alpha", 2}, {0}));
   EXPECT_NE(hash_fields({"alpha", 1}, {0}), hash_fields({"beta", 1}, {0}));
   EXPECT_NE(hash_fields({"alpha", 1}, {0, 1}), hash_fields({"alpha", 2}, {0, 1}));
+}
+
+TEST(GroupingTest, OneToOneSendsTaskKToTaskK) {
+  Route r{{Grouping::Kind::one_to_one, {}, {}}};
+  r.source_tasks = {1, 2, 3, 4};
+  auto c = r.chooser();
+  for (int k = 0; k < 4; ++k) {
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(choose(*c, {"k", i}, 1 + k), std::vector<int>{3 + k});
+  }
+}
+
+TEST(GroupingTest, AChainedSubscriptionSendsToThePartnerTaskWhateverItsGrouping) {
+  for (auto kind : {Grouping::Kind::local_or_shuffle, Grouping::Kind::none}) {
+    Route r{{kind, {}, {}}};
+    r.source_tasks = {7, 8, 9, 10};
+    auto c = r.chooser(1, true);
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(choose(*c, {"k", i}, 9), std::vector<int>{5});
+  }
 }
 
 }  // namespace

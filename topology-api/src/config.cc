@@ -92,13 +92,35 @@ std::vector<ConfigKey> make_schema() {
           .at_least(0)
           .at_most(1),
       KeySpec(kTopologySpoutWaitParkMicrosec, Type::int64, 100,
-              "How long, in microseconds, an idle spout sleeps once spinning and yielding found "
-              "no work.")
+              "How long, in microseconds, an idle spout first sleeps once spinning and yielding "
+              "found no work; each further empty round doubles it, up to "
+              "topology.spout.wait.park.max.microsec. Acks arriving wake it at once.")
+          .at_least(0),
+      KeySpec(kTopologySpoutWaitParkMaxMicrosec, Type::int64, 1000,
+              "The longest an idle spout sleeps before calling next_tuple again, in "
+              "microseconds: the most a tuple waits in its source while the topology is quiet.")
           .at_least(0),
       KeySpec(kTopologyBoltWaitParkMicrosec, Type::int64, 100,
-              "How long, in microseconds, a bolt or acker with an empty input queue sleeps once "
-              "spinning and yielding found no work.")
+              "How long, in microseconds, a bolt or acker whose downstream queue is full sleeps "
+              "between tries. (With an empty input queue it sleeps until input arrives.)")
           .at_least(0),
+      KeySpec(kTopologyWaitSpinCount, Type::int64, 100,
+              "Rounds an executor with no work spins (a pause instruction each) before it "
+              "yields.")
+          .at_least(0),
+      KeySpec(kTopologyWaitYieldCount, Type::int64, 50,
+              "Rounds an executor with no work yields its core after spinning, before it "
+              "sleeps.")
+          .at_least(0),
+      KeySpec(kTopologyChaining, Type::boolean, true,
+              "Run a bolt in its input's executor thread, as direct calls with no queue between "
+              "them, where that is safe: its only input is one component with as many executors "
+              "and tasks, through local_or_shuffle, none or one_to_one grouping. Set on a bolt "
+              "(per component) to keep that one bolt in threads of its own.")
+          .per_component(),
+      KeySpec(kTopologyWorkerCpus, Type::string, "",
+              "CPUs to pin a worker's executor threads to, one CPU each in turn (Linux CPU "
+              "list syntax: \"2-5,8\"); empty: no pinning, the kernel schedules them."),
       KeySpec(kTopologyBlobsDir, Type::string, "",
               "Folder holding the topology's blobs, one file per key: set by the worker in "
               "cluster mode (blobs come from `gale submit --blob` and `gale blob put`); in local "

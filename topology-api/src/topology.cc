@@ -197,6 +197,12 @@ class Validator {
       report(describe(bolt), " uses custom grouping on ", stream_ref(in), " without a factory");
     }
     if (groups_by_fields(g.kind)) check_grouping_fields(bolt, in, stream);
+    const ComponentDef* source = topology_.find(in.component);
+    if (g.kind == Grouping::Kind::one_to_one && source->tasks() != bolt.tasks()) {
+      report(describe(bolt), " uses one_to_one grouping on ", stream_ref(in), ", but has ",
+             std::to_string(bolt.tasks()), " tasks where ", quoted(in.component), " has ",
+             std::to_string(source->tasks()), ": one_to_one needs the same number");
+    }
   }
 
   void check_grouping_fields(const ComponentDef& bolt, const InputDef& in,
@@ -274,6 +280,8 @@ const char* grouping_name(Grouping::Kind kind) {
       return "partial_key";
     case Grouping::Kind::custom:
       return "custom";
+    case Grouping::Kind::one_to_one:
+      return "one_to_one";
   }
   return "unknown";
 }

@@ -31,7 +31,9 @@ TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
                   "topology.debug", "topology.max.task.parallelism", "topology.producer.batch.size",
                   "topology.batch.flush.interval.millis", "topology.executor.receive.buffer.size",
                   "topology.stats.sample.rate", "topology.spout.wait.park.microsec",
-                  "topology.bolt.wait.park.microsec", "topology.blobs.dir", "topology.users",
+                  "topology.spout.wait.park.max.microsec", "topology.bolt.wait.park.microsec",
+                  "topology.wait.spin.count", "topology.wait.yield.count", "topology.chaining",
+                  "topology.worker.cpus", "topology.blobs.dir", "topology.users",
                   "storm.zookeeper.servers", "storm.zookeeper.root",
                   "storm.zookeeper.session.timeout", "storm.zookeeper.operation.timeout",
                   "storm.zookeeper.auth.payload", "storm.local.dir", "nimbus.host", "nimbus.port",
@@ -48,13 +50,14 @@ TEST(ConfigTest, EveryKeyHasADoc) {
   for (const ConfigKey& key : Config::schema()) EXPECT_FALSE(key.doc.empty()) << key.name;
 }
 
-TEST(ConfigTest, OnlyMaxPendingTickAndDebugMayBeSetPerComponent) {
+TEST(ConfigTest, OnlyMaxPendingTickDebugAndChainingMayBeSetPerComponent) {
   std::vector<std::string> per_component;
   for (const ConfigKey& key : Config::schema()) {
     if (key.per_component) per_component.push_back(key.name);
   }
-  EXPECT_THAT(per_component, ElementsAre(conf::kTopologyMaxSpoutPending,
-                                         conf::kTopologyTickTupleFreqSecs, conf::kTopologyDebug));
+  EXPECT_THAT(per_component,
+              ElementsAre(conf::kTopologyMaxSpoutPending, conf::kTopologyTickTupleFreqSecs,
+                          conf::kTopologyDebug, conf::kTopologyChaining));
 }
 
 TEST(ConfigTest, UnsetKeysReadTheirDefaults) {
@@ -70,7 +73,11 @@ TEST(ConfigTest, UnsetKeysReadTheirDefaults) {
   EXPECT_EQ(c.get_int(conf::kTopologyExecutorReceiveBufferSize), 32768);
   EXPECT_EQ(c.get_double(conf::kTopologyStatsSampleRate), 0.05);
   EXPECT_EQ(c.get_int(conf::kTopologySpoutWaitParkMicrosec), 100);
+  EXPECT_EQ(c.get_int(conf::kTopologySpoutWaitParkMaxMicrosec), 1000);
   EXPECT_EQ(c.get_int(conf::kTopologyBoltWaitParkMicrosec), 100);
+  EXPECT_EQ(c.get_int(conf::kTopologyWaitSpinCount), 100);
+  EXPECT_EQ(c.get_int(conf::kTopologyWaitYieldCount), 50);
+  EXPECT_TRUE(c.get_bool(conf::kTopologyChaining));
 }
 
 TEST(ConfigTest, KeysWithoutDefaultReadNullOrTheFallback) {

@@ -13,6 +13,8 @@ class RecordingCollector final : public SpoutCollector {
  public:
   void report_error(std::string_view) override {}
   std::int64_t pending_count() const override { return 0; }
+  void set_polled(bool) override {}
+  void input_available() override {}
   std::vector<std::pair<MessageId, Values>> emitted;
 
  protected:

@@ -25,8 +25,14 @@ nlohmann::json describe(const runtime::Layout& layout, const std::string& name) 
   for (int c = 0; c < static_cast<int>(layout.components().size()); ++c) {
     const auto& info = layout.component(c);
     nlohmann::json executors = nlohmann::json::array();
-    for (const auto& e : layout.executors())
-      if (e.component == c) executors.push_back({e.tasks.front(), e.tasks.back()});
+    for (const auto& e : layout.executors()) {
+      if (e.component != c) continue;
+      nlohmann::json range = {e.tasks.front(), e.tasks.back()};
+      // Chained into another executor: the scheduler keeps the two in one worker.
+      if (e.chain_parent >= 0)
+        range.push_back(layout.executors()[static_cast<std::size_t>(e.chain_parent)].tasks.front());
+      executors.push_back(std::move(range));
+    }
     components.push_back({{"id", info.id},
                           {"kind", kind_name(info.kind)},
                           {"tasks", info.tasks},

@@ -135,6 +135,8 @@ class KafkaSpout::Impl {
                            rd_kafka_topic_partition_list_t* partitions, void* opaque);
   static void on_commit(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                         rd_kafka_topic_partition_list_t* offsets, void* opaque);
+  // On a librdkafka thread, when the consumer queue gets an element while empty.
+  static void on_queue_event(rd_kafka_t* rk, void* opaque);
 
   void assign(rd_kafka_topic_partition_list_t* partitions);
   void revoke(rd_kafka_topic_partition_list_t* partitions);
@@ -163,6 +165,7 @@ class KafkaSpout::Impl {
   KafkaSpoutStats& stats_;
   SpoutCollector& out_;
   ClientHandle consumer_;
+  rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue, while it wakes the executor
   std::map<TopicPartition, std::unique_ptr<Partition>, PartitionOrder> partitions_;
   std::unordered_map<std::uint16_t, Partition*> by_slot_;
   std::uint16_t next_slot_ = 0;
@@ -198,14 +201,27 @@ KafkaSpout::Impl::Impl(const KafkaSpoutConfig& config, const RecordTranslator& t
                              "topics: " + rd_kafka_err2str(err));
   }
   next_commit_ = Clock::now() + config_.commit_interval;
+  // Last, once nothing can throw. New messages (and rebalances) wake the spout's executor at once
+  // instead of at its next poll. It still polls: commits and replays are due by time.
+  queue_ = rd_kafka_queue_get_consumer(consumer_.get());
+  rd_kafka_queue_cb_event_enable(queue_, &Impl::on_queue_event, this);
 }
 
 KafkaSpout::Impl::~Impl() {
   close();
 }
 
+void KafkaSpout::Impl::on_queue_event(rd_kafka_t*, void* opaque) {
+  static_cast<Impl*>(opaque)->out_.input_available();
+}
+
 void KafkaSpout::Impl::close() {
   if (!consumer_) return;
+  if (queue_) {
+    rd_kafka_queue_cb_event_enable(queue_, nullptr, nullptr);
+    rd_kafka_queue_destroy(queue_);
+    queue_ = nullptr;
+  }
   commit_sync(nullptr);
   // Leaving the group revokes the assignment through on_rebalance, which commits again (a
   // no-op unless an ack came in between) and drops the partitions.

@@ -402,12 +402,18 @@ GALE_TOPOLOGY(risk_alert, const gale::Config& conf) {
       // reach the rules bolt in the order the spout read them whatever the parse parallelism:
       // windows that fire when a count or sum is reached depend on that order.
       .fields_grouping("transactions", Fields{"key"});
-  builder
-      .set_bolt(
-          "rules", [] { return std::make_unique<RulesBolt>(); },
-          static_cast<int>(conf.get_int("risk.rules.parallelism", 2)))
-      .fields_grouping("parse", Fields{"account"})
-      .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
+  const auto parse_executors = conf.get_int("risk.parse.parallelism", 1);
+  const auto rules_executors = conf.get_int("risk.rules.parallelism", 2);
+  auto& rules = builder.set_bolt(
+      "rules", [] { return std::make_unique<RulesBolt>(); }, static_cast<int>(rules_executors));
+  if (conf.get_bool("risk.chain", false) && parse_executors == rules_executors) {
+    // Parse task k already holds the accounts whose message key maps to k (the key is the
+    // account): rules task k can own exactly those, and then runs chained in parse's thread.
+    rules.one_to_one_grouping("parse");
+  } else {
+    rules.fields_grouping("parse", Fields{"account"});
+  }
+  rules.add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
 
   if (conf.get_bool("risk.print", true)) {
     builder.set_bolt("print", [] { return std::make_unique<AlertPrinter>(); })

@@ -46,6 +46,18 @@ class SpoutCollector {
   // Tracked tuples of this task not yet acked or failed.
   virtual std::int64_t pending_count() const = 0;
 
+  // Input availability (Flink's sources have the same). By default the executor polls a spout
+  // whose next_tuple emits nothing: at once, then less often, up to every
+  // topology.spout.wait.park.max.microsec. A spout whose source announces new input on a
+  // thread of its own (a client library's callback) can do better: set_polled(false) from
+  // open(), then call input_available() whenever input arrives; while next_tuple finds
+  // nothing the executor then sleeps until signalled, costing no CPU, and wakes within
+  // microseconds. Acks, activation and timers wake it as before. A spout whose input has ended
+  // for good may set_polled(false) and never signal.
+  virtual void set_polled(bool polled) = 0;
+  // Any thread, at any time (also before activation; a signal is never lost).
+  virtual void input_available() = 0;
+
  protected:
   // direct_task < 0: route by groupings. Throws std::invalid_argument for an undeclared stream
   // or a direct/indirect mismatch.

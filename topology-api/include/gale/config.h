@@ -35,7 +35,13 @@ inline constexpr const char* kTopologyExecutorReceiveBufferSize =
     "topology.executor.receive.buffer.size";
 inline constexpr const char* kTopologyStatsSampleRate = "topology.stats.sample.rate";
 inline constexpr const char* kTopologySpoutWaitParkMicrosec = "topology.spout.wait.park.microsec";
+inline constexpr const char* kTopologySpoutWaitParkMaxMicrosec =
+    "topology.spout.wait.park.max.microsec";
 inline constexpr const char* kTopologyBoltWaitParkMicrosec = "topology.bolt.wait.park.microsec";
+inline constexpr const char* kTopologyWaitSpinCount = "topology.wait.spin.count";
+inline constexpr const char* kTopologyWaitYieldCount = "topology.wait.yield.count";
+inline constexpr const char* kTopologyChaining = "topology.chaining";
+inline constexpr const char* kTopologyWorkerCpus = "topology.worker.cpus";
 inline constexpr const char* kTopologyBlobsDir = "topology.blobs.dir";
 inline constexpr const char* kTopologyUsers = "topology.users";
 // Cluster daemons (gale.yaml or flags), Storm's names where Storm has one.

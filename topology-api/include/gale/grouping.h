@@ -34,7 +34,8 @@ struct Grouping {
     direct,
     local_or_shuffle,
     partial_key,
-    custom
+    custom,
+    one_to_one  // task k of the source to task k of the subscriber (Flink's forward)
   };
   Kind kind = Kind::shuffle;
   Fields fields;                 // fields and partial_key

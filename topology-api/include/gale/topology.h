@@ -108,6 +108,11 @@ class BoltDeclarer : public ComponentDeclarer {
                                           std::string stream = kDefaultStream) {
     return add(std::move(component), std::move(stream), {Grouping::Kind::local_or_shuffle, {}, {}});
   }
+  // Task k of `component` to task k of this bolt: both need the same number of tasks. Keeps a
+  // tuple in the task that made it, so the two run chained in one thread (topology.chaining).
+  BoltDeclarer& one_to_one_grouping(std::string component, std::string stream = kDefaultStream) {
+    return add(std::move(component), std::move(stream), {Grouping::Kind::one_to_one, {}, {}});
+  }
   BoltDeclarer& partial_key_grouping(std::string component, Fields fields) {
     return partial_key_grouping(std::move(component), kDefaultStream, std::move(fields));
   }

@@ -5,7 +5,8 @@
 // an SDK library (it is also their SONAME). History:
 //   1  the first installable SDK
 //   2  the connectors' and events' calls return gale::Result (one result type)
-#define GALE_API_VERSION 2
+//   3  SpoutCollector::set_polled / input_available; one_to_one grouping (operator chaining)
+#define GALE_API_VERSION 3
 
 namespace gale {
 inline constexpr int kApiVersion = GALE_API_VERSION;

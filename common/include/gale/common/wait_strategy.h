@@ -1,7 +1,8 @@
 #pragma once
-// What a thread does when it has no work: spin briefly, then yield, then sleep for the park
-// time (Storm 2.x's progressive wait), so a busy topology stays fast and an idle one costs no
-// CPU. Call idle() on each empty poll and reset() whenever work was found.
+// What a thread does when it has no work: spin briefly, then yield, then sleep (Storm 2.x's
+// progressive wait), so a busy topology stays fast and an idle one costs no CPU. Call idle()
+// on each empty poll (it sleeps for the park time once spinning and yielding are over), or
+// spin() where the caller sleeps its own way (on a Doorbell); reset() whenever work was found.
 #include <chrono>
 #include <cstdint>
 #include <thread>
@@ -24,6 +25,17 @@ class ProgressiveWait {
     } else {
       std::this_thread::yield();
     }
+  }
+  // One round of spinning or yielding; false once they are over and the caller should sleep.
+  bool spin() {
+    if (count_ >= spins_ + yields_) return false;
+    ++count_;
+    if (count_ <= spins_) {
+      pause();
+    } else {
+      std::this_thread::yield();
+    }
+    return true;
   }
   void reset() { count_ = 0; }
   // Skips spinning and yielding: for a thread that knows its wait will be long (blocked by a

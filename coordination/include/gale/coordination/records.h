@@ -40,6 +40,9 @@ struct Slot {
 struct Executor {  // the tasks [first_task, last_task] that one executor thread runs
   int first_task = 0;
   int last_task = 0;
+  // Operator chaining: the first task of the executor this one runs chained into when both
+  // are in one worker (the scheduler keeps them together); 0 for none.
+  int chained_to = 0;
   bool operator==(const Executor&) const = default;
 };
 

@@ -33,6 +33,12 @@ struct ComponentInfo {
   std::vector<int> tasks;             // sorted
   int executors = 1;
   std::vector<std::unique_ptr<StreamInfo>> streams;  // stable addresses: tuples point at schemas
+  // Operator chaining: the component (index) whose executors may run this bolt's executors in
+  // their own thread, as direct calls; -1 for none. Set when topology.chaining allows it, the
+  // bolt's only input is that component through a grouping that keeps a tuple in the task
+  // that made it (local_or_shuffle, none, one_to_one), and both have as many executors and
+  // tasks. Executor k of this bolt is then chained to executor k of its input, task by task.
+  int chain_input = -1;
 
   const StreamInfo* stream(std::string_view id) const;
 };
@@ -40,6 +46,7 @@ struct ComponentInfo {
 struct ExecutorInfo {
   int component;
   std::vector<int> tasks;
+  int chain_parent = -1;  // the executor that runs this one when both are in one process
 };
 
 class Layout {
@@ -68,11 +75,14 @@ class Layout {
   int acker_for(std::uint64_t root) const { return acker_tasks_[root % acker_tasks_.size()]; }
   const std::vector<int>& acker_tasks() const { return acker_tasks_; }
   const detail::StreamSchema& tick_schema() const { return tick_schema_; }
+  // topology.worker.cpus, parsed: the CPUs executor threads are pinned to in turn; empty: none.
+  const std::vector<int>& worker_cpus() const { return worker_cpus_; }
 
  private:
   void add_component(const ComponentDef* def, int executors, std::vector<std::string>& errors);
   void add_acker(int executors);
   void wire_subscriptions();
+  void find_chains();
 
   std::string name_;
   Config config_;
@@ -83,6 +93,7 @@ class Layout {
   std::vector<int> task_executor_{-1};
   std::vector<int> acker_tasks_;
   detail::StreamSchema tick_schema_;
+  std::vector<int> worker_cpus_;
 };
 
 }  // namespace gale::runtime

@@ -37,10 +37,13 @@ struct RuntimeSettings {
   std::size_t batch_size;
   std::size_t inbox_batches;  // capacity of each executor's input queue, in batches
   std::int64_t flush_interval_ns;
-  std::int64_t timeout_ns;  // 0: message timeouts off
-  int sample_every;         // 0: no latency sampling
-  std::int64_t spout_park_us;
-  std::int64_t bolt_park_us;
+  std::int64_t timeout_ns;         // 0: message timeouts off
+  int sample_every;                // 0: no latency sampling
+  std::int64_t spout_park_us;      // an idle spout's first sleep
+  std::int64_t spout_park_max_us;  // ... doubling up to this
+  std::int64_t bolt_park_us;       // between tries at a full downstream queue
+  int wait_spins;                  // an executor with no work spins this many rounds,
+  int wait_yields;                 // then yields this many, then sleeps
 
   static RuntimeSettings from(const Config& conf);
 };
@@ -55,7 +58,8 @@ class Runtime {
   // Creates every executor, runs open()/prepare() on their threads, then starts them; then
   // starts receiving from other workers (with a transport).
   void start();
-  void set_active(bool active) { active_.store(active, std::memory_order_release); }
+  // Spouts call next_tuple only while active; they are woken to see a change at once.
+  void set_active(bool active);
   bool active() const { return active_.load(std::memory_order_acquire); }
   // True when no tuple is queued, buffered or (with acking) pending anywhere.
   bool quiescent() const;
@@ -70,8 +74,9 @@ class Runtime {
   const RuntimeSettings& settings() const { return settings_; }
   const std::vector<int>& worker_tasks() const { return worker_tasks_; }
   bool is_local(int executor) const { return local_[static_cast<std::size_t>(executor)]; }
-  // A local executor.
-  Executor& executor(int index) { return *executors_[static_cast<std::size_t>(index)]; }
+  // The local executor whose thread runs executor `index`: itself, or the one it is chained
+  // into (Layout's chain_parent, when that one runs here too, transitively); -1 elsewhere.
+  int host_of(int index) const { return host_[static_cast<std::size_t>(index)]; }
   // For executors and the transport bridge: hands `batch` to executor `dest`, local or remote,
   // without waiting. On success the batch is consumed (`batch` is null); false when the
   // destination is full. Only between start() and the destructor: before start() there are no
@@ -85,6 +90,8 @@ class Runtime {
   RuntimeSettings settings_;
   std::vector<int> worker_tasks_;
   std::vector<bool> local_;
+  std::vector<int> host_;   // by executor, see host_of()
+  std::vector<int> depth_;  // by executor: how many chain links up to its host
   // Declared before executors_: its inbound batch pool outlives them.
   std::unique_ptr<TransportBridge> bridge_;
   std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere
