@@ -3,6 +3,7 @@
 // Pins at-least-once across workers, including the loss of one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "gale/runtime/layout.h"
@@ -68,16 +69,21 @@ struct TwoWorkers : ::testing::Test {
     conf.set(conf::kTopologyProducerBatchSize, 16);
   }
 
-  // Worker A runs each component's first executor, worker B the rest: every hop can cross.
+  // Which executors worker A runs (by index); empty: each component's first executor, so that
+  // every hop can cross. Worker B runs the rest.
+  std::vector<int> a_executors;
+
   Placement placement(const Layout& layout, bool first, transport::Transport& transport) {
     Placement p;
     p.transport = &transport;
     p.epoch = 1;
     std::map<int, int> seen;
     for (int e = 0; e < static_cast<int>(layout.executors().size()); ++e) {
-      bool is_first = seen[layout.executors()[static_cast<std::size_t>(e)].component]++ == 0;
-      if (is_first == first) p.local_executors.push_back(e);
-      p.peers.push_back(is_first == first ? "" : (first ? "b" : "a"));
+      bool in_a = a_executors.empty()
+                      ? seen[layout.executors()[static_cast<std::size_t>(e)].component]++ == 0
+                      : std::find(a_executors.begin(), a_executors.end(), e) != a_executors.end();
+      if (in_a == first) p.local_executors.push_back(e);
+      p.peers.push_back(in_a == first ? "" : (first ? "b" : "a"));
     }
     return p;
   }
@@ -178,6 +184,40 @@ TEST_F(TwoWorkers, LosingAWorkerLosesNothingOnceTimeoutsReplay) {
       60s))
       << "acked " << last << " of 2000";
   EXPECT_GT(probe->failed_count(), 0) << "the lost trees should have timed out and replayed";
+}
+
+// Operator chaining across a split the scheduler would not make: relay is chainable into the
+// spout (local_or_shuffle, two executors each). Worker A runs spout executor 0 with relay 0
+// chained into it, and relay 1 whose spout executor runs in B: relay 1 gets a thread of its
+// own. Spout executor 1 in B has no relay task at hand, so local_or_shuffle sends to both
+// relays in A: tuples from another worker reach a bolt chained into a spout.
+TEST_F(TwoWorkers, ChainedAndUnchainedExecutorsMixAcrossWorkersAndLoseNothing) {
+  TopologyBuilder builder;
+  builder.set_spout("spout", spout_of<CountingSpout>(probe, 2000), 2);
+  builder
+      .set_bolt(
+          "relay", [] { return std::make_unique<RelayBolt>(); }, 2)
+      .local_or_shuffle_grouping("spout");
+  builder.set_bolt("sink", bolt_of<RecordingBolt>(probe), 2).shuffle_grouping("relay");
+  topology = builder.build();
+  Layout layout("two", topology, conf);
+  // Executors by component id: relay 0, 1; sink 2, 3; spout 4, 5; ackers 6, 7.
+  ASSERT_EQ(layout.executors()[0].chain_parent, 4);
+  ASSERT_EQ(layout.executors()[1].chain_parent, 5);
+  a_executors = {0, 1, 4, 6};
+  start_a();
+  start_b();
+  a->set_active(true);
+  b->set_active(true);
+  ASSERT_TRUE(eventually([&] { return probe->acked_count() == 4000; }));
+  EXPECT_EQ(probe->failed_count(), 0);
+  probe->with([&] {  // both spout tasks emit ids 0 .. 1999
+    for (auto& [id, n] : probe->acked) EXPECT_EQ(n, 2) << "id " << id;
+  });
+  // Relay ran all in A: 2000 tuples from A's spout (chained) and 2000 from B's (remote).
+  EXPECT_EQ(a->stats().find("relay")->executed, 4000u);
+  EXPECT_EQ(a->stats().find("relay")->executors, 2);
+  EXPECT_EQ(b->stats().find("spout")->acked, 2000u);
 }
 
 }  // namespace

@@ -96,9 +96,11 @@ std::vector<ConfigKey> make_schema() {
               "found no work; each further empty round doubles it, up to "
               "topology.spout.wait.park.max.microsec. Acks arriving wake it at once.")
           .at_least(0),
-      KeySpec(kTopologySpoutWaitParkMaxMicrosec, Type::int64, 1000,
+      KeySpec(kTopologySpoutWaitParkMaxMicrosec, Type::int64, 5000,
               "The longest an idle spout sleeps before calling next_tuple again, in "
-              "microseconds: the most a tuple waits in its source while the topology is quiet.")
+              "microseconds: the most a tuple waits in a polled source while the topology is "
+              "quiet (a spout that signals its input, as the Kafka spout does, is woken at "
+              "once).")
           .at_least(0),
       KeySpec(kTopologyBoltWaitParkMicrosec, Type::int64, 100,
               "How long, in microseconds, a bolt or acker whose downstream queue is full sleeps "

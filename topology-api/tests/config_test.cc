@@ -73,7 +73,7 @@ TEST(ConfigTest, UnsetKeysReadTheirDefaults) {
   EXPECT_EQ(c.get_int(conf::kTopologyExecutorReceiveBufferSize), 32768);
   EXPECT_EQ(c.get_double(conf::kTopologyStatsSampleRate), 0.05);
   EXPECT_EQ(c.get_int(conf::kTopologySpoutWaitParkMicrosec), 100);
-  EXPECT_EQ(c.get_int(conf::kTopologySpoutWaitParkMaxMicrosec), 1000);
+  EXPECT_EQ(c.get_int(conf::kTopologySpoutWaitParkMaxMicrosec), 5000);
   EXPECT_EQ(c.get_int(conf::kTopologyBoltWaitParkMicrosec), 100);
   EXPECT_EQ(c.get_int(conf::kTopologyWaitSpinCount), 100);
   EXPECT_EQ(c.get_int(conf::kTopologyWaitYieldCount), 50);
