@@ -106,7 +106,8 @@ void Executor::thread_main() {
     idle_.store(dirty_.empty() && self_.empty() && !blocked, std::memory_order_release);
     // Output held back: the batches will not go sooner for spinning.
     if (!blocked && wait.spin()) continue;
-    sleep(empty_sleeps++);
+    sleep(empty_sleeps);
+    empty_sleeps = std::min(empty_sleeps + 1, kMaxEmptySleeps);
   }
   flush();
   shutdown();

@@ -170,6 +170,8 @@ class Executor {
   // The open batch for `target_task`'s executor, sending a full one first.
   Batch& batch_for(int target_task);
 
+  // Consecutive empty sleeps counted (a spout's back-off has long reached its top by then).
+  static constexpr int kMaxEmptySleeps = 64;
   // Free batches an executor keeps for its output; more in flight are allocated and freed.
   static constexpr std::size_t kOutputPoolBatches = 1024;
 

@@ -264,7 +264,8 @@ TEST(ExecutorThreads, PinnedToTheListedCpus) {
   conf.set(conf::kTopologyWorkerCpus, std::to_string(last) + ",0");
   LocalCluster cluster("pinned", b.build(), conf);
   cluster.start();
-  ASSERT_TRUE(eventually([&] { return probe->acked_count() == 2000; }));
+  // Without ackers the spout's tuples count as acked once emitted: wait for the bolt itself.
+  ASSERT_TRUE(eventually([&] { return cpu->load() >= 0; }));
   EXPECT_EQ(cpu->load(), last);
 }
 
