@@ -70,7 +70,6 @@ class Executor {
   }
   // Any thread: wakes the executor to look at shared state again (activation).
   void wake() { bell_.ring(); }
-  int index() const { return index_; }
   const ComponentInfo& component() const { return component_; }
   // Calls f(const Stage&) for its own component and each chained bolt.
   template <typename F>

@@ -73,15 +73,12 @@ Runtime::Runtime(const Layout& layout, std::shared_ptr<Clock> clock, Placement p
   std::sort(worker_tasks_.begin(), worker_tasks_.end());
   // Chaining: an executor runs in its chain parent's thread when that one runs here.
   host_.assign(n, -1);
-  depth_.assign(n, 0);
   for (std::size_t e = 0; e < n; ++e) {
     if (!local_[e]) continue;
     int h = static_cast<int>(e);
     for (int p; (p = layout_.executors()[static_cast<std::size_t>(h)].chain_parent) >= 0 &&
-                local_[static_cast<std::size_t>(p)];) {
+                local_[static_cast<std::size_t>(p)];)
       h = p;
-      ++depth_[e];
-    }
     host_[e] = h;
   }
 }
@@ -114,19 +111,20 @@ void Runtime::start() {
   started_ns_ = clock_->now_ns();
   int n = static_cast<int>(layout_.executors().size());
   // Every queue exists before any thread runs, so early emits have somewhere to go.
+  // The executors chained into each host, each after its parent: by depth in the chain.
+  auto depth = [&](int e) {
+    int d = 0;
+    for (; e != host_of(e); ++d) e = layout_.executors()[static_cast<std::size_t>(e)].chain_parent;
+    return d;
+  };
+  std::vector<std::vector<int>> chained(static_cast<std::size_t>(n));
+  for (int e = 0; e < n; ++e)
+    if (host_of(e) >= 0 && host_of(e) != e)
+      chained[static_cast<std::size_t>(host_of(e))].push_back(e);
   for (int i = 0; i < n; ++i) {
-    if (host_of(i) != i) {
-      executors_.push_back(nullptr);
-      continue;
-    }
-    // The executors chained into this one, each after its parent (by depth in the chain).
-    std::vector<int> chained;
-    for (int e = 0; e < n; ++e)
-      if (e != i && host_of(e) == i) chained.push_back(e);
-    std::stable_sort(chained.begin(), chained.end(), [&](int a, int b) {
-      return depth_[static_cast<std::size_t>(a)] < depth_[static_cast<std::size_t>(b)];
-    });
-    executors_.push_back(make_executor(*this, i, std::move(chained)));
+    auto& list = chained[static_cast<std::size_t>(i)];
+    std::stable_sort(list.begin(), list.end(), [&](int a, int b) { return depth(a) < depth(b); });
+    executors_.push_back(host_of(i) == i ? make_executor(*this, i, std::move(list)) : nullptr);
   }
   const std::vector<int>& cpus = layout_.worker_cpus();
   std::size_t threads = 0;

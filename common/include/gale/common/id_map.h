@@ -99,9 +99,6 @@ class IdMap {
     size_ = 0;
   }
 
-  // What one slot costs (an entry costs 1.25 to 1.6 slots).
-  static constexpr std::size_t slot_bytes() { return sizeof(std::uint64_t) + sizeof(V); }
-
  private:
   // Load stays between 0.64 and 0.8: the table grows by a quarter at 0.8, so that memory per
   // entry stays near 1.25-1.6 slots (a power-of-two table would swing between 1.33 and 2.67).

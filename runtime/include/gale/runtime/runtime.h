@@ -90,8 +90,7 @@ class Runtime {
   RuntimeSettings settings_;
   std::vector<int> worker_tasks_;
   std::vector<bool> local_;
-  std::vector<int> host_;   // by executor, see host_of()
-  std::vector<int> depth_;  // by executor: how many chain links up to its host
+  std::vector<int> host_;  // by executor, see host_of()
   // Declared before executors_: its inbound batch pool outlives them.
   std::unique_ptr<TransportBridge> bridge_;
   std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere
