@@ -21,10 +21,7 @@ class BoltExecutor final : public Executor {
       return false;
     }
     mark_busy();
-    for (std::size_t i = 0; i < b->size; ++i) {
-      int task = b->targets[i];
-      if (!execute_chained(task, b->tuples[i])) bolt_.execute(task, b->tuples[i]);
-    }
+    for (std::size_t i = 0; i < b->size; ++i) execute_input(b->targets[i], b->tuples[i], &bolt_);
     BatchPool::release(std::move(b));
     flush();  // what this batch produced goes on now: output batches follow input batches
     deliver_ticks();

@@ -156,11 +156,13 @@ void Executor::build_groupings(Stage& stage) {
   }
 }
 
-bool Executor::execute_chained(int task, const Tuple& t) {
+void Executor::execute_input(int task, const Tuple& t, BoltStage* own) {
   BoltStage* stage = chained(task);
-  if (!stage) return false;
+  if (!stage) stage = own;
+  if (!stage) return;
+  bool folding = begin_fold();
   stage->execute(task, t);
-  return true;
+  if (folding) end_fold();
 }
 
 void Executor::deliver_chained_ticks() {
@@ -189,7 +191,37 @@ Tuple& Executor::slot_for(int target_task) {
 }
 
 void Executor::send_ack(const AckMessage& m) {
+  if (folding_ && (m.kind == AckMessage::Kind::ack || m.kind == AckMessage::Kind::fail)) {
+    auto f =
+        std::find_if(folds_.begin(), folds_.end(), [&](const Fold& x) { return x.root == m.root; });
+    if (f == folds_.end() && folds_.size() < kMaxFolds) f = folds_.insert(f, Fold{m.root});
+    if (f != folds_.end()) {
+      f->value ^= m.value;
+      f->failed |= m.kind == AckMessage::Kind::fail;
+      return;
+    }
+  }
   batch_for(ack_target_task(layout_, m)).acks.push_back(m);
+}
+
+Executor::Fold Executor::take_fold(std::uint64_t root) {
+  auto f =
+      std::find_if(folds_.begin(), folds_.end(), [&](const Fold& x) { return x.root == root; });
+  if (f == folds_.end()) return {root};
+  Fold taken = *f;
+  folds_.erase(f);
+  return taken;
+}
+
+void Executor::end_fold() {
+  folding_ = false;
+  for (const Fold& f : folds_) {  // a failed tree's value no longer matters
+    if (f.failed)
+      send_ack({AckMessage::Kind::fail, 0, f.root, 0});
+    else if (f.value)
+      send_ack({AckMessage::Kind::ack, 0, f.root, f.value});
+  }
+  folds_.clear();
 }
 
 void Executor::flush() {

@@ -107,7 +107,8 @@ class Executor {
   }
   // A slot in the batch for `target_task`'s executor. Fill it before the next call.
   Tuple& slot_for(int target_task);
-  // Sends acker message `m` to the task that takes it (ack_target_task).
+  // Sends acker message `m` to the task that takes it (ack_target_task), or folds it while a
+  // chain runs (begin_fold).
   void send_ack(const AckMessage& m);
   void log_emit(const Stage& stage, int task, const StreamInfo& s, const Values& values) const;
   void report_error(Stage& stage, int task, std::string_view message);
@@ -139,11 +140,33 @@ class Executor {
   }
 
   // --- the chained bolts ---
-  // Executes queued input for a chained bolt's task; false when `task` is not one.
-  bool execute_chained(int task, const Tuple& t);
+  // Executes queued input for `task`: a chained bolt's task, else one of `own`'s (the
+  // executor's own bolt; null for a spout, which takes tuples only for its chained bolts).
+  // The acks of what runs are folded (begin_fold).
+  void execute_input(int task, const Tuple& t, BoltStage* own);
   // Tick tuples due to the chained bolts; the earliest next one (kNoLimit: none).
   void deliver_chained_ticks();
   std::int64_t next_chained_tick_ns() const;
+
+  // --- acks folded inside a chain ---
+  // While a chain runs one tuple (a spout's emit, or one input of an executor with bolts
+  // chained into it), the acks and fails its stages send are folded per root and sent once at
+  // end_fold(): an edge that starts and ends inside the chain never reaches the acker.
+  // Returns false (and folds nothing) when no bolt is chained here or a fold is open already.
+  bool begin_fold() {
+    if (chained_.empty() || folding_) return false;
+    folding_ = true;
+    return true;
+  }
+  struct Fold {
+    std::uint64_t root = 0;
+    std::uint64_t value = 0;  // XOR of the folded acks
+    bool failed = false;
+  };
+  // Removes and returns what was folded for `root` (a spout's own tree); zero if nothing.
+  Fold take_fold(std::uint64_t root);
+  // Sends what was folded, one ack (and a fail if there was one) per root, and stops folding.
+  void end_fold();
 
   // --- output ---
   // Pushes every buffered batch downstream.
@@ -181,6 +204,11 @@ class Executor {
   std::deque<BatchPtr> self_;
   std::vector<std::unique_ptr<BoltStage>> chained_;
   std::vector<BoltStage*> chained_by_task_;  // by task id
+  // Roots folded between begin_fold and end_fold: few (one per tree a chain touches), so a
+  // linear search; past kMaxFolds roots acks go out unfolded.
+  static constexpr std::size_t kMaxFolds = 8;
+  std::vector<Fold> folds_;
+  bool folding_ = false;
   IdGenerator ids_;
   std::int64_t sample_countdown_ = 1;
   std::atomic<bool> stop_{false};

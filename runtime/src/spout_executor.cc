@@ -69,6 +69,9 @@ void SpoutExecutor::emit(std::size_t slot, std::string_view stream, const Values
   bool track = id && layout_.acking();
   std::uint64_t root = track ? next_id() : 0;
   std::uint64_t tree = 0;
+  std::int64_t emitted_ns = track && sample_now() ? now() : 0;
+  // The bolts chained here run now; their acks of this tree are folded into its init.
+  bool folding = track && begin_fold();
   for (int target : stage_.targets) {
     BoltStage* bolt = chained(target);
     Tuple& t = bolt ? bolt->input() : slot_for(target);
@@ -78,26 +81,34 @@ void SpoutExecutor::emit(std::size_t slot, std::string_view stream, const Values
       TupleAccess::anchors(t).emplace_back(root, edge);
       tree ^= edge;
     }
-    // A chained bolt runs now: its acks may reach the acker before the init, which it allows.
     if (bolt) bolt->execute(target, t);
+  }
+  Fold folded{root};
+  if (folding) {
+    folded = take_fold(root);
+    end_fold();  // acks of other trees a chained bolt sent meanwhile
   }
   stage_.stats.emitted.add();
   stage_.stats.transferred.add(stage_.targets.size());
   if (stage_.debug) log_emit(stage_, task.id, s, values);
-  if (track) {
-    Pending& p = pending_.insert_new(root);
-    bool sampled = sample_now();
-    p.message = *id;
-    p.slot = static_cast<std::uint32_t>(slot);
-    p.sampled = sampled;
-    if (sampled) *sampled_.try_emplace(root).first = now();
-    ++task.pending;
-    pending_total_.store(pending_total_.load(std::memory_order_relaxed) + 1,
-                         std::memory_order_relaxed);
-    send_ack({AckMessage::Kind::init, task.id, root, tree});
-  } else if (id) {
-    ack_now_.push_back({slot, *id});  // no ackers: the tuple counts as acked once emitted
+  if (!id) return;
+  tree ^= folded.value;
+  if (!track || tree == 0) {
+    // Complete already: no ackers, no targets, or every edge ended inside the chain. The
+    // spout hears of it after next_tuple returns, as it would from an acker.
+    done_now_.push_back({slot, *id, emitted_ns, folded.failed});
+    return;
   }
+  Pending& p = pending_.insert_new(root);
+  p.message = *id;
+  p.slot = static_cast<std::uint32_t>(slot);
+  p.sampled = emitted_ns != 0;
+  if (emitted_ns) *sampled_.try_emplace(root).first = emitted_ns;
+  ++task.pending;
+  pending_total_.store(pending_total_.load(std::memory_order_relaxed) + 1,
+                       std::memory_order_relaxed);
+  send_ack({AckMessage::Kind::init, task.id, root, tree});
+  if (folded.failed) send_ack({AckMessage::Kind::fail, 0, root, 0});
 }
 
 bool SpoutExecutor::work() {
@@ -114,9 +125,10 @@ bool SpoutExecutor::work() {
       std::uint64_t before = stage_.stats.emitted.get();
       call(t, [&] { t.spout->next_tuple(); });
       did |= stage_.stats.emitted.get() != before;
-      ack_immediately();
+      finish_done_now();
     }
   }
+  did |= finish_done_now();  // trees completed by an ack() or activate() that emitted
   if (!did || ++rounds_ % kTimerCheckRounds == 0) {
     on_timers();
     deliver_chained_ticks();
@@ -164,7 +176,7 @@ bool SpoutExecutor::drain_inbox() {
       if (pending_.take(m.root, p)) finish(m.root, p, m.kind == AckMessage::Kind::completed);
     }
     // Tuples come only for the bolts chained here (from another worker's local_or_shuffle).
-    for (std::size_t i = 0; i < b->size; ++i) execute_chained(b->targets[i], b->tuples[i]);
+    for (std::size_t i = 0; i < b->size; ++i) execute_input(b->targets[i], b->tuples[i], nullptr);
     BatchPool::release(std::move(b));
   }
   return did;
@@ -187,16 +199,23 @@ void SpoutExecutor::finish(std::uint64_t root, const Pending& p, bool acked) {
   }
 }
 
-void SpoutExecutor::ack_immediately() {
-  if (ack_now_.empty()) return;
+bool SpoutExecutor::finish_done_now() {
+  if (done_now_.empty()) return false;
   // Swap out first: ack() may emit and append again.
-  std::vector<std::pair<std::size_t, MessageId>> acks;
-  acks.swap(ack_now_);
-  for (auto& [slot, id] : acks) {
+  std::vector<Done> done;
+  done.swap(done_now_);
+  for (const Done& d : done) {
+    Task& t = tasks_[d.slot];
+    if (d.failed) {
+      stage_.stats.failed.add();
+      call(t, [&] { t.spout->fail(d.message); });
+      continue;
+    }
+    if (d.emitted_ns) stage_.stats.complete.record(now() - d.emitted_ns);
     stage_.stats.acked.add();
-    Task& t = tasks_[slot];
-    call(t, [&] { t.spout->ack(id); });
+    call(t, [&] { t.spout->ack(d.message); });
   }
+  return true;
 }
 
 bool SpoutExecutor::retry_parked() {

@@ -59,7 +59,8 @@ class SpoutExecutor final : public Executor {
   bool drain_inbox();
   bool retry_parked();
   void finish(std::uint64_t root, const Pending& p, bool acked);
-  void ack_immediately();
+  // Tells the spouts of the trees that completed as they were emitted (done_now_).
+  bool finish_done_now();
   void sync_activation();
   void on_timers();
   template <typename F>
@@ -72,7 +73,15 @@ class SpoutExecutor final : public Executor {
   RotatingIdMap<Pending> pending_;
   IdMap<std::int64_t> sampled_;  // root -> emit time, for the trees sampled for latency
   std::atomic<std::int64_t> pending_total_{0};
-  std::vector<std::pair<std::size_t, MessageId>> ack_now_;
+  // Trees complete when emitted (acking off, no targets, or ended inside the chain), not yet
+  // told to their spout.
+  struct Done {
+    std::size_t slot;
+    MessageId message;
+    std::int64_t emitted_ns;  // sampled for complete latency; 0 if not
+    bool failed;
+  };
+  std::vector<Done> done_now_;
   ParkedBatches parked_;  // output refused by full queues downstream
   std::atomic<bool> has_parked_{false};
   std::int64_t max_pending_ = 0;
