@@ -53,8 +53,10 @@ std::int64_t read_ns(const std::string& path) {
   return ns;
 }
 
+// GALE_BENCH_PIN_WORKERS=1: each worker process (all its threads) on a CPU of its own, through
+// taskset: the run that shows what the machine's scheduling costs.
 pid_t spawn_worker(const std::string& bin, const std::string& zk, const std::string& id, int port,
-                   const std::string& artifact) {
+                   const std::string& artifact, int cpu) {
   std::vector<std::string> args = {bin,
                                    "run",
                                    "--topology-id",
@@ -73,11 +75,14 @@ pid_t spawn_worker(const std::string& bin, const std::string& zk, const std::str
                                    "storm.zookeeper.root=/gale-bench",
                                    "--log-level",
                                    "error"};
+  const char* pin = std::getenv("GALE_BENCH_PIN_WORKERS");
+  if (pin && std::string(pin) == "1")
+    args.insert(args.begin(), {"/usr/bin/taskset", "-c", std::to_string(cpu)});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = -1;
-  posix_spawn(&pid, bin.c_str(), nullptr, nullptr, argv.data(), environ);
+  posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
   return pid;
 }
 
@@ -114,6 +119,13 @@ std::string run_pipeline(const std::string& zk, coord::ClusterState& state, cons
   conf.set("bench.start.file", start_file.c_str());
   conf.set("bench.done.file", done_file.c_str());
   for (const auto& [k, v] : settings) conf.set(k, std::string_view(v));
+  // GALE_BENCH_CONF="key=value,key=value": settings for every run (e.g. the linger).
+  if (const char* extra = std::getenv("GALE_BENCH_CONF")) {
+    std::istringstream in(extra);
+    for (std::string kv; std::getline(in, kv, ',');)
+      if (auto eq = kv.find('='); eq != std::string::npos)
+        conf.set(kv.substr(0, eq), std::string_view(kv).substr(eq + 1));
+  }
   auto layout = gale::worker::inspect_topology(artifact, conf, {});
   if (!layout) {
     std::fprintf(stderr, "%s\n", layout.error().message.c_str());
@@ -139,8 +151,8 @@ std::string run_pipeline(const std::string& zk, coord::ClusterState& state, cons
     check(state.set_credentials(id, {keys.public_key, keys.secret_key}));
   }
   check(state.set_assignment(a));
-  pid_t w1 = spawn_worker(GALE_WORKER_BIN, zk, id, ports[0], artifact);
-  pid_t w2 = spawn_worker(GALE_WORKER_BIN, zk, id, ports[1], artifact);
+  pid_t w1 = spawn_worker(GALE_WORKER_BIN, zk, id, ports[0], artifact, 0);
+  pid_t w2 = spawn_worker(GALE_WORKER_BIN, zk, id, ports[1], artifact, 1);
   auto deadline = std::chrono::steady_clock::now() + 300s;
   while (!std::filesystem::exists(done_file) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(5ms);
@@ -214,6 +226,15 @@ int main(int argc, char** argv) {
   coord::ClusterState state(*store.value());
   check(state.init());
   // Every tuple crosses the network twice: the baseline moves the same bytes (2 x tuples).
+  // GALE_BENCH_ONLY=latency: the paced latency runs alone.
+  const char* only = std::getenv("GALE_BENCH_ONLY");
+  if (only && std::string(only) == "latency") {
+    for (double rate : {10000.0, 50000.0, 100000.0})
+      std::printf(
+          "%-46s %8.0f /s    %s\n", "complete latency, 2 workers, paced", rate,
+          cluster_latency(zk.connect_string(), state, rate, static_cast<int>(rate / 1e4)).c_str());
+    return 0;
+  }
   double baseline = bare_zmq(2 * tuples) / 2;
   double off = cluster_rate(zk.connect_string(), state, tuples, false, 0);
   double on = cluster_rate(zk.connect_string(), state, tuples, true, 1);

@@ -85,9 +85,11 @@ class NullBolt : public Bolt {
 // Complete latencies in microseconds, as the paced spout measures them (from its own thread).
 using Latencies = std::vector<double>;
 
-// Emits `total` tracked tuples at `rate` per second (open loop: a late spout catches up, as
-// real traffic would) and records each tree's complete latency, emit to ack(). Once all are
-// acked, calls `on_all_acked` with the seconds since open().
+// Emits `total` tracked tuples at `rate` per second from its first next_tuple (open loop: a
+// late spout catches up, as real traffic would) and records each tree's complete latency, emit
+// to ack(), but for the trees of the first half second (or fifth of the run, if shorter): the
+// warm-up, where workers may still be connecting to each other. Once all are acked, calls
+// `on_all_acked` with the seconds since the first emit.
 class PacedSpout : public Spout {
  public:
   using Clock = std::chrono::steady_clock;
@@ -95,26 +97,26 @@ class PacedSpout : public Spout {
              std::function<void(double)> on_all_acked = {})
       : interval_ns_(static_cast<std::int64_t>(1e9 / rate)),
         total_(total),
+        warmup_(std::min<std::int64_t>(total / 5, static_cast<std::int64_t>(rate / 2))),
         latencies_(std::move(latencies)),
         on_all_acked_(std::move(on_all_acked)) {
     emitted_at_.resize(static_cast<std::size_t>(total_));
   }
-  void open(const Config&, TopologyContext&, SpoutCollector& out) override {
-    out_ = &out;
-    start_ = Clock::now();
-  }
+  void open(const Config&, TopologyContext&, SpoutCollector& out) override { out_ = &out; }
   void next_tuple() override {
     if (sent_ >= total_) return;
     auto now = Clock::now();
+    if (sent_ == 0) start_ = now;
     if (now < start_ + std::chrono::nanoseconds(sent_ * interval_ns_)) return;
     emitted_at_[static_cast<std::size_t>(sent_)] = now;
     out_->emit(values_, static_cast<MessageId>(sent_));
     ++sent_;
   }
   void ack(MessageId id) override {
-    latencies_->push_back(
-        std::chrono::duration<double, std::micro>(Clock::now() - emitted_at_[id]).count());
-    if (static_cast<std::int64_t>(latencies_->size()) == total_ && on_all_acked_)
+    if (static_cast<std::int64_t>(id) >= warmup_)
+      latencies_->push_back(
+          std::chrono::duration<double, std::micro>(Clock::now() - emitted_at_[id]).count());
+    if (++acked_ == total_ && on_all_acked_)
       on_all_acked_(std::chrono::duration<double>(Clock::now() - start_).count());
   }
   void declare_outputs(OutputDeclarer& d) const override { d.declare({"payload"}); }
@@ -122,7 +124,7 @@ class PacedSpout : public Spout {
  private:
   Values values_{std::string(kItemBytes, 'x')};
   SpoutCollector* out_ = nullptr;
-  std::int64_t interval_ns_, total_, sent_ = 0;
+  std::int64_t interval_ns_, total_, warmup_, sent_ = 0, acked_ = 0;
   Clock::time_point start_;
   std::vector<Clock::time_point> emitted_at_;
   std::shared_ptr<Latencies> latencies_;
