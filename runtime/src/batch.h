@@ -52,18 +52,23 @@ class BatchPool;
 struct Batch {
   std::vector<Tuple> tuples;  // slots [0, size) are live; the rest keep capacity for reuse
   std::vector<int> targets;   // target task of each live tuple slot
+  // The emit each live slot came from (Executor::next_emit; 0: unknown): slots of one emit
+  // for tasks in the same remote worker are encoded once (TransportBridge::try_send).
+  std::vector<std::uint32_t> emits;
   std::size_t size = 0;
   std::vector<AckMessage> acks;
   BatchPool* home = nullptr;
 
   bool empty() const { return size == 0 && acks.empty(); }
   std::size_t count() const { return size + acks.size(); }
-  Tuple& next_slot(int target) {
+  Tuple& next_slot(int target, std::uint32_t emit = 0) {
     if (size == tuples.size()) {
       tuples.emplace_back();
       targets.push_back(target);
+      emits.push_back(emit);
     } else {
       targets[size] = target;
+      emits[size] = emit;
     }
     return tuples[size++];
   }

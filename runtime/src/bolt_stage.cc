@@ -85,9 +85,10 @@ void BoltStage::emit(Task& task, std::string_view stream, std::span<const Tuple*
                      const Values& values, int direct_task) {
   const StreamInfo& s = executor_.route(*this, task.id, stream, values, direct_task);
   bool acking = executor_.runtime().layout().acking();
+  const std::uint32_t emit = executor_.next_emit();
   for (int target : targets) {
     BoltStage* chained = executor_.chained(target);
-    Tuple& out = chained ? chained->input() : executor_.slot_for(target);
+    Tuple& out = chained ? chained->input() : executor_.slot_for(target, emit);
     TupleAccess::reset(out, &s.schema, task.id, values);
     if (acking) {
       // Storm's anchoring: a fresh edge id per (target, anchor), XORed into the anchor's ack

@@ -182,7 +182,7 @@ std::int64_t Executor::next_chained_tick_ns() const {
 }
 
 Batch& Executor::batch_for(int target_task) {
-  int dest = layout_.executor_of_task(target_task);
+  int dest = runtime_.outbound_of_task(target_task);
   auto& b = out_[static_cast<std::size_t>(dest)];
   if (b && b->count() >= runtime_.settings().batch_size) push(dest, std::move(b));
   if (!b) {
@@ -192,8 +192,8 @@ Batch& Executor::batch_for(int target_task) {
   return *b;
 }
 
-Tuple& Executor::slot_for(int target_task) {
-  return batch_for(target_task).next_slot(target_task);
+Tuple& Executor::slot_for(int target_task, std::uint32_t emit) {
+  return batch_for(target_task).next_slot(target_task, emit);
 }
 
 void Executor::send_ack(const AckMessage& m) {

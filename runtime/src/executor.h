@@ -105,8 +105,14 @@ class Executor {
                ? chained_by_task_[static_cast<std::size_t>(task)]
                : nullptr;
   }
-  // A slot in the batch for `target_task`'s executor. Fill it before the next call.
-  Tuple& slot_for(int target_task);
+  // Names one emit, for the slots it fills (never 0).
+  std::uint32_t next_emit() {
+    if (++emit_seq_ == 0) ++emit_seq_;
+    return emit_seq_;
+  }
+  // A slot for `target_task` in the batch that carries output to it (its executor's; for an
+  // executor in another worker, the batch for that worker). Fill it before the next call.
+  Tuple& slot_for(int target_task, std::uint32_t emit);
   // Sends acker message `m` to the task that takes it (ack_target_task), or folds it while a
   // chain runs (begin_fold).
   void send_ack(const AckMessage& m);
@@ -211,6 +217,7 @@ class Executor {
   bool folding_ = false;
   IdGenerator ids_;
   std::int64_t sample_countdown_ = 1;
+  std::uint32_t emit_seq_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<bool> idle_{false};
   Doorbell bell_;  // rung by deliver(), wake() and request_stop()

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -71,15 +72,30 @@ Runtime::Runtime(const Layout& layout, std::shared_ptr<Clock> clock, Placement p
   std::size_t n = layout_.executors().size();
   local_.assign(n, placement.local_executors.empty());
   for (int e : placement.local_executors) local_.at(static_cast<std::size_t>(e)) = true;
-  if (std::find(local_.begin(), local_.end(), false) != local_.end()) {
+  const bool remote = std::find(local_.begin(), local_.end(), false) != local_.end();
+  if (remote) {
     if (!placement.transport)
       throw std::invalid_argument("executors run in other workers but no transport is set");
     if (placement.peers.size() != n)
       throw std::invalid_argument("the placement names " + std::to_string(placement.peers.size()) +
                                   " peers for " + std::to_string(n) + " executors");
+  }
+  // Output for another worker's executors goes out in one batch (one message) per worker,
+  // keyed by the first executor that worker runs.
+  std::vector<int> outbound_executor(n);
+  std::map<std::string, int, std::less<>> first_of_peer;
+  for (std::size_t e = 0; e < n; ++e)
+    outbound_executor[e] =
+        local_[e]
+            ? static_cast<int>(e)
+            : first_of_peer.try_emplace(placement.peers[e], static_cast<int>(e)).first->second;
+  outbound_.assign(static_cast<std::size_t>(layout_.task_count()) + 1, -1);
+  for (int task = 1; task <= layout_.task_count(); ++task)
+    outbound_[static_cast<std::size_t>(task)] =
+        outbound_executor[static_cast<std::size_t>(layout_.executor_of_task(task))];
+  if (remote)
     bridge_ = std::make_unique<TransportBridge>(*this, *placement.transport,
                                                 std::move(placement.peers), placement.epoch);
-  }
   for (std::size_t e = 0; e < n; ++e) {
     if (!local_[e]) continue;
     const auto& tasks = layout_.executors()[e].tasks;

@@ -72,9 +72,10 @@ void SpoutExecutor::emit(std::size_t slot, std::string_view stream, const Values
   std::int64_t emitted_ns = track && sample_now() ? now() : 0;
   // The bolts chained here run now; their acks of this tree are folded into its init.
   bool folding = track && begin_fold();
+  const std::uint32_t emit = next_emit();
   for (int target : stage_.targets) {
     BoltStage* bolt = chained(target);
-    Tuple& t = bolt ? bolt->input() : slot_for(target);
+    Tuple& t = bolt ? bolt->input() : slot_for(target, emit);
     TupleAccess::reset(t, &s.schema, task.id, values);
     if (track) {
       std::uint64_t edge = next_id();

@@ -8,11 +8,10 @@
 namespace gale::runtime {
 namespace {
 
-// Builds one Inbound batch from one decoded message; all its entries go to one executor.
+// Builds the Inbound batches, one per local executor, from one decoded message.
 class MessageVisitor final : public transport::BatchVisitor {
  public:
-  MessageVisitor(Inbound& inbound, const Layout& layout, std::uint64_t epoch)
-      : inbound_(inbound), layout_(layout), epoch_(epoch) {}
+  MessageVisitor(Inbound& inbound, std::uint64_t epoch) : inbound_(inbound), epoch_(epoch) {}
 
   bool on_batch(const transport::BatchHeader& header) override {
     if (header.topology_epoch != epoch_)
@@ -21,43 +20,29 @@ class MessageVisitor final : public transport::BatchVisitor {
     return error_.empty();
   }
   void on_tuple(const transport::TupleView& t) override {
-    if (!start(layout_.executor_of_task_checked(t.target_tasks.front()))) return;
-    for (std::int32_t target : t.target_tasks)
-      fail_if(inbound_.add_tuple(target, t.source_task, t.stream_index, t.values, t.anchors));
+    const std::size_t k = t.anchor_roots.size();
+    for (std::size_t i = 0; i < t.target_tasks.size() && error_.empty(); ++i)
+      fail_if(inbound_.add_tuple(t.target_tasks[i], t.source_task, t.stream_index, t.values,
+                                 t.anchor_roots, t.anchor_values.subspan(i * k, k)));
   }
   void on_ack(std::uint8_t kind, std::int32_t task, std::uint64_t root,
               std::uint64_t value) override {
-    if (kind > static_cast<std::uint8_t>(AckMessage::Kind::failed)) {
+    if (!error_.empty()) return;
+    if (kind > static_cast<std::uint8_t>(AckMessage::Kind::failed))
       error_ = "acker message of unknown kind " + std::to_string(kind);
-      return;
-    }
-    AckMessage m{static_cast<AckMessage::Kind>(kind), task, root, value};
-    if (!start(layout_.executor_of_task_checked(ack_target_task(layout_, m)))) return;
-    fail_if(inbound_.add_ack(m));
+    else
+      fail_if(inbound_.add_ack({static_cast<AckMessage::Kind>(kind), task, root, value}));
   }
 
-  int dest() const { return dest_; }
   const std::string& error() const { return error_; }
 
  private:
-  bool start(int dest) {
-    if (!error_.empty()) return false;
-    if (dest_ < 0) {
-      dest_ = dest;
-      fail_if(inbound_.begin(dest));
-    } else if (dest != dest_) {
-      error_ = "batch mixes executors " + std::to_string(dest_) + " and " + std::to_string(dest);
-    }
-    return error_.empty();
-  }
   void fail_if(const Status& s) {
     if (error_.empty() && !s) error_ = s.error().message;
   }
 
   Inbound& inbound_;
-  const Layout& layout_;
   std::uint64_t epoch_;
-  int dest_ = -1;
   std::string error_;
 };
 
@@ -75,14 +60,47 @@ TransportBridge::~TransportBridge() {
   stop_receiving();
 }
 
+namespace {
+
+// Whether slot j of `batch` is the same emit as slot i, in the same trees (as every target of
+// one emit is): then it is encoded with slot i, as one more target.
+bool same_emit(const Batch& batch, std::size_t i, std::size_t j) {
+  if (batch.emits[i] == 0 || batch.emits[j] != batch.emits[i]) return false;
+  const auto& a = detail::TupleAccess::anchors(batch.tuples[i]);
+  const auto& b = detail::TupleAccess::anchors(batch.tuples[j]);
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(),
+                    [](const auto& x, const auto& y) { return x.first == y.first; });
+}
+
+}  // namespace
+
 bool TransportBridge::try_send(int dest, const Batch& batch) {
+  // Per sending thread: the encoder and the scratch of a multi-target tuple.
   thread_local transport::BatchEncoder encoder;
+  thread_local std::vector<std::int32_t> targets;
+  thread_local std::vector<std::uint64_t> roots;
+  thread_local std::vector<std::uint64_t> values;
   encoder.reset(epoch_);
-  for (std::size_t i = 0; i < batch.size; ++i) {
+  for (std::size_t i = 0, end; i < batch.size; i = end) {
     const Tuple& t = batch.tuples[i];
-    encoder.add_tuple(batch.targets[i], t.source_task(),
-                      detail::TupleAccess::schema(t)->stream_index, t.values(),
-                      detail::TupleAccess::anchors(t));
+    const auto& anchors = detail::TupleAccess::anchors(t);
+    const int stream = detail::TupleAccess::schema(t)->stream_index;
+    for (end = i + 1; end < batch.size && same_emit(batch, i, end);) ++end;
+    if (end == i + 1) {
+      encoder.add_tuple(batch.targets[i], t.source_task(), stream, t.values(), anchors);
+      continue;
+    }
+    // Encode once: one emit's tuple for several tasks of that worker, values written once.
+    targets.assign(batch.targets.begin() + static_cast<std::ptrdiff_t>(i),
+                   batch.targets.begin() + static_cast<std::ptrdiff_t>(end));
+    roots.clear();
+    for (const auto& a : anchors) roots.push_back(a.first);
+    values.clear();
+    for (std::size_t k = i; k < end; ++k)
+      for (const auto& a : detail::TupleAccess::anchors(batch.tuples[k]))
+        values.push_back(a.second);
+    encoder.add_tuple(targets, t.source_task(), stream, t.values(), roots, values);
   }
   for (const AckMessage& m : batch.acks)
     encoder.add_ack(static_cast<std::uint8_t>(m.kind), m.task, m.root, m.value);
@@ -113,16 +131,17 @@ void TransportBridge::receive_loop() {
 }
 
 void TransportBridge::handle(const transport::Message& message) {
-  MessageVisitor visitor(inbound_, runtime_.layout(), epoch_);
+  MessageVisitor visitor(inbound_, epoch_);
   auto status = decoder_.decode(message.bytes(), visitor);
   std::string error = !status ? status.error().message : visitor.error();
-  if (error.empty() && visitor.dest() < 0) error = "empty batch";
+  if (error.empty() && inbound_.empty()) error = "empty batch";
   if (!error.empty()) {
     inbound_.abandon();
     report_rejected(message, error);
     return;
   }
-  deliver(visitor.dest(), inbound_.finish());
+  inbound_.finish(finished_);
+  for (auto& [dest, batch] : finished_) deliver(dest, std::move(batch));
 }
 
 // Counted always (the worker's heartbeat carries the count); logged with the sender, the first

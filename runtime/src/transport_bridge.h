@@ -67,6 +67,7 @@ class TransportBridge {
   const std::uint64_t epoch_;
   BatchPool inbound_pool_{kInboundPoolBatches};
   Inbound inbound_;
+  std::vector<std::pair<int, BatchPtr>> finished_;  // one message's batches, by executor
   transport::BatchDecoder decoder_;
   ParkedBatches parked_;
   std::atomic<std::uint64_t> rejected_{0};

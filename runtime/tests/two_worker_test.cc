@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
+#include <mutex>
 
 #include "gale/runtime/layout.h"
 #include "gale/runtime/runtime.h"
 #include "gale/testing/runtime_test_support.h"
+#include "gale/transport/batch_codec.h"
 #include "gale/transport/inproc_transport.h"
 
 namespace gale::testing {
@@ -27,6 +30,52 @@ class RelayBolt : public BasicBolt {
   void declare_outputs(OutputDeclarer& d) const override { d.declare({"id"}); }
 };
 
+// A worker's transport that decodes what it sends and counts the tuple records and their
+// targets, then passes it on.
+class CountingTransport final : public transport::Transport {
+ public:
+  explicit CountingTransport(std::unique_ptr<transport::Transport> inner)
+      : inner_(std::move(inner)) {}
+  Result<std::uint16_t> bind(const transport::Endpoint& e) override { return inner_->bind(e); }
+  Status connect(const std::string& peer, const transport::Endpoint& e) override {
+    return inner_->connect(peer, e);
+  }
+  bool disconnect(std::string_view peer) override { return inner_->disconnect(peer); }
+  transport::SendResult send(std::string_view peer, std::span<const std::uint8_t> bytes,
+                             transport::Deadline deadline) override {
+    auto result = inner_->send(peer, bytes, deadline);
+    if (result == transport::SendResult::ok) {
+      std::lock_guard lock(mu_);
+      Counter counter(*this);
+      EXPECT_TRUE(decoder_.decode(bytes, counter));
+    }
+    return result;
+  }
+  std::optional<transport::Message> receive(transport::Deadline deadline) override {
+    return inner_->receive(deadline);
+  }
+  void close() override { inner_->close(); }
+
+  std::uint64_t records() const { return records_.load(); }
+  std::uint64_t targets() const { return targets_.load(); }
+
+ private:
+  struct Counter final : transport::BatchVisitor {
+    explicit Counter(CountingTransport& t) : t(t) {}
+    void on_tuple(const transport::TupleView& v) override {
+      t.records_ += 1;
+      t.targets_ += v.target_tasks.size();
+    }
+    void on_ack(std::uint8_t, std::int32_t, std::uint64_t, std::uint64_t) override {}
+    CountingTransport& t;
+  };
+
+  std::unique_ptr<transport::Transport> inner_;
+  std::mutex mu_;
+  transport::BatchDecoder decoder_;
+  std::atomic<std::uint64_t> records_{0}, targets_{0};
+};
+
 // One worker: its transport, bound on a fixed endpoint (kept across restarts) and connected
 // to the other worker, and its runtime.
 struct WorkerSide {
@@ -34,7 +83,8 @@ struct WorkerSide {
   std::string id;
   std::uint16_t port;
   std::unique_ptr<Layout> layout;
-  std::unique_ptr<InprocTransport> transport;
+  std::unique_ptr<transport::Transport> transport;
+  CountingTransport* counted = nullptr;  // `transport`, when the test counts what it sends
   std::unique_ptr<Runtime> runtime;
 
   void stop() {
@@ -88,8 +138,13 @@ struct TwoWorkers : ::testing::Test {
     return p;
   }
 
-  Runtime* start(WorkerSide& side, WorkerSide& peer, bool first) {
+  Runtime* start(WorkerSide& side, WorkerSide& peer, bool first, bool count = false) {
     side.transport = std::make_unique<InprocTransport>(network);
+    if (count) {
+      auto counted = std::make_unique<CountingTransport>(std::move(side.transport));
+      side.counted = counted.get();
+      side.transport = std::move(counted);
+    }
     auto bound = side.transport->bind({transport::kLoopbackHost, side.port});
     EXPECT_TRUE(bound.ok());
     EXPECT_TRUE(side.transport->connect(peer.id, {transport::kLoopbackHost, peer.port}));
@@ -99,7 +154,7 @@ struct TwoWorkers : ::testing::Test {
     side.runtime->start();
     return side.runtime.get();
   }
-  void start_a() { a = start(side_a, side_b, true); }
+  void start_a(bool count = false) { a = start(side_a, side_b, true, count); }
   void start_b() { b = start(side_b, side_a, false); }
   void stop_b() {
     side_b.stop();
@@ -218,6 +273,34 @@ TEST_F(TwoWorkers, ChainedAndUnchainedExecutorsMixAcrossWorkersAndLoseNothing) {
   EXPECT_EQ(a->stats().find("relay")->executed, 4000u);
   EXPECT_EQ(a->stats().find("relay")->executors, 2);
   EXPECT_EQ(b->stats().find("spout")->acked, 2000u);
+}
+
+// Encode once: one emit for three tasks of the other worker (all grouping) goes over the wire as
+// one tuple record with three targets, each with its own ack value (every tree completes).
+TEST_F(TwoWorkers, OneEmitForSeveralTasksOfAnotherWorkerIsEncodedOnce) {
+  TopologyBuilder builder;
+  builder.set_spout("spout", spout_of<CountingSpout>(probe, 500));
+  builder.set_bolt("sink", bolt_of<RecordingBolt>(probe), 3).all_grouping("spout");
+  topology = builder.build();
+  Layout layout("two", topology, conf);
+  // Executors by component id: sink 0, 1, 2; spout 3; ackers 4, 5. All of sink runs in B.
+  ASSERT_EQ(layout.component(layout.executors()[3].component).id, "spout");
+  a_executors = {3, 4};
+  start_a(/*count=*/true);
+  start_b();
+  a->set_active(true);
+  b->set_active(true);
+  ASSERT_TRUE(eventually([&] { return probe->acked_count() == 500; }));
+  EXPECT_EQ(probe->failed_count(), 0);
+  probe->with([&] {
+    ASSERT_EQ(probe->received.size(), 3u);
+    for (auto& [task, list] : probe->received) EXPECT_EQ(list.size(), 500u) << "task " << task;
+  });
+  const CountingTransport& sent = *side_a.counted;
+  EXPECT_EQ(sent.targets(), 1500u);
+  // One record per emit, but where a batch boundary splits one (at most one per batch).
+  EXPECT_LE(sent.records(), sent.targets() / 2)
+      << sent.records() << " tuple records for " << sent.targets() << " targets";
 }
 
 }  // namespace

@@ -184,18 +184,27 @@ void BatchDecoder::read_tuple(WireReader& r, BatchVisitor& visitor) {
     read_value(r, values_[i]);
   }
 
-  r.field("anchors");
-  const std::uint32_t anchor_limit = static_cast<std::uint32_t>(std::min<std::uint64_t>(
-      std::uint64_t{limits_.max_anchors_per_tuple} * 2, std::numeric_limits<std::uint32_t>::max()));
-  const std::uint32_t anchor_ids = r.array_header(anchor_limit);
-  if (anchor_ids % 2 != 0) r.fail(WireError::Fault::malformed, "has an odd number of ids");
-  anchors_.resize(anchor_ids / 2);
-  for (std::size_t i = 0; i < anchors_.size(); ++i) {
-    r.field("anchor", static_cast<std::int64_t>(i));
-    anchors_[i].first = r.uint64();
-    anchors_[i].second = r.uint64();
+  r.field("anchor roots");
+  roots_.resize(r.array_header(limits_.max_anchors_per_tuple));
+  for (std::size_t i = 0; i < roots_.size(); ++i) {
+    r.field("anchor root", static_cast<std::int64_t>(i));
+    roots_[i] = r.uint64();
   }
-  visitor.on_tuple(TupleView{targets_, source_task, stream_index, values_, anchors_});
+  // One value per (target, root). The product is checked against the bytes left by
+  // array_header, as every count is, before anything is allocated.
+  r.field("ack values");
+  const std::uint64_t expected = std::uint64_t{targets_.size()} * roots_.size();
+  const std::uint32_t count = r.array_header(static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(expected, std::numeric_limits<std::uint32_t>::max())));
+  if (count != expected)
+    r.fail(WireError::Fault::malformed, "has " + std::to_string(count) + ", not " +
+                                            std::to_string(expected) + " (targets x roots)");
+  anchor_values_.resize(count);
+  for (std::size_t i = 0; i < anchor_values_.size(); ++i) {
+    r.field("ack value", static_cast<std::int64_t>(i));
+    anchor_values_[i] = r.uint64();
+  }
+  visitor.on_tuple(TupleView{targets_, source_task, stream_index, values_, roots_, anchor_values_});
 }
 
 void BatchDecoder::read_ack(WireReader& r, BatchVisitor& visitor) {

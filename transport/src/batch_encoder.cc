@@ -74,18 +74,11 @@ void BatchEncoder::reset(std::uint64_t topology_epoch) {
   format::write_header(buffer_.data(), {kWireFormatVersion, topology_epoch, 0, 0});
 }
 
-void BatchEncoder::add_tuple(std::int32_t target_task, std::int32_t source_task,
-                             std::int32_t stream_index, const Values& values,
-                             std::span<const Anchor> anchors) {
-  add_tuple(std::span<const std::int32_t>(&target_task, 1), source_task, stream_index, values,
-            anchors);
-}
+namespace {
 
-void BatchEncoder::add_tuple(std::span<const std::int32_t> target_tasks, std::int32_t source_task,
-                             std::int32_t stream_index, const Values& values,
-                             std::span<const Anchor> anchors) {
-  BufferSink sink(buffer_);
-  Packer pk(sink);
+// The fields before the anchors: [kind, [targets], source, stream, [values], ...
+void pack_tuple_head(Packer& pk, BufferSink& sink, std::span<const std::int32_t> target_tasks,
+                     std::int32_t source_task, std::int32_t stream_index, const Values& values) {
   pk.pack_array(format::kTupleFields);
   pk.pack_uint8(static_cast<std::uint8_t>(format::RecordKind::tuple));
   pk.pack_array(static_cast<std::uint32_t>(target_tasks.size()));
@@ -94,11 +87,35 @@ void BatchEncoder::add_tuple(std::span<const std::int32_t> target_tasks, std::in
   pk.pack_int32(stream_index);
   pk.pack_array(static_cast<std::uint32_t>(values.size()));
   for (const Value& v : values) pack_value(pk, sink, v);
-  pk.pack_array(static_cast<std::uint32_t>(anchors.size() * 2));
-  for (const auto& [root, value] : anchors) {
-    pk.pack_uint64(root);
-    pk.pack_uint64(value);
-  }
+}
+
+}  // namespace
+
+void BatchEncoder::add_tuple(std::int32_t target_task, std::int32_t source_task,
+                             std::int32_t stream_index, const Values& values,
+                             std::span<const Anchor> anchors) {
+  BufferSink sink(buffer_);
+  Packer pk(sink);
+  pack_tuple_head(pk, sink, std::span<const std::int32_t>(&target_task, 1), source_task,
+                  stream_index, values);
+  pk.pack_array(static_cast<std::uint32_t>(anchors.size()));
+  for (const auto& a : anchors) pk.pack_uint64(a.first);
+  pk.pack_array(static_cast<std::uint32_t>(anchors.size()));
+  for (const auto& a : anchors) pk.pack_uint64(a.second);
+  ++tuples_;
+}
+
+void BatchEncoder::add_tuple(std::span<const std::int32_t> target_tasks, std::int32_t source_task,
+                             std::int32_t stream_index, const Values& values,
+                             std::span<const std::uint64_t> anchor_roots,
+                             std::span<const std::uint64_t> anchor_values) {
+  BufferSink sink(buffer_);
+  Packer pk(sink);
+  pack_tuple_head(pk, sink, target_tasks, source_task, stream_index, values);
+  pk.pack_array(static_cast<std::uint32_t>(anchor_roots.size()));
+  for (std::uint64_t root : anchor_roots) pk.pack_uint64(root);
+  pk.pack_array(static_cast<std::uint32_t>(anchor_values.size()));
+  for (std::uint64_t v : anchor_values) pk.pack_uint64(v);
   ++tuples_;
 }
 

@@ -20,8 +20,9 @@ static_assert(kAcksOffset + 4 == kBatchHeaderBytes);
 
 // Each record is a msgpack array whose first element is its kind.
 enum class RecordKind : std::uint8_t { tuple = 0, ack = 1 };
-// [kind, [target tasks], source task, stream index, [values], [root, value, root, value, ...]]
-inline constexpr std::uint32_t kTupleFields = 6;
+// [kind, [target tasks], source task, stream index, [values], [roots], [ack values]]: the ack
+// values target after target, one per root each (targets x roots).
+inline constexpr std::uint32_t kTupleFields = 7;
 // [kind, ack kind, task, root, value]
 inline constexpr std::uint32_t kAckFields = 5;
 

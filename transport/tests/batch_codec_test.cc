@@ -76,17 +76,21 @@ TEST(BatchCodecTest, RoundTripsNaNBitForBit) {
 TEST(BatchCodecTest, RoundTripsTaskIdsAnchorsAndAcksInOrder) {
   const auto v = decode_ok(testing::sample_batch());
   EXPECT_EQ(v.header.topology_epoch, 7u);
-  EXPECT_EQ(v.header.tuple_count, 2u);
+  EXPECT_EQ(v.header.tuple_count, 3u);
   EXPECT_EQ(v.header.ack_count, 2u);
-  EXPECT_EQ(v.order, "tata");
-  ASSERT_EQ(v.tuples.size(), 2u);
+  EXPECT_EQ(v.order, "tatat");
+  ASSERT_EQ(v.tuples.size(), 3u);
   EXPECT_THAT(v.tuples[0].targets, ElementsAre(3));
   EXPECT_EQ(v.tuples[0].source_task, 1);
   EXPECT_EQ(v.tuples[0].stream_index, 0);
-  EXPECT_THAT(v.tuples[0].anchors,
+  EXPECT_THAT(v.tuples[0].anchors(),
               ElementsAre(Anchor{1, 2}, Anchor{~std::uint64_t{0}, 0x8000000000000000ull}));
   EXPECT_THAT(v.tuples[1].targets, ElementsAre(4, 5, 6));
-  EXPECT_TRUE(v.tuples[1].anchors.empty());
+  EXPECT_TRUE(v.tuples[1].roots.empty());
+  EXPECT_THAT(v.tuples[2].targets, ElementsAre(7, 8));
+  EXPECT_THAT(v.tuples[2].values, ElementsAre(Value("shared")));
+  EXPECT_THAT(v.tuples[2].anchors(0), ElementsAre(Anchor{100, 71}, Anchor{200, 72}));
+  EXPECT_THAT(v.tuples[2].anchors(1), ElementsAre(Anchor{100, 81}, Anchor{200, 82}));
   EXPECT_THAT(v.acks,
               ElementsAre(DecodedAck{2, 9, 0x1234567890abcdefull, 77}, DecodedAck{0, 10, 1, 0}));
 }
@@ -111,9 +115,23 @@ TEST(BatchCodecTest, MultiTargetTupleSerialisesValuesOnce) {
   BatchEncoder one;
   one.add_tuple(4, 1, 0, values, {});
   BatchEncoder three;
-  three.add_tuple(targets, 1, 0, values, {});
+  three.add_tuple(targets, 1, 0, values, {}, {});
   // Two more small task ids cost two bytes, not another copy of the values.
   EXPECT_EQ(three.bytes().size(), one.bytes().size() + 2);
+}
+
+// Per-target ack values must be one per (target, root): anything else is refused, naming it.
+TEST(BatchCodecTest, RefusesAckValuesThatDoNotMatchTargetsTimesRoots) {
+  const std::vector<std::int32_t> targets = {4, 5};
+  const std::vector<std::uint64_t> roots = {9};
+  const std::vector<std::uint64_t> three = {1, 2, 3};
+  BatchEncoder enc;
+  enc.add_tuple(targets, 1, 0, Values{Value(1)}, roots, three);
+  EXPECT_THAT(decode_error(enc.bytes()), HasSubstr("has 3 elements, limit 2"));
+  const std::vector<std::uint64_t> one = {1};
+  enc.reset(0);
+  enc.add_tuple(targets, 1, 0, Values{Value(1)}, roots, one);
+  EXPECT_THAT(decode_error(enc.bytes()), HasSubstr("ack values has 1, not 2 (targets x roots)"));
 }
 
 TEST(BatchCodecTest, EncoderReusesItsBufferAcrossBatches) {
@@ -190,18 +208,18 @@ TEST(BatchCodecTest, RejectsTruncatedBatchNamingWhatIsMissing) {
   EXPECT_EQ(decode_error(std::span(bytes).first(kBatchHeaderBytes + one_tuple)),
             "truncated batch: expected 3 tuples and 0 acks, got 1 tuples and 0 acks");
   EXPECT_EQ(decode_error(std::span(bytes).first(bytes.size() - 1)),
-            "truncated batch: tuple 2: anchors is cut short");
+            "truncated batch: tuple 2: ack values is cut short");
 }
 
 TEST(BatchCodecTest, RejectsTrailingBytes) {
   auto bytes = testing::sample_batch();
   bytes.push_back(0xc0);
-  EXPECT_EQ(decode_error(bytes), "batch has 1 trailing bytes after its 2 tuples and 2 acks");
+  EXPECT_EQ(decode_error(bytes), "batch has 1 trailing bytes after its 3 tuples and 2 acks");
 }
 
 TEST(BatchCodecTest, RejectsTypeConfusedValue) {
   const auto bytes = handmade_batch(1, 0, [](auto& pk) {
-    pk.pack_array(6);
+    pk.pack_array(7);
     pk.pack_uint8(0);
     pk.pack_array(1);
     pk.pack_int32(1);
@@ -210,6 +228,7 @@ TEST(BatchCodecTest, RejectsTypeConfusedValue) {
     pk.pack_array(2);
     pk.pack_int32(5);
     pk.pack_map(0);  // a map is no Value
+    pk.pack_array(0);
     pk.pack_array(0);
   });
   EXPECT_EQ(decode_error(bytes), "tuple 0: value 1 has unsupported type (msgpack tag 0x80)");
@@ -226,7 +245,7 @@ TEST(BatchCodecTest, RejectsWrongFieldTypesAndRanges) {
   });
   EXPECT_THAT(decode_error(string_task), HasSubstr("ack 0: task is not an integer"));
   const auto wide_target = handmade_batch(1, 0, [](auto& pk) {
-    pk.pack_array(6);
+    pk.pack_array(7);
     pk.pack_uint8(0);
     pk.pack_array(1);
     pk.pack_int64(std::int64_t{1} << 40);
@@ -242,9 +261,10 @@ TEST(BatchCodecTest, RejectsWrongFieldTypesAndRanges) {
 
 TEST(BatchCodecTest, RejectsCountsBeyondLimitsOrInput) {
   const auto huge_array = handmade_batch(1, 0, [](auto& pk) {
-    pk.pack_array(6);
+    pk.pack_array(7);
     pk.pack_uint8(0);
     pk.pack_array(0xffffffffu);  // four billion targets announced in a few bytes
+    pk.pack_nil();               // (one byte more: a 7-field record takes at least 7)
   });
   EXPECT_THAT(decode_error(huge_array), HasSubstr("target tasks has 4294967295 elements, limit"));
   DecodeLimits roomy;

@@ -13,7 +13,16 @@ struct DecodedTuple {
   std::int32_t source_task;
   std::int32_t stream_index;
   Values values;
-  std::vector<Anchor> anchors;
+  std::vector<std::uint64_t> roots;
+  std::vector<std::uint64_t> anchor_values;  // targets x roots
+
+  // Target i's anchors as (root, ack value) pairs.
+  std::vector<Anchor> anchors(std::size_t i = 0) const {
+    std::vector<Anchor> out;
+    for (std::size_t j = 0; j < roots.size(); ++j)
+      out.emplace_back(roots[j], anchor_values[i * roots.size() + j]);
+    return out;
+  }
 };
 
 struct DecodedAck {
@@ -35,7 +44,8 @@ class RecordingVisitor : public BatchVisitor {
                       t.source_task,
                       t.stream_index,
                       t.values,
-                      {t.anchors.begin(), t.anchors.end()}});
+                      {t.anchor_roots.begin(), t.anchor_roots.end()},
+                      {t.anchor_values.begin(), t.anchor_values.end()}});
     order.push_back('t');
   }
   void on_ack(std::uint8_t kind, std::int32_t task, std::uint64_t root,
@@ -82,8 +92,14 @@ inline std::vector<std::uint8_t> sample_batch() {
   enc.add_tuple(3, 1, 0, Values{Value("the quick brown fox"), Value(42)}, anchors);
   enc.add_ack(2, 9, 0x1234567890abcdefull, 77);
   const std::vector<std::int32_t> targets = {4, 5, 6};
-  enc.add_tuple(targets, 2, 1, Values{Value(), Value(true), Value(2.5), Value(Bytes{1, 2, 3})}, {});
+  enc.add_tuple(targets, 2, 1, Values{Value(), Value(true), Value(2.5), Value(Bytes{1, 2, 3})}, {},
+                {});
   enc.add_ack(0, 10, 1, 0);
+  // One emit for two tasks in two trees: each target its own ack value in each tree.
+  const std::vector<std::int32_t> pair = {7, 8};
+  const std::vector<std::uint64_t> roots = {100, 200};
+  const std::vector<std::uint64_t> values = {71, 72, 81, 82};
+  enc.add_tuple(pair, 3, 0, Values{Value("shared")}, roots, values);
   const auto bytes = enc.bytes();
   return {bytes.begin(), bytes.end()};
 }

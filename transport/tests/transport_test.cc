@@ -269,7 +269,7 @@ TEST_P(TransportTest, BatchesCrossIntactAndCorruptOnesAreRejected) {
   auto m = receiver->receive(in(5s));
   ASSERT_TRUE(m.has_value());
   EXPECT_TRUE(decoder.decode(m->bytes(), good));
-  EXPECT_EQ(good.order, "tata");
+  EXPECT_EQ(good.order, "tatat");
   testing::RecordingVisitor bad;
   m = receiver->receive(in(5s));
   ASSERT_TRUE(m.has_value());

@@ -66,10 +66,6 @@ class Layout {
   int task_count() const { return static_cast<int>(task_component_.size()) - 1; }  // tasks are 1..n
   int component_of_task(int task) const { return task_component_[static_cast<std::size_t>(task)]; }
   int executor_of_task(int task) const { return task_executor_[static_cast<std::size_t>(task)]; }
-  // -1 for a task id that does not exist (input from another process).
-  int executor_of_task_checked(int task) const {
-    return task >= 1 && task <= task_count() ? executor_of_task(task) : -1;
-  }
   bool acking() const { return !acker_tasks_.empty(); }
   // The acker task that tracks a tree: chosen by the root id (random, so evenly spread).
   int acker_for(std::uint64_t root) const { return acker_tasks_[root % acker_tasks_.size()]; }

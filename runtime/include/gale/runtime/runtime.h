@@ -77,6 +77,10 @@ class Runtime {
   // The local executor whose thread runs executor `index`: itself, or the one it is chained
   // into (Layout's chain_parent, when that one runs here too, transitively); -1 elsewhere.
   int host_of(int index) const { return host_[static_cast<std::size_t>(index)]; }
+  // The destination whose output batch carries tuples for `task`: its executor when local;
+  // else the first executor of the worker running it, so that one batch (one message) carries
+  // everything for that worker.
+  int outbound_of_task(int task) const { return outbound_[static_cast<std::size_t>(task)]; }
   // For executors and the transport bridge: hands `batch` to executor `dest`, local or remote,
   // without waiting. On success the batch is consumed (`batch` is null); false when the
   // destination is full. Only between start() and the destructor: before start() there are no
@@ -90,7 +94,8 @@ class Runtime {
   RuntimeSettings settings_;
   std::vector<int> worker_tasks_;
   std::vector<bool> local_;
-  std::vector<int> host_;  // by executor, see host_of()
+  std::vector<int> host_;      // by executor, see host_of()
+  std::vector<int> outbound_;  // by task, see outbound_of_task()
   // Declared before executors_: its inbound batch pool outlives them.
   std::unique_ptr<TransportBridge> bridge_;
   std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere

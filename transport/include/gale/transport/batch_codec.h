@@ -22,7 +22,7 @@ namespace wire {
 class WireReader;
 }
 
-inline constexpr std::uint16_t kWireFormatVersion = 2;
+inline constexpr std::uint16_t kWireFormatVersion = 3;
 inline constexpr std::size_t kBatchHeaderBytes = 24;
 
 // One tuple tree the tuple belongs to: (root id, ack value), as the acker tracks them.
@@ -38,13 +38,18 @@ class BatchEncoder {
   // sender routed with; the receiver may refuse batches of an older one).
   void reset(std::uint64_t topology_epoch);
 
-  // Appends a tuple for one target task.
+  // Appends a tuple for one target task, in the trees `anchors` names.
   void add_tuple(std::int32_t target_task, std::int32_t source_task, std::int32_t stream_index,
                  const Values& values, std::span<const Anchor> anchors);
   // Encode once: a tuple for several target tasks in the same remote worker is added once with
-  // all its targets, so its values are serialised once. `target_tasks` must not be empty.
+  // all its targets, so its values are serialised once. Each target has its own ack value in
+  // each of the tuple's trees (Storm's anchoring draws an edge per target): `anchor_roots` are
+  // the trees, the same for every target, and `anchor_values` holds, target after target, each
+  // one's value in each tree (targets x roots). `target_tasks` must not be empty.
   void add_tuple(std::span<const std::int32_t> target_tasks, std::int32_t source_task,
-                 std::int32_t stream_index, const Values& values, std::span<const Anchor> anchors);
+                 std::int32_t stream_index, const Values& values,
+                 std::span<const std::uint64_t> anchor_roots,
+                 std::span<const std::uint64_t> anchor_values);
 
   // Appends an acker message (init / ack / fail / completed ...: `kind` is the caller's code).
   void add_ack(std::uint8_t kind, std::int32_t task, std::uint64_t root, std::uint64_t value);
@@ -83,7 +88,13 @@ struct TupleView {
   // overwrites) whatever it finds there, so handing back a recycled Values of the same shape
   // makes decoding allocation-free for non-string values.
   Values& values;
-  std::span<const Anchor> anchors;
+  std::span<const std::uint64_t> anchor_roots;   // the trees it belongs to
+  std::span<const std::uint64_t> anchor_values;  // targets x roots, target after target
+
+  // Target i's ack value in tree j.
+  std::uint64_t anchor_value(std::size_t target, std::size_t root) const {
+    return anchor_values[target * anchor_roots.size() + root];
+  }
 };
 
 struct BatchHeader {
@@ -132,7 +143,8 @@ class BatchDecoder {
   // Scratch reused across tuples and batches: steady state allocates nothing for them.
   std::vector<std::int32_t> targets_;
   Values values_;
-  std::vector<Anchor> anchors_;
+  std::vector<std::uint64_t> roots_;
+  std::vector<std::uint64_t> anchor_values_;
 };
 
 }  // namespace gale::transport
