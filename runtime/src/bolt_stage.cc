@@ -54,7 +54,7 @@ void BoltStage::execute(int task, const Tuple& t) {
 
 void BoltStage::execute(Task& task, const Tuple& t) {
   std::int64_t start = 0;
-  if (executor_.sample_now()) {
+  if (sample_now(executor_.runtime().settings().sample_every)) {
     start = executor_.now();
     TupleAccess::sample_ns(const_cast<Tuple&>(t)) = start;
   }

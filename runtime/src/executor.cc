@@ -166,9 +166,8 @@ void Executor::execute_input(int task, const Tuple& t, BoltStage* own) {
   BoltStage* stage = chained(task);
   if (!stage) stage = own;
   if (!stage) return;
-  bool folding = begin_fold();
+  FoldScope fold(*this);
   stage->execute(task, t);
-  if (folding) end_fold();
 }
 
 void Executor::deliver_chained_ticks() {

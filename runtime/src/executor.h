@@ -43,6 +43,15 @@ struct Stage {
   std::vector<std::vector<std::unique_ptr<StreamGrouping>>> groupings;
   std::unique_ptr<TopologyContext> grouping_context;
   std::vector<int> targets;  // scratch: the targets of the current emit
+
+  // One tuple in topology.stats.sample.rate is timed (`sample_every`, 0: none): a countdown
+  // per stage, so that stages sharing a thread are each sampled.
+  bool sample_now(int sample_every) {
+    if (--sample_countdown > 0) return false;
+    sample_countdown = sample_every > 0 ? sample_every : std::numeric_limits<std::int64_t>::max();
+    return sample_every > 0;
+  }
+  std::int64_t sample_countdown = 1;
 };
 
 class Executor {
@@ -84,14 +93,6 @@ class Executor {
   // --- for the stages, on the executor thread ---
   Runtime& runtime() { return runtime_; }
   std::int64_t now() const { return runtime_.clock().now_ns(); }
-  // One tuple in topology.stats.sample.rate is timed: a countdown, no division per tuple.
-  bool sample_now() {
-    if (--sample_countdown_ > 0) return false;
-    sample_countdown_ = runtime_.settings().sample_every > 0
-                            ? runtime_.settings().sample_every
-                            : std::numeric_limits<std::int64_t>::max();
-    return runtime_.settings().sample_every > 0;
-  }
   std::uint64_t next_id() { return ids_.next(); }
   // The stream an emit of `stage` goes to and, in stage.targets, the tasks it goes to. Throws
   // std::invalid_argument naming the problem (undeclared stream, wrong number of values,
@@ -173,6 +174,21 @@ class Executor {
   Fold take_fold(std::uint64_t root);
   // Sends what was folded, one ack (and a fail if there was one) per root, and stops folding.
   void end_fold();
+  // Ends a fold begun by begin_fold() when it leaves scope, however (an exception included).
+  class FoldScope {
+   public:
+    explicit FoldScope(Executor& e) : e_(e), open_(e.begin_fold()) {}
+    ~FoldScope() {
+      if (open_) e_.end_fold();
+    }
+    FoldScope(const FoldScope&) = delete;
+    FoldScope& operator=(const FoldScope&) = delete;
+    bool open() const { return open_; }
+
+   private:
+    Executor& e_;
+    bool open_;
+  };
 
   // --- output ---
   // Pushes every buffered batch downstream.
@@ -216,7 +232,6 @@ class Executor {
   std::vector<Fold> folds_;
   bool folding_ = false;
   IdGenerator ids_;
-  std::int64_t sample_countdown_ = 1;
   std::uint32_t emit_seq_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<bool> idle_{false};

@@ -160,7 +160,7 @@ void Runtime::start() {
   const std::vector<int>& cpus = layout_.worker_cpus();
   // In a worker with peers, input from them comes through the transport's receiving thread and
   // ZeroMQ's I/O thread. With more busy threads than CPUs, an executor spinning for that input
-  // holds the CPU those threads need to deliver it: then no executor spins or yields (across
+  // holds the CPU those threads need to deliver it: then no idle executor spins or yields (across
   // two workers on two CPUs, p99 0.85-1.5 ms with spinning bolts, 0.45-0.77 ms without).
   // Within one process executors hand work to each other directly, and spinning bolts pay.
   const auto executor_threads = static_cast<std::size_t>(std::count_if(

@@ -4,6 +4,7 @@
 #include "spout_executor.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "bolt_stage.h"
 #include "tuple_access.h"
@@ -69,9 +70,11 @@ void SpoutExecutor::emit(std::size_t slot, std::string_view stream, const Values
   bool track = id && layout_.acking();
   std::uint64_t root = track ? next_id() : 0;
   std::uint64_t tree = 0;
-  std::int64_t emitted_ns = track && sample_now() ? now() : 0;
+  std::int64_t emitted_ns =
+      track && stage_.sample_now(runtime_.settings().sample_every) ? now() : 0;
   // The bolts chained here run now; their acks of this tree are folded into its init.
-  bool folding = track && begin_fold();
+  std::optional<FoldScope> fold;
+  if (track) fold.emplace(*this);
   const std::uint32_t emit = next_emit();
   for (int target : stage_.targets) {
     BoltStage* bolt = chained(target);
@@ -85,10 +88,8 @@ void SpoutExecutor::emit(std::size_t slot, std::string_view stream, const Values
     if (bolt) bolt->execute(target, t);
   }
   Fold folded{root};
-  if (folding) {
-    folded = take_fold(root);
-    end_fold();  // acks of other trees a chained bolt sent meanwhile
-  }
+  if (fold && fold->open()) folded = take_fold(root);
+  fold.reset();  // sends the acks of other trees a chained bolt sent meanwhile
   stage_.stats.emitted.add();
   stage_.stats.transferred.add(stage_.targets.size());
   if (stage_.debug) log_emit(stage_, task.id, s, values);

@@ -11,7 +11,10 @@ namespace {
 // Builds the Inbound batches, one per local executor, from one decoded message.
 class MessageVisitor final : public transport::BatchVisitor {
  public:
-  MessageVisitor(Inbound& inbound, std::uint64_t epoch) : inbound_(inbound), epoch_(epoch) {}
+  // `seen`: scratch by task id (task count + 1 entries), kept across messages.
+  MessageVisitor(Inbound& inbound, std::uint64_t epoch, std::vector<std::uint64_t>& seen,
+                 std::uint64_t& record)
+      : inbound_(inbound), epoch_(epoch), seen_(seen), record_(record) {}
 
   bool on_batch(const transport::BatchHeader& header) override {
     if (header.topology_epoch != epoch_)
@@ -20,6 +23,23 @@ class MessageVisitor final : public transport::BatchVisitor {
     return error_.empty();
   }
   void on_tuple(const transport::TupleView& t) override {
+    if (!error_.empty()) return;
+    // One emit reaches a task at most once, so a record names at most every task here, each
+    // once: the values are copied per target, and a record may not multiply them beyond that.
+    if (t.target_tasks.size() >= seen_.size()) {
+      error_ = "tuple for " + std::to_string(t.target_tasks.size()) + " targets, more than the " +
+               std::to_string(seen_.size() - 1) + " tasks of the topology";
+      return;
+    }
+    for (std::int32_t task : t.target_tasks) {
+      if (task < 1 || static_cast<std::size_t>(task) >= seen_.size()) continue;  // Inbound says
+      if (seen_[static_cast<std::size_t>(task)] == record_) {
+        error_ = "tuple names target task " + std::to_string(task) + " twice";
+        return;
+      }
+      seen_[static_cast<std::size_t>(task)] = record_;
+    }
+    ++record_;
     const std::size_t k = t.anchor_roots.size();
     for (std::size_t i = 0; i < t.target_tasks.size() && error_.empty(); ++i)
       fail_if(inbound_.add_tuple(t.target_tasks[i], t.source_task, t.stream_index, t.values,
@@ -43,6 +63,8 @@ class MessageVisitor final : public transport::BatchVisitor {
 
   Inbound& inbound_;
   std::uint64_t epoch_;
+  std::vector<std::uint64_t>& seen_;  // by task: the last record that named it
+  std::uint64_t& record_;             // numbers records, from 1, across messages
   std::string error_;
 };
 
@@ -54,7 +76,8 @@ TransportBridge::TransportBridge(Runtime& runtime, transport::Transport& transpo
       transport_(transport),
       peers_(std::move(peers)),
       epoch_(epoch),
-      inbound_(runtime, inbound_pool_) {}
+      inbound_(runtime, inbound_pool_),
+      seen_tasks_(static_cast<std::size_t>(runtime.layout().task_count()) + 1, 0) {}
 
 TransportBridge::~TransportBridge() {
   stop_receiving();
@@ -131,9 +154,14 @@ void TransportBridge::receive_loop() {
 }
 
 void TransportBridge::handle(const transport::Message& message) {
-  MessageVisitor visitor(inbound_, epoch_);
-  auto status = decoder_.decode(message.bytes(), visitor);
-  std::string error = !status ? status.error().message : visitor.error();
+  MessageVisitor visitor(inbound_, epoch_, seen_tasks_, records_);
+  std::string error;
+  try {
+    auto status = decoder_.decode(message.bytes(), visitor);
+    error = !status ? status.error().message : visitor.error();
+  } catch (const std::exception& e) {  // e.g. bad_alloc: the message goes, the worker stays
+    error = std::string("cannot take the batch: ") + e.what();
+  }
   if (error.empty() && inbound_.empty()) error = "empty batch";
   if (!error.empty()) {
     inbound_.abandon();

@@ -33,9 +33,9 @@ class TransportBridge {
   TransportBridge(const TransportBridge&) = delete;
   TransportBridge& operator=(const TransportBridge&) = delete;
 
-  // Hands `batch` (all of it for executor `dest`, which runs in another worker) to the
-  // transport, or returns false at once when the peer cannot take it now; the caller keeps the
-  // batch and retries. Called from any executor thread, concurrently.
+  // Hands `batch` (all of it for the worker running executor `dest`: Runtime::outbound_of_task)
+  // to the transport, or returns false at once when the peer cannot take it now; the caller
+  // keeps the batch and retries. Called from any executor thread, concurrently.
   bool try_send(int dest, const Batch& batch);
 
   // Starts the receiving thread. Only once the runtime's executors exist (after start()).
@@ -68,6 +68,8 @@ class TransportBridge {
   BatchPool inbound_pool_{kInboundPoolBatches};
   Inbound inbound_;
   std::vector<std::pair<int, BatchPtr>> finished_;  // one message's batches, by executor
+  std::vector<std::uint64_t> seen_tasks_;  // MessageVisitor's scratch: a target twice in a record
+  std::uint64_t records_ = 1;
   transport::BatchDecoder decoder_;
   ParkedBatches parked_;
   std::atomic<std::uint64_t> rejected_{0};

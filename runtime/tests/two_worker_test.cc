@@ -201,10 +201,26 @@ TEST_F(TwoWorkers, RefusedMessagesAreCountedAndHarmNothing) {
     ASSERT_EQ(stranger.send("a", garbage, transport::Clock::now() + 5s), transport::SendResult::ok);
   ASSERT_TRUE(eventually([&] { return a->stats().rejected_batches == 3u; }))
       << "rejected " << a->stats().rejected_batches;
+  // Tasks by component id, ackers last: relay 1, 2; sink 3, 4; spout 5; __acker 6, 7. A runs
+  // relay task 1.
+  // A well-formed record for it is taken; one naming it twice, or naming more targets than the
+  // topology has tasks (each a copy of the values), is refused.
+  auto send_record = [&](std::vector<std::int32_t> targets) {
+    transport::BatchEncoder enc;
+    enc.reset(1);
+    enc.add_tuple(targets, 5, 0, Values{Value(std::int64_t{-1})}, {}, {});
+    ASSERT_EQ(stranger.send("a", enc.bytes(), transport::Clock::now() + 5s),
+              transport::SendResult::ok);
+  };
+  send_record({1});
+  send_record({1, 1});
+  send_record(std::vector<std::int32_t>(8, 1));
+  ASSERT_TRUE(eventually([&] { return a->stats().rejected_batches == 5u; }))
+      << "rejected " << a->stats().rejected_batches;
   a->set_active(true);
   b->set_active(true);
   ASSERT_TRUE(eventually([&] { return probe->acked_count() == 2000; }));
-  EXPECT_EQ(a->stats().rejected_batches, 3u);
+  EXPECT_EQ(a->stats().rejected_batches, 5u);
   EXPECT_EQ(b->stats().rejected_batches, 0u);
 }
 

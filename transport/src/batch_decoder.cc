@@ -194,8 +194,11 @@ void BatchDecoder::read_tuple(WireReader& r, BatchVisitor& visitor) {
   // array_header, as every count is, before anything is allocated.
   r.field("ack values");
   const std::uint64_t expected = std::uint64_t{targets_.size()} * roots_.size();
-  const std::uint32_t count = r.array_header(static_cast<std::uint32_t>(
-      std::min<std::uint64_t>(expected, std::numeric_limits<std::uint32_t>::max())));
+  if (expected > limits_.max_anchors_per_tuple)
+    r.fail(WireError::Fault::malformed, "would be " + std::to_string(expected) +
+                                            " (targets x roots), limit " +
+                                            std::to_string(limits_.max_anchors_per_tuple));
+  const auto count = r.array_header(static_cast<std::uint32_t>(expected));
   if (count != expected)
     r.fail(WireError::Fault::malformed, "has " + std::to_string(count) + ", not " +
                                             std::to_string(expected) + " (targets x roots)");

@@ -132,6 +132,14 @@ TEST(BatchCodecTest, RefusesAckValuesThatDoNotMatchTargetsTimesRoots) {
   enc.reset(0);
   enc.add_tuple(targets, 1, 0, Values{Value(1)}, roots, one);
   EXPECT_THAT(decode_error(enc.bytes()), HasSubstr("ack values has 1, not 2 (targets x roots)"));
+  // Targets x roots is bounded like the roots, whatever the bytes would allow.
+  const std::vector<std::int32_t> many(300, 4);
+  const std::vector<std::uint64_t> roots300(300, 9);
+  const std::vector<std::uint64_t> values(90000, 1);
+  enc.reset(0);
+  enc.add_tuple(many, 1, 0, Values{Value(1)}, roots300, values);
+  EXPECT_THAT(decode_error(enc.bytes()),
+              HasSubstr("would be 90000 (targets x roots), limit 65536"));
 }
 
 TEST(BatchCodecTest, EncoderReusesItsBufferAcrossBatches) {

@@ -178,16 +178,17 @@ SmsAnswer FakeGateway::accept_sms(const std::string& body, const std::string& id
        idempotency_key.empty() ? nlohmann::json() : nlohmann::json(idempotency_key)},
       {"received_ms", now_ms()}};
   references_.insert(sms["reference"].get<std::string>());
-  if (!idempotency_key.empty() && !keys_.insert(idempotency_key).second) ++repeated_keys_;
   if (record_.is_open()) record_ << record.dump() << '\n' << std::flush;
   messages_.push_back(std::move(record));
   return {200, {{"id", id}}};
 }
 
 nlohmann::json FakeGateway::stats() const {
-  return {{"received", messages_.size()},    {"distinct_references", references_.size()},
-          {"repeated_keys", repeated_keys_}, {"failed", failed_},
-          {"rejected", rejected_},           {"connections", connections_}};
+  return {{"received", messages_.size()},
+          {"distinct_references", references_.size()},
+          {"failed", failed_},
+          {"rejected", rejected_},
+          {"connections", connections_}};
 }
 
 }  // namespace gale::tools

@@ -62,8 +62,6 @@ class FakeGateway {
   std::mt19937_64 random_;
   nlohmann::json messages_ = nlohmann::json::array();
   std::set<std::string> references_;
-  std::set<std::string> keys_;       // Idempotency-Key headers seen on accepted messages
-  std::uint64_t repeated_keys_ = 0;  // accepted messages whose key was seen before
   std::int64_t sms_requests_ = 0;
   std::int64_t failed_ = 0;
   std::int64_t rejected_ = 0;

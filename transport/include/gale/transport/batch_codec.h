@@ -75,7 +75,7 @@ struct DecodeLimits {
   std::size_t max_batch_bytes = std::size_t{64} << 20;
   std::uint32_t max_values_per_tuple = 4096;
   std::uint32_t max_targets_per_tuple = 65536;
-  std::uint32_t max_anchors_per_tuple = 65536;
+  std::uint32_t max_anchors_per_tuple = 65536;  // roots, and ack values (targets x roots)
 };
 
 // One decoded tuple, valid only during BatchVisitor::on_tuple.
