@@ -183,6 +183,44 @@ TEST_F(Fixture, ABoltFoldsTheAcksOfTheBoltsChainedIntoIt) {
   EXPECT_EQ(stats.find("__acker")->executed, 2u * kIds);
 }
 
+// A chained bolt that holds its inputs and acks them later, many at once: acks outside a fold
+// (on a tick) and a fold of more trees than it keeps (acking ten held inputs while executing
+// an eleventh) still complete every tree exactly once.
+TEST_F(Fixture, HeldInputsAckedLaterOrManyAtOnceCompleteEveryTree) {
+  struct HoldingBolt : Bolt {
+    std::vector<Tuple> held;
+    OutputCollector* out = nullptr;
+    void prepare(const Config&, TopologyContext&, OutputCollector& o) override { out = &o; }
+    void execute(const Tuple& t) override {
+      if (t.is_tick() || held.size() == 10) {
+        for (const Tuple& h : held) out->ack(h);
+        held.clear();
+      }
+      if (!t.is_tick()) held.push_back(t);
+    }
+  };
+  auto clock = std::make_shared<ManualClock>();
+  TopologyBuilder b;
+  b.set_spout("spout",
+              [p = probe, t = threads] { return std::make_unique<ThreadSpout>(p, t, 1005); });
+  b.set_bolt("holding", [] { return std::make_unique<HoldingBolt>(); })
+      .local_or_shuffle_grouping("spout")
+      .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
+  LocalCluster cluster("held", b.build(), test_config(), clock);
+  cluster.start();
+  // Ten held inputs are acked as the eleventh arrives: 1000 by the 1001st, five left for a tick.
+  ASSERT_TRUE(eventually([&] { return probe->acked_count() == 1000; }));
+  clock->advance(2s);
+  ASSERT_TRUE(eventually([&] { return probe->acked_count() == 1005; }));
+  EXPECT_EQ(probe->failed_count(), 0);
+  probe->with([&] {
+    for (auto& [id, n] : probe->acked) EXPECT_EQ(n, 1) << "id " << id;
+  });
+  ASSERT_TRUE(cluster.drain(10s));
+  cluster.stop();
+  EXPECT_EQ(cluster.stats().find("holding")->acked, 1005u);
+}
+
 TEST_F(Fixture, WithChainingOffEveryComponentHasThreadsOfItsOwn) {
   Config conf = test_config();
   conf.set(conf::kTopologyChaining, false);
