@@ -17,6 +17,8 @@ PACKAGES=(
   libmsgpack-cxx-dev libzmq3-dev cppzmq-dev libzookeeper-mt-dev zookeeper
   # connectors and finance topologies
   librdkafka-dev libhiredis-dev redis-server redis-tools liblua5.4-dev libsimdjson-dev
+  # risk rules in a bank's own time zone: IANA zones from the system's database
+  libhowardhinnant-date-dev tzdata
   # the cluster guide's finance path (curl for the fake SMS gateway's /stats)
   curl
   # Debian packages (CPack runs dpkg-shlibdeps and file) and their test on a fresh Debian

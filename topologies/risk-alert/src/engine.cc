@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "lua_conditions.h"
-#include "time_of_day.h"
 
 namespace gale::risk {
 namespace {
@@ -85,6 +84,7 @@ struct RiskEngine::Evaluation {
   bool first_payee = false;
   bool tx_prepared = false;  // the Lua tx table holds t
   bool tx_ok = false;
+  TimeZone tx_zone;  // the zone of tx.hour and tx.minute in the Lua tx table
 
   std::int64_t count = 0;
   std::int64_t sum_minor = 0;
@@ -168,7 +168,7 @@ bool RiskEngine::fires(const Rule& rule, Evaluation& ev) {
     case RuleKind::threshold:
       return true;
     case RuleKind::time_of_day: {
-      const TimeOfDay time = utc_time_of_day(t.ts_ms);
+      const TimeOfDay time = rule.zone.time_of_day(t.ts_ms);
       const int minute = time.hour * 60 + time.minute;
       ev.hour = time.hour;
       return rule.from_minute < rule.to_minute
@@ -230,9 +230,14 @@ bool RiskEngine::travel_too_fast(const Rule& rule, const HistoryEntry& previous,
 bool RiskEngine::condition_holds(std::size_t rule_index, Evaluation& ev) {
   RuleSlot& slot = slots_[rule_index];
   if (slot.condition == LuaConditions::no_condition) return true;
+  const Rule& rule = rules_->rules()[rule_index];
   if (!ev.tx_prepared) {  // once per transaction, and only if some rule needs it
     ev.tx_prepared = true;
-    ev.tx_ok = lua_->set_transaction(ev.t, tx_fields_);
+    ev.tx_ok = lua_->set_transaction(ev.t, tx_fields_, rule.zone);
+    ev.tx_zone = rule.zone;
+  } else if (ev.tx_ok && !(ev.tx_zone == rule.zone)) {  // tx.hour in this rule's zone
+    ev.tx_ok = lua_->set_time_of_day(rule.zone.time_of_day(ev.t.ts_ms), tx_fields_);
+    ev.tx_zone = rule.zone;
   }
   if (ev.tx_ok) {
     const LuaConditions::Outcome outcome = lua_->evaluate(slot.condition);
@@ -244,7 +249,7 @@ bool RiskEngine::condition_holds(std::size_t rule_index, Evaluation& ev) {
     spdlog::warn(
         "risk rule '{}': its condition failed on transaction {}: {} (the rule does not fire on "
         "such transactions; further failures of this rule are only counted in the engine stats)",
-        rules_->rules()[rule_index].id, ev.t.id, lua_->last_error());
+        rule.id, ev.t.id, lua_->last_error());
   }
   return false;
 }

@@ -5,8 +5,6 @@
 #include <iterator>
 #include <stdexcept>
 
-#include "time_of_day.h"
-
 extern "C" {
 #include <lauxlib.h>
 #include <lua.h>
@@ -148,16 +146,20 @@ int compile_body(lua_State* lua) {
 }
 
 struct FillArgs {
-  const events::Transaction* t;
+  const events::Transaction* t;  // null: only tx.hour and tx.minute, to `time`
   TxFields fields;
   int tx_fields;
+  TimeOfDay time;
 };
 
 int fill_body(lua_State* lua) {
   const auto* args = static_cast<const FillArgs*>(lua_touserdata(lua, 1));
-  const events::Transaction& t = *args->t;
   const TxFields f = args->fields;
   lua_rawgeti(lua, LUA_REGISTRYINDEX, args->tx_fields);
+  if (f & tx_hour) set_field(lua, "hour", static_cast<lua_Integer>(args->time.hour));
+  if (f & tx_minute) set_field(lua, "minute", static_cast<lua_Integer>(args->time.minute));
+  if (!args->t) return 0;
+  const events::Transaction& t = *args->t;
   if (f & tx_id) set_field(lua, "id", t.id);
   if (f & tx_account) set_field(lua, "account", t.account);
   if (f & tx_card) set_field(lua, "card", t.card);
@@ -171,9 +173,6 @@ int fill_body(lua_State* lua) {
   if (f & tx_lon) set_field(lua, "lon", t.lon);
   if (f & tx_device) set_field(lua, "device", t.device);
   if (f & tx_ts) set_field(lua, "ts", static_cast<lua_Integer>(t.ts_ms));
-  const TimeOfDay time = utc_time_of_day(t.ts_ms);
-  if (f & tx_hour) set_field(lua, "hour", static_cast<lua_Integer>(time.hour));
-  if (f & tx_minute) set_field(lua, "minute", static_cast<lua_Integer>(time.minute));
   return 0;
 }
 
@@ -275,8 +274,17 @@ void LuaConditions::release(int condition) {
   if (condition != no_condition) luaL_unref(lua_, LUA_REGISTRYINDEX, condition);
 }
 
-bool LuaConditions::set_transaction(const events::Transaction& t, TxFields fields) {
-  FillArgs args{&t, fields, tx_fields_};
+bool LuaConditions::set_transaction(const events::Transaction& t, TxFields fields,
+                                    const TimeZone& zone) {
+  const TimeOfDay time =
+      fields & (tx_hour | tx_minute) ? zone.time_of_day(t.ts_ms) : TimeOfDay{0, 0};
+  FillArgs args{&t, fields, tx_fields_, time};
+  return run_protected(&fill_body, &args);
+}
+
+bool LuaConditions::set_time_of_day(TimeOfDay time, TxFields fields) {
+  if (!(fields & (tx_hour | tx_minute))) return true;
+  FillArgs args{nullptr, fields, tx_fields_, time};
   return run_protected(&fill_body, &args);
 }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "gale/events/events.h"
+#include "gale/risk/time_zone.h"
 
 struct lua_State;
 
@@ -43,7 +44,11 @@ class LuaConditions {
   // Makes t the `tx` of the following calls, setting `fields` of it (the others keep old values,
   // so `fields` must cover what the conditions read). False (message in last_error()) when
   // even that failed, i.e. the state is out of memory.
-  bool set_transaction(const events::Transaction& t, TxFields fields);
+  // tx.hour and tx.minute are the time of day in `zone`.
+  bool set_transaction(const events::Transaction& t, TxFields fields, const TimeZone& zone);
+  // Sets tx.hour and tx.minute (those of them in `fields`) to `time`, for a rule in another
+  // zone than the transaction was set in. False as set_transaction.
+  bool set_time_of_day(TimeOfDay time, TxFields fields);
 
   enum class Outcome { holds, fails, error };
   // Runs a condition on the current tx. On Outcome::error, last_error() says why.

@@ -121,8 +121,8 @@ class RuleNode {
   void check_fields(std::initializer_list<std::string_view> kind_fields) const {
     for (const auto& entry : node_) {
       const std::string field = entry.first.as<std::string>("");
-      const bool common =
-          field == "id" || field == "kind" || field == "severity" || field == "when";
+      const bool common = field == "id" || field == "kind" || field == "severity" ||
+                          field == "when" || field == "time_zone";
       const bool known =
           common || std::find(kind_fields.begin(), kind_fields.end(), field) != kind_fields.end();
       if (!known) fail_field(field, "not a field of this kind of rule");
@@ -238,7 +238,12 @@ void parse_kind_fields(const RuleNode& node, Rule& rule, const std::vector<Watch
   }
 }
 
-Rule parse_rule(RuleNode& node, const std::vector<WatchList>& lists, LuaConditions& lua) {
+std::string unknown_zone(const std::string& name) {
+  return "unknown time zone \"" + name + "\" (an IANA name such as Asia/Shanghai, or UTC)";
+}
+
+Rule parse_rule(RuleNode& node, const std::vector<WatchList>& lists, LuaConditions& lua,
+                const TimeZone& set_zone) {
   Rule rule;
   rule.id = node.scalar("id");
   if (rule.id.empty()) node.fail_field("id", "empty");
@@ -264,6 +269,13 @@ Rule parse_rule(RuleNode& node, const std::vector<WatchList>& lists, LuaConditio
       node.fail_field("when", "does not compile: " + error);
     lua.release(condition);
   }
+  rule.zone = set_zone;
+  if (node.has("time_zone")) {
+    const std::string name = node.scalar("time_zone");
+    auto zone = TimeZone::locate(name);
+    if (!zone) node.fail_field("time_zone", unknown_zone(name));
+    rule.zone = *zone;
+  }
   parse_kind_fields(node, rule, lists);
   return rule;
 }
@@ -272,8 +284,15 @@ std::shared_ptr<const RuleSet> parse_rule_set(const YAML::Node& root) {
   if (!root.IsMap()) fail("the rules document must be a map with lists: and rules:");
   for (const auto& entry : root) {
     const std::string key = entry.first.as<std::string>("");
-    if (key != "lists" && key != "rules")
-      fail("unknown top-level key '" + key + "' (expected lists, rules)");
+    if (key != "lists" && key != "rules" && key != "time_zone")
+      fail("unknown top-level key '" + key + "' (expected lists, rules, time_zone)");
+  }
+  TimeZone set_zone;
+  if (const YAML::Node zone = root["time_zone"]) {
+    if (!zone.IsScalar()) fail("time_zone: must be a zone name, e.g. Asia/Shanghai");
+    auto located = TimeZone::locate(zone.Scalar());
+    if (!located) fail("time_zone: " + unknown_zone(zone.Scalar()));
+    set_zone = *located;
   }
   std::vector<WatchList> lists = parse_lists(root["lists"]);
   const YAML::Node rule_nodes = root["rules"];
@@ -286,7 +305,7 @@ std::shared_ptr<const RuleSet> parse_rule_set(const YAML::Node& root) {
     RuleNode node(rule_nodes[i], i);
     if (!rule_nodes[i].IsMap())
       fail("rule #" + std::to_string(i + 1) + ": must be a map of fields");
-    Rule rule = parse_rule(node, lists, lua);
+    Rule rule = parse_rule(node, lists, lua, set_zone);
     if (!ids.insert(rule.id).second) node.fail_field("id", "duplicate: another rule has this id");
     rules.push_back(std::move(rule));
   }

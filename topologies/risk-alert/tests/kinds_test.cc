@@ -169,6 +169,60 @@ TEST_F(TimeOfDayRuleTest, ConditionFiltersAndEvidenceHasTheHour) {
   EXPECT_EQ(alerts[0].evidence, (nlohmann::json{{"hour", 3}}));
 }
 
+// A bank in Shenzhen writes "night" in its own time: the rule set's zone, or a rule's own.
+TEST(TimeZoneTest, TimeOfDayRulesAndTxHourReadTheirZone) {
+  RiskEngine engine{rules(R"yaml(
+time_zone: Asia/Shanghai
+rules:
+  - {id: night, kind: time_of_day, severity: medium, from: "00:00", to: "05:00"}
+  - {id: night-utc, kind: time_of_day, severity: low, from: "00:00", to: "05:00",
+     time_zone: UTC}
+  - {id: hour-one, kind: threshold, severity: low, when: "tx.hour == 1"}
+  - {id: hour-one-ny, kind: threshold, severity: low, when: "tx.hour == 1 and tx.minute == 30",
+     time_zone: America/New_York}
+)yaml")};
+  // 17:30 UTC is 01:30 in Shanghai (UTC+8, no daylight saving).
+  EXPECT_EQ(fired(engine, with_amount(tx("a", midnight_ms + 17 * hour_ms + 30 * minute_ms), 1)),
+            (Ids{"hour-one", "night"}));
+  // 01:30 UTC is 09:30 in Shanghai: only the UTC night fires.
+  EXPECT_EQ(fired(engine, with_amount(tx("b", midnight_ms + 1 * hour_ms + 30 * minute_ms), 1)),
+            Ids{"night-utc"});
+}
+
+// New York's 01:30 is 05:30 UTC in summer (EDT, UTC-4) and 06:30 UTC in winter (EST, UTC-5):
+// the database's daylight saving time, not a fixed offset.
+TEST(TimeZoneTest, DaylightSavingTimeComesFromTheDatabase) {
+  RiskEngine engine{rules(R"yaml(
+time_zone: America/New_York
+rules:
+  - {id: half-past-one, kind: threshold, severity: low, when: "tx.hour == 1 and tx.minute == 30"}
+)yaml")};
+  const std::int64_t july_1_2026 = 1'782'864'000'000;     // 2026-07-01T00:00:00Z
+  const std::int64_t january_1_2026 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+  EXPECT_EQ(fired(engine, with_amount(tx("s", july_1_2026 + 5 * hour_ms + 30 * minute_ms), 1)),
+            Ids{"half-past-one"});
+  EXPECT_EQ(fired(engine, with_amount(tx("s2", july_1_2026 + 6 * hour_ms + 30 * minute_ms), 1)),
+            none);
+  EXPECT_EQ(fired(engine, with_amount(tx("w", january_1_2026 + 6 * hour_ms + 30 * minute_ms), 1)),
+            Ids{"half-past-one"});
+}
+
+TEST(TimeZoneTest, AnUnknownZoneIsRefusedNamingItAndTheRule) {
+  auto bad_rule = load_rules(R"yaml(
+rules:
+  - {id: night, kind: time_of_day, severity: low, from: "00:00", to: "05:00",
+     time_zone: Asia/Shenzen}
+)yaml");
+  ASSERT_FALSE(bad_rule.ok());
+  EXPECT_THAT(bad_rule.error().message,
+              ::testing::HasSubstr(
+                  "rule #1 'night', field 'time_zone': unknown time zone \"Asia/Shenzen\""));
+  auto bad_set = load_rules("time_zone: Mars/Olympus\nrules: []\n");
+  ASSERT_FALSE(bad_set.ok());
+  EXPECT_THAT(bad_set.error().message,
+              ::testing::HasSubstr("time_zone: unknown time zone \"Mars/Olympus\""));
+}
+
 class ImpossibleTravelRuleTest : public ::testing::Test {
  protected:
   RiskEngine engine{rules(R"yaml(

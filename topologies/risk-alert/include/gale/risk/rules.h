@@ -11,6 +11,7 @@
 
 #include "gale/result.h"
 #include "gale/risk/errc.h"
+#include "gale/risk/time_zone.h"
 
 namespace gale::risk {
 
@@ -44,8 +45,11 @@ struct Rule {
   std::int64_t window_ms = 0;     // velocity, cumulative
   std::int64_t count = 0;         // velocity
   std::int64_t limit_minor = 0;   // cumulative, in minor units (the file has major units)
-  int from_minute = 0;            // time_of_day: minutes after midnight UTC, [from, to)
+  int from_minute = 0;            // time_of_day: minutes after local midnight, [from, to)
   int to_minute = 0;
+  // The zone of a time_of_day window and of tx.hour / tx.minute in `when`: the rule's
+  // time_zone, else the rule set's, else UTC.
+  TimeZone zone;
   double max_speed_kmh = 0;             // impossible_travel
   ListField field = ListField::device;  // list
   std::size_t list_index = 0;           // list: index into RuleSet::lists()
