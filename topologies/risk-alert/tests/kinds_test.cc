@@ -177,16 +177,16 @@ rules:
   - {id: night, kind: time_of_day, severity: medium, from: "00:00", to: "05:00"}
   - {id: night-utc, kind: time_of_day, severity: low, from: "00:00", to: "05:00",
      time_zone: UTC}
-  - {id: hour-one, kind: threshold, severity: low, when: "tx.hour == 1"}
-  - {id: hour-one-ny, kind: threshold, severity: low, when: "tx.hour == 1 and tx.minute == 30",
-     time_zone: America/New_York}
+  - {id: hour-two, kind: threshold, severity: low, when: "tx.hour == 2 and tx.minute == 0"}
+  - {id: six-pm-london, kind: threshold, severity: low, when: "tx.hour == 18",
+     time_zone: Europe/London}
 )yaml")};
-  // 17:30 UTC is 01:30 in Shanghai (UTC+8, no daylight saving).
-  EXPECT_EQ(fired(engine, with_amount(tx("a", midnight_ms + 17 * hour_ms + 30 * minute_ms), 1)),
-            (Ids{"hour-one", "night"}));
-  // 01:30 UTC is 09:30 in Shanghai: only the UTC night fires.
-  EXPECT_EQ(fired(engine, with_amount(tx("b", midnight_ms + 1 * hour_ms + 30 * minute_ms), 1)),
-            Ids{"night-utc"});
+  // 18:00 UTC is 02:00 in Shanghai (UTC+8, no daylight saving): the night rule fires; in
+  // London (GMT in November) it is 18:00, for the rule in that zone.
+  EXPECT_EQ(fired(engine, with_amount(tx("a", midnight_ms + 18 * hour_ms), 1)),
+            (Ids{"hour-two", "night", "six-pm-london"}));
+  // 02:00 UTC is 10:00 in Shanghai: only the rule kept in UTC fires.
+  EXPECT_EQ(fired(engine, with_amount(tx("b", midnight_ms + 2 * hour_ms), 1)), Ids{"night-utc"});
 }
 
 // New York's 01:30 is 05:30 UTC in summer (EDT, UTC-4) and 06:30 UTC in winter (EST, UTC-5):
