@@ -50,6 +50,16 @@ Source source_for(const Request& r) {
         return Line{c.account, events::to_json(c), {}};
       };
     }
+    case EventKind::core_banking: {
+      auto generator = std::make_shared<events::CoreBankingGenerator>(r.core_banking, r.cdc_format);
+      return [generator, left = r.count]() mutable -> std::optional<Line> {
+        if (left-- <= 0) return std::nullopt;
+        events::CdcRecord record = generator->next();
+        Line line{std::move(record.key), std::move(record.value), {}};
+        if (left == 0) line.manifest.push_back(generator->manifest().to_json());  // the last
+        return line;
+      };
+    }
     case EventKind::profiles: {
       auto profiles = std::make_shared<std::vector<events::CustomerProfile>>(
           events::customer_profiles(r.generator));

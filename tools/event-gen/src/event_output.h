@@ -6,22 +6,28 @@
 #include <optional>
 #include <string>
 
+#include "gale/events/core_banking.h"
 #include "gale/events/generator.h"
 #include "gale/redis/options.h"
 
 namespace gale::eventgen {
 
-enum class EventKind { transactions, account_changes, profiles };
+enum class EventKind { transactions, account_changes, profiles, core_banking };
 
 struct Request {
   EventKind kind = EventKind::transactions;
   events::GeneratorOptions generator;
+  // core-banking: the database log in this connector's format (seed, accounts, start and gap
+  // are taken from `generator`).
+  events::CoreBankingOptions core_banking;
+  events::CdcFormat cdc_format = events::CdcFormat::debezium;
   std::int64_t count = 10000;  // transactions or account changes; profiles: one per account
   double rate = 0;             // lines per second; 0 = as fast as possible
   std::string out = "-";       // a file, "-" for stdout, empty for none
   std::string brokers;         // Kafka output when set ...
   std::string topic;           // ... to this topic, keyed by account (profiles: by customer)
-  std::string expected;        // transactions: the manifest file, empty for none
+  std::string expected;        // transactions: the expected alerts; core-banking: the expected
+                               // balances (CoreBankingManifest JSON); empty for none
   double malformed = 0;        // share of deliberately malformed lines, 0 <= malformed < 1
   // Profiles: loaded into this Redis as customer:<id> hashes (redis_profiles.h) when set. With
   // no file and no Kafka output, Redis is the only output.

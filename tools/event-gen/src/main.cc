@@ -23,7 +23,12 @@ using gale::eventgen::EventKind;
 
 const std::map<std::string, EventKind> kKinds = {{"transactions", EventKind::transactions},
                                                  {"account-changes", EventKind::account_changes},
-                                                 {"profiles", EventKind::profiles}};
+                                                 {"profiles", EventKind::profiles},
+                                                 {"core-banking", EventKind::core_banking}};
+const std::map<std::string, gale::events::CdcFormat> kFormats = {
+    {"debezium", gale::events::CdcFormat::debezium},
+    {"canal", gale::events::CdcFormat::canal},
+    {"maxwell", gale::events::CdcFormat::maxwell}};
 
 constexpr double kUnbounded = std::numeric_limits<double>::max();
 
@@ -64,7 +69,8 @@ std::string flag_error(const std::string& error) {
   static const std::map<std::string, std::string> kFlags = {{"accounts", "--accounts"},
                                                             {"suspicious", "--suspicious"},
                                                             {"gap_ms", "--gap-ms"},
-                                                            {"start_ms", "--start"}};
+                                                            {"start_ms", "--start"},
+                                                            {"duplicates", "--duplicates"}};
   std::size_t colon = error.find(':');
   auto it = colon == std::string::npos ? kFlags.end() : kFlags.find(error.substr(0, colon));
   return it == kFlags.end() ? error : it->second + error.substr(colon);
@@ -78,6 +84,8 @@ const char* kind_name(EventKind k) {
       return "account changes";
     case EventKind::profiles:
       return "profiles";
+    case EventKind::core_banking:
+      return "core banking changes";
   }
   return "";
 }
@@ -93,6 +101,12 @@ std::string inapplicable_flag(const CLI::App& app, EventKind kind) {
   }
   if (kind == EventKind::account_changes && given("--expected"))
     return "--expected: only transactions raise alerts";
+  if (kind == EventKind::core_banking && given("--suspicious"))
+    return "--suspicious: not used for core-banking (its changes raise no alerts)";
+  if (kind != EventKind::core_banking) {
+    for (const char* flag : {"--format", "--duplicates"})
+      if (given(flag)) return std::string(flag) + ": only for core-banking";
+  }
   if (kind != EventKind::profiles && given("--redis"))
     return "--redis: only profiles are loaded into Redis";
   if (given("--redis") && !given("--out") && !given("--brokers")) {
@@ -109,8 +123,12 @@ std::string summary_line(const gale::eventgen::Request& r, const gale::eventgen:
   std::string redis = fmt::format("loaded into redis {}", redis_address);
   if (r.redis && r.out.empty() && r.brokers.empty())
     return fmt::format("{} profiles {}", s.loaded_into_redis, redis);
-  std::string line = fmt::format("{} {}, {} malformed lines, {} expected alerts", s.events,
-                                 kind_name(r.kind), s.malformed_lines, s.expected_alerts);
+  std::string line =
+      fmt::format("{} {}, {} malformed lines", s.events, kind_name(r.kind), s.malformed_lines);
+  if (r.kind == gale::eventgen::EventKind::core_banking)
+    line += r.expected.empty() ? "" : ", expected balances in " + r.expected;
+  else
+    line += fmt::format(", {} expected alerts", s.expected_alerts);
   if (r.redis) line += fmt::format("; {} {}", s.loaded_into_redis, redis);
   return line;
 }
@@ -124,10 +142,19 @@ int main(int argc, char** argv) {
   gale::eventgen::Request r;
   std::string start = "2026-11-24T00:00:00Z";
   std::string kind;
-  app.add_option("kind", kind, "transactions | account-changes | profiles")
+  app.add_option("kind", kind, "transactions | account-changes | profiles | core-banking")
       ->required()
-      ->check(CLI::IsMember({"transactions", "account-changes", "profiles"}));
-  app.add_option("--count", r.count, "events to write (transactions, account-changes)")
+      ->check(CLI::IsMember({"transactions", "account-changes", "profiles", "core-banking"}));
+  std::string format = "debezium";
+  app.add_option("--format", format,
+                 "core-banking: the CDC connector's JSON: debezium | canal | maxwell")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debezium", "canal", "maxwell"}));
+  app.add_option("--duplicates", r.core_banking.duplicates,
+                 "core-banking: share of records redelivered, as after a connector failover")
+      ->capture_default_str()
+      ->check(number(0, 1, false, true));
+  app.add_option("--count", r.count, "events (core-banking: records) to write")
       ->capture_default_str()
       ->check(number(0, kUnbounded, true));
   app.add_option("--rate", r.rate, "lines per second, 0 = as fast as possible")
@@ -158,7 +185,8 @@ int main(int argc, char** argv) {
   app.add_option("--redis", redis_address,
                  "profiles: also (or only) load them into this Redis, host:port");
   app.add_option("--expected", r.expected,
-                 "transactions: write the expected alerts (JSON lines) here");
+                 "transactions: write the expected alerts (JSON lines) here; core-banking: the "
+                 "expected balances per account and institution (JSON)");
   app.add_option("--malformed", r.malformed,
                  "share of deliberately malformed lines, for dead-letter tests")
       ->capture_default_str()
@@ -177,7 +205,16 @@ int main(int argc, char** argv) {
   }
   if (error.empty()) {
     r.generator.start_ms = *start_ms;
-    error = flag_error(gale::events::validate(r.generator));
+    if (r.kind == EventKind::core_banking) {
+      r.cdc_format = kFormats.at(format);
+      r.core_banking.seed = r.generator.seed;
+      r.core_banking.accounts = r.generator.accounts;
+      r.core_banking.start_ms = r.generator.start_ms;
+      r.core_banking.gap_ms = r.generator.gap_ms;
+      error = flag_error(gale::events::validate(r.core_banking));
+    } else {
+      error = flag_error(gale::events::validate(r.generator));
+    }
   }
   if (!error.empty()) {
     std::fprintf(stderr, "gale-gen: %s\n", error.c_str());

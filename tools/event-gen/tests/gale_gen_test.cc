@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "gale/events/core_banking.h"
 #include "gale/events/events.h"
 #include "gale/events/generator.h"
 #include "gale/redis/client.h"
@@ -78,6 +79,34 @@ TEST_F(GaleGenTest, WritesTransactionsAndTheirManifest) {
   auto first = nlohmann::json::parse(manifest.front());
   EXPECT_TRUE(first.contains("rule") && first.contains("transaction")) << manifest.front();
   EXPECT_NE(r.output.find("3000 transactions"), std::string::npos) << r.output;
+}
+
+// The core banking log in each connector's format: the library's records byte for byte, and
+// the expected balances of what was written.
+TEST_F(GaleGenTest, WritesTheCoreBankingLogAndItsExpectedBalances) {
+  for (auto [name, format] : {std::pair{"debezium", gale::events::CdcFormat::debezium},
+                              std::pair{"canal", gale::events::CdcFormat::canal},
+                              std::pair{"maxwell", gale::events::CdcFormat::maxwell}}) {
+    auto r = gen({"core-banking", "--format", name, "--count", "400", "--accounts", "50", "--seed",
+                  "3", "--duplicates", "0.1", "--out", file("log.jsonl"), "--expected",
+                  file("balances.json")});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    gale::events::CoreBankingOptions options;
+    options.seed = 3;
+    options.accounts = 50;
+    options.duplicates = 0.1;
+    options.gap_ms = gale::events::GeneratorOptions{}.gap_ms;  // gale-gen's --gap-ms default
+    gale::events::CoreBankingGenerator generator(options, format);
+    std::vector<std::string> lines = read_lines(file("log.jsonl"));
+    ASSERT_EQ(lines.size(), 400u) << name;
+    for (const std::string& line : lines) ASSERT_EQ(line, generator.next().value) << name;
+    EXPECT_EQ(read_file(file("balances.json")), generator.manifest().to_json() + "\n") << name;
+    auto manifest = nlohmann::json::parse(read_file(file("balances.json")));
+    EXPECT_EQ(manifest["records"], 400);
+    EXPECT_GT(manifest["duplicates"].get<int>(), 0);
+    EXPECT_FALSE(manifest["accounts"].empty());
+    EXPECT_NE(r.output.find("400 core banking changes"), std::string::npos) << r.output;
+  }
 }
 
 TEST_F(GaleGenTest, SameSeedSameBytesEveryKind) {
@@ -154,6 +183,10 @@ TEST_F(GaleGenTest, BadFlagsGiveOneLineNamingTheFlag) {
            {{"transactions", "--brokers", "127.0.0.1:9092"}, "--topic"},
            {{"profiles", "--count", "5"}, "--count"},
            {{"account-changes", "--expected", "x"}, "--expected"},
+           {{"core-banking", "--format", "oracle"}, "--format"},
+           {{"core-banking", "--duplicates", "1"}, "--duplicates"},
+           {{"core-banking", "--suspicious", "0.1"}, "--suspicious"},
+           {{"transactions", "--format", "canal"}, "--format"},
            {{"transactions", "--redis", "127.0.0.1:6379"}, "--redis"},
            {{"profiles", "--redis", "localhost"}, "--redis"},
            {{"profiles", "--redis", "127.0.0.1:70000"}, "--redis"},
