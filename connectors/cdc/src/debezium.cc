@@ -7,6 +7,7 @@
 #include <string>
 
 #include "decode.h"
+#include "gale/common/base64.h"
 
 namespace gale::cdc::detail {
 namespace {
@@ -20,33 +21,6 @@ const json::Node& unwrap(const json::Node& root, const json::Node*& schema) {
     return *payload;
   }
   return root;
-}
-
-// base64 (standard alphabet, padded) to bytes; false on anything else.
-bool base64_decode(std::string_view in, std::string& out) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  if (in.size() % 4 != 0) return false;
-  out.clear();
-  for (std::size_t i = 0; i < in.size(); i += 4) {
-    int v[4];
-    for (int k = 0; k < 4; ++k) {
-      v[k] = in[i + k] == '=' ? 0 : value(in[i + k]);
-      if (v[k] < 0) return false;
-    }
-    const std::uint32_t n = (std::uint32_t(v[0]) << 18) | (std::uint32_t(v[1]) << 12) |
-                            (std::uint32_t(v[2]) << 6) | std::uint32_t(v[3]);
-    out += static_cast<char>((n >> 16) & 0xff);
-    if (in[i + 2] != '=') out += static_cast<char>((n >> 8) & 0xff);
-    if (in[i + 3] != '=') out += static_cast<char>(n & 0xff);
-  }
-  return true;
 }
 
 // The unscaled integer (big-endian two's complement, at most 16 bytes) with `scale` decimals
@@ -98,12 +72,12 @@ std::vector<std::pair<std::string, int>> decimal_columns(const json::Node* schem
 
 Status decode_decimals(Row& row, const std::vector<std::pair<std::string, int>>& decimals,
                        std::string_view which) {
-  std::string bytes;
   for (auto& [name, field] : row) {
     for (const auto& [column, scale] : decimals) {
       if (column != name || field.kind != Field::Kind::string) continue;
       std::string text;
-      if (!base64_decode(field.text, bytes) || !decimal_text(bytes, scale, text))
+      std::optional<std::string> bytes = base64_decode(field.text);
+      if (!bytes || !decimal_text(*bytes, scale, text))
         return malformed(std::string(which) + "." + name +
                          ": not a decimal of at most 38 digits in base64");
       field = {Field::Kind::number, std::move(text)};
