@@ -183,6 +183,18 @@ TEST(Maxwell, UpdateWithPositionAndPrimaryKeyColumns) {
   EXPECT_EQ(c.key, (Row{{"id", num("7")}}));
 }
 
+// A JSON column (MySQL's JSON type) stays JSON: a json field holding the text, escapes kept.
+TEST(Maxwell, AJsonColumnIsKeptAsJsonText) {
+  auto changes = ok(Format::maxwell, "", R"({"database": "bank", "table": "accounts",
+    "type": "insert", "ts": 1, "primary_key_columns": ["id"],
+    "data": {"id": 1, "meta": {"tags": ["vip", "say \"hi\""], "limit": 1e3}}})");
+  ASSERT_EQ(changes.size(), 1u);
+  const Field* meta = find(changes[0].after, "meta");
+  ASSERT_NE(meta, nullptr);
+  EXPECT_EQ(meta->kind, Field::Kind::json);
+  EXPECT_EQ(meta->text, R"({"tags":["vip","say \"hi\""],"limit":1e3})");
+}
+
 TEST(Maxwell, BootstrapRowsMarkersAndConfiguredKeys) {
   DecodeOptions keys;
   keys.key_columns["bank.accounts"] = {"id"};
