@@ -208,13 +208,16 @@ struct CoreBankingGenerator::State {
     const Row& row = c.op == Op::remove ? c.before : c.after;
     std::string value = fmt::format(
         "{{\"database\":\"{}\",\"table\":\"{}\",\"type\":\"{}\",\"ts\":{},\"xid\":{},"
-        "\"xoffset\":0,\"commit\":true,\"position\":\"binlog.000001:{}\","
+        "\"commit\":true,\"position\":\"binlog.000001:{}\","
         "\"primary_key_columns\":[\"id\"],\"data\":{}",
         kDatabase, c.table, types[static_cast<std::size_t>(c.op)], commit_ms / 1000, sequence,
         position, object_of(row, true));
     if (c.op == Op::update)
       value += ",\"old\":" + object_of(changed_columns(c.before, c.after), true);
-    return {fmt::format("{}.{}:{}", kDatabase, c.table, id_of(row).text), value + "}"};
+    std::string key =
+        fmt::format("{{\"database\":\"{}\",\"table\":\"{}\",\"pk.id\":", kDatabase, c.table);
+    append_string(key, id_of(row).text);
+    return {key + "}", value + "}"};
   }
 };
 
@@ -223,7 +226,10 @@ std::string validate(const CoreBankingOptions& o) {
   if (o.branches < 1 || o.branches > 99) return "branches: must be 1..99";
   if (o.accounts < 1 || o.accounts > 999'999) return "accounts: must be 1..999999";
   if (!(o.duplicates >= 0 && o.duplicates < 1)) return "duplicates: must be in [0, 1)";
-  if (o.gap_ms < 1) return "gap_ms: must be at least 1";
+  if (o.gap_ms < 1 || o.gap_ms > 86'400'000)
+    return "gap_ms: must be between 1 and 86400000 (a day)";
+  if (o.start_ms < 0 || o.start_ms > 4'102'444'800'000)  // the positions stay unsigned
+    return "start_ms: must be between 1970-01-01 and 2100-01-01";
   return "";
 }
 

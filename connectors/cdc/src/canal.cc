@@ -46,7 +46,10 @@ Result<std::vector<Change>> decode_canal(const json::Node& root, const DecodeOpt
     c.database = database->text;
     c.table = table->text;
     c.commit_ms = es;
-    c.position = {"", static_cast<std::uint64_t>(es), id, i};
+    // Canal's flat message has no binlog offset: es (the binlog event's time, whole seconds in
+    // ms) and the batch id, which every message of a batch shares. Rows of one batch and
+    // second tie; Deduplicator then tells them apart by content.
+    c.position = {"", static_cast<std::uint64_t>(es), id, 0};
     Row row;
     if (!row_of(&data->items[i], row) || row.empty())
       return malformed("data[" + std::to_string(i) + "] is not an object of columns");

@@ -135,17 +135,42 @@ Result<std::vector<Change>> decode(Format format, std::string_view key, std::str
   return detail::malformed("unknown format");
 }
 
+namespace {
+
+// Each part with its length first: no two different (database, table, key) give one string.
+void append_part(std::string& out, std::string_view part) {
+  out += std::to_string(part.size());
+  out += ':';
+  out += part;
+}
+
+std::size_t fingerprint(const Change& c) {
+  std::string text(to_string(c.op));
+  for (const Row* row : {&c.before, &c.after})
+    for (const auto& [name, field] : *row) {
+      append_part(text, name);
+      text += static_cast<char>('0' + static_cast<int>(field.kind));
+      append_part(text, field.text);
+    }
+  return std::hash<std::string>{}(text);
+}
+
+}  // namespace
+
 bool Deduplicator::admit(const Change& change) {
-  std::string row = change.qualified_table();
+  std::string row;
+  append_part(row, change.database);
+  append_part(row, change.table);
   for (const auto& [name, field] : change.key) {  // kind and text: null differs from ""
-    row += '\x1f';
     row += static_cast<char>('0' + static_cast<int>(field.kind));
-    row += field.text;
+    append_part(row, field.text);
   }
-  auto [it, fresh] = last_.try_emplace(std::move(row), change.position);
+  const Last next{change.position, fingerprint(change)};
+  auto [it, fresh] = last_.try_emplace(std::move(row), next);
   if (fresh) return true;
-  if (change.position <= it->second) return false;
-  it->second = change.position;
+  if (change.position < it->second.position) return false;
+  if (change.position == it->second.position && next.content == it->second.content) return false;
+  it->second = next;
   return true;
 }
 

@@ -77,9 +77,11 @@ Status decode_decimals(Row& row, const std::vector<std::pair<std::string, int>>&
       if (column != name || field.kind != Field::Kind::string) continue;
       std::string text;
       std::optional<std::string> bytes = base64_decode(field.text);
+      if (bytes && bytes->size() > 16)
+        return unsupported(std::string(which) + "." + name +
+                           ": a decimal wider than 16 bytes (up to 38 digits are supported)");
       if (!bytes || !decimal_text(*bytes, scale, text))
-        return malformed(std::string(which) + "." + name +
-                         ": not a decimal of at most 38 digits in base64");
+        return malformed(std::string(which) + "." + name + ": not a decimal in base64");
       field = {Field::Kind::number, std::move(text)};
     }
   }

@@ -172,6 +172,10 @@ Result<Node> parse(std::string_view text) {
   od::value v;
   if (auto e = doc.get_value().get(v)) return bad(simdjson::error_message(e));
   if (auto e = build(v, root, 0)) return bad(simdjson::error_message(e));
+  // Past the root value only whitespace: "{...} junk" and "{...}{...}" are not one document.
+  if (const char* rest = nullptr; doc.current_location().get(rest) == simdjson::SUCCESS &&
+                                  rest != nullptr && rest < p.buffer.data() + text.size())
+    return bad("trailing content after the JSON value");
   return root;
 }
 

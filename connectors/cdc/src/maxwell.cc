@@ -2,6 +2,7 @@
 // "position" ("binlog.000006:800911", with output_binlog_position), "primary_key_columns"
 // (with output_primary_key_columns), "data", "old" (previous values of the changed columns)}.
 #include <charconv>
+#include <cstdint>
 
 #include "decode.h"
 
@@ -39,7 +40,12 @@ Result<std::vector<Change>> decode_maxwell(const json::Node& root, const DecodeO
   }
   std::uint64_t xid = 0;
   unsigned_of(root.get("xid"), xid);
-  unsigned_of(root.get("xoffset"), c.position.row);
+  // Maxwell writes xoffset on every row of a transaction but the last, which has "commit":
+  // true instead: the last row sorts after the others.
+  if (!unsigned_of(root.get("xoffset"), c.position.row)) {
+    const json::Node* commit = root.get("commit");
+    if (commit && commit->text == "true") c.position.row = UINT64_MAX;
+  }
   if (const json::Node* position = root.get("position"); position && position->is_string()) {
     const std::string& p = position->text;
     const auto colon = p.rfind(':');

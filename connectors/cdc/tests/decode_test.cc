@@ -52,6 +52,8 @@ TEST(Debezium, AnUpdateWithTheRecordKeyKeepsItsValuesExact) {
   EXPECT_EQ(*find(c.before, "balance"), str("100.10"));
   EXPECT_EQ(c.position, (SourcePosition{"binlog.000003", 4711, 0, 1}));
   EXPECT_EQ(c.commit_ms, 1764900000000);
+  // Whitespace after the document is no trailing content.
+  EXPECT_EQ(ok(Format::debezium, R"({"id": 7})", std::string(kDebeziumUpdate) + "\n  ").size(), 1u);
 }
 
 TEST(Debezium, SchemaPayloadWrapperAndPreciseDecimalsInBase64) {
@@ -120,6 +122,9 @@ TEST(Debezium, WhatIsNotARowChangeIsRefusedNamingWhy) {
   EXPECT_EQ(no_key.code, make_error_code(CdcErrc::no_key));
   EXPECT_THAT(no_key.message, HasSubstr("b.t"));
   EXPECT_EQ(error_of(Format::debezium, "{\"op\": ").code, make_error_code(CdcErrc::not_json));
+  Error trailing = error_of(Format::canal, R"({"type": "INSERT"} {"type": "DELETE"})");
+  EXPECT_EQ(trailing.code, make_error_code(CdcErrc::not_json));
+  EXPECT_THAT(trailing.message, HasSubstr("trailing"));
   Error bad_decimal = error_of(Format::debezium, R"({"schema": {"fields": [{"field": "after",
       "fields": [{"field": "x", "name": "org.apache.kafka.connect.data.Decimal",
                   "parameters": {"scale": "2"}}]}]},
@@ -145,8 +150,27 @@ TEST(Canal, SeveralRowsPerMessageWithOldValuesAndPkNames) {
   EXPECT_EQ(*find(changes[0].before, "balance"), str("9.50"));
   EXPECT_EQ(*find(changes[0].before, "branch_id"), str("2"));  // unchanged: as after
   EXPECT_EQ(find(changes[1].after, "branch_id")->kind, Field::Kind::null);
-  EXPECT_EQ(changes[1].position, (SourcePosition{"", 1764900000000, 42, 1}));
-  EXPECT_LT(changes[0].position, changes[1].position);
+  EXPECT_EQ(changes[1].position, (SourcePosition{"", 1764900000000, 42, 0}));
+}
+
+// Canal gives every message of a batch the batch's id, and es moves by whole seconds: two
+// updates of one row in one batch tie, and both are new; the same message again is not.
+TEST(Canal, TiesWithinABatchAreToldApartByContent) {
+  auto update = [](const char* balance, const char* old) {
+    return std::string(R"({"data": [{"id": "1", "balance": ")") + balance +
+           R"("}], "old": [{"balance": ")" + old +
+           R"("}], "database": "bank", "table": "accounts", "pkNames": ["id"], "type": "UPDATE",
+           "es": 1764900000000, "ts": 1764900000100, "id": 42})";
+  };
+  auto first = ok(Format::canal, "", update("10.00", "5.00"));
+  auto second = ok(Format::canal, "", update("12.00", "10.00"));
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(first[0].position, second[0].position);
+  Deduplicator seen;
+  EXPECT_TRUE(seen.admit(first[0]));
+  EXPECT_TRUE(seen.admit(second[0])) << "a second change of the row in the same batch and second";
+  EXPECT_FALSE(seen.admit(second[0])) << "the same message redelivered";
 }
 
 TEST(Canal, DeletesAndDdl) {
@@ -179,6 +203,13 @@ TEST(Maxwell, UpdateWithPositionAndPrimaryKeyColumns) {
   EXPECT_EQ(*find(c.after, "balance"), num("2500.75"));
   EXPECT_EQ(*find(c.before, "balance"), num("2000.25"));
   EXPECT_EQ(c.position, (SourcePosition{"master.000006", 800911, 0, 3}));
+  // The last row of a transaction has "commit": true and no xoffset: it sorts after the rest.
+  auto last = ok(Format::maxwell, "", R"({"database": "bank", "table": "accounts",
+    "type": "update", "ts": 1764900000, "xid": 940752, "commit": true,
+    "position": "master.000006:800911", "primary_key_columns": ["id"],
+    "data": {"id": 7, "balance": 2600.75}, "old": {"balance": 2500.75}})");
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_LT(c.position, last[0].position);
   EXPECT_EQ(c.commit_ms, 1764900000000);
   EXPECT_EQ(c.key, (Row{{"id", num("7")}}));
 }

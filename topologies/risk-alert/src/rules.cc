@@ -111,7 +111,7 @@ class RuleNode {
         std::from_chars(text.data(), text.data() + 2, hour).ptr == text.data() + 2 &&
         std::from_chars(text.data() + 3, text.data() + 5, minute).ptr == text.data() + 5;
     if (!shaped || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
-      fail_field(field, "\"" + text + "\" is not a time of day HH:MM (00:00 to 23:59, UTC)");
+      fail_field(field, "\"" + text + "\" is not a time of day HH:MM (00:00 to 23:59)");
     }
     return hour * 60 + minute;
   }

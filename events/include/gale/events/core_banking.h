@@ -36,9 +36,10 @@ struct CoreBankingOptions {
 // Empty when the options are usable, else an error naming the field.
 std::string validate(const CoreBankingOptions& options);
 
-// One Kafka record: the key and the value. Debezium's key is the row's primary key as JSON;
-// Canal's and Maxwell's is "database.table:id", as those connectors key records when they
-// partition by primary key (so that one row's changes stay in one partition, in order).
+// One Kafka record: the key and the value. Debezium's key is the row's primary key as JSON
+// ({"id": ...}); Maxwell's its own key JSON ({"database", "table", "pk.id"}). Canal sends no
+// key (with canal.mq.partitionHash it picks the partition by primary key itself); gale-gen keys
+// its records "database.table:id" to the same effect: one row's changes in one partition.
 struct CdcRecord {
   std::string key;
   std::string value;

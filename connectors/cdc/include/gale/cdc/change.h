@@ -48,12 +48,18 @@ using Row = std::vector<std::pair<std::string, Field>>;
 // The column's field in `row`, or null when it has none.
 const Field* find(const Row& row, std::string_view column);
 
-// Where a change sits in the source's log, ordered: a change at or before another's position
-// on the same row is a redelivery (connectors replay after a failover).
+// Where a change sits in the source's log, ordered: a change before another's position on the
+// same row, or at it with the same content, is a redelivery (connectors replay after a
+// failover).
 //   Debezium, MySQL: binlog file, position, row in the event. PostgreSQL: the LSN.
-//   Maxwell: its "position" (binlog file:offset), then xoffset (the row in the transaction).
-//   Canal's flat JSON carries no binlog offset: its execute time `es` (ms), the message id,
-//   then the row's index in `data`. Canal redelivers whole messages, which this recognises.
+//   Maxwell: its "position" (binlog file:offset), then xoffset (the row in the transaction;
+//   the last row, which has "commit": true instead, sorts last). Without output_binlog_position:
+//   commit time and xid.
+//   Canal's flat JSON carries no binlog offset: only `es` (the event's time, whole seconds)
+//   and the batch id, shared by a batch's messages. Changes of one batch and second tie (they
+//   are told apart by content), and a batch fetched again after a rollback comes with a new id,
+//   so it is not recognised: applied again, which is harmless for columns that hold a state
+//   (a balance) and not for deltas. Ordering within a tie is Kafka's (one partition per row).
 struct SourcePosition {
   std::string file;
   std::uint64_t offset = 0;
@@ -89,16 +95,22 @@ struct DecodeOptions {
 Result<std::vector<Change>> decode(Format format, std::string_view key, std::string_view value,
                                    const DecodeOptions& options = {});
 
-// Recognises redelivered changes: per table and key, the position of the last change let
-// through; a change whose position is not after it is a duplicate.
+// Recognises redelivered changes: per table and key, the position (and a fingerprint of the
+// content) of the last change let through. A change before that position is a duplicate, and
+// so is one at it with the same content; one at it with other content is new (Canal's ties).
+// Holds one entry per row ever seen.
 class Deduplicator {
  public:
-  // True (and remembers the position) when `change` is new for its row.
+  // True (and remembers it) when `change` is new for its row.
   bool admit(const Change& change);
   std::size_t rows() const { return last_.size(); }
 
  private:
-  std::map<std::string, SourcePosition, std::less<>> last_;  // by table and key
+  struct Last {
+    SourcePosition position;
+    std::size_t content = 0;
+  };
+  std::map<std::string, Last, std::less<>> last_;  // by table and key
 };
 
 }  // namespace gale::cdc
