@@ -17,6 +17,8 @@ PACKAGES=(
   libmsgpack-cxx-dev libzmq3-dev cppzmq-dev libzookeeper-mt-dev zookeeper
   # connectors and finance topologies
   librdkafka-dev libhiredis-dev redis-server redis-tools liblua5.4-dev libsimdjson-dev
+  # PostgreSQL: libpq for connectors/postgres, the server for its tests and the balances path
+  libpq-dev postgresql
   # risk rules in a bank's own time zone: IANA zones from the system's database
   libhowardhinnant-date-dev tzdata
   # the cluster guide's finance path (curl for the fake SMS gateway's /stats)

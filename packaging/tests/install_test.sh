@@ -20,7 +20,7 @@ echo "== cmake --install into $prefix"
 cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 for f in bin/gale bin/gale-nimbus bin/gale-supervisor bin/gale-worker bin/gale-gen \
   bin/gale-kafka-dev bin/gale-sms-gateway-fake include/gale/gale.h include/gale/kafka/kafka_spout.h \
-  include/gale/redis/bolts.h include/gale/sms/gateway_client.h include/gale/events/events.h \
+  include/gale/redis/bolts.h include/gale/postgres/bolts.h include/gale/sms/gateway_client.h include/gale/events/events.h \
   lib/cmake/Gale/GaleConfig.cmake lib/cmake/Gale/GaleAddTopology.cmake lib/pkgconfig/gale.pc \
   lib/gale/topologies/word_count.so lib/gale/topologies/risk_alert.so; do
   [[ -e "$prefix/$f" ]] || fail "$f is not installed"
@@ -30,7 +30,7 @@ for f in include/gale/runtime include/gale/testing include/gale/common etc lib/s
   [[ ! -e "$prefix/$f" ]] || fail "$f should not be installed"
 done
 api="$(sed -n 's/^#define GALE_API_VERSION \([0-9]*\)$/\1/p' "$source/topology-api/include/gale/version.h")"
-for lib in topology-api kafka redis sms events; do
+for lib in topology-api kafka redis postgres sms events; do
   soname="$(readelf -d "$prefix/lib/libgale-$lib.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
   [[ "$soname" == "libgale-$lib.so.$api" ]] || fail "libgale-$lib.so has SONAME '$soname'"
 done

@@ -24,7 +24,7 @@ sdk="$(ls "$work"/packages/gale-dev_*.deb)"
 
 echo "== what the packages declare"
 depends="$(dpkg-deb -f "$server" Depends)"
-for lib in libzmq5 libzookeeper-mt2 librdkafka1 libhiredis0.14 liblua5.4-0 libyaml-cpp0.7 \
+for lib in libzmq5 libzookeeper-mt2 librdkafka1 libhiredis0.14 libpq5 liblua5.4-0 libyaml-cpp0.7 \
   libstdc++6; do
   [[ ", $depends," == *", $lib "* || ", $depends," == *", $lib,"* ]] ||
     fail "gale does not depend on $lib: $depends"

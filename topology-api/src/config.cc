@@ -465,6 +465,23 @@ std::int64_t Config::get_int(std::string_view key, std::int64_t fallback) const 
   return v ? v->as_int() : fallback;
 }
 
+std::int64_t Config::get_int_in(std::string_view key, std::int64_t fallback, std::int64_t min,
+                                std::int64_t max) const {
+  auto refuse = [&](const std::string& got) {
+    return std::invalid_argument(std::string(key) + ": expected an integer in [" +
+                                 std::to_string(min) + ", " + std::to_string(max) + "], got " +
+                                 got);
+  };
+  std::int64_t value = fallback;
+  try {
+    value = get_int(key, fallback);
+  } catch (const TypeError&) {
+    throw refuse("\"" + get_string(key) + "\"");
+  }
+  if (value < min || value > max) throw refuse(std::to_string(value));
+  return value;
+}
+
 double Config::get_double(std::string_view key, double fallback) const {
   std::optional<Value> v = read_as(*this, key, Type::float64);
   return v ? v->as_double() : fallback;

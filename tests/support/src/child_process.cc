@@ -17,8 +17,10 @@ namespace gale::testing {
 
 namespace {
 
-SpawnOptions logged(const std::vector<std::string>& argv, const std::string& log_path) {
+SpawnOptions logged(const std::vector<std::string>& argv, const std::string& log_path,
+                    std::optional<SpawnOptions::User> user = std::nullopt) {
   SpawnOptions options;
+  options.user = user;
   options.argv = argv;
   options.output = SpawnOptions::Output::append;
   options.log_path = log_path;
@@ -28,10 +30,11 @@ SpawnOptions logged(const std::vector<std::string>& argv, const std::string& log
 
 }  // namespace
 
-ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path)
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path,
+                           std::optional<SpawnOptions::User> user)
     : log_(std::move(log_path)) {
   try {
-    process_ = spawn(logged(argv, log_));
+    process_ = spawn(logged(argv, log_, user));
   } catch (const SpawnError& e) {
     throw std::runtime_error(e.what());
   }
@@ -49,11 +52,12 @@ void ChildProcess::stop(int sig) {
   process_ = Process();
 }
 
-CommandResult run_command(const std::vector<std::string>& argv) {
+CommandResult run_command(const std::vector<std::string>& argv,
+                          std::optional<SpawnOptions::User> user) {
   char path[] = "/tmp/gale-cmd-XXXXXX";
   int fd = mkstemp(path);
   close(fd);
-  int status = spawn(logged(argv, path)).wait();
+  int status = spawn(logged(argv, path, user)).wait();
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();

@@ -126,6 +126,12 @@ class Config {
   double get_double(std::string_view key, double fallback) const;
   bool get_bool(std::string_view key, bool fallback) const;
   std::string get_string(std::string_view key, std::string_view fallback) const;
+  // get_int(key, fallback) for a connector's own keys that must lie in [min, max]: anything else
+  // (a value out of range, one that is not an integer) throws std::invalid_argument naming the
+  // key, the value given and the range, e.g. `redis.port: expected an integer in [1, 65535],
+  // got "abc"`.
+  std::int64_t get_int_in(std::string_view key, std::int64_t fallback, std::int64_t min,
+                          std::int64_t max) const;
 
   // Keys set explicitly, sorted.
   const std::map<std::string, Value, std::less<>>& entries() const { return entries_; }

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,9 @@ namespace gale::testing {
 
 class ChildProcess {
  public:
-  ChildProcess(std::vector<std::string> argv, std::string log_path);
+  // `user`: run as that user (needs root); nothing: as this process.
+  ChildProcess(std::vector<std::string> argv, std::string log_path,
+               std::optional<SpawnOptions::User> user = std::nullopt);
   ~ChildProcess() { stop(); }
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -35,7 +38,8 @@ struct CommandResult {
   int exit_code = -1;
   std::string output;
 };
-CommandResult run_command(const std::vector<std::string>& argv);
+CommandResult run_command(const std::vector<std::string>& argv,
+                          std::optional<SpawnOptions::User> user = std::nullopt);
 
 // A free TCP port on 127.0.0.1 (bound, read back, released).
 int free_port();

@@ -3,6 +3,7 @@
 // so components report to a Probe the test reads, and the test steers them through it.
 #include <gale/gale.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -95,6 +96,39 @@ class CountingSpout : public Spout {
   std::int64_t count_;
   std::int64_t next_ = 0;
   bool replay_;
+  std::vector<MessageId> replays_;
+};
+
+// Emits ids below a limit the test raises; replays failed ids.
+class GatedSpout : public Spout {
+ public:
+  GatedSpout(std::shared_ptr<Probe> probe, std::shared_ptr<std::atomic<std::int64_t>> limit)
+      : probe_(std::move(probe)), limit_(std::move(limit)) {}
+  void open(const Config&, TopologyContext&, SpoutCollector& out) override { out_ = &out; }
+  void next_tuple() override {
+    if (!replays_.empty()) {
+      MessageId id = replays_.back();
+      replays_.pop_back();
+      out_->emit({static_cast<std::int64_t>(id)}, id);
+    } else if (next_ < limit_->load()) {
+      out_->emit({next_}, static_cast<MessageId>(next_));
+      ++next_;
+    }
+  }
+  void ack(MessageId id) override {
+    probe_->with([&] { return ++probe_->acked[id]; });
+  }
+  void fail(MessageId id) override {
+    probe_->with([&] { return ++probe_->failed[id]; });
+    replays_.push_back(id);
+  }
+  void declare_outputs(OutputDeclarer& d) const override { d.declare({"id"}); }
+
+ private:
+  std::shared_ptr<Probe> probe_;
+  std::shared_ptr<std::atomic<std::int64_t>> limit_;
+  SpoutCollector* out_ = nullptr;
+  std::int64_t next_ = 0;
   std::vector<MessageId> replays_;
 };
 
