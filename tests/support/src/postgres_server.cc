@@ -205,6 +205,8 @@ PostgresServer::Rows PostgresServer::query(const std::string& sql) const {
   if (PQstatus(conn.get()) != CONNECTION_OK)
     throw std::runtime_error("PostgresServer: cannot connect: " +
                              std::string(PQerrorMessage(conn.get())));
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);  // a test's set-up: quiet
   // PQexec runs several statements; the last one's result comes back.
   std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn.get(), sql.c_str()), &PQclear);
   ExecStatusType status = PQresultStatus(result.get());

@@ -75,6 +75,10 @@ class BatchedPostgresBolt : public Bolt {
   virtual void on_batch_committed(std::span<const QueryResult>) {}
 
   const std::string& name() const { return name_; }
+  // Reports `message` (prefixed with the bolt's name) as the component's error.
+  void report_error(const std::string& message) {
+    collector_->report_error(name_ + ": " + message);
+  }
 
  private:
   struct Buffered {
