@@ -33,7 +33,13 @@ Result<std::vector<Change>> decode_canal(const json::Node& root, const DecodeOpt
   std::uint64_t id = 0;
   if (!signed_of(root.get("es"), es) || es < 0)
     return malformed("no \"es\" (the source's execute time, ms)");
-  unsigned_of(root.get("id"), id);
+  // "id" (the batch) and "ts" (when Canal handled it) are always numbers when Canal writes them:
+  // anything else is not Canal's message.
+  if (const json::Node* batch = root.get("id"); batch && !unsigned_of(batch, id))
+    return malformed("\"id\" (the batch id) is not a number");
+  std::int64_t ts = 0;
+  if (const json::Node* handled = root.get("ts"); handled && !signed_of(handled, ts))
+    return malformed("\"ts\" is not a number (ms)");
   std::vector<std::string> pk;
   if (const json::Node* names = root.get("pkNames"); names && names->is_array())
     for (const auto& n : names->items) pk.push_back(n.text);

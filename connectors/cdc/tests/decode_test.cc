@@ -188,6 +188,12 @@ TEST(Canal, DeletesAndDdl) {
     "old": [{"id": "0"}], "database": "b", "table": "t", "pkNames": ["id"], "type": "UPDATE",
     "es": 1, "id": 1})");
   EXPECT_THAT(ragged.message, HasSubstr("one entry per row"));
+  Error ts = error_of(Format::canal, R"({"data": [{"id": "1"}], "database": "b", "table": "t",
+    "pkNames": ["id"], "type": "INSERT", "es": 1, "ts": "yesterday", "id": 1})");
+  EXPECT_THAT(ts.message, HasSubstr("\"ts\" is not a number"));
+  Error batch = error_of(Format::canal, R"({"data": [{"id": "1"}], "database": "b", "table": "t",
+    "pkNames": ["id"], "type": "INSERT", "es": 1, "ts": 2, "id": "x"})");
+  EXPECT_THAT(batch.message, HasSubstr("\"id\" (the batch id) is not a number"));
 }
 
 // --- Maxwell --------------------------------------------------------------------------------
