@@ -1,4 +1,4 @@
-#include "access.h"
+#include "gale/nimbus/access.h"
 
 #include <openssl/crypto.h>
 
@@ -18,9 +18,11 @@ bool role_allows(Role role, Permission permission) {
       return true;
     case Role::deployer:
       return permission == Permission::topology_submit || permission == Permission::topology_read ||
-             permission == Permission::cluster_read || controls_a_topology(permission);
+             permission == Permission::cluster_read || permission == Permission::data_query ||
+             controls_a_topology(permission);
     case Role::viewer:
-      return permission == Permission::topology_read || permission == Permission::cluster_read;
+      return permission == Permission::topology_read || permission == Permission::cluster_read ||
+             permission == Permission::data_query;
     case Role::supervisor:
       return permission == Permission::artifact_read;
   }
@@ -70,6 +72,8 @@ std::string_view to_string(Permission permission) {
       return "token.admin";
     case Permission::audit_read:
       return "audit.read";
+    case Permission::data_query:
+      return "data.query";
   }
   return "unknown";
 }

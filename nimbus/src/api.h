@@ -13,10 +13,10 @@
 #include <optional>
 #include <string>
 
-#include "access.h"
 #include "artifact_store.h"
 #include "audit_log.h"
-#include "http_server.h"
+#include "gale/nimbus/access.h"
+#include "gale/nimbus/http_server.h"
 #include "rate_limiter.h"
 #include "topology_service.h"
 

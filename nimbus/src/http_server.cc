@@ -1,4 +1,4 @@
-#include "http_server.h"
+#include "gale/nimbus/http_server.h"
 
 #include <algorithm>
 #include <array>

@@ -15,8 +15,8 @@
 #include "audit_log.h"
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
+#include "gale/nimbus/http_server.h"
 #include "gale/nimbus/tokens.h"
-#include "http_server.h"
 #include "topology_service.h"
 
 namespace gale::nimbus {

@@ -4,10 +4,10 @@
 #include <atomic>
 #include <set>
 
-#include "access.h"
 #include "gale/common/base64.h"
 #include "gale/common/logging.h"
 #include "gale/config.h"
+#include "gale/nimbus/access.h"
 #include "gale/nimbus/tokens.h"
 #include "gale/transport/zmq_transport.h"
 #include "scheduler.h"

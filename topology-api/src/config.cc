@@ -16,8 +16,8 @@ namespace {
 using Type = Value::Type;
 
 // Keys under these prefixes belong to Gale: an unknown one is a mistake, not a user key.
-constexpr std::array<std::string_view, 7> kReservedPrefixes = {
-    "topology.", "worker.", "supervisor.", "nimbus.", "storm.", "security.", "gale."};
+constexpr std::array<std::string_view, 8> kReservedPrefixes = {
+    "topology.", "worker.", "supervisor.", "nimbus.", "storm.", "security.", "gale.", "query."};
 
 // A suggestion further than this from every known key would be a guess, not a correction.
 constexpr std::size_t kMaxSuggestionDistance = 3;
@@ -193,6 +193,28 @@ std::vector<ConfigKey> make_schema() {
               "artifact, answer) before it fails with exit code 1.")
           .at_least(1)
           .at_most(3600),
+      KeySpec(kQueryHost, Type::string, "127.0.0.1", "Address gale-query's API binds."),
+      KeySpec(kQueryPort, Type::int64, 6630, "Port of gale-query's API.")
+          .at_least(1)
+          .at_most(65535),
+      KeySpec(kQueryTemplates, Type::string, none,
+              "The YAML file of gale-query's named, parameterized query templates; required "
+              "by gale-query."),
+      KeySpec(kQueryPageMaxRows, Type::int64, 1000,
+              "The most rows one page of a query may ask for (limit); the default page is 100 "
+              "rows or fewer.")
+          .at_least(1)
+          .at_most(100000),
+      KeySpec(kQueryTimeoutMs, Type::int64, 5000,
+              "How long one query may run in PostgreSQL (statement_timeout) before it is "
+              "cancelled and answered 504.")
+          .at_least(100)
+          .at_most(600000),
+      KeySpec(kQueryTlsCertFile, Type::string, none,
+              "PEM certificate (chain) gale-query presents over TLS; required while "
+              "security.enabled."),
+      KeySpec(kQueryTlsKeyFile, Type::string, none,
+              "PEM private key of query.tls.cert.file; readable by gale-query only."),
       KeySpec(kSupervisorId, Type::string, none,
               "A supervisor's id; unset: derived from host and ports."),
       KeySpec(kSupervisorHost, Type::string, "127.0.0.1",

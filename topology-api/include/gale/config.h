@@ -63,6 +63,14 @@ inline constexpr const char* kNimbusRequestsPerSec = "nimbus.requests.per.sec";
 inline constexpr const char* kNimbusAuditMaxBytes = "nimbus.audit.max.bytes";
 inline constexpr const char* kNimbusAuditMaxFiles = "nimbus.audit.max.files";
 inline constexpr const char* kNimbusClientTimeoutSecs = "nimbus.client.timeout.secs";
+// gale-query, the data service over result tables (query/README.md).
+inline constexpr const char* kQueryHost = "query.host";
+inline constexpr const char* kQueryPort = "query.port";
+inline constexpr const char* kQueryTemplates = "query.templates";
+inline constexpr const char* kQueryPageMaxRows = "query.page.max.rows";
+inline constexpr const char* kQueryTimeoutMs = "query.timeout.ms";
+inline constexpr const char* kQueryTlsCertFile = "query.tls.cert.file";
+inline constexpr const char* kQueryTlsKeyFile = "query.tls.key.file";
 inline constexpr const char* kSupervisorId = "supervisor.id";
 inline constexpr const char* kSupervisorHost = "supervisor.host";
 inline constexpr const char* kSupervisorSlotsPorts = "supervisor.slots.ports";

@@ -7,8 +7,8 @@
 //
 //   admin       everything
 //   deployer    submit; read; control (kill, rebalance, activate, deactivate, blob put) of the
-//               topologies it owns or is named in by topology.users
-//   viewer      read: list, status, blobs list, cluster
+//               topologies it owns or is named in by topology.users; data queries
+//   viewer      read: list, status, blobs list, cluster; data queries (gale-query)
 //   supervisor  download artifacts (the supervisors' own role)
 //
 // With security off (security.enabled=false) every caller is the admin "anonymous".
@@ -34,6 +34,7 @@ enum class Permission {
   artifact_read,
   token_admin,
   audit_read,
+  data_query,  // gale-query's templated queries over result tables
 };
 
 // "topology.kill", ...: how a 403 names what is missing.
