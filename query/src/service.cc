@@ -1,5 +1,7 @@
 #include "gale/query/service.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -199,7 +201,12 @@ Response QueryService::run(const Template& t, std::string_view query_string) {
     free_.push_back(std::move(client));
   }
   free_cv_.notify_one();
-  if (!results) return error_response(make_error(QueryErrc::unavailable, results.error().message));
+  // The database's own messages (its address, its role) go to the log, not to the caller.
+  if (!results) {
+    spdlog::warn("query {}: {}", t.name, results.error().message);
+    return error_response(
+        make_error(QueryErrc::unavailable, "the result database cannot be reached; try again"));
+  }
   Result<postgres::QueryResult>& result = results.value().front();
   if (!result) {
     const std::string& message = result.error().message;
@@ -208,7 +215,12 @@ Response QueryService::run(const Template& t, std::string_view query_string) {
           make_error(QueryErrc::timeout, "'" + t.name + "' ran past query.timeout.ms (" +
                                              std::to_string(options_.timeout.count()) +
                                              " ms) and was cancelled"));
-    return error_response(make_error(QueryErrc::internal, message));
+    spdlog::warn("query {}: {}", t.name, message);
+    auto primary = message.find(": ", message.find(t.name));
+    return error_response(
+        make_error(QueryErrc::internal,
+                   "'" + t.name + "' failed in the database: " +
+                       (primary == std::string::npos ? message : message.substr(primary + 2))));
   }
   json rows = json::array();
   const auto& all = result.value().rows;

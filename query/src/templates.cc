@@ -220,6 +220,9 @@ Result<void> check_value(const Param& param, std::string_view value) {
   };
   switch (param.type) {
     case ParamType::text:
+      if (value.find('\0') != std::string_view::npos)
+        return make_error(QueryErrc::bad_request,
+                          "parameter '" + param.name + "' (text): holds a NUL byte");
       if (value.size() > kMaxTextBytes)
         return make_error(QueryErrc::bad_request, "parameter '" + param.name +
                                                       "' (text): longer than " +

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <stdexcept>
 
 namespace gale::postgres {
@@ -56,6 +57,12 @@ void BatchedPostgresBolt::execute(const Tuple& input) {
     return;
   }
   std::vector<Statement> statements = statements_for(input);
+  for (const Statement& s : statements)
+    for (const Param& p : s.params)
+      if (p && p->find('\0') != std::string::npos)  // libpq's text parameters end at a NUL
+        throw std::invalid_argument(name_ +
+                                    ": a value holds a NUL byte, which PostgreSQL's text "
+                                    "cannot store");
   if (statements.empty()) {
     collector_->ack(input);
     return;
@@ -100,7 +107,7 @@ void BatchedPostgresBolt::flush_transaction(std::vector<Buffered>& batch,
     std::vector<Statement> ending = batch_statements();
     std::vector<Statement> all = statements;
     for (Statement& s : ending) all.push_back(std::move(s));
-    std::size_t failed = 0;
+    std::size_t failed = std::numeric_limits<std::size_t>::max();  // set only for a refused one
     Result<std::vector<QueryResult>> results = client_->transaction(all, &failed);
     if (results) {
       outage_reported_ = false;

@@ -29,6 +29,12 @@ std::string server_message(const PGresult* result) {
   return message;
 }
 
+// A transaction lost a deadlock or serialization conflict (SQLSTATE class 40).
+bool is_conflict(const PGresult* result) {
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  return state != nullptr && state[0] == '4' && state[1] == '0';
+}
+
 QueryResult to_query_result(const PGresult* result) {
   QueryResult out;
   int columns = PQnfields(result);
@@ -130,8 +136,10 @@ struct PostgresClient::Connection {
     return first;
   }
 
-  // Reads up to and including the pipeline's sync point.
-  Result<void> sync_result() {
+  // Reads up to and including the pipeline's sync point. An error the server raises at the sync
+  // itself (the implicit transaction's COMMIT: a deferred constraint, a serialization failure)
+  // comes before it and is handed back in `at_commit`.
+  Result<void> sync_result(ResultPtr* at_commit = nullptr) {
     for (int nulls = 0; nulls < 4;) {
       Result<ResultPtr> r = next();
       if (!r) return r.error();
@@ -140,7 +148,10 @@ struct PostgresClient::Connection {
         ++nulls;
         continue;
       }
-      if (PQresultStatus(r.value().get()) == PGRES_PIPELINE_SYNC) return {};
+      ExecStatusType status = PQresultStatus(r.value().get());
+      if (status == PGRES_PIPELINE_SYNC) return {};
+      if (status == PGRES_FATAL_ERROR && at_commit != nullptr && !*at_commit)
+        *at_commit = std::move(r.value());
     }
     return make_error(PostgresErrc::io, "the pipeline's sync point never came back");
   }
@@ -326,21 +337,25 @@ Result<std::vector<QueryResult>> PostgresClient::transaction(std::span<const Sta
     ExecStatusType status = PQresultStatus(r.value().get());
     if (refused || status == PGRES_PIPELINE_ABORTED) continue;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      const char* state = PQresultErrorField(r.value().get(), PG_DIAG_SQLSTATE);
-      bool conflict = state != nullptr && state[0] == '4' && state[1] == '0';
-      refused = make_error(conflict ? PostgresErrc::conflict : PostgresErrc::statement,
-                           "postgres " + options_.describe() + ": " + statements[i].name +
-                               " (statement " + std::to_string(i + 1) + " of " +
-                               std::to_string(statements.size()) +
-                               "): " + server_message(r.value().get()));
+      refused = make_error(
+          is_conflict(r.value().get()) ? PostgresErrc::conflict : PostgresErrc::statement,
+          "postgres " + options_.describe() + ": " + statements[i].name + " (statement " +
+              std::to_string(i + 1) + " of " + std::to_string(statements.size()) +
+              "): " + server_message(r.value().get()));
       if (failed != nullptr) *failed = i;
       continue;
     }
     results.push_back(to_query_result(r.value().get()));
   }
-  if (auto s = connection_->sync_result(); !s)
+  ResultPtr at_commit;
+  if (auto s = connection_->sync_result(&at_commit); !s)
     return lost(static_cast<PostgresErrc>(s.error().code.value()), s.error().message);
   if (refused) return *refused;
+  if (at_commit)  // every statement ran, the commit did not: nothing of the batch stays
+    return make_error(
+        is_conflict(at_commit.get()) ? PostgresErrc::conflict : PostgresErrc::statement,
+        "postgres " + options_.describe() +
+            ": the commit failed: " + server_message(at_commit.get()));
   return results;
 }
 
@@ -362,10 +377,15 @@ Result<std::vector<Result<QueryResult>>> PostgresClient::each(
   for (const Statement& s : statements) {
     Result<ResultPtr> r = connection_->command_result();
     if (!r) return lost(static_cast<PostgresErrc>(r.error().code.value()), r.error().message);
-    if (auto sync = connection_->sync_result(); !sync)
+    ResultPtr at_commit;
+    if (auto sync = connection_->sync_result(&at_commit); !sync)
       return lost(static_cast<PostgresErrc>(sync.error().code.value()), sync.error().message);
     ExecStatusType status = PQresultStatus(r.value().get());
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+    if (at_commit)
+      results.emplace_back(make_error(
+          PostgresErrc::statement, "postgres " + options_.describe() + ": " + s.name +
+                                       ": the commit failed: " + server_message(at_commit.get())));
+    else if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
       results.emplace_back(to_query_result(r.value().get()));
     else
       results.emplace_back(

@@ -84,6 +84,22 @@ TEST_F(PostgresClientTest, ARefusedStatementLeavesNothingOfItsBatchAndIsNamed) {
   EXPECT_EQ(server_->scalar("SELECT count(*) FROM positive"), "1");
 }
 
+TEST_F(PostgresClientTest, AnErrorAtTheCommitFailsTheBatchAndNothingStays) {
+  // A deferred constraint is checked at the commit (the pipeline's sync point), after every
+  // statement succeeded.
+  server_->execute(
+      "CREATE TABLE deferred (id int, CONSTRAINT once UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)");
+  PostgresClient client(options_for(*server_));
+  ASSERT_TRUE(client.prepare("put", "INSERT INTO deferred VALUES ($1)"));
+  auto r = client.transaction(std::vector<Statement>{{"put", {"1"}}, {"put", {"1"}}});
+  ASSERT_FALSE(r) << "acked although the commit failed";
+  EXPECT_EQ(r.error().code, make_error_code(PostgresErrc::statement));
+  EXPECT_NE(r.error().message.find("the commit failed"), std::string::npos) << r.error().message;
+  EXPECT_EQ(server_->scalar("SELECT count(*) FROM deferred"), "0");
+  ASSERT_TRUE(client.transaction(std::vector<Statement>{{"put", {"2"}}})) << "still usable";
+  EXPECT_EQ(server_->scalar("SELECT count(*) FROM deferred"), "1");
+}
+
 TEST_F(PostgresClientTest, EachStatementOnItsOwnFailsAlone) {
   server_->execute("CREATE TABLE names (id int PRIMARY KEY, name text)");
   server_->execute("INSERT INTO names VALUES (1, 'one'), (2, 'two')");

@@ -45,7 +45,10 @@ Result<std::int64_t> read_topic(const std::string& bootstrap, const std::string&
   }
   std::unique_ptr<rd_kafka_t, KafkaDeleter> rk(
       rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err));
-  if (!rk) return read_error(std::string("cannot make a Kafka consumer: ") + err);
+  if (!rk) {
+    rd_kafka_conf_destroy(conf);  // still ours when rd_kafka_new fails
+    return read_error(std::string("cannot make a Kafka consumer: ") + err);
+  }
 
   // The partitions and where each ends now.
   const rd_kafka_metadata_t* metadata = nullptr;

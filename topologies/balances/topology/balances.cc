@@ -187,6 +187,10 @@ class AccountWriterBolt : public postgres::BatchedPostgresBolt {
       if (!r && r.error().code == make_error_code(postgres::PostgresErrc::statement))
         throw std::invalid_argument("balances: " + r.error().message);
     };
+    // Repeatable read: should two writers ever hold one account (a rebalance, a zombie
+    // executor), the second fails with a serialization conflict and is run again, instead of
+    // subtracting an old state its snapshot still shows.
+    refuse(client.add_session_setup("SET default_transaction_isolation = 'repeatable read'"));
     refuse(client.add_session_setup(std::string(delta_table_sql())));
     refuse(client.prepare("balances_account", std::string(account_sql())));
     refuse(client.prepare("balances_totals", std::string(apply_totals_sql())));
