@@ -164,7 +164,11 @@ TEST_F(ZooKeeperStoreTest, AfterOneOperationTimedOutTheNextFailAtOnceUntilReconn
   options.connect_string = server_.connect_string();
   options.session_timeout = ZooKeeperServer::kMaxSessionTimeout;
   options.operation_timeout = std::chrono::milliseconds(1500);
+  // The connect waits one operation timeout too: on a loaded machine a just-started server may
+  // take longer to answer (seen once in CI), which is not what this test is about.
   auto connected = ZooKeeperStore::connect(options);
+  for (int attempt = 1; attempt < 5 && !connected; ++attempt)
+    connected = ZooKeeperStore::connect(options);
   ASSERT_TRUE(connected) << connected.error().message;
   auto& store = *connected;
   ASSERT_TRUE(store->create("/n", "x", CreateMode::persistent));
