@@ -43,7 +43,9 @@ void BoltStage::prepare() {
     t.bolt->prepare(component.config, *t.context, *t.collector);
   }
   std::int64_t tick_secs = component.config.get_int(conf::kTopologyTickTupleFreqSecs);
-  tick_every_ns_ = tick_secs * kNanosPerSecond;
+  std::int64_t tick_ms = component.config.get_int(conf::kTopologyTickTupleFreqMs);
+  tick_every_ns_ = tick_ms > 0 ? tick_ms * (kNanosPerSecond / 1000) : tick_secs * kNanosPerSecond;
+  if (tick_ms > 0) tick_secs = (tick_ms + 999) / 1000;  // the tick tuple's value: whole seconds
   next_tick_ns_ = executor_.now() + tick_every_ns_;
   TupleAccess::reset(tick_, &executor_.runtime().layout().tick_schema(), -1, Values{tick_secs});
 }

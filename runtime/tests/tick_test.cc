@@ -34,6 +34,30 @@ TEST(TickTest, TicksArriveAtTheConfiguredFrequencyOfManualTime) {
   EXPECT_EQ(ticks(), 5) << "the component without tick config got ticks, or extra ticks came";
 }
 
+TEST(TickTest, MillisecondTicksArriveAtTheirPeriodAndOverrideTheSecondsKey) {
+  auto probe = std::make_shared<Probe>();
+  auto clock = std::make_shared<ManualClock>();
+  TopologyBuilder b;
+  b.set_spout("spout", spout_of<CountingSpout>(probe, 0));
+  b.set_bolt("ticked", bolt_of<RecordingBolt>(probe))
+      .shuffle_grouping("spout")
+      .add_configuration(conf::kTopologyTickTupleFreqSecs, 5)
+      .add_configuration(conf::kTopologyTickTupleFreqMs, 250);
+  runtime::LocalCluster cluster("ticks", b.build(), test_config(), clock);
+  cluster.start();
+  auto ticks = [&] { return probe->with([&] { return probe->ticks; }); };
+
+  clock->advance(200ms);
+  ASSERT_TRUE(cluster.wait_idle(5s));
+  EXPECT_EQ(ticks(), 0);
+  clock->advance(50ms);  // t = 250 ms
+  ASSERT_TRUE(eventually([&] { return ticks() == 1; }));
+  clock->advance(750ms);  // t = 1 s: ticks at 500, 750, 1000 ms
+  ASSERT_TRUE(eventually([&] { return ticks() == 4; }));
+  ASSERT_TRUE(cluster.wait_idle(5s));
+  EXPECT_EQ(ticks(), 4) << "the seconds key, not the milliseconds key, set the period";
+}
+
 TEST(TickTest, TickTupleIsMarkedAndCarriesItsFrequency) {
   struct TickProbe : Bolt {
     std::shared_ptr<Probe> probe;

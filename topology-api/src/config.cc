@@ -73,6 +73,11 @@ std::vector<ConfigKey> make_schema() {
               "Send tick tuples to bolts every this many seconds; 0: none.")
           .at_least(0)
           .per_component(),
+      KeySpec(kTopologyTickTupleFreqMs, Type::int64, 0,
+              "Send tick tuples every this many milliseconds instead (Heron's key); 0: the "
+              "seconds key decides.")
+          .at_least(0)
+          .per_component(),
       KeySpec(kTopologyDebug, Type::boolean, false, "Log every emitted tuple.").per_component(),
       KeySpec(kTopologyMaxTaskParallelism, Type::int64, none,
               "Cap on the executors of any one component.")

@@ -206,7 +206,7 @@ TEST_F(PostgresBoltTest, BatchingWithoutTickTuplesIsRefusedAtPrepare) {
                                 item_mapping(postgres_config(*server_, 64), "items"));
   std::string error = start_error(cluster);
   EXPECT_NE(error.find("postgres.batch.size is 64 but this component has no "
-                       "topology.tick.tuple.freq.secs"),
+                       "topology.tick.tuple.freq.ms or topology.tick.tuple.freq.secs"),
             std::string::npos)
       << error;
 }

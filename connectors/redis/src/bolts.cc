@@ -8,13 +8,15 @@ void PipelinedRedisBolt::prepare(const Config& config, TopologyContext&,
                                  OutputCollector& collector) {
   batch_ = BatchOptions::from_config(config);
   client_.emplace(ConnectionOptions::from_config(config));
-  if (batch_.batch_size > 1 && config.get_int(gale::conf::kTopologyTickTupleFreqSecs) <= 0) {
+  if (batch_.batch_size > 1 && config.get_int(gale::conf::kTopologyTickTupleFreqSecs) <= 0 &&
+      config.get_int(gale::conf::kTopologyTickTupleFreqMs) <= 0) {
     throw std::invalid_argument(name_ + ": " + conf::kBatchSize + " is " +
                                 std::to_string(batch_.batch_size) + " but this component has no " +
+                                gale::conf::kTopologyTickTupleFreqMs + " or " +
                                 gale::conf::kTopologyTickTupleFreqSecs +
-                                ", so a partial batch would wait for the next input; set " +
-                                gale::conf::kTopologyTickTupleFreqSecs +
-                                " on the bolt (1 is usual) or " + conf::kBatchSize + " to 1");
+                                ", so a partial batch would wait for the next input; set one on "
+                                "the bolt (its flush interval in ms is usual) or " +
+                                conf::kBatchSize + " to 1");
   }
   collector_ = &collector;
 }

@@ -112,6 +112,7 @@ TEST(RedisStoreBoltTest, BatchingWithoutTickTuplesIsRefusedAtPrepare) {
     FAIL() << "a batching bolt without tick tuples started";
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("redis.batch.size is 64 but this component has no "
+                                         "topology.tick.tuple.freq.ms or "
                                          "topology.tick.tuple.freq.secs"),
               std::string::npos)
         << e.what();

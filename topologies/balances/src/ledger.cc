@@ -87,6 +87,13 @@ std::string_view delta_table_sql() {
          "NULL, commit_ms bigint NOT NULL) ON COMMIT DELETE ROWS";
 }
 
+std::string_view account_lock_sql() {
+  // Two-key form: the first key is this application's lock class ("GALB"), so other users of
+  // advisory locks in the database do not collide with it; a hash collision between two
+  // accounts only makes them wait for each other.
+  return "SELECT pg_advisory_xact_lock(1195461698, hashtext($1))";
+}
+
 std::string_view account_sql() {
   // prev and up see the same snapshot: prev is the row before this change (no FOR UPDATE: prev
   // is read after up ran, and a row this command updated would be skipped; up's upsert locks

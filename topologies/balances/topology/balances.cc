@@ -5,6 +5,8 @@
 #include <gale/gale.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <set>
 
 #include "gale/balances/ledger.h"
@@ -187,11 +189,12 @@ class AccountWriterBolt : public postgres::BatchedPostgresBolt {
       if (!r && r.error().code == make_error_code(postgres::PostgresErrc::statement))
         throw std::invalid_argument("balances: " + r.error().message);
     };
-    // Repeatable read: should two writers ever hold one account (a rebalance, a zombie
-    // executor), the second fails with a serialization conflict and is run again, instead of
-    // subtracting an old state its snapshot still shows.
-    refuse(client.add_session_setup("SET default_transaction_isolation = 'repeatable read'"));
+    // Read committed (the default), each change behind its account's lock: should two writers
+    // ever hold one account (a rebalance, a zombie executor), the second waits for the first's
+    // commit and then reads what it left (ledger.h). Not repeatable read: there, writers adding
+    // to the same totals row at once fail each other with serialization conflicts.
     refuse(client.add_session_setup(std::string(delta_table_sql())));
+    refuse(client.prepare("balances_lock", std::string(account_lock_sql())));
     refuse(client.prepare("balances_account", std::string(account_sql())));
     refuse(client.prepare("balances_totals", std::string(apply_totals_sql())));
   }
@@ -201,7 +204,8 @@ class AccountWriterBolt : public postgres::BatchedPostgresBolt {
     params.reserve(8);
     for (std::size_t i = 0; i < 8; ++i) params.push_back(postgres::to_param(in.get(i)));
     last_commit_ms_ = std::max(last_commit_ms_, in.get(7).as_int());
-    return {{"balances_account", std::move(params)}};
+    postgres::Param account = params.front();
+    return {{"balances_lock", {std::move(account)}}, {"balances_account", std::move(params)}};
   }
 
   std::vector<postgres::Statement> batch_statements() override { return {{"balances_totals", {}}}; }
@@ -210,18 +214,22 @@ class AccountWriterBolt : public postgres::BatchedPostgresBolt {
     refreshes_due_ = kRefreshes;
   }
 
-  // On the ticks after a batch committed: the institutions' totals into the per-minute history
-  // and Redis's hot totals. Several ticks, so that branches committed by their own bolt just
-  // after the accounts are counted under their institution too.
+  // After a batch committed, on ticks a second apart: the institutions' totals into the
+  // per-minute history and Redis's hot totals. Three times, so that branches committed by
+  // their own bolt just after the accounts are counted under their institution too.
   void execute(const Tuple& in) override {
     BatchedPostgresBolt::execute(in);
     if (!in.is_tick() || refreshes_due_ == 0) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_refresh_) return;
+    next_refresh_ = now + kRefreshEvery;
     --refreshes_due_;
     refresh();
   }
 
  private:
   static constexpr int kRefreshes = 3;
+  static constexpr std::chrono::seconds kRefreshEvery{1};
 
   void refresh() {
     auto totals = client_->query(std::string(history_sql()), {std::to_string(last_commit_ms_)});
@@ -252,6 +260,7 @@ class AccountWriterBolt : public postgres::BatchedPostgresBolt {
   std::optional<redis::RedisClient> redis_;
   std::int64_t last_commit_ms_ = 0;
   int refreshes_due_ = 0;
+  std::chrono::steady_clock::time_point next_refresh_{};
   bool redis_failing_ = false;
 };
 
@@ -310,6 +319,10 @@ GALE_TOPOLOGY(balances, const gale::Config& conf) {
   format_of(conf);  // a bad format is refused at submit
   const std::string source = conf.get_string("balances.source", "sample");
   const int spouts = static_cast<int>(conf.get_int_in("balances.spout.parallelism", 1, 1, 256));
+  // The writers tick at their flush interval, so that a partial batch waits at most about two
+  // of them (not a whole second) when the log goes quiet.
+  const std::int64_t flush_ms =
+      std::max<std::int64_t>(1, postgres::BatchOptions::from_config(conf).flush_interval.count());
   if (source == "kafka") {
     auto config = kafka::KafkaSpoutConfig::from(conf);
     builder.set_spout(
@@ -337,18 +350,18 @@ GALE_TOPOLOGY(balances, const gale::Config& conf) {
           "accounts", [] { return std::make_unique<AccountWriterBolt>(); },
           static_cast<int>(conf.get_int_in("balances.writer.parallelism", 2, 1, 256)))
       .fields_grouping("decode", kAccountStream, {"account_id"})
-      .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
+      .add_configuration(conf::kTopologyTickTupleFreqMs, flush_ms);
   builder
       .set_bolt("branches",
                 [] { return std::make_unique<postgres::PostgresUpsertBolt>(branch_mapping()); })
       .fields_grouping("decode", kBranchStream, {"branch_id"})
-      .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
+      .add_configuration(conf::kTopologyTickTupleFreqMs, flush_ms);
   builder
       .set_bolt(
           "institutions",
           [] { return std::make_unique<postgres::PostgresUpsertBolt>(institution_mapping()); })
       .fields_grouping("decode", kInstitutionStream, {"institution_id"})
-      .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
+      .add_configuration(conf::kTopologyTickTupleFreqMs, flush_ms);
   if (source == "kafka" && !conf.get_string("kafka.bootstrap.servers", "").empty()) {
     kafka::KafkaSinkConfig sink;
     sink.bootstrap_servers = conf.get_string("kafka.bootstrap.servers", "");
@@ -363,7 +376,7 @@ GALE_TOPOLOGY(balances, const gale::Config& conf) {
   } else {
     builder.set_bolt("dead-letters", [] { return std::make_unique<DeadLetterTableBolt>(); })
         .shuffle_grouping("decode", kDeadLetterStream)
-        .add_configuration(conf::kTopologyTickTupleFreqSecs, 1);
+        .add_configuration(conf::kTopologyTickTupleFreqMs, flush_ms);
   }
   return builder.build();
 }

@@ -26,6 +26,7 @@ inline constexpr const char* kTopologyMaxSpoutPending = "topology.max.spout.pend
 inline constexpr const char* kTopologyMessageTimeoutSecs = "topology.message.timeout.secs";
 inline constexpr const char* kTopologyEnableMessageTimeouts = "topology.enable.message.timeouts";
 inline constexpr const char* kTopologyTickTupleFreqSecs = "topology.tick.tuple.freq.secs";
+inline constexpr const char* kTopologyTickTupleFreqMs = "topology.tick.tuple.freq.ms";
 inline constexpr const char* kTopologyDebug = "topology.debug";
 inline constexpr const char* kTopologyMaxTaskParallelism = "topology.max.task.parallelism";
 inline constexpr const char* kTopologyProducerBatchSize = "topology.producer.batch.size";

@@ -58,10 +58,16 @@ Result<InstitutionState> institution_of(const cdc::Change& change);
 // The per-connection temporary table where a batch's statements leave their effect on the
 // totals (cleared at each commit).
 std::string_view delta_table_sql();
-// One account's change: upserts balances.account_balance unless the row already holds a later
-// position, and records the change's effect on the totals in the delta table. Parameters:
-// $1 account_id, $2 branch_id, $3 currency, $4 product, $5 balance, $6 open, $7 position,
-// $8 commit_ms.
+// Before an account's change, in the same transaction: waits until no other transaction
+// holds the account ($1 account_id; a transaction-scoped advisory lock, released at commit).
+// Should two writers ever hold one account (a rebalance, a zombie executor), the second waits
+// for the first's commit, and its change, a statement of its own, then reads the account as
+// the first left it: the effect on the totals is computed from the true previous state.
+std::string_view account_lock_sql();
+// One account's change (after account_lock_sql): upserts balances.account_balance unless the row
+// already holds a later position, and records the change's effect on the totals in the delta table.
+// Parameters: $1 account_id, $2 branch_id, $3 currency, $4 product, $5 balance, $6 open, $7
+// position, $8 commit_ms.
 std::string_view account_sql();
 // A batch's end: the delta table applied to balances.balance_total (rows locked in key order,
 // so concurrent writers never deadlock).
