@@ -174,6 +174,13 @@ class AccountWriterBolt : public postgres::BatchedPostgresBolt {
 
  protected:
   void on_prepare(const Config& conf, postgres::PostgresClient& client) override {
+    // Each account of a batch holds an advisory lock until the commit, from PostgreSQL's shared
+    // lock table (max_locks_per_transaction x connections: a few thousand by default).
+    if (auto size = postgres::BatchOptions::from_config(conf).batch_size; size > kMaxBatch)
+      throw std::invalid_argument("balances: postgres.batch.size is " + std::to_string(size) +
+                                  "; the account writers take at most " +
+                                  std::to_string(kMaxBatch) +
+                                  " (each change holds its account's lock until the commit)");
     if (conf.get_bool("balances.redis", false))
       redis_.emplace(redis::ConnectionOptions::from_config(conf));
     auto checked = client.query(
@@ -189,10 +196,12 @@ class AccountWriterBolt : public postgres::BatchedPostgresBolt {
       if (!r && r.error().code == make_error_code(postgres::PostgresErrc::statement))
         throw std::invalid_argument("balances: " + r.error().message);
     };
-    // Read committed (the default), each change behind its account's lock: should two writers
-    // ever hold one account (a rebalance, a zombie executor), the second waits for the first's
-    // commit and then reads what it left (ledger.h). Not repeatable read: there, writers adding
-    // to the same totals row at once fail each other with serialization conflicts.
+    // Read committed (set here, whatever the database's or role's default), each change behind
+    // its account's lock: should two writers ever hold one account (a rebalance, a zombie
+    // executor), the second waits for the first's commit and then reads what it left
+    // (ledger.h). Not repeatable read: there the snapshot would predate the lock, and writers
+    // adding to the same totals row at once would fail each other with serialization conflicts.
+    refuse(client.add_session_setup("SET default_transaction_isolation = 'read committed'"));
     refuse(client.add_session_setup(std::string(delta_table_sql())));
     refuse(client.prepare("balances_lock", std::string(account_lock_sql())));
     refuse(client.prepare("balances_account", std::string(account_sql())));
@@ -228,6 +237,7 @@ class AccountWriterBolt : public postgres::BatchedPostgresBolt {
   }
 
  private:
+  static constexpr int kMaxBatch = 1000;
   static constexpr int kRefreshes = 3;
   static constexpr std::chrono::seconds kRefreshEvery{1};
 
@@ -319,10 +329,10 @@ GALE_TOPOLOGY(balances, const gale::Config& conf) {
   format_of(conf);  // a bad format is refused at submit
   const std::string source = conf.get_string("balances.source", "sample");
   const int spouts = static_cast<int>(conf.get_int_in("balances.spout.parallelism", 1, 1, 256));
-  // The writers tick at their flush interval, so that a partial batch waits at most about two
-  // of them (not a whole second) when the log goes quiet.
-  const std::int64_t flush_ms =
-      std::max<std::int64_t>(1, postgres::BatchOptions::from_config(conf).flush_interval.count());
+  // The writers tick at their flush interval (10 ms to 1 s), so that a partial batch waits at
+  // most about two of them (not a whole second) when the log goes quiet.
+  const std::int64_t flush_ms = std::clamp<std::int64_t>(
+      postgres::BatchOptions::from_config(conf).flush_interval.count(), 10, 1000);
   if (source == "kafka") {
     auto config = kafka::KafkaSpoutConfig::from(conf);
     builder.set_spout(

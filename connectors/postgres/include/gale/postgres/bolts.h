@@ -19,8 +19,8 @@
 //
 // Batching as the Redis bolts: inputs wait until postgres.batch.size of them are buffered, an
 // input arrives after the oldest waited postgres.flush.interval.ms, or a tick tuple comes; so a
-// bolt with postgres.batch.size > 1 needs topology.tick.tuple.freq.secs on its component, and
-// prepare() refuses it otherwise. Inputs buffered at cleanup() are neither acked nor failed:
+// bolt with postgres.batch.size > 1 needs topology.tick.tuple.freq.ms (or .secs) on its component,
+// and prepare() refuses it otherwise. Inputs buffered at cleanup() are neither acked nor failed:
 // their trees time out and the spout replays them.
 //
 // Threading: as any Bolt, one thread per instance; each instance has its own connection.

@@ -6,7 +6,7 @@
 // oldest has waited redis.flush.interval.ms, or a tick tuple comes; then the batch goes as one
 // pipeline and each input is acked (or failed) on its own. A partial batch can only leave on a
 // later input or tick, so a bolt with redis.batch.size > 1 needs
-// topology.tick.tuple.freq.secs on its component; prepare() refuses it otherwise.
+// topology.tick.tuple.freq.ms (or .secs) on its component; prepare() refuses it otherwise.
 //
 // Outage: when the pipeline fails (connection refused or lost, timeout) every buffered input
 // is failed, so the spout replays it; nothing is dropped. The client reconnects on a later

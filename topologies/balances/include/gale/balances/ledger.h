@@ -62,7 +62,9 @@ std::string_view delta_table_sql();
 // holds the account ($1 account_id; a transaction-scoped advisory lock, released at commit).
 // Should two writers ever hold one account (a rebalance, a zombie executor), the second waits
 // for the first's commit, and its change, a statement of its own, then reads the account as
-// the first left it: the effect on the totals is computed from the true previous state.
+// the first left it: the effect on the totals is computed from the true previous state (in read
+// committed, where each statement takes its snapshot; two writers taking overlapping accounts'
+// locks in different orders can deadlock, which PostgreSQL detects and the batch is retried).
 std::string_view account_lock_sql();
 // One account's change (after account_lock_sql): upserts balances.account_balance unless the row
 // already holds a later position, and records the change's effect on the totals in the delta table.
