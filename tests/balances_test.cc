@@ -1,6 +1,7 @@
 // The balances application end to end, as an operator runs it: gale-kafka-dev, a real
 // PostgreSQL, gale-balances schema, gale-gen core-banking into Kafka (with redeliveries and
-// malformed records), `gale local balances.so` from Kafka, gale-balances reconcile.
+// malformed records, and then the whole log again), `gale local balances.so` from Kafka,
+// gale-balances reconcile.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -92,14 +93,25 @@ TEST_P(BalancesEndToEnd, FromKafkaToExactBalancesDeadLettersAndAReconciliationOf
   ASSERT_EQ(schema.exit_code, 0) << schema.output;
 
   const fs::path manifest_path = dir_ / "expected.json";
-  CommandResult gen = run_command(
-      {kBin + "/gale-gen", "core-banking", "--format", format, "--count", "3000", "--accounts",
-       "200", "--duplicates", "0.05", "--malformed", "0.01", "--brokers", broker_->bootstrap(),
-       "--topic", "core-banking", "--expected", manifest_path.string()});
+  // The whole log twice, the second copy after the first (every change delivered again, after
+  // changes newer than itself), on top of gale-gen's own redeliveries.
+  const std::vector<std::string> gen_argv{kBin + "/gale-gen", "core-banking",
+                                          "--format",         format,
+                                          "--count",          "3000",
+                                          "--accounts",       "200",
+                                          "--duplicates",     "0.05",
+                                          "--malformed",      "0.01",
+                                          "--brokers",        broker_->bootstrap(),
+                                          "--topic",          "core-banking",
+                                          "--expected",       manifest_path.string()};
+  CommandResult gen = run_command(gen_argv);
   ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  CommandResult again = run_command(gen_argv);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  ASSERT_EQ(again.output, gen.output) << "the same options gave another log";
   std::smatch m;
   ASSERT_TRUE(std::regex_search(gen.output, m, std::regex("(\\d+) malformed lines"))) << gen.output;
-  const std::size_t malformed = std::stoul(m[1]);
+  const std::size_t malformed = 2 * std::stoul(m[1]);
   ASSERT_GT(malformed, 0u) << gen.output;
   nlohmann::json manifest = nlohmann::json::parse(std::ifstream(manifest_path));
 
