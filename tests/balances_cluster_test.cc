@@ -11,6 +11,7 @@
 #include <regex>
 #include <set>
 
+#include "balances_support.h"
 #include "gale/balances/ledger.h"
 #include "gale/cdc/change.h"
 #include "gale/testing/cluster_fixture.h"
@@ -24,16 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kBalances = std::string(GALE_TOPOLOGY_DIR) + "/balances.so";
-
-// Minor units (cents) of a decimal string with at most two fractional digits.
-std::int64_t cents(const std::string& decimal) {
-  auto dot = decimal.find('.');
-  std::string whole = decimal.substr(0, dot);
-  std::string fraction = dot == std::string::npos ? "" : decimal.substr(dot + 1);
-  fraction.resize(2, '0');
-  bool negative = !whole.empty() && whole[0] == '-';
-  return std::stoll(whole) * 100 + (negative ? -1 : 1) * std::stoll(fraction);
-}
 
 class BalancesCluster : public Cluster, public ::testing::WithParamInterface<std::string> {
  protected:
@@ -58,13 +49,7 @@ class BalancesCluster : public Cluster, public ::testing::WithParamInterface<std
   }
 
   CommandResult balances_tool(std::vector<std::string> args) const {
-    std::vector<std::string> argv{kBin + "/gale-balances"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    for (std::string f : {std::string("--postgres-port"), std::to_string(postgres_->port()),
-                          std::string("--postgres-user"), std::string(PostgresServer::user()),
-                          std::string("--postgres-password-file"), password_file_})
-      argv.push_back(f);
-    return run_command(argv);
+    return gale_balances(std::move(args), *postgres_, password_file_);
   }
 
   static PostgresServer* postgres_;

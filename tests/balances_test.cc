@@ -11,6 +11,7 @@
 #include <regex>
 #include <thread>
 
+#include "balances_support.h"
 #include "gale/testing/child_process.h"
 #include "gale/testing/kafka_dev_broker.h"
 #include "gale/testing/kafka_test_support.h"
@@ -32,17 +33,6 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds lim
     std::this_thread::sleep_for(200ms);
   }
   return pred();
-}
-
-// Minor units (cents) of a decimal string with at most two fractional digits.
-std::int64_t cents(const std::string& decimal) {
-  auto dot = decimal.find('.');
-  std::string whole = decimal.substr(0, dot);
-  std::string fraction = dot == std::string::npos ? "" : decimal.substr(dot + 1);
-  fraction.resize(2, '0');
-  bool negative = !whole.empty() && whole[0] == '-';
-  std::int64_t value = std::stoll(whole) * 100 + (negative ? -1 : 1) * std::stoll(fraction);
-  return value;
 }
 
 class BalancesEndToEnd : public ::testing::TestWithParam<std::string> {
@@ -69,15 +59,8 @@ class BalancesEndToEnd : public ::testing::TestWithParam<std::string> {
     if (!HasFailure()) fs::remove_all(dir_);
   }
 
-  std::vector<std::string> pg_flags() const {
-    return {"--postgres-port",      std::to_string(postgres_->port()), "--postgres-user",
-            PostgresServer::user(), "--postgres-password-file",        password_file_};
-  }
   CommandResult balances_tool(std::vector<std::string> args) const {
-    std::vector<std::string> argv{kBin + "/gale-balances"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    for (const auto& f : pg_flags()) argv.push_back(f);
-    return run_command(argv);
+    return gale_balances(std::move(args), *postgres_, password_file_);
   }
 
   static PostgresServer* postgres_;
