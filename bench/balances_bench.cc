@@ -409,12 +409,6 @@ class HttpClient {
   std::unique_ptr<boost::beast::tcp_stream> stream_;
 };
 
-int free_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
 struct Latencies {
   std::vector<double> millis;
   int errors = 0;
@@ -521,7 +515,7 @@ void run_benchmark(const Options& o) {
 
   // A template's latency while the topology writes, then idle on the same tables.
   reset_schema(pg, schema);
-  const int port = free_port();
+  const int port = gale::testing::free_port();
   const std::string log = (std::filesystem::temp_directory_path() /
                            fmt::format("gale-balances-bench-query-{}.log", ::getpid()))
                               .string();
