@@ -12,13 +12,23 @@
 
 namespace gale::runtime {
 
-// Acker traffic, Storm's __ack_init / __ack_ack / __ack_fail and the acker's answers.
+// Acker traffic, Storm's __ack_init / __ack_ack / __ack_fail and the acker's answers; and the
+// checkpoint coordinator's word to the spouts (trigger checkpoint `root`, it completed).
 struct AckMessage {
   // The values travel on the wire (transport/batch_codec.h): never renumber.
-  enum class Kind : std::uint8_t { init, ack, fail, completed, failed };
+  enum class Kind : std::uint8_t {
+    init,
+    ack,
+    fail,
+    completed,
+    failed,
+    checkpoint,          // to spout task `task`: snapshot, then send barrier `root`
+    checkpoint_complete  // to spout task `task`: checkpoint `root` is complete
+  };
+  static constexpr Kind kLastKind = Kind::checkpoint_complete;
   Kind kind;
-  int task;             // init: the spout task; completed/failed: the spout task addressed
-  std::uint64_t root;   // the tuple tree
+  int task;             // init: the spout task; others but ack and fail: the spout task addressed
+  std::uint64_t root;   // the tuple tree (checkpoint kinds: the checkpoint id)
   std::uint64_t value;  // init/ack: XOR of edge ids
 
   // init, ack and fail go to the acker tracking the tree; completed and failed to a spout.
@@ -28,11 +38,13 @@ static_assert(static_cast<int>(AckMessage::Kind::init) == 0 &&
                   static_cast<int>(AckMessage::Kind::ack) == 1 &&
                   static_cast<int>(AckMessage::Kind::fail) == 2 &&
                   static_cast<int>(AckMessage::Kind::completed) == 3 &&
-                  static_cast<int>(AckMessage::Kind::failed) == 4,
+                  static_cast<int>(AckMessage::Kind::failed) == 4 &&
+                  static_cast<int>(AckMessage::Kind::checkpoint) == 5 &&
+                  static_cast<int>(AckMessage::Kind::checkpoint_complete) == 6,
               "AckMessage::Kind values are part of the wire format");
 
 // The task that takes acker message `m`: the acker tracking its tree (init, ack, fail) or the
-// spout task it answers (completed, failed); 0 when there is none (acking off, unknown task).
+// spout task it addresses (the others); 0 when there is none (acking off, unknown task).
 // The one place that decides where acker traffic goes: executors send by it, and batches from
 // other workers are checked by it.
 inline int ack_target_task(const Layout& layout, const AckMessage& m) {
@@ -41,7 +53,7 @@ inline int ack_target_task(const Layout& layout, const AckMessage& m) {
 }
 
 // Ackers and spouts take acker traffic, which must never queue behind tuple traffic: they are
-// what eventually frees every queue.
+// what eventually frees every queue. (The checkpoint coordinator takes none.)
 inline bool takes_acker_traffic(const Layout& layout, int executor) {
   const auto& info = layout.executors()[static_cast<std::size_t>(executor)];
   return layout.component(info.component).kind != ComponentInfo::Kind::bolt;

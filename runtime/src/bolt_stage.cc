@@ -1,5 +1,8 @@
 #include "bolt_stage.h"
 
+#include "gale/common/logging.h"
+#include "gale/state.h"
+#include "state_writer.h"
 #include "tuple_access.h"
 
 namespace gale::runtime {
@@ -42,6 +45,14 @@ void BoltStage::prepare() {
     t.collector = std::make_unique<Collector>(*this, t);
     t.bolt->prepare(component.config, *t.context, *t.collector);
   }
+  const Runtime& runtime = executor_.runtime();
+  checkpointing_ = runtime.layout().checkpointing();
+  if (checkpointing_) {
+    input_slot_.assign(static_cast<std::size_t>(runtime.layout().task_count()) + 1, -1);
+    for (std::size_t i = 0; i < component.barrier_inputs.size(); ++i)
+      input_slot_[static_cast<std::size_t>(component.barrier_inputs[i])] = static_cast<int>(i);
+    for (auto& t : tasks_) init_state(t);
+  }
   std::int64_t tick_secs = component.config.get_int(conf::kTopologyTickTupleFreqSecs);
   std::int64_t tick_ms = component.config.get_int(conf::kTopologyTickTupleFreqMs);
   tick_every_ns_ = tick_ms > 0 ? tick_ms * (kNanosPerSecond / 1000) : tick_secs * kNanosPerSecond;
@@ -54,7 +65,77 @@ void BoltStage::execute(int task, const Tuple& t) {
   execute(task_for(task), t);
 }
 
+void BoltStage::init_state(Task& task) {
+  auto* stateful = component.stateful ? dynamic_cast<StatefulBolt*>(task.bolt.get()) : nullptr;
+  if (!stateful) return;
+  const Runtime& runtime = executor_.runtime();
+  state::RestoredTask restored;
+  if (runtime.restored_checkpoint()) restored = runtime.restore(task.id);
+  task.state = std::make_unique<TaskState>(
+      std::move(restored),
+      static_cast<int>(runtime.layout().config().get_int(conf::kTopologyStateFullEvery)));
+  stateful->init_state(*task.state);
+  for (const auto& name : task.state->undeclared())
+    spdlog::warn(
+        "{}:{}: checkpoint {} holds state '{}', which init_state() did not declare: it "
+        "is dropped",
+        component.id, task.id, task.state->restored_from(), name);
+}
+
+bool BoltStage::align(Task& task, const Tuple& t) {
+  int source = t.source_task();
+  int slot = source >= 0 && static_cast<std::size_t>(source) < input_slot_.size()
+                 ? input_slot_[static_cast<std::size_t>(source)]
+                 : -1;
+  if (slot < 0) return false;  // a tick, or a tuple from itself
+  if (TupleAccess::schema(t)->stream == kBarrierStream) {
+    on_barrier(task, slot, static_cast<CheckpointId>(t.values()[0].as_int()));
+    return true;
+  }
+  if (task.aligning == 0 || !task.got[static_cast<std::size_t>(slot)]) return false;
+  task.held.push_back(t);  // this input has sent the barrier: its tuples wait for the others
+  return true;
+}
+
+void BoltStage::on_barrier(Task& task, int slot, CheckpointId id) {
+  if (id <= task.passed || id < task.aligning) return;          // from an abandoned checkpoint
+  if (task.aligning != 0 && id > task.aligning) release(task);  // the older one was abandoned
+  const std::size_t inputs = component.barrier_inputs.size();
+  if (task.aligning == 0) {
+    task.aligning = id;
+    task.got.assign(inputs, 0);
+    task.got_count = 0;
+  }
+  if (!task.got[static_cast<std::size_t>(slot)]) {
+    task.got[static_cast<std::size_t>(slot)] = 1;
+    ++task.got_count;
+  }
+  if (static_cast<std::size_t>(task.got_count) < inputs) return;
+  // Aligned: the state holds exactly the effect of every input's tuples before barrier `id`.
+  if (task.state) {
+    try {
+      static_cast<StatefulBolt&>(*task.bolt).pre_checkpoint(id);
+      executor_.runtime().state_writer().submit(task.id, id, task.state->snapshot(id));
+    } catch (const std::exception& e) {
+      // No part: checkpoint `id` never completes and recovery uses an earlier one.
+      executor_.report_error(*this, task.id,
+                             "checkpoint " + std::to_string(id) + " not taken: " + e.what());
+    }
+  }
+  executor_.emit_barrier(*this, task.id, id);
+  task.passed = id;
+  release(task);
+}
+
+void BoltStage::release(Task& task) {
+  task.aligning = 0;
+  std::deque<Tuple> held;
+  held.swap(task.held);
+  for (const Tuple& t : held) execute(task, t);
+}
+
 void BoltStage::execute(Task& task, const Tuple& t) {
+  if (checkpointing_ && align(task, t)) return;
   std::int64_t start = 0;
   if (sample_now(executor_.runtime().settings().sample_every)) {
     start = executor_.now();

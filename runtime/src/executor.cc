@@ -302,6 +302,21 @@ const StreamInfo& Executor::route(Stage& stage, int source_task, std::string_vie
   return *s;
 }
 
+void Executor::emit_barrier(const Stage& stage, int task, CheckpointId id) {
+  const StreamInfo* barrier = stage.component.barrier;
+  if (!barrier) return;
+  const Values values{Value(static_cast<std::int64_t>(id))};
+  const std::uint32_t emit = next_emit();
+  for (const auto& sub : barrier->subscribers) {
+    for (int target : layout_.component(sub.component).tasks) {
+      BoltStage* bolt = chained(target);
+      Tuple& out = bolt ? bolt->input() : slot_for(target, emit);
+      TupleAccess::reset(out, &barrier->schema, task, values);
+      if (bolt) bolt->execute(target, out);
+    }
+  }
+}
+
 void Executor::log_emit(const Stage& stage, int task, const StreamInfo& s,
                         const Values& values) const {
   std::string text;

@@ -117,6 +117,10 @@ class Executor {
   // Sends acker message `m` to the task that takes it (ack_target_task), or folds it while a
   // chain runs (begin_fold).
   void send_ack(const AckMessage& m);
+  // Sends barrier `id` from `task` of `stage` to every task downstream of its component
+  // (ComponentInfo::barrier), after everything it emitted before; a chained task takes it at
+  // once.
+  void emit_barrier(const Stage& stage, int task, CheckpointId id);
   void log_emit(const Stage& stage, int task, const StreamInfo& s, const Values& values) const;
   void report_error(Stage& stage, int task, std::string_view message);
 

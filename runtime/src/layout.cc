@@ -81,6 +81,7 @@ Layout::Layout(std::string topology_name, const Topology& topology, const Config
                             : config_.get_int(conf::kTopologyWorkers);
   if (ackers > 0) add_acker(static_cast<int>(ackers));
   wire_subscriptions();
+  add_checkpoints();
   find_chains();
 
   tick_schema_.component = kSystemComponent;
@@ -100,6 +101,7 @@ void Layout::add_component(const ComponentDef* def, int executors,
   info.kind = def->kind == ComponentDef::Kind::spout ? ComponentInfo::Kind::spout
                                                      : ComponentInfo::Kind::bolt;
   info.def = def;
+  info.stateful = def->stateful;
   info.config = config_.merged(def->config);
   info.executors = executors;
   if (auto cap = config_.get_int(conf::kTopologyMaxTaskParallelism, 0); cap > 0)
@@ -156,6 +158,48 @@ void Layout::add_acker(int executors) {
     task_executor_.push_back(static_cast<int>(executors_.size()));
     executors_.push_back({index, {task}, -1});
   }
+  component_index_[info.id] = index;
+  components_.push_back(std::move(info));
+}
+
+void Layout::add_checkpoints() {
+  bool stateful = std::any_of(components_.begin(), components_.end(),
+                              [](const ComponentInfo& c) { return c.stateful; });
+  if (!stateful || config_.get_int(conf::kTopologyStateCheckpointIntervalMs) <= 0) return;
+  // Barriers: from each component to every task of every component subscribed to any of its
+  // streams (a self-subscription excepted: a barrier never waits on itself).
+  for (std::size_t i = 0; i < components_.size(); ++i) {
+    ComponentInfo& source = components_[i];
+    std::vector<int> subscribers;
+    for (const auto& s : source.streams)
+      for (const auto& sub : s->subscribers)
+        if (sub.component != static_cast<int>(i) &&
+            std::find(subscribers.begin(), subscribers.end(), sub.component) == subscribers.end())
+          subscribers.push_back(sub.component);
+    if (subscribers.empty()) continue;
+    auto barrier = std::make_unique<StreamInfo>();
+    barrier->schema = {source.id, kBarrierStream, Fields{"checkpoint"}, false,
+                       static_cast<int>(source.streams.size())};
+    for (int c : subscribers) {
+      barrier->subscribers.push_back({c, {Grouping::Kind::all, {}, {}}});
+      auto& inputs = components_[static_cast<std::size_t>(c)].barrier_inputs;
+      inputs.insert(inputs.end(), source.tasks.begin(), source.tasks.end());
+    }
+    source.barrier = barrier.get();
+    source.streams.push_back(std::move(barrier));
+  }
+  for (auto& c : components_) std::sort(c.barrier_inputs.begin(), c.barrier_inputs.end());
+  // The coordinator: one task, one executor, placed like an acker.
+  ComponentInfo info;
+  info.id = kCheckpointComponent;
+  info.kind = ComponentInfo::Kind::checkpoint;
+  info.config = config_;
+  int index = static_cast<int>(components_.size());
+  checkpoint_task_ = static_cast<int>(task_component_.size());
+  info.tasks.push_back(checkpoint_task_);
+  task_component_.push_back(index);
+  task_executor_.push_back(static_cast<int>(executors_.size()));
+  executors_.push_back({index, {checkpoint_task_}, -1});
   component_index_[info.id] = index;
   components_.push_back(std::move(info));
 }

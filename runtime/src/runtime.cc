@@ -11,7 +11,9 @@
 #include "bolt_stage.h"
 #include "executor.h"
 #include "gale/common/logging.h"
+#include "gale/state/backend.h"
 #include "spout_executor.h"
+#include "state_writer.h"
 #include "transport_bridge.h"
 
 namespace gale::runtime {
@@ -19,6 +21,7 @@ namespace gale::runtime {
 std::unique_ptr<Executor> make_bolt_executor(Runtime& runtime, int index, std::vector<int> chained);
 std::unique_ptr<Executor> make_acker_executor(Runtime& runtime, int index,
                                               std::vector<int> chained);
+std::unique_ptr<Executor> make_checkpoint_executor(Runtime& runtime, int index);
 
 namespace {
 
@@ -63,6 +66,8 @@ std::unique_ptr<Executor> make_executor(Runtime& runtime, int index, std::vector
       return make_bolt_executor(runtime, index, std::move(chained));
     case ComponentInfo::Kind::acker:
       return make_acker_executor(runtime, index, std::move(chained));
+    case ComponentInfo::Kind::checkpoint:
+      return make_checkpoint_executor(runtime, index);
   }
   return nullptr;
 }
@@ -140,6 +145,18 @@ Runtime::~Runtime() {
 
 void Runtime::start() {
   started_ns_ = clock_->now_ns();
+  if (layout_.checkpointing()) {
+    auto backend = state::make_backend(layout_.config());
+    if (!backend.ok()) throw std::runtime_error(backend.error().message);
+    state_backend_ = std::move(*backend);
+    auto done = state_backend_->completed(layout_.topology_name());
+    if (!done.ok())
+      throw std::runtime_error("cannot read the last checkpoint of '" + layout_.topology_name() +
+                               "': " + done.error().message);
+    restored_ = done->empty() ? 0 : done->back().id;
+    state_writer_ = std::make_unique<StateWriter>(state_backend_, layout_.topology_name());
+    if (restored_) spdlog::info("{}: restoring checkpoint {}", layout_.topology_name(), restored_);
+  }
   int n = static_cast<int>(layout_.executors().size());
   // Every queue exists before any thread runs, so early emits have somewhere to go.
   // The executors chained into each host, each after its parent: by depth in the chain.
@@ -209,6 +226,15 @@ void Runtime::stop() {
     if (e) e->request_stop();
   for (auto& e : executors_)
     if (e) e->join();
+  if (state_writer_) state_writer_->stop();
+}
+
+state::RestoredTask Runtime::restore(int task) const {
+  auto r = state::restore_task(*state_backend_, layout_.topology_name(), restored_, task);
+  if (!r.ok())
+    throw std::runtime_error("cannot restore task " + std::to_string(task) + " from checkpoint " +
+                             std::to_string(restored_) + ": " + r.error().message);
+  return std::move(*r);
 }
 
 TopologyStats Runtime::stats() const {
@@ -220,9 +246,10 @@ TopologyStats Runtime::stats() const {
     const ComponentInfo& info = layout_.components()[c];
     ComponentStats cs;
     cs.id = info.id;
-    cs.kind = info.kind == ComponentInfo::Kind::spout  ? "spout"
-              : info.kind == ComponentInfo::Kind::bolt ? "bolt"
-                                                       : "acker";
+    cs.kind = info.kind == ComponentInfo::Kind::spout   ? "spout"
+              : info.kind == ComponentInfo::Kind::bolt  ? "bolt"
+              : info.kind == ComponentInfo::Kind::acker ? "acker"
+                                                        : "checkpoint";
     LatencyStat execute, process, complete;
     // This process's share: executors elsewhere report in their own workers.
     for (const auto& e : executors_) {

@@ -7,6 +7,9 @@
 #include <optional>
 
 #include "bolt_stage.h"
+#include "gale/state.h"
+#include "gale/state/part.h"
+#include "state_writer.h"
 #include "tuple_access.h"
 
 namespace gale::runtime {
@@ -58,6 +61,7 @@ void SpoutExecutor::prepare() {
   for (std::size_t i = 0; i < tasks_.size(); ++i) {
     tasks_[i].collector = std::make_unique<Collector>(*this, i);
     tasks_[i].spout->open(component_.config, *tasks_[i].context, *tasks_[i].collector);
+    if (layout_.checkpointing() && runtime_.restored_checkpoint()) restore_position(tasks_[i]);
   }
   expiry_.start(now(), runtime_.settings().timeout_ns);
   next_flush_ns_ = now() + runtime_.settings().flush_interval_ns;
@@ -119,6 +123,7 @@ bool SpoutExecutor::work() {
     input_signalled_.store(false, std::memory_order_relaxed);
   bool did = drain_inbox();
   did |= retry_parked();
+  if (!triggered_.empty() && parked_.empty()) did |= take_checkpoints();
   sync_activation();
   if (active_ && parked_.empty()) {
     for (std::size_t i = 0; i < tasks_.size(); ++i) {
@@ -174,6 +179,14 @@ bool SpoutExecutor::drain_inbox() {
     mark_busy();
     did = true;
     for (const AckMessage& m : b->acks) {
+      if (m.kind == AckMessage::Kind::checkpoint) {
+        triggered_.emplace_back(m.task, m.root);
+        continue;
+      }
+      if (m.kind == AckMessage::Kind::checkpoint_complete) {
+        checkpoint_complete(m.task, m.root);
+        continue;
+      }
       Pending p;
       if (pending_.take(m.root, p)) finish(m.root, p, m.kind == AckMessage::Kind::completed);
     }
@@ -231,6 +244,46 @@ void SpoutExecutor::on_full(int dest, BatchPtr batch) {
   // while still draining acks (which is what frees the queues downstream).
   parked_.park(dest, std::move(batch));
   has_parked_.store(true, std::memory_order_relaxed);
+}
+
+SpoutExecutor::Task* SpoutExecutor::task_by_id(int task) {
+  for (auto& t : tasks_)
+    if (t.id == task) return &t;
+  return nullptr;
+}
+
+void SpoutExecutor::restore_position(Task& t) {
+  auto* stateful = dynamic_cast<StatefulSpout*>(t.spout.get());
+  if (!stateful) return;
+  state::RestoredTask restored = runtime_.restore(t.id);
+  if (restored.position) stateful->restore_position(*restored.position);
+}
+
+bool SpoutExecutor::take_checkpoints() {
+  for (const auto& [task, id] : triggered_) {
+    Task* t = task_by_id(task);
+    if (!t) continue;
+    state::TaskPart part;  // a position alone: always a full part
+    if (auto* stateful = dynamic_cast<StatefulSpout*>(t->spout.get())) {
+      try {
+        part.position = stateful->snapshot_position();
+      } catch (const std::exception& e) {
+        report_error(stage_, t->id, "checkpoint " + std::to_string(id) + " not taken: " + e.what());
+        continue;  // no part: the checkpoint never completes
+      }
+    }
+    runtime_.state_writer().submit(t->id, id, state::encode_part(part));
+    emit_barrier(stage_, t->id, id);
+  }
+  triggered_.clear();
+  flush();
+  return true;
+}
+
+void SpoutExecutor::checkpoint_complete(int task, CheckpointId id) {
+  Task* t = task_by_id(task);
+  if (auto* stateful = t ? dynamic_cast<StatefulSpout*>(t->spout.get()) : nullptr)
+    call(*t, [&] { stateful->checkpoint_complete(id); });
 }
 
 void SpoutExecutor::sync_activation() {

@@ -63,6 +63,13 @@ class SpoutExecutor final : public Executor {
   bool finish_done_now();
   void sync_activation();
   void on_timers();
+  // Checkpoints: restores a stateful spout's position after open(); takes the position and
+  // sends the barrier of each checkpoint triggered (not while output is parked: the barrier
+  // must follow every tuple emitted before it); tells spouts of completed checkpoints.
+  void restore_position(Task& t);
+  bool take_checkpoints();
+  void checkpoint_complete(int task, CheckpointId id);
+  Task* task_by_id(int task);
   template <typename F>
   void call(Task& t, F&& f);
 
@@ -82,7 +89,8 @@ class SpoutExecutor final : public Executor {
     bool failed;
   };
   std::vector<Done> done_now_;
-  ParkedBatches parked_;  // output refused by full queues downstream
+  std::vector<std::pair<int, CheckpointId>> triggered_;  // (task, checkpoint) not yet taken
+  ParkedBatches parked_;                                 // output refused by full queues downstream
   std::atomic<bool> has_parked_{false};
   std::int64_t max_pending_ = 0;
   bool active_ = false;

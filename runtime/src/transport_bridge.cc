@@ -48,7 +48,7 @@ class MessageVisitor final : public transport::BatchVisitor {
   void on_ack(std::uint8_t kind, std::int32_t task, std::uint64_t root,
               std::uint64_t value) override {
     if (!error_.empty()) return;
-    if (kind > static_cast<std::uint8_t>(AckMessage::Kind::failed))
+    if (kind > static_cast<std::uint8_t>(AckMessage::kLastKind))
       error_ = "acker message of unknown kind " + std::to_string(kind);
     else
       fail_if(inbound_.add_ack({static_cast<AckMessage::Kind>(kind), task, root, value}));

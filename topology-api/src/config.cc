@@ -136,6 +136,25 @@ std::vector<ConfigKey> make_schema() {
               "Comma-separated principals that may control the topology (kill, rebalance, "
               "activate, deactivate, blobs) besides its owner and admins: Storm's "
               "topology.users."),
+      KeySpec(kTopologyStateCheckpointIntervalMs, Type::int64, 1000,
+              "In a topology with a stateful bolt, start a checkpoint this many milliseconds "
+              "after the previous one ended (docs/STATE.md); 0: no checkpoints.")
+          .at_least(0),
+      KeySpec(kTopologyStateCheckpointTimeoutMs, Type::int64, 60000,
+              "A checkpoint not complete within this many milliseconds is abandoned and the "
+              "next one starts.")
+          .at_least(100),
+      KeySpec(kTopologyStateBackend, Type::string, "memory",
+              "Where checkpoints are stored: memory (one process: local mode and tests)."),
+      KeySpec(kTopologyStateFullEvery, Type::int64, 10,
+              "A task writes all its state every this many checkpoints and only what changed in "
+              "between; a restore reads at most this many parts per task.")
+          .at_least(1)
+          .at_most(1000),
+      KeySpec(kTopologyStateCheckpointsRetained, Type::int64, 2,
+              "Completed checkpoints kept; older ones and the parts only they needed are "
+              "deleted.")
+          .at_least(1),
       KeySpec(kStormZookeeperServers, Type::string, "127.0.0.1:2181",
               "ZooKeeper servers, host:port[,host:port...]."),
       KeySpec(kStormZookeeperRoot, Type::string, "/gale",

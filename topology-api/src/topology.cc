@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "gale/errors.h"
+#include "gale/state.h"
 #include "text.h"
 
 namespace gale {
@@ -226,11 +227,12 @@ class Validator {
 // Asks a fresh instance for its outputs. Returns what went wrong, empty on success; a missing
 // factory is left to validate().
 template <class Factory>
-std::string declare_with(const Factory& factory, OutputDeclarer& declarer) {
+std::string declare_with(const Factory& factory, OutputDeclarer& declarer, bool& stateful) {
   if (!factory) return {};
   auto instance = factory();
   if (!instance) return "its factory returned null";
   instance->declare_outputs(declarer);
+  stateful = dynamic_cast<const StatefulBolt*>(instance.get()) != nullptr;
   return {};
 }
 
@@ -239,9 +241,10 @@ std::string declare_with(const Factory& factory, OutputDeclarer& declarer) {
 std::string capture_outputs(ComponentDef& def) {
   OutputDeclarer declarer;
   std::string problem;
+  bool stateful = false;
   try {
-    problem = def.kind == ComponentDef::Kind::spout ? declare_with(def.spout, declarer)
-                                                    : declare_with(def.bolt, declarer);
+    problem = def.kind == ComponentDef::Kind::spout ? declare_with(def.spout, declarer, stateful)
+                                                    : declare_with(def.bolt, declarer, stateful);
   } catch (const std::exception& e) {
     problem = concat("creating it or declaring its outputs threw: ", e.what());
   } catch (...) {
@@ -249,6 +252,7 @@ std::string capture_outputs(ComponentDef& def) {
   }
   if (!problem.empty()) return concat(describe(def), ": ", problem);
   def.outputs = declarer.streams();
+  def.stateful = stateful;
   return {};
 }
 

@@ -16,6 +16,8 @@ const char* kind_name(runtime::ComponentInfo::Kind kind) {
       return "bolt";
     case runtime::ComponentInfo::Kind::acker:
       return "acker";
+    case runtime::ComponentInfo::Kind::checkpoint:
+      return "checkpoint";
   }
   return "?";
 }

@@ -106,7 +106,8 @@ std::optional<Plan> Worker::plan(const coord::Assignment& a) {
       throw std::runtime_error("assignment names unknown task " + std::to_string(e.first_task));
     ++executors[plain.component(plain.component_of_task(e.first_task)).id];
   }
-  executors.erase(runtime::kAckerComponent);
+  executors.erase(runtime::kAckerComponent);  // system components: their executors are fixed
+  executors.erase(kCheckpointComponent);
   p.layout =
       std::make_unique<runtime::Layout>(o_.topology_id, topo_.topology, topo_conf_, executors);
   const auto& execs = p.layout->executors();

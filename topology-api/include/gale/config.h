@@ -45,6 +45,14 @@ inline constexpr const char* kTopologyChaining = "topology.chaining";
 inline constexpr const char* kTopologyWorkerCpus = "topology.worker.cpus";
 inline constexpr const char* kTopologyBlobsDir = "topology.blobs.dir";
 inline constexpr const char* kTopologyUsers = "topology.users";
+inline constexpr const char* kTopologyStateCheckpointIntervalMs =
+    "topology.state.checkpoint.interval.ms";
+inline constexpr const char* kTopologyStateCheckpointTimeoutMs =
+    "topology.state.checkpoint.timeout.ms";
+inline constexpr const char* kTopologyStateBackend = "topology.state.backend";
+inline constexpr const char* kTopologyStateFullEvery = "topology.state.full.every";
+inline constexpr const char* kTopologyStateCheckpointsRetained =
+    "topology.state.checkpoints.retained";
 // Cluster daemons (gale.yaml or flags), Storm's names where Storm has one.
 inline constexpr const char* kStormZookeeperServers = "storm.zookeeper.servers";
 inline constexpr const char* kStormZookeeperRoot = "storm.zookeeper.root";

@@ -8,6 +8,7 @@
 #include "gale/errors.h"
 #include "gale/grouping.h"
 #include "gale/replay.h"
+#include "gale/state.h"
 #include "gale/topology.h"
 #include "gale/tuple.h"
 #include "gale/value.h"

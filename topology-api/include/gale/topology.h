@@ -34,6 +34,7 @@ struct ComponentDef {
   std::vector<InputDef> inputs;
   std::vector<StreamDeclaration> outputs;  // from declare_outputs, captured at build time
   Config config;                           // per-component overrides
+  bool stateful = false;                   // a StatefulBolt (gale/state.h), found at build time
 
   int tasks() const { return num_tasks > 0 ? num_tasks : parallelism; }
 };

@@ -8,12 +8,15 @@
 #include <vector>
 
 #include "gale/config.h"
+#include "gale/state.h"
 #include "gale/topology.h"
 #include "gale/tuple.h"
 
 namespace gale::runtime {
 
 inline constexpr const char* kAckerComponent = "__acker";
+// The checkpoint coordinator's component (kCheckpointComponent, gale/state.h) and barrier
+// stream (kBarrierStream) exist only in a topology that checkpoints (Layout::checkpointing).
 
 struct Subscription {
   int component;  // index of the subscribing component in Layout::components
@@ -27,8 +30,8 @@ struct StreamInfo {
 
 struct ComponentInfo {
   std::string id;
-  enum class Kind { spout, bolt, acker } kind = Kind::bolt;
-  const ComponentDef* def = nullptr;  // null for the acker
+  enum class Kind { spout, bolt, acker, checkpoint } kind = Kind::bolt;
+  const ComponentDef* def = nullptr;  // null for the acker and the checkpoint coordinator
   Config config;                      // topology config merged with the component's own
   std::vector<int> tasks;             // sorted
   int executors = 1;
@@ -39,6 +42,12 @@ struct ComponentInfo {
   // that made it (local_or_shuffle, none, one_to_one), and both have as many executors and
   // tasks. Executor k of this bolt is then chained to executor k of its input, task by task.
   int chain_input = -1;
+  // With checkpoints: the stream barriers leave on (its last; to every task of every component
+  // subscribed to any of its streams, all grouping), null when nothing subscribes; and the
+  // tasks barriers come from (every task of every component it subscribes to but itself).
+  const StreamInfo* barrier = nullptr;
+  std::vector<int> barrier_inputs;
+  bool stateful = false;  // a StatefulBolt
 
   const StreamInfo* stream(std::string_view id) const;
 };
@@ -71,6 +80,10 @@ class Layout {
   int acker_for(std::uint64_t root) const { return acker_tasks_[root % acker_tasks_.size()]; }
   const std::vector<int>& acker_tasks() const { return acker_tasks_; }
   const detail::StreamSchema& tick_schema() const { return tick_schema_; }
+  // Checkpoints on: a bolt is stateful and topology.state.checkpoint.interval.ms > 0.
+  bool checkpointing() const { return checkpoint_task_ > 0; }
+  // The checkpoint coordinator's task (0 without checkpoints).
+  int checkpoint_task() const { return checkpoint_task_; }
   // topology.worker.cpus, parsed: the CPUs executor threads are pinned to in turn; empty: none.
   const std::vector<int>& worker_cpus() const { return worker_cpus_; }
 
@@ -78,6 +91,7 @@ class Layout {
   void add_component(const ComponentDef* def, int executors, std::vector<std::string>& errors);
   void add_acker(int executors);
   void wire_subscriptions();
+  void add_checkpoints();
   void find_chains();
 
   std::string name_;
@@ -88,6 +102,7 @@ class Layout {
   std::vector<int> task_component_{-1};  // index 0 unused
   std::vector<int> task_executor_{-1};
   std::vector<int> acker_tasks_;
+  int checkpoint_task_ = 0;
   detail::StreamSchema tick_schema_;
   std::vector<int> worker_cpus_;
 };

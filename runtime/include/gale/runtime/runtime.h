@@ -15,11 +15,16 @@
 namespace gale::transport {
 class Transport;
 }
+namespace gale::state {
+class StateBackend;
+struct RestoredTask;
+}  // namespace gale::state
 
 namespace gale::runtime {
 
 class Executor;
 class TransportBridge;
+class StateWriter;
 struct Batch;
 
 // Which executors run in this process, and how to reach the others. Local mode: all of them,
@@ -88,6 +93,15 @@ class Runtime {
   bool try_deliver(int dest, std::unique_ptr<Batch>& batch);
   TopologyStats stats() const;
 
+  // --- checkpoints (Layout::checkpointing), from start() on ---
+  state::StateBackend& state_backend() const { return *state_backend_; }
+  StateWriter& state_writer() const { return *state_writer_; }
+  // The last checkpoint complete when the runtime started (0: none): what tasks restore.
+  CheckpointId restored_checkpoint() const { return restored_; }
+  // Task `task`'s state as of restored_checkpoint(); throws std::runtime_error naming the
+  // problem (an unreadable backend, a broken chain).
+  state::RestoredTask restore(int task) const;
+
  private:
   const Layout& layout_;
   std::shared_ptr<Clock> clock_;
@@ -98,6 +112,9 @@ class Runtime {
   std::vector<int> outbound_;  // by task, see outbound_of_task()
   // Declared before executors_: its inbound batch pool outlives them.
   std::unique_ptr<TransportBridge> bridge_;
+  std::shared_ptr<state::StateBackend> state_backend_;
+  std::unique_ptr<StateWriter> state_writer_;
+  CheckpointId restored_ = 0;
   std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere
   std::atomic<bool> active_{false};
   std::int64_t started_ns_ = 0;

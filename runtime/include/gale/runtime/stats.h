@@ -8,7 +8,7 @@ namespace gale::runtime {
 
 struct ComponentStats {
   std::string id;
-  std::string kind;  // "spout", "bolt", "acker"
+  std::string kind;  // "spout", "bolt", "acker", "checkpoint"
   int executors = 0;
   int tasks = 0;
   std::uint64_t emitted = 0;      // emit calls

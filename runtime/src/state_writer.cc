@@ -1,0 +1,48 @@
+#include "state_writer.h"
+
+#include "gale/common/logging.h"
+
+namespace gale::runtime {
+
+StateWriter::StateWriter(std::shared_ptr<state::StateBackend> backend, std::string topology)
+    : backend_(std::move(backend)), topology_(std::move(topology)), thread_([this] { run(); }) {}
+
+StateWriter::~StateWriter() {
+  stop();
+}
+
+void StateWriter::submit(int task, CheckpointId id, std::string bytes) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stop_) return;
+    jobs_.push_back({task, id, std::move(bytes)});
+  }
+  wake_.notify_one();
+}
+
+void StateWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+    jobs_.clear();
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void StateWriter::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+    if (stop_) return;
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    if (auto s = backend_->write_part(topology_, job.id, job.task, std::move(job.bytes)); !s.ok())
+      spdlog::warn("{}: task {}'s part of checkpoint {} not stored: {}", topology_, job.task,
+                   job.id, s.error().message);
+    lock.lock();
+  }
+}
+
+}  // namespace gale::runtime

@@ -1,0 +1,78 @@
+#pragma once
+// Where checkpoints live: every task's parts, which checkpoints completed, and their records.
+// A backend is shared by every executor and the state writer of a worker: every method is
+// thread-safe. Implementations: MemoryBackend (local mode, tests; one per process, shared by
+// every Runtime in it) and, for the cluster, Redis (planned; docs/STATE.md).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gale/common/result.h"
+#include "gale/config.h"
+#include "gale/state.h"
+#include "gale/state/errc.h"
+#include "gale/state/part.h"
+
+namespace gale::state {
+
+struct StoredPart {
+  int task = 0;
+  std::uint64_t bytes = 0;
+};
+
+// A completed checkpoint, as gale status and the API show it.
+struct CheckpointRecord {
+  CheckpointId id = 0;
+  std::int64_t triggered_ms = 0;  // Unix time
+  std::int64_t duration_ms = 0;   // from trigger to the last part stored
+  std::uint64_t bytes = 0;        // written for it, every part
+  std::vector<StoredPart> parts;  // by task
+};
+
+using PartKey = std::pair<int, CheckpointId>;  // (task, checkpoint)
+
+class StateBackend {
+ public:
+  virtual ~StateBackend() = default;
+
+  // Records that checkpoint `id` started (the highest id begun is never reused).
+  virtual Status begin(std::string_view topology, CheckpointId id) = 0;
+  virtual Result<CheckpointId> last_begun(std::string_view topology) = 0;
+  virtual Status write_part(std::string_view topology, CheckpointId id, int task,
+                            std::string bytes) = 0;
+  // The parts stored for checkpoint `id` so far.
+  virtual Result<std::vector<StoredPart>> stored(std::string_view topology, CheckpointId id) = 0;
+  virtual Result<std::optional<std::string>> read_part(std::string_view topology, CheckpointId id,
+                                                       int task) = 0;
+  // The commit point of checkpoint record.id: from now on recovery restores it.
+  virtual Status complete(std::string_view topology, const CheckpointRecord& record) = 0;
+  // Completed checkpoints still kept, oldest first.
+  virtual Result<std::vector<CheckpointRecord>> completed(std::string_view topology) = 0;
+  virtual Result<std::vector<PartKey>> parts(std::string_view topology) = 0;
+  virtual Status remove(std::string_view topology, std::span<const PartKey> parts,
+                        std::span<const CheckpointId> records) = 0;
+};
+
+// The backend topology.state.backend names; StateErrc::bad_config naming the key otherwise.
+Result<std::shared_ptr<StateBackend>> make_backend(const Config& config);
+
+// The process's in-memory backend (local mode, tests): every Runtime of the process shares it,
+// so a topology restarted in the same process recovers from it.
+std::shared_ptr<StateBackend> memory_backend();
+
+// Task `task`'s state as of complete checkpoint `id`: its chain of parts read back to the last
+// full one and replayed.
+Result<RestoredTask> restore_task(StateBackend& backend, std::string_view topology, CheckpointId id,
+                                  int task);
+
+// Keeps the newest `retain` completed checkpoints and every part their chains need; removes
+// older records and every other part up to the newest completed id (parts of checkpoints still
+// in flight stay).
+Status collect_garbage(StateBackend& backend, std::string_view topology, int retain);
+
+}  // namespace gale::state

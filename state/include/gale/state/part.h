@@ -1,0 +1,50 @@
+#pragma once
+// One task's part of a checkpoint, as stored by a StateBackend: the entries its states changed
+// since its previous part (or all of them), its spout position, and a link to that previous
+// part. A task's state as of a checkpoint is its chain of parts from the last full one.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gale/common/result.h"
+#include "gale/state.h"
+
+namespace gale::state {
+
+struct StateDelta {
+  std::string name;
+  std::string type;  // StateBase::type()
+  // In order; a missing value erases the key.
+  std::vector<std::pair<std::string, std::optional<std::string>>> entries;
+};
+
+struct TaskPart {
+  CheckpointId prev = 0;                // this task's previous part in its chain; 0: none
+  bool full = true;                     // holds every entry: the chain starts here
+  std::optional<std::string> position;  // a StatefulSpout's
+  std::vector<StateDelta> states;
+};
+
+std::string encode_part(const TaskPart& part);
+// StateErrc::corrupt naming what is wrong.
+Result<TaskPart> decode_part(std::string_view bytes);
+
+// A task's state as of one checkpoint: every state's entries, and a spout's position.
+struct RestoredState {
+  std::string type;
+  std::map<std::string, std::string> entries;
+};
+struct RestoredTask {
+  CheckpointId checkpoint = 0;
+  int chain = 0;  // parts replayed: the full one and the deltas after it
+  std::optional<std::string> position;
+  std::map<std::string, RestoredState, std::less<>> states;
+};
+
+// Applies `chain` (oldest first: a full part, then deltas) into one state.
+Result<RestoredTask> replay_chain(CheckpointId checkpoint, const std::vector<TaskPart>& chain);
+
+}  // namespace gale::state

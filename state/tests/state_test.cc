@@ -1,0 +1,175 @@
+// Keyed state, checkpoint parts, chains and garbage collection, against the in-memory backend.
+#include "gale/state.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "gale/state/backend.h"
+#include "gale/state/part.h"
+
+namespace gale::state {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+// Collects what a state writes into a StateDelta, as the runtime does.
+class Sink final : public detail::StateSink {
+ public:
+  void put(std::string key, std::string value) override {
+    d.entries.emplace_back(std::move(key), std::move(value));
+  }
+  void erase(std::string key) override { d.entries.emplace_back(std::move(key), std::nullopt); }
+  StateDelta d;
+};
+
+template <typename S>
+StateDelta snapshot(S& state, bool full) {
+  Sink sink;
+  sink.d.name = state.name();
+  sink.d.type = state.type();
+  state.snapshot(full, sink);
+  return sink.d;
+}
+
+TEST(StateCodecTest, RoundTripsNestedTypesAndNamesThem) {
+  using T = std::map<std::string, std::vector<std::pair<std::int64_t, double>>>;
+  T v{{"a", {{1, 2.5}, {-3, 0.0}}}, {"b", {}}};
+  EXPECT_EQ(detail::decode_one<T>(detail::encode_one(v), "t"), v);
+  EXPECT_EQ(Codec<T>::name(), "map<string,vector<pair<i64,f64>>>");
+  EXPECT_EQ(Codec<bool>::name(), "bool");
+  EXPECT_EQ(Codec<std::uint32_t>::name(), "u32");
+}
+
+TEST(StateCodecTest, RefusesTruncatedAndTrailingBytes) {
+  std::string bytes = detail::encode_one(std::string("hello"));
+  EXPECT_THROW(detail::decode_one<std::string>(bytes.substr(0, 6), "k"), std::runtime_error);
+  try {
+    detail::decode_one<std::int32_t>(bytes, "balance");
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("balance: 5 bytes left over"));
+  }
+}
+
+TEST(KeyValueStateTest, SnapshotsOnlyWhatChangedSinceTheLastOne) {
+  KeyValueState<std::string, std::int64_t> counts("counts");
+  counts.put("a", 1);
+  counts.put("b", 2);
+  counts.mutate("a") += 10;
+  StateDelta first = snapshot(counts, false);
+  ASSERT_EQ(first.entries.size(), 2u);  // "a" once, though changed twice
+  EXPECT_EQ(first.type, "key_value<string,i64>");
+
+  counts.put("c", 3);
+  EXPECT_TRUE(counts.remove("b"));
+  EXPECT_FALSE(counts.remove("zz"));
+  StateDelta second = snapshot(counts, false);
+  ASSERT_EQ(second.entries.size(), 2u);
+  EXPECT_EQ(second.entries[0].first, detail::encode_one(std::string("c")));
+  EXPECT_EQ(second.entries[1].first, detail::encode_one(std::string("b")));
+  EXPECT_FALSE(second.entries[1].second.has_value());  // b erased
+
+  EXPECT_TRUE(snapshot(counts, false).entries.empty());
+  EXPECT_EQ(snapshot(counts, true).entries.size(), 2u);  // a and c
+}
+
+TEST(KeyValueStateTest, AKeyRemovedThenPutAgainIsWrittenWithItsValue) {
+  KeyValueState<int, int> s("s");
+  s.put(1, 5);
+  snapshot(s, false);
+  s.remove(1);
+  s.put(1, 7);
+  StateDelta d = snapshot(s, false);
+  KeyValueState<int, int> restored("s");
+  for (const auto& [k, v] : d.entries)
+    if (v) restored.restore(k, *v);
+  EXPECT_EQ(restored.get(1, 0), 7);
+}
+
+TEST(PartTest, EncodesAndDecodesEveryField) {
+  TaskPart part;
+  part.prev = 41;
+  part.full = false;
+  part.position = std::string("\0\1offset", 8);
+  part.states.push_back({"counts", "key_value<string,i64>", {{"k", "v"}, {"gone", std::nullopt}}});
+  auto back = decode_part(encode_part(part));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->prev, 41u);
+  EXPECT_FALSE(back->full);
+  EXPECT_EQ(back->position, part.position);
+  ASSERT_EQ(back->states.size(), 1u);
+  EXPECT_EQ(back->states[0].entries, part.states[0].entries);
+}
+
+TEST(PartTest, ACorruptPartIsAnErrorNamingIt) {
+  auto r = decode_part("\x93\x01\x02");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, StateErrc::corrupt);
+  EXPECT_THAT(r.error().message, HasSubstr("checkpoint part"));
+}
+
+// Writes task 7's parts 1 (full), 2 and 3 (deltas) of topology `name`.
+void write_chain(StateBackend& b, const std::string& name) {
+  TaskPart p1{0, true, std::nullopt, {{"s", "t", {{"a", "1"}, {"b", "2"}}}}};
+  TaskPart p2{1, false, std::nullopt, {{"s", "t", {{"a", "10"}}}}};
+  TaskPart p3{2, false, std::nullopt, {{"s", "t", {{"b", std::nullopt}, {"c", "3"}}}}};
+  ASSERT_TRUE(b.write_part(name, 1, 7, encode_part(p1)).ok());
+  ASSERT_TRUE(b.write_part(name, 2, 7, encode_part(p2)).ok());
+  ASSERT_TRUE(b.write_part(name, 3, 7, encode_part(p3)).ok());
+}
+
+TEST(BackendTest, RestoresATaskFromItsChainOfParts) {
+  auto& b = *memory_backend();
+  write_chain(b, "restore-chain");
+  auto r = restore_task(b, "restore-chain", 3, 7);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->chain, 3);
+  EXPECT_THAT(r->states.at("s").entries, ElementsAre(Pair("a", "10"), Pair("c", "3")));
+  auto at2 = restore_task(b, "restore-chain", 2, 7);
+  ASSERT_TRUE(at2.ok());
+  EXPECT_THAT(at2->states.at("s").entries, ElementsAre(Pair("a", "10"), Pair("b", "2")));
+}
+
+TEST(BackendTest, AMissingPartIsNamed) {
+  auto& b = *memory_backend();
+  write_chain(b, "missing-part");
+  ASSERT_TRUE(b.remove("missing-part", std::vector<PartKey>{{7, 1}}, {}).ok());
+  auto r = restore_task(b, "missing-part", 3, 7);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message, HasSubstr("task 7's part 1 is missing"));
+}
+
+TEST(BackendTest, GarbageCollectionKeepsWhatRetainedCheckpointsNeed) {
+  auto& b = *memory_backend();
+  const std::string name = "collect";
+  write_chain(b, name);
+  // Task 8 writes full parts each time; checkpoint 4 is in flight (not complete).
+  for (CheckpointId id = 1; id <= 4; ++id)
+    ASSERT_TRUE(b.write_part(name, id, 8, encode_part(TaskPart{})).ok());
+  for (CheckpointId id = 1; id <= 3; ++id)
+    ASSERT_TRUE(b.complete(name, {id, 0, 0, 0, {{7, 1}, {8, 1}}}).ok());
+  ASSERT_TRUE(collect_garbage(b, name, 1).ok());
+  auto parts = b.parts(name);
+  ASSERT_TRUE(parts.ok());
+  // Checkpoint 3 needs all of task 7's chain, and task 8's part 3; part 4 is in flight.
+  EXPECT_THAT(*parts, UnorderedElementsAre(Pair(7, 1u), Pair(7, 2u), Pair(7, 3u), Pair(8, 3u),
+                                           Pair(8, 4u)));
+  auto done = b.completed(name);
+  ASSERT_EQ(done->size(), 1u);
+  EXPECT_EQ(done->front().id, 3u);
+  EXPECT_TRUE(restore_task(b, name, 3, 7).ok());
+}
+
+TEST(BackendTest, AnUnknownBackendIsRefusedByName) {
+  Config conf;
+  ASSERT_EQ(conf.set(conf::kTopologyStateBackend, "etcd").status, ConfigResult::Status::ok);
+  auto r = make_backend(conf);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message, HasSubstr("topology.state.backend 'etcd': unknown backend"));
+}
+
+}  // namespace
+}  // namespace gale::state
