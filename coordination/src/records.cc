@@ -216,22 +216,28 @@ std::string encode(const WorkerHeartbeat& h) {
               {"port", h.port},
               {"time_secs", h.time_secs},
               {"uptime_secs", h.uptime_secs},
-              {"stats", h.stats}}
+              {"stats", h.stats},
+              {"epoch", h.epoch},
+              {"instance", h.instance},
+              {"recover_epoch", h.recover_epoch}}
       .dump();
 }
 
 Result<WorkerHeartbeat> decode_heartbeat(std::string_view text) {
-  return decode_with<WorkerHeartbeat>("worker heartbeat", text,
-                                      [](const json& j) -> Result<WorkerHeartbeat> {
-                                        WorkerHeartbeat h;
-                                        h.topology_id = j.at("topology_id").get<std::string>();
-                                        h.host = j.at("host").get<std::string>();
-                                        h.port = j.at("port").get<int>();
-                                        h.time_secs = j.at("time_secs").get<std::int64_t>();
-                                        h.uptime_secs = j.at("uptime_secs").get<std::int64_t>();
-                                        h.stats = j.at("stats");
-                                        return h;
-                                      });
+  return decode_with<WorkerHeartbeat>(
+      "worker heartbeat", text, [](const json& j) -> Result<WorkerHeartbeat> {
+        WorkerHeartbeat h;
+        h.topology_id = j.at("topology_id").get<std::string>();
+        h.host = j.at("host").get<std::string>();
+        h.port = j.at("port").get<int>();
+        h.time_secs = j.at("time_secs").get<std::int64_t>();
+        h.uptime_secs = j.at("uptime_secs").get<std::int64_t>();
+        h.stats = j.at("stats");
+        h.epoch = j.value("epoch", std::uint64_t{0});
+        h.instance = j.value("instance", std::string());
+        h.recover_epoch = j.value("recover_epoch", std::uint64_t{0});
+        return h;
+      });
 }
 
 std::string encode(const std::vector<ErrorInfo>& errors) {

@@ -607,14 +607,38 @@ void TopologyService::monitor() {
         "timeout from now");
     return;
   }
-  for (const auto& [assignment, beats] : live)
+  for (const auto& [assignment, beats] : live) {
+    if (recover_if_asked(assignment, beats, now)) continue;
     reassign_lost_slots(assignment, beats, *supervisors, *assignments, now);
+  }
   liveness_.end_round();
 }
 
 void TopologyService::lose_sight() {
   std::lock_guard lock(mutex_);
   liveness_.lose_sight();
+}
+
+bool TopologyService::recover_if_asked(Assignment assignment,
+                                       const std::vector<coordination::WorkerHeartbeat>& beats,
+                                       std::int64_t now) {
+  // A worker of a stateful topology that replaced a dead one asks for a new epoch: every worker
+  // then restarts its executors, which restore the last complete checkpoint (docs/STATE.md).
+  auto asking = std::find_if(beats.begin(), beats.end(), [&](const auto& b) {
+    return b.recover_epoch != 0 && b.recover_epoch == assignment.epoch;
+  });
+  if (asking == beats.end()) return false;
+  assignment.start_time_secs = now;
+  assignment.epoch += 1;
+  if (auto written = ctx_.state.set_assignment(assignment); !written) {
+    spdlog::error("monitor: recovering {}: {}", assignment.topology_id, written.error().message);
+    return true;
+  }
+  spdlog::warn(
+      "monitor: a worker of {} on {}:{} was replaced; epoch {}: every worker restores the last "
+      "checkpoint",
+      assignment.topology_id, asking->host, asking->port, assignment.epoch);
+  return true;
 }
 
 void TopologyService::reassign_lost_slots(Assignment assignment,

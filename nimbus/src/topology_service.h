@@ -94,6 +94,9 @@ class TopologyService {
                         coordination::TopologyStatus restore);
   Result<std::vector<coordination::Assignment>> all_assignments();
   Status check_slots(const coordination::Assignment* current, int workers);
+  // Gives the topology a new epoch when a worker asks for it (recover_epoch): true if asked.
+  bool recover_if_asked(coordination::Assignment assignment,
+                        const std::vector<coordination::WorkerHeartbeat>& beats, std::int64_t now);
   void reassign_lost_slots(coordination::Assignment assignment,
                            const std::vector<coordination::WorkerHeartbeat>& beats,
                            const std::vector<coordination::SupervisorInfo>& supervisors,

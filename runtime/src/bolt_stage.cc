@@ -51,8 +51,8 @@ void BoltStage::prepare() {
     input_slot_.assign(static_cast<std::size_t>(runtime.layout().task_count()) + 1, -1);
     for (std::size_t i = 0; i < component.barrier_inputs.size(); ++i)
       input_slot_[static_cast<std::size_t>(component.barrier_inputs[i])] = static_cast<int>(i);
-    for (auto& t : tasks_) init_state(t);
   }
+  for (auto& t : tasks_) init_state(t);
   std::int64_t tick_secs = component.config.get_int(conf::kTopologyTickTupleFreqSecs);
   std::int64_t tick_ms = component.config.get_int(conf::kTopologyTickTupleFreqMs);
   tick_every_ns_ = tick_ms > 0 ? tick_ms * (kNanosPerSecond / 1000) : tick_secs * kNanosPerSecond;
@@ -69,11 +69,13 @@ void BoltStage::init_state(Task& task) {
   auto* stateful = component.stateful ? dynamic_cast<StatefulBolt*>(task.bolt.get()) : nullptr;
   if (!stateful) return;
   const Runtime& runtime = executor_.runtime();
+  const bool checkpoints = runtime.layout().checkpointing();
   state::RestoredTask restored;
-  if (runtime.restored_checkpoint()) restored = runtime.restore(task.id);
+  if (checkpoints && runtime.restored_checkpoint()) restored = runtime.restore(task.id);
   task.state = std::make_unique<TaskState>(
-      std::move(restored),
+      component.id, std::move(restored),
       static_cast<int>(runtime.layout().config().get_int(conf::kTopologyStateFullEvery)));
+  if (!checkpoints) task.state->stop_tracking();  // state in memory only
   stateful->init_state(*task.state);
   for (const auto& name : task.state->undeclared())
     spdlog::warn(
@@ -113,11 +115,16 @@ void BoltStage::on_barrier(Task& task, int slot, CheckpointId id) {
   if (static_cast<std::size_t>(task.got_count) < inputs) return;
   // Aligned: the state holds exactly the effect of every input's tuples before barrier `id`.
   if (task.state) {
+    StateWriter& writer = executor_.runtime().state_writer();
     try {
       static_cast<StatefulBolt&>(*task.bolt).pre_checkpoint(id);
-      executor_.runtime().state_writer().submit(task.id, id, task.state->snapshot(id));
+      if (writer.failed(task.id)) task.state->force_full();
+      auto part = task.state->snapshot(id);
+      writer.submit(task.id, id, std::move(part.bytes), part.full);
     } catch (const std::exception& e) {
-      // No part: checkpoint `id` never completes and recovery uses an earlier one.
+      // No part: checkpoint `id` never completes and recovery uses an earlier one. Some
+      // states may have been snapshotted (their changes forgotten): the next part is full.
+      task.state->force_full();
       executor_.report_error(*this, task.id,
                              "checkpoint " + std::to_string(id) + " not taken: " + e.what());
     }

@@ -5,6 +5,7 @@
 // checkpoint n complete in the backend (the commit point), collects older checkpoints and
 // tells the spouts. One checkpoint at a time; one not complete within
 // topology.state.checkpoint.timeout.ms is abandoned. docs/STATE.md has the protocol.
+#include <algorithm>
 #include <chrono>
 
 #include "executor.h"
@@ -14,8 +15,10 @@
 namespace gale::runtime {
 namespace {
 
-// How often the backend is asked whether every part of the checkpoint in flight is stored.
+// How often the backend is asked whether every part of the checkpoint in flight is stored, and
+// how often spouts that have not stored theirs are triggered again.
 constexpr std::int64_t kPollNs = 2 * kNanosPerMilli;
+constexpr std::int64_t kResendNs = 500 * kNanosPerMilli;
 
 std::int64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -71,6 +74,15 @@ class CheckpointExecutor final : public Executor {
     } else if (stored->size() >= participants_) {
       complete(t, std::move(*stored));
       return true;
+    } else if (t >= resend_ns_) {
+      // A spout that has not stored its part may not have had the trigger: a worker starting
+      // later than this one refused it (another epoch). Spouts ignore one they took already.
+      resend_ns_ = t + kResendNs;
+      for (int task : spout_tasks_)
+        if (std::none_of(stored->begin(), stored->end(),
+                         [&](const state::StoredPart& p) { return p.task == task; }))
+          send_ack({AckMessage::Kind::checkpoint, task, id_, 0});
+      flush();
     }
     if (t - triggered_ns_ >= timeout_ns_) {
       spdlog::warn("{}: checkpoint {} abandoned: {} of {} parts stored within {} ms", topology(),
@@ -94,6 +106,7 @@ class CheckpointExecutor final : public Executor {
     triggered_ns_ = t;
     triggered_ms_ = unix_ms();
     next_ns_ = t + kPollNs;
+    resend_ns_ = t + kResendNs;
     for (int task : spout_tasks_) send_ack({AckMessage::Kind::checkpoint, task, id_, 0});
     flush();
   }
@@ -138,6 +151,7 @@ class CheckpointExecutor final : public Executor {
   std::int64_t triggered_ns_ = 0;
   std::int64_t triggered_ms_ = 0;
   std::int64_t next_ns_ = 0;  // the next trigger, or the next look at the parts stored
+  std::int64_t resend_ns_ = 0;
 };
 
 std::unique_ptr<Executor> make_checkpoint_executor(Runtime& runtime, int index) {

@@ -242,7 +242,9 @@ void Executor::push(int dest, BatchPtr batch) {
     self_.push_back(std::move(batch));
     return;
   }
-  if (!runtime_.try_deliver(dest, batch)) on_full(dest, std::move(batch));
+  // While output is held back (a spout's parked batches), later batches queue behind it: a
+  // destination gets a producer's batches in order (a barrier never overtakes tuples).
+  if (holds_output() || !runtime_.try_deliver(dest, batch)) on_full(dest, std::move(batch));
 }
 
 void Executor::on_full(int dest, BatchPtr batch) {
@@ -268,7 +270,7 @@ const StreamInfo& Executor::route(Stage& stage, int source_task, std::string_vie
   const StreamInfo* s = stream.size() == 7 && std::memcmp(stream.data(), "default", 7) == 0
                             ? stage.default_stream
                             : component.stream(stream);
-  if (!s)
+  if (!s || s == component.barrier)
     throw std::invalid_argument("component '" + component.id + "' emitted on undeclared stream '" +
                                 std::string(stream) + "'");
   if (values.size() != s->schema.fields.size())

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 
 #include "gale/errors.h"
 
@@ -162,10 +163,47 @@ void Layout::add_acker(int executors) {
   components_.push_back(std::move(info));
 }
 
+std::string Layout::find_cycle() const {
+  // Depth-first over subscriptions: 0 unvisited, 1 on the current path, 2 done.
+  std::vector<int> mark(components_.size(), 0);
+  std::vector<int> path;
+  std::string found;
+  std::function<bool(int)> visit = [&](int c) {
+    mark[static_cast<std::size_t>(c)] = 1;
+    path.push_back(c);
+    for (const auto& s : components_[static_cast<std::size_t>(c)].streams) {
+      for (const auto& sub : s->subscribers) {
+        int next = sub.component;
+        if (mark[static_cast<std::size_t>(next)] == 1) {
+          auto from = std::find(path.begin(), path.end(), next);
+          for (auto it = from; it != path.end(); ++it)
+            found += components_[static_cast<std::size_t>(*it)].id + " -> ";
+          found += components_[static_cast<std::size_t>(next)].id;
+          return true;
+        }
+        if (mark[static_cast<std::size_t>(next)] == 0 && visit(next)) return true;
+      }
+    }
+    path.pop_back();
+    mark[static_cast<std::size_t>(c)] = 2;
+    return false;
+  };
+  for (std::size_t c = 0; c < components_.size(); ++c)
+    if (mark[c] == 0 && visit(static_cast<int>(c))) break;
+  return found;
+}
+
 void Layout::add_checkpoints() {
   bool stateful = std::any_of(components_.begin(), components_.end(),
                               [](const ComponentInfo& c) { return c.stateful; });
   if (!stateful || config_.get_int(conf::kTopologyStateCheckpointIntervalMs) <= 0) return;
+  // Barriers cannot be aligned around a cycle (each bolt would wait for the other's), and a
+  // tuple a bolt sends itself after a barrier would be counted before it: refused.
+  if (auto cycle = find_cycle(); !cycle.empty())
+    throw InvalidTopology(join_errors(
+        {"stateful topologies must not loop (checkpoint barriers cannot be aligned around a "
+         "cycle): " +
+         cycle}));
   // Barriers: from each component to every task of every component subscribed to any of its
   // streams (a self-subscription excepted: a barrier never waits on itself).
   for (std::size_t i = 0; i < components_.size(); ++i) {

@@ -9,10 +9,10 @@ namespace gale::runtime {
 
 LocalCluster::LocalCluster(std::string name, Topology topology, Config config,
                            std::shared_ptr<Clock> clock)
-    : topology_(std::move(topology)) {
+    : topology_(std::move(topology)), clock_(std::move(clock)) {
   config.set(conf::kTopologyName, name);
   layout_ = std::make_unique<Layout>(std::move(name), topology_, config);
-  runtime_ = std::make_unique<Runtime>(*layout_, std::move(clock));
+  runtime_ = std::make_unique<Runtime>(*layout_, clock_);
 }
 
 LocalCluster::~LocalCluster() {
@@ -21,13 +21,43 @@ LocalCluster::~LocalCluster() {
 
 void LocalCluster::start() {
   runtime_->start();
-  runtime_->set_active(true);
+  {
+    std::lock_guard lock(mutex_);
+    active_ = true;
+    runtime_->set_active(true);
+  }
+  if (layout_->checkpointing())
+    watcher_ = std::jthread([this](std::stop_token stop) { watch_recoveries(stop); });
+}
+
+void LocalCluster::watch_recoveries(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::lock_guard lock(mutex_);
+    if (stop.stop_requested() || !runtime_->recovery_requested()) continue;
+    // In-flight tuples are dropped with the old runtime: the spouts rewind to the checkpoint.
+    runtime_->stop();
+    runtime_.reset();
+    runtime_ = std::make_unique<Runtime>(*layout_, clock_);
+    runtime_->start();
+    runtime_->set_active(active_);
+    ++recoveries_;
+  }
+}
+
+int LocalCluster::recoveries() const {
+  std::lock_guard lock(mutex_);
+  return recoveries_;
 }
 
 void LocalCluster::activate() {
+  std::lock_guard lock(mutex_);
+  active_ = true;
   runtime_->set_active(true);
 }
 void LocalCluster::deactivate() {
+  std::lock_guard lock(mutex_);
+  active_ = false;
   runtime_->set_active(false);
 }
 
@@ -50,18 +80,34 @@ bool wait_steady(Pred pred, std::chrono::milliseconds timeout) {
 
 bool LocalCluster::drain(std::chrono::milliseconds timeout) {
   deactivate();
-  return wait_steady([&] { return runtime_->quiescent(); }, timeout);
+  return wait_steady(
+      [&] {
+        std::lock_guard lock(mutex_);
+        return runtime_->quiescent();
+      },
+      timeout);
 }
 
 bool LocalCluster::wait_idle(std::chrono::milliseconds timeout) {
-  return wait_steady([&] { return runtime_->idle(); }, timeout);
+  return wait_steady(
+      [&] {
+        std::lock_guard lock(mutex_);
+        return runtime_->idle();
+      },
+      timeout);
 }
 
 void LocalCluster::stop() {
+  if (watcher_.joinable()) {
+    watcher_.request_stop();
+    watcher_.join();
+  }
+  std::lock_guard lock(mutex_);
   if (runtime_) runtime_->stop();
 }
 
 TopologyStats LocalCluster::stats() const {
+  std::lock_guard lock(mutex_);
   return runtime_->stats();
 }
 

@@ -229,8 +229,14 @@ void Runtime::stop() {
   if (state_writer_) state_writer_->stop();
 }
 
+void Runtime::request_recovery(const std::string& reason) {
+  if (!recovery_.exchange(true))
+    spdlog::warn("{}: going back to the last checkpoint: {}", layout_.topology_name(), reason);
+}
+
 state::RestoredTask Runtime::restore(int task) const {
-  auto r = state::restore_task(*state_backend_, layout_.topology_name(), restored_, task);
+  auto r = state::restore_task(*state_backend_, layout_.topology_name(), restored_, task,
+                               layout_.component(layout_.component_of_task(task)).id);
   if (!r.ok())
     throw std::runtime_error("cannot restore task " + std::to_string(task) + " from checkpoint " +
                              std::to_string(restored_) + ": " + r.error().message);

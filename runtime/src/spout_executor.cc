@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "bolt_stage.h"
+#include "gale/common/logging.h"
 #include "gale/state.h"
 #include "gale/state/part.h"
 #include "state_writer.h"
@@ -199,6 +200,18 @@ bool SpoutExecutor::drain_inbox() {
 
 void SpoutExecutor::finish(std::uint64_t root, const Pending& p, bool acked) {
   Task& t = tasks_[p.slot];
+  if (!acked && layout_.checkpointing() && dynamic_cast<StatefulSpout*>(t.spout.get())) {
+    // Replaying one tuple would update state twice (it counted before failing) or never (the
+    // checkpoint after it holds a position past it): the whole topology goes back to the last
+    // checkpoint instead, as Flink does.
+    stage_.stats.failed.add();
+    --t.pending;
+    pending_total_.store(pending_total_.load(std::memory_order_relaxed) - 1,
+                         std::memory_order_relaxed);
+    runtime_.request_recovery(component_.id + ":" + std::to_string(t.id) +
+                              ": a tuple tree failed or timed out");
+    return;
+  }
   std::int64_t emitted_ns = 0;
   if (p.sampled) sampled_.take(root, emitted_ns);
   --t.pending;
@@ -254,7 +267,14 @@ SpoutExecutor::Task* SpoutExecutor::task_by_id(int task) {
 
 void SpoutExecutor::restore_position(Task& t) {
   auto* stateful = dynamic_cast<StatefulSpout*>(t.spout.get());
-  if (!stateful) return;
+  if (!stateful) {
+    spdlog::warn(
+        "{}:{} is not a StatefulSpout: it cannot go back to checkpoint {}, so what it "
+        "emitted after it is not replayed (state is exactly-once only for rewindable "
+        "sources)",
+        component_.id, t.id, runtime_.restored_checkpoint());
+    return;
+  }
   state::RestoredTask restored = runtime_.restore(t.id);
   if (restored.position) stateful->restore_position(*restored.position);
 }
@@ -262,17 +282,22 @@ void SpoutExecutor::restore_position(Task& t) {
 bool SpoutExecutor::take_checkpoints() {
   for (const auto& [task, id] : triggered_) {
     Task* t = task_by_id(task);
-    if (!t) continue;
+    if (!t || id <= t->checkpoint) continue;  // a trigger sent again
+    t->checkpoint = id;
     state::TaskPart part;  // a position alone: always a full part
+    part.component = component_.id;
+    bool stored = true;
     if (auto* stateful = dynamic_cast<StatefulSpout*>(t->spout.get())) {
       try {
         part.position = stateful->snapshot_position();
       } catch (const std::exception& e) {
+        // No part: the checkpoint never completes. The barrier still goes, so that no bolt
+        // holds input back waiting for it.
         report_error(stage_, t->id, "checkpoint " + std::to_string(id) + " not taken: " + e.what());
-        continue;  // no part: the checkpoint never completes
+        stored = false;
       }
     }
-    runtime_.state_writer().submit(t->id, id, state::encode_part(part));
+    if (stored) runtime_.state_writer().submit(t->id, id, state::encode_part(part), true);
     emit_barrier(stage_, t->id, id);
   }
   triggered_.clear();

@@ -34,7 +34,8 @@ class SpoutExecutor final : public Executor {
     std::unique_ptr<Collector> collector;
     std::unique_ptr<Spout> spout;
     std::int64_t pending = 0;
-    bool polled = true;  // SpoutCollector::set_polled
+    bool polled = true;           // SpoutCollector::set_polled
+    CheckpointId checkpoint = 0;  // the last checkpoint it took
   };
   // Packed, 12 bytes: with its root id a tracked tuple costs the spout 20 bytes a slot.
   struct [[gnu::packed]] Pending {

@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -22,8 +23,13 @@ class StateWriter {
   StateWriter(const StateWriter&) = delete;
   StateWriter& operator=(const StateWriter&) = delete;
 
-  // Any thread: queues task `task`'s part of checkpoint `id`.
-  void submit(int task, CheckpointId id, std::string bytes);
+  // Any thread: queues task `task`'s part of checkpoint `id` (`full`: it holds everything).
+  // After a part of a task failed to be stored, that task's delta parts are dropped (they
+  // would link to the missing one) until a full part is stored.
+  void submit(int task, CheckpointId id, std::string bytes, bool full);
+  // Any thread: whether a part of `task` failed and no full one has been stored since: its
+  // next part must be full.
+  bool failed(int task);
   // Stops the thread, dropping what is still queued. Idempotent.
   void stop();
 
@@ -32,6 +38,7 @@ class StateWriter {
     int task;
     CheckpointId id;
     std::string bytes;
+    bool full;
   };
   void run();
 
@@ -40,6 +47,7 @@ class StateWriter {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> jobs_;
+  std::set<int> failed_;  // tasks whose last stored part is not on their chain
   bool stop_ = false;
   std::thread thread_;
 };

@@ -21,8 +21,9 @@ class DeltaSink final : public detail::StateSink {
 
 }  // namespace
 
-TaskState::TaskState(state::RestoredTask restored, int full_every)
-    : restored_(std::move(restored)),
+TaskState::TaskState(std::string component, state::RestoredTask restored, int full_every)
+    : component_(std::move(component)),
+      restored_(std::move(restored)),
       restored_from_(restored_.checkpoint),
       full_every_(full_every),
       prev_(restored_.checkpoint),
@@ -42,6 +43,7 @@ detail::StateBase& TaskState::declare(std::unique_ptr<detail::StateBase> state) 
     for (const auto& [key, value] : it->second.entries) state->restore(key, value);
     restored_.states.erase(it);
   }
+  if (!tracking_) state->stop_tracking();
   return *states_.emplace_back(std::move(state));
 }
 
@@ -51,8 +53,14 @@ std::vector<std::string> TaskState::undeclared() const {
   return names;
 }
 
-std::string TaskState::snapshot(CheckpointId id) {
+void TaskState::stop_tracking() {
+  tracking_ = false;
+  for (auto& s : states_) s->stop_tracking();
+}
+
+TaskState::Part TaskState::snapshot(CheckpointId id) {
   state::TaskPart part;
+  part.component = component_;
   part.full = prev_ == 0 || since_full_ + 1 >= full_every_;
   part.prev = part.full ? 0 : prev_;
   for (const auto& s : states_) {
@@ -64,7 +72,7 @@ std::string TaskState::snapshot(CheckpointId id) {
   }
   prev_ = id;
   since_full_ = part.full ? 0 : since_full_ + 1;
-  return state::encode_part(part);
+  return {state::encode_part(part), part.full};
 }
 
 }  // namespace gale::runtime

@@ -14,20 +14,31 @@ class TaskState final : public StateContext {
  public:
   // `restored`: the task's state as of the checkpoint it starts from (empty: none);
   // `full_every`: topology.state.full.every.
-  TaskState(state::RestoredTask restored, int full_every);
+  TaskState(std::string component, state::RestoredTask restored, int full_every);
 
   CheckpointId restored_from() const override { return restored_from_; }
-  // The task's part of checkpoint `id`: what changed since its previous part, or everything
-  // every full_every parts. Names restored states no init_state() declared, once.
-  std::string snapshot(CheckpointId id);
+  // The task's part of checkpoint `id`, encoded: what changed since its previous part, or
+  // everything (`full`) every full_every parts.
+  struct Part {
+    std::string bytes;
+    bool full;
+  };
+  Part snapshot(CheckpointId id);
   // Restored states init_state() did not declare (they are dropped at the next full part).
   std::vector<std::string> undeclared() const;
+  // The next part holds everything: an earlier part may not have been stored (a failed write,
+  // a snapshot that threw), so no later delta may link to it.
+  void force_full() { prev_ = 0; }
+  // No checkpoints: states do not track their changes.
+  void stop_tracking();
 
  protected:
   detail::StateBase& declare(std::unique_ptr<detail::StateBase> state) override;
 
  private:
+  const std::string component_;
   std::vector<std::unique_ptr<detail::StateBase>> states_;
+  bool tracking_ = true;
   state::RestoredTask restored_;
   const CheckpointId restored_from_;
   const int full_every_;

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "gale/errors.h"
 #include "gale/runtime/local_cluster.h"
 #include "gale/state.h"
 #include "gale/state/backend.h"
@@ -37,7 +38,12 @@ class NumberSpout : public StatefulSpout {
     next_ = context.this_task_index();
     start_ = std::chrono::steady_clock::now();
   }
+  // As an at-least-once spout would: emit it again. (With state the runtime never calls it.)
+  void fail(MessageId id) override { replay_.push_back(static_cast<std::int64_t>(id)); }
   void next_tuple() override {
+    for (; !replay_.empty(); replay_.pop_back())
+      collector_->emit({word_of(replay_.back()), replay_.back()},
+                       static_cast<MessageId>(replay_.back()));
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::steady_clock::now() - start_)
                        .count();
@@ -63,6 +69,7 @@ class NumberSpout : public StatefulSpout {
   std::int64_t step_ = 1;
   std::int64_t next_ = 0;
   std::int64_t emitted_ = 0;
+  std::vector<std::int64_t> replay_;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -83,15 +90,37 @@ class CountBolt : public StatefulBolt {
     sum_ = &state.value<std::int64_t>("sum");
   }
   void execute(const Tuple& in) override {
-    counts_->mutate(in.get(0).as_string()) += 1;
-    sum_->mutate() += in.get(1).as_int();
+    count(in);
     collector_->ack(in);
   }
+
+ protected:
+  void count(const Tuple& in) {
+    counts_->mutate(in.get(0).as_string()) += 1;
+    sum_->mutate() += in.get(1).as_int();
+  }
+  OutputCollector& collector() { return *collector_; }
 
  private:
   OutputCollector* collector_ = nullptr;
   KeyValueState<std::string, std::int64_t>* counts_ = nullptr;
   ValueState<std::int64_t>* sum_ = nullptr;
+};
+
+// Counts as CountBolt does, but fails the tuple with i == `fail_at` the first time it sees it
+// (after counting it: the count must not keep it).
+class FailOnceBolt : public CountBolt {
+ public:
+  void execute(const Tuple& in) override {
+    if (in.get(1).as_int() == fail_at && !failed.exchange(true)) {
+      CountBolt::count(in);
+      collector().fail(in);
+      return;
+    }
+    CountBolt::execute(in);
+  }
+  static inline std::int64_t fail_at = 0;
+  static inline std::atomic<bool> failed{false};
 };
 
 // A counter declaring its state with another value type.
@@ -141,7 +170,7 @@ Counted read_counts(const std::string& topology, const std::vector<int>& tasks) 
   if (!done.ok() || done->empty()) return out;
   out.checkpoint = done->back().id;
   for (int task : tasks) {
-    auto r = state::restore_task(backend, topology, out.checkpoint, task);
+    auto r = state::restore_task(backend, topology, out.checkpoint, task, "count");
     EXPECT_TRUE(r.ok()) << r.error().message;
     if (!r.ok()) continue;
     for (const auto& [k, v] : r->states["counts"].entries) {
@@ -263,6 +292,89 @@ TEST(CheckpointTest, StateOfAnotherTypeIsRefusedOnRestore) {
   } catch (const std::exception& e) {
     EXPECT_THAT(e.what(), HasSubstr("state 'counts' is declared as key_value<string,f64>"));
     EXPECT_THAT(e.what(), HasSubstr("holds it as key_value<string,i64>"));
+  }
+}
+
+TEST(CheckpointTest, AFailedTupleTakesTheTopologyBackToItsLastCheckpoint) {
+  const std::string name = "failure-recovers";
+  constexpr std::int64_t kLimit = 20000;
+  FailOnceBolt::fail_at = 12345;
+  FailOnceBolt::failed = false;
+  runtime::LocalCluster cluster(name, make_topology<FailOnceBolt>(kLimit, 20), make_config(40));
+  cluster.start();
+  Counted c;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    c = read_counts(name, count_tasks(name));
+    if (c.total >= kLimit && cluster.recoveries() > 0) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(FailOnceBolt::failed);
+  EXPECT_EQ(cluster.recoveries(), 1);
+  EXPECT_EQ(c.total, kLimit);  // the failed tuple counted once, after the recovery
+  std::int64_t expected_sum = kLimit * (kLimit - 1) / 2;
+  EXPECT_EQ(c.sum, expected_sum);
+  cluster.stop();
+}
+
+TEST(CheckpointTest, WithoutCheckpointsAStatefulBoltKeepsItsStateInMemory) {
+  runtime::LocalCluster cluster("no-checkpoints", make_topology(500, 500), make_config(0));
+  cluster.start();
+  EXPECT_TRUE(cluster.wait_idle(10s));
+  std::this_thread::sleep_for(100ms);
+  cluster.stop();
+  std::int64_t executed = 0;
+  for (const auto& comp : cluster.stats().components) {
+    EXPECT_NE(comp.kind, "checkpoint");
+    if (comp.id == "count") executed = comp.executed;
+  }
+  EXPECT_EQ(executed, 500);
+  EXPECT_TRUE(state::memory_backend()->completed("no-checkpoints")->empty());
+}
+
+TEST(CheckpointTest, AStatefulTopologyWithACycleIsRefused) {
+  TopologyBuilder b;
+  b.set_spout("numbers", [] { return std::make_unique<NumberSpout>(10, 10); });
+  b.set_bolt("relay", [] { return std::make_unique<RelayBolt>(); })
+      .shuffle_grouping("numbers")
+      .shuffle_grouping("relay2");
+  b.set_bolt("relay2", [] { return std::make_unique<RelayBolt>(); }).shuffle_grouping("relay");
+  b.set_bolt("count", [] { return std::make_unique<CountBolt>(); }).shuffle_grouping("relay");
+  try {
+    runtime::LocalCluster cluster("cycle", b.build(), make_config(100));
+    FAIL() << "a stateful topology with a cycle was accepted";
+  } catch (const InvalidTopology& e) {
+    EXPECT_THAT(e.what(), HasSubstr("must not loop"));
+    EXPECT_THAT(e.what(), HasSubstr("relay -> relay2 -> relay"));
+  }
+}
+
+TEST(CheckpointTest, ACheckpointIsNotRestoredIntoAnotherComponentsTasks) {
+  const std::string name = "components-changed";
+  {
+    runtime::LocalCluster cluster(name, make_topology(100, 100), make_config(20));
+    cluster.start();
+    ASSERT_NE(wait_checkpoint(name, 0, 10s), 0u);
+    cluster.stop();
+  }
+  // A new component sorted first shifts every task id by one.
+  TopologyBuilder b;
+  b.set_spout(
+      "numbers", [] { return std::make_unique<NumberSpout>(100, 100); }, 2);
+  b.set_bolt("audit", [] { return std::make_unique<RelayBolt>(); }).shuffle_grouping("numbers");
+  b.set_bolt(
+       "relay", [] { return std::make_unique<RelayBolt>(); }, 2)
+      .local_or_shuffle_grouping("numbers");
+  b.set_bolt(
+       "count", [] { return std::make_unique<CountBolt>(); }, 2)
+      .set_num_tasks(4)
+      .fields_grouping("relay", Fields{"word"});
+  runtime::LocalCluster changed(name, b.build(), make_config(20));
+  try {
+    changed.start();
+    FAIL() << "a checkpoint was restored into tasks of other components";
+  } catch (const std::exception& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the topology's components changed"));
   }
 }
 

@@ -36,15 +36,24 @@ const std::error_category& state_category() noexcept {
   return category;
 }
 
+std::shared_ptr<StateBackend> make_redis_backend(const Config& config);  // redis_backend.cc
+
 Result<std::shared_ptr<StateBackend>> make_backend(const Config& config) {
   std::string name = config.get_string(conf::kTopologyStateBackend);
   if (name == "memory") return memory_backend();
+  if (name == "redis") {
+    try {
+      return make_redis_backend(config);
+    } catch (const std::invalid_argument& e) {  // a redis.* key out of range
+      return make_error(StateErrc::bad_config, e.what());
+    }
+  }
   return make_error(StateErrc::bad_config, std::string(conf::kTopologyStateBackend) + " '" + name +
-                                               "': unknown backend (known: memory)");
+                                               "': unknown backend (known: memory, redis)");
 }
 
 Result<RestoredTask> restore_task(StateBackend& backend, std::string_view topology, CheckpointId id,
-                                  int task) {
+                                  int task, std::string_view component) {
   std::vector<TaskPart> chain;
   for (CheckpointId at = id;;) {
     auto bytes = backend.read_part(topology, at, task);
@@ -69,7 +78,14 @@ Result<RestoredTask> restore_task(StateBackend& backend, std::string_view topolo
     at = prev;
   }
   std::reverse(chain.begin(), chain.end());
-  return replay_chain(id, chain);
+  auto restored = replay_chain(id, chain);
+  if (restored.ok() && restored->component != component)
+    return make_error(StateErrc::incompatible,
+                      "checkpoint " + std::to_string(id) + " holds task " + std::to_string(task) +
+                          " of component '" + restored->component + "', which is now task " +
+                          std::to_string(task) + " of '" + std::string(component) +
+                          "': the topology's components changed");
+  return restored;
 }
 
 Status collect_garbage(StateBackend& backend, std::string_view topology, int retain) {

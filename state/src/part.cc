@@ -36,13 +36,14 @@ std::string bytes_of(const msgpack::object& o, const char* what) {
 
 }  // namespace
 
-// [prev, full, position | nil, [[name, type, [[key, value | nil], ...]], ...]]
+// [prev, full, component, position | nil, [[name, type, [[key, value | nil], ...]], ...]]
 std::string encode_part(const TaskPart& part) {
   msgpack::sbuffer buf;
   Packer pk(buf);
-  pk.pack_array(4);
+  pk.pack_array(5);
   pk.pack_uint64(part.prev);
   part.full ? pk.pack_true() : pk.pack_false();
+  pack_text(pk, part.component);
   if (part.position)
     pack_bytes(pk, *part.position);
   else
@@ -67,15 +68,24 @@ std::string encode_part(const TaskPart& part) {
 
 Result<TaskPart> decode_part(std::string_view bytes) {
   try {
-    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
-    const auto& top = array_of(handle.get(), 4, "a checkpoint part");
+    // Counts are checked against what the bytes can hold before anything is allocated: a
+    // corrupt header cannot ask for more than the part's own size.
+    const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size(), 0xffffffffu));
+    std::size_t offset = 0;
+    msgpack::object_handle handle =
+        msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr,
+                        msgpack::unpack_limit(n, n, n, n, 0, 8));
+    if (offset != bytes.size())
+      throw Malformed{std::to_string(bytes.size() - offset) + " bytes after the part"};
+    const auto& top = array_of(handle.get(), 5, "a checkpoint part");
     TaskPart part;
     if (top.ptr[0].type != msgpack::type::POSITIVE_INTEGER) throw Malformed{"prev is not an id"};
     part.prev = top.ptr[0].via.u64;
     if (top.ptr[1].type != msgpack::type::BOOLEAN) throw Malformed{"full is not a boolean"};
     part.full = top.ptr[1].via.boolean;
-    if (top.ptr[2].type != msgpack::type::NIL) part.position = bytes_of(top.ptr[2], "position");
-    const auto& states = array_of(top.ptr[3], 0, "states");
+    part.component = bytes_of(top.ptr[2], "component");
+    if (top.ptr[3].type != msgpack::type::NIL) part.position = bytes_of(top.ptr[3], "position");
+    const auto& states = array_of(top.ptr[4], 0, "states");
     for (std::uint32_t i = 0; i < states.size; ++i) {
       const auto& s = array_of(states.ptr[i], 3, "a state");
       StateDelta& d = part.states.emplace_back();
@@ -104,7 +114,11 @@ Result<RestoredTask> replay_chain(CheckpointId checkpoint, const std::vector<Tas
   if (chain.empty() || !chain.front().full)
     return make_error(StateErrc::corrupt, "checkpoint " + std::to_string(checkpoint) +
                                               ": a task's chain does not start at a full part");
+  task.component = chain.back().component;
   for (const TaskPart& part : chain) {
+    if (part.component != task.component)
+      return make_error(StateErrc::corrupt, "a task's chain mixes components '" + part.component +
+                                                "' and '" + task.component + "'");
     if (part.full) task.states.clear();
     if (part.position) task.position = part.position;
     for (const StateDelta& d : part.states) {

@@ -6,6 +6,7 @@
 
 #include "gale/state/backend.h"
 #include "gale/state/part.h"
+#include "gale/testing/redis_server.h"
 
 namespace gale::state {
 namespace {
@@ -113,37 +114,62 @@ TEST(PartTest, ACorruptPartIsAnErrorNamingIt) {
 
 // Writes task 7's parts 1 (full), 2 and 3 (deltas) of topology `name`.
 void write_chain(StateBackend& b, const std::string& name) {
-  TaskPart p1{0, true, std::nullopt, {{"s", "t", {{"a", "1"}, {"b", "2"}}}}};
-  TaskPart p2{1, false, std::nullopt, {{"s", "t", {{"a", "10"}}}}};
-  TaskPart p3{2, false, std::nullopt, {{"s", "t", {{"b", std::nullopt}, {"c", "3"}}}}};
+  TaskPart p1{0, true, "", std::nullopt, {{"s", "t", {{"a", "1"}, {"b", "2"}}}}};
+  TaskPart p2{1, false, "", std::nullopt, {{"s", "t", {{"a", "10"}}}}};
+  TaskPart p3{2, false, "", std::nullopt, {{"s", "t", {{"b", std::nullopt}, {"c", "3"}}}}};
   ASSERT_TRUE(b.write_part(name, 1, 7, encode_part(p1)).ok());
   ASSERT_TRUE(b.write_part(name, 2, 7, encode_part(p2)).ok());
   ASSERT_TRUE(b.write_part(name, 3, 7, encode_part(p3)).ok());
 }
 
-TEST(BackendTest, RestoresATaskFromItsChainOfParts) {
-  auto& b = *memory_backend();
+// Every backend test runs against the in-memory backend and against Redis.
+class BackendTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "memory") {
+      backend_ = memory_backend();
+      return;
+    }
+    redis_ = std::make_unique<testing::RedisServer>();
+    Config conf;
+    ASSERT_EQ(conf.set(conf::kTopologyStateBackend, "redis").status, ConfigResult::Status::ok);
+    ASSERT_EQ(conf.set("redis.port", redis_->port()).status, ConfigResult::Status::ok);
+    auto b = make_backend(conf);
+    ASSERT_TRUE(b.ok()) << b.error().message;
+    backend_ = *b;
+  }
+  StateBackend& backend() { return *backend_; }
+
+  std::unique_ptr<testing::RedisServer> redis_;
+  std::shared_ptr<StateBackend> backend_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, BackendTest, ::testing::Values("memory", "redis"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(BackendTest, RestoresATaskFromItsChainOfParts) {
+  auto& b = backend();
   write_chain(b, "restore-chain");
-  auto r = restore_task(b, "restore-chain", 3, 7);
+  auto r = restore_task(b, "restore-chain", 3, 7, "");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->chain, 3);
   EXPECT_THAT(r->states.at("s").entries, ElementsAre(Pair("a", "10"), Pair("c", "3")));
-  auto at2 = restore_task(b, "restore-chain", 2, 7);
+  auto at2 = restore_task(b, "restore-chain", 2, 7, "");
   ASSERT_TRUE(at2.ok());
   EXPECT_THAT(at2->states.at("s").entries, ElementsAre(Pair("a", "10"), Pair("b", "2")));
 }
 
-TEST(BackendTest, AMissingPartIsNamed) {
-  auto& b = *memory_backend();
+TEST_P(BackendTest, AMissingPartIsNamed) {
+  auto& b = backend();
   write_chain(b, "missing-part");
   ASSERT_TRUE(b.remove("missing-part", std::vector<PartKey>{{7, 1}}, {}).ok());
-  auto r = restore_task(b, "missing-part", 3, 7);
+  auto r = restore_task(b, "missing-part", 3, 7, "");
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.error().message, HasSubstr("task 7's part 1 is missing"));
 }
 
-TEST(BackendTest, GarbageCollectionKeepsWhatRetainedCheckpointsNeed) {
-  auto& b = *memory_backend();
+TEST_P(BackendTest, GarbageCollectionKeepsWhatRetainedCheckpointsNeed) {
+  auto& b = backend();
   const std::string name = "collect";
   write_chain(b, name);
   // Task 8 writes full parts each time; checkpoint 4 is in flight (not complete).
@@ -160,10 +186,36 @@ TEST(BackendTest, GarbageCollectionKeepsWhatRetainedCheckpointsNeed) {
   auto done = b.completed(name);
   ASSERT_EQ(done->size(), 1u);
   EXPECT_EQ(done->front().id, 3u);
-  EXPECT_TRUE(restore_task(b, name, 3, 7).ok());
+  EXPECT_TRUE(restore_task(b, name, 3, 7, "").ok());
 }
 
-TEST(BackendTest, AnUnknownBackendIsRefusedByName) {
+TEST_P(BackendTest, RecordsBegunIdsPartsAndCompletedCheckpoints) {
+  auto& b = backend();
+  const std::string name = "records";
+  ASSERT_TRUE(b.begin(name, 5).ok());
+  ASSERT_TRUE(b.begin(name, 3).ok());  // never lowered
+  EXPECT_EQ(*b.last_begun(name), 5u);
+  ASSERT_TRUE(b.write_part(name, 5, 2, std::string("\0\1\2", 3)).ok());
+  ASSERT_TRUE(b.write_part(name, 5, 9, "x").ok());
+  auto stored = b.stored(name, 5);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 2u);
+  auto part = b.read_part(name, 5, 2);
+  ASSERT_TRUE(part.ok() && *part);
+  EXPECT_EQ(**part, std::string("\0\1\2", 3));  // binary-safe
+  EXPECT_FALSE(*b.read_part(name, 6, 2));
+  ASSERT_TRUE(b.complete(name, {5, 1700000000000, 12, 4, {{2, 3}, {9, 1}}}).ok());
+  auto done = b.completed(name);
+  ASSERT_TRUE(done.ok());
+  ASSERT_EQ(done->size(), 1u);
+  EXPECT_EQ(done->front().duration_ms, 12);
+  EXPECT_EQ(done->front().triggered_ms, 1700000000000);
+  ASSERT_EQ(done->front().parts.size(), 2u);
+  EXPECT_EQ(done->front().parts[1].task, 9);
+  EXPECT_TRUE(b.completed("another-topology")->empty());
+}
+
+TEST(BackendConfigTest, AnUnknownBackendIsRefusedByName) {
   Config conf;
   ASSERT_EQ(conf.set(conf::kTopologyStateBackend, "etcd").status, ConfigResult::Status::ok);
   auto r = make_backend(conf);

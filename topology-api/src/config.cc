@@ -145,7 +145,8 @@ std::vector<ConfigKey> make_schema() {
               "next one starts.")
           .at_least(100),
       KeySpec(kTopologyStateBackend, Type::string, "memory",
-              "Where checkpoints are stored: memory (one process: local mode and tests)."),
+              "Where checkpoints are stored: memory (one process: local mode and tests) or redis "
+              "(the cluster; the redis.* keys say which server)."),
       KeySpec(kTopologyStateFullEvery, Type::int64, 10,
               "A task writes all its state every this many checkpoints and only what changed in "
               "between; a restore reads at most this many parts per task.")

@@ -3,7 +3,9 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <map>
+#include <random>
 #include <stop_token>
 #include <thread>
 
@@ -78,8 +80,15 @@ class Worker {
  private:
   std::optional<Plan> plan(const coord::Assignment& a);
   void connect_peers(const Plan& p);
-  // True when the heartbeat was written.
-  bool beat(runtime::Runtime& runtime);
+  // True when the heartbeat was written. `runtime`: null before it starts.
+  bool beat(const runtime::Runtime* runtime);
+  // Stateful topologies: whether another process of this slot already ran `epoch` (this one
+  // replaces a worker that died), from this slot's last heartbeat. Then it asks Nimbus for a
+  // new epoch, in which every worker restores the last complete checkpoint, and waits for it;
+  // false when the assignment changed (re-plan), true when asked to stop.
+  bool restarted_in(std::uint64_t epoch);
+  bool await_recovery(const coord::Assignment& current, const std::atomic<bool>& stop,
+                      const std::function<void()>& pause);
   // The topology's assignment, none if it has none, or the store's error (ZooKeeper is
   // unreachable): then the worker keeps doing what it does and asks again a round later.
   Result<std::optional<coord::Assignment>> read_assignment();
@@ -93,6 +102,12 @@ class Worker {
   transport::ZmqTransport transport_;
   std::map<std::string, transport::Endpoint> connected_;
   std::int64_t started_ = unix_now();
+  // This process among all that ever run this slot (heartbeats carry it).
+  const std::string instance_ = std::to_string(std::random_device{}()) + "-" +
+                                std::to_string(std::random_device{}()) + "-" +
+                                std::to_string(started_);
+  std::uint64_t epoch_ = 0;          // the assignment epoch running (in heartbeats)
+  std::uint64_t recover_epoch_ = 0;  // asked to be replaced, 0: no request
 };
 
 std::optional<Plan> Worker::plan(const coord::Assignment& a) {
@@ -149,18 +164,48 @@ Result<std::optional<coord::Assignment>> Worker::read_assignment() {
   return state_.assignment(o_.topology_id);
 }
 
-bool Worker::beat(runtime::Runtime& runtime) {
+bool Worker::beat(const runtime::Runtime* runtime) {
   coord::WorkerHeartbeat hb;
   hb.topology_id = o_.topology_id;
   hb.host = o_.host;
   hb.port = o_.port;
   hb.time_secs = unix_now();
   hb.uptime_secs = hb.time_secs - started_;
-  hb.stats = stats_json(runtime.stats());
+  hb.epoch = epoch_;
+  hb.instance = instance_;
+  hb.recover_epoch = recover_epoch_;
+  if (runtime) hb.stats = stats_json(runtime->stats());
   hb.stats["refused_peers"] = transport_.refused_peers();  // handshakes without the topology's key
   if (auto s = state_.write_heartbeat(hb); !s.ok()) {
     spdlog::warn("heartbeat: {}", s.error().message);
     return false;
+  }
+  return true;
+}
+
+bool Worker::restarted_in(std::uint64_t epoch) {
+  auto beats = state_.heartbeats(o_.topology_id);
+  if (!beats.ok())
+    throw std::runtime_error("cannot read the heartbeats of " + o_.topology_id + ": " +
+                             beats.error().message);
+  for (const auto& b : *beats)
+    if (b.host == o_.host && b.port == o_.port)
+      return b.epoch == epoch && !b.instance.empty() && b.instance != instance_;
+  return false;
+}
+
+bool Worker::await_recovery(const coord::Assignment& current, const std::atomic<bool>& stop,
+                            const std::function<void()>& pause) {
+  spdlog::warn(
+      "{}: another process ran this slot's tasks of {} in assignment epoch {} and is gone; "
+      "asking Nimbus for a new epoch, in which every worker restores the last checkpoint",
+      me_, o_.topology_id, current.epoch);
+  recover_epoch_ = current.epoch;
+  while (!stop.load()) {
+    beat(nullptr);
+    pause();
+    auto next = read_assignment();
+    if (next && (!*next || !(**next == current))) return false;
   }
   return true;
 }
@@ -208,6 +253,20 @@ int Worker::run(const std::atomic<bool>& stop) {
       spdlog::info("slot {} is no longer assigned to {}: exiting", me_, o_.topology_id);
       return 0;
     }
+    if (p->layout->checkpointing()) {
+      // Claimed before any task runs: a process that replaces this one finds the claim.
+      if (restarted_in(p->assignment.epoch)) {
+        if (await_recovery(p->assignment, stop, pause)) break;
+        continue;
+      }
+      epoch_ = p->assignment.epoch;
+      recover_epoch_ = 0;
+      if (!beat(nullptr)) {
+        pause();
+        continue;
+      }
+    }
+    epoch_ = p->assignment.epoch;
     connect_peers(*p);
     runtime::Runtime runtime(*p->layout, SystemClock::shared(),
                              {p->local, &transport_, p->peers, p->assignment.epoch});
@@ -243,7 +302,8 @@ int Worker::run(const std::atomic<bool>& stop) {
       if (!next)
         spdlog::warn("cannot read the assignment of {}, keeping the current one: {}",
                      o_.topology_id, next.error().message);
-      if (beat(runtime) && next && record.ok())
+      if (runtime.recovery_requested()) recover_epoch_ = p->assignment.epoch;  // Nimbus replans
+      if (beat(&runtime) && next && record.ok())
         lease_until.store((began + fence_after).time_since_epoch().count());
       // After the lease: a worker starting (or back) is not taken for a fenced one.
       if (record.ok() && *record)

@@ -12,8 +12,10 @@
 // Cost: a state is an in-memory hash map; put() marks its key changed. A checkpoint encodes
 // only the keys changed since the previous one (incremental), on the executor thread, and a
 // background thread writes them to the state backend (topology.state.backend).
+#include <bit>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,16 +56,41 @@ inline void take_bytes(std::string_view& in, void* out, std::size_t n, const cha
 }
 }  // namespace detail
 
+static_assert(std::endian::native == std::endian::little,
+              "Codec writes numbers in the host's byte order, little-endian");
+
+namespace detail {
+// A container's size as the 32-bit count that precedes its elements.
+inline std::uint32_t count_of(std::size_t n) {
+  if (n > std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("state entry too large: " + std::to_string(n) + " elements or bytes");
+  return static_cast<std::uint32_t>(n);
+}
+}  // namespace detail
+
+template <>
+struct Codec<bool> {
+  static std::string name() { return "bool"; }
+  static void encode(bool v, std::string& out) { out.push_back(v ? '\1' : '\0'); }
+  static bool decode(std::string_view& in) {
+    if (in.empty()) detail::throw_truncated("bool");
+    char c = in.front();
+    if (c != '\0' && c != '\1') throw std::runtime_error("state entry: a bool that is not 0 or 1");
+    in.remove_prefix(1);
+    return c == '\1';
+  }
+};
+
 template <typename T>
-struct Codec<T, std::enable_if_t<std::is_arithmetic_v<T>>> {
+struct Codec<T, std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>>> {
   static std::string name() {
-    if constexpr (std::is_same_v<T, bool>) return "bool";
-    if constexpr (std::is_floating_point_v<T>) return "f" + std::to_string(sizeof(T) * 8);
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+    if constexpr (std::is_floating_point_v<T>)
+      return "f" + std::to_string(sizeof(T) * 8);
+    else
       return (std::is_signed_v<T> ? "i" : "u") + std::to_string(sizeof(T) * 8);
   }
   static void encode(const T& v, std::string& out) {
-    out.append(reinterpret_cast<const char*>(&v), sizeof v);  // little-endian hosts only
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
   }
   static T decode(std::string_view& in) {
     T v;
@@ -76,7 +103,7 @@ template <>
 struct Codec<std::string> {
   static std::string name() { return "string"; }
   static void encode(const std::string& v, std::string& out) {
-    Codec<std::uint32_t>::encode(static_cast<std::uint32_t>(v.size()), out);
+    Codec<std::uint32_t>::encode(detail::count_of(v.size()), out);
     out.append(v);
   }
   static std::string decode(std::string_view& in) {
@@ -105,7 +132,7 @@ template <typename T>
 struct Codec<std::vector<T>> {
   static std::string name() { return "vector<" + Codec<T>::name() + ">"; }
   static void encode(const std::vector<T>& v, std::string& out) {
-    Codec<std::uint32_t>::encode(static_cast<std::uint32_t>(v.size()), out);
+    Codec<std::uint32_t>::encode(detail::count_of(v.size()), out);
     for (const T& x : v) Codec<T>::encode(x, out);
   }
   static std::vector<T> decode(std::string_view& in) {
@@ -121,7 +148,7 @@ template <typename K, typename V>
 struct Codec<std::map<K, V>> {
   static std::string name() { return "map<" + Codec<K>::name() + "," + Codec<V>::name() + ">"; }
   static void encode(const std::map<K, V>& v, std::string& out) {
-    Codec<std::uint32_t>::encode(static_cast<std::uint32_t>(v.size()), out);
+    Codec<std::uint32_t>::encode(detail::count_of(v.size()), out);
     for (const auto& [k, x] : v) {
       Codec<K>::encode(k, out);
       Codec<V>::encode(x, out);
@@ -178,16 +205,24 @@ class StateBase {
   virtual void snapshot(bool full, StateSink& sink) = 0;
   // Loads one entry of a restored snapshot (before the bolt sees the state).
   virtual void restore(std::string_view key, std::string_view value) = 0;
+  // Without checkpoints (topology.state.checkpoint.interval.ms = 0) nothing is snapshotted:
+  // changes are not tracked.
+  void stop_tracking() { tracking_ = false; }
+
+ protected:
+  bool tracking() const { return tracking_; }
 
  private:
   std::string name_;
   std::string type_;
+  bool tracking_ = true;
 };
 
 }  // namespace detail
 
 // A map from K to V, checkpointed incrementally: only the keys put or removed since the last
-// checkpoint are written.
+// checkpoint are written. K needs a Hash (std::hash by default: integers, strings; give one for
+// pair or vector keys).
 template <typename K, typename V, typename Hash = std::hash<K>>
 class KeyValueState final : public detail::StateBase {
  public:
@@ -207,9 +242,11 @@ class KeyValueState final : public detail::StateBase {
   bool contains(const K& key) const { return map_.count(key) != 0; }
   void put(const K& key, V value) { mutate(key) = std::move(value); }
   // The value of `key` to change in place, default-constructed if absent; marked changed.
+  // Change it before the next execute() returns: a reference kept longer and written later is
+  // not seen as a change by the next checkpoint.
   V& mutate(const K& key) {
     auto [it, inserted] = map_.try_emplace(key);
-    if (!it->second.dirty) {
+    if (!it->second.dirty && tracking()) {
       it->second.dirty = true;
       changed_.push_back(key);
     }
@@ -218,7 +255,7 @@ class KeyValueState final : public detail::StateBase {
   // Removes `key`; false if it was absent.
   bool remove(const K& key) {
     if (map_.erase(key) == 0) return false;
-    changed_.push_back(key);
+    if (tracking()) changed_.push_back(key);
     return true;
   }
   std::size_t size() const { return map_.size(); }

@@ -72,6 +72,12 @@ struct WorkerHeartbeat {
   std::int64_t time_secs = 0;  // Unix time of the beat
   std::int64_t uptime_secs = 0;
   nlohmann::json stats = nlohmann::json::object();
+  // Stateful topologies (docs/STATE.md, "Recovery"): the assignment epoch the worker runs (0:
+  // none yet), the worker process's random id, and the epoch it asks Nimbus to replace so that
+  // every worker restores the last checkpoint (0: no request).
+  std::uint64_t epoch = 0;
+  std::string instance{};
+  std::uint64_t recover_epoch = 0;
   bool operator==(const WorkerHeartbeat&) const = default;
 };
 

@@ -92,6 +92,8 @@ class Layout {
   void add_acker(int executors);
   void wire_subscriptions();
   void add_checkpoints();
+  // A loop of subscriptions ("a -> b -> a"), empty if there is none.
+  std::string find_cycle() const;
   void find_chains();
 
   std::string name_;

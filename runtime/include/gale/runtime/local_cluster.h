@@ -2,7 +2,9 @@
 // A whole topology in one process: what `gale local` and the tests run.
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "gale/common/clock.h"
 #include "gale/config.h"
@@ -37,11 +39,22 @@ class LocalCluster {
   void stop();
 
   TopologyStats stats() const;
+  // Times the topology went back to its last checkpoint (a tuple failed in a topology with
+  // state): the runtime was stopped and started again, every task restoring the checkpoint.
+  int recoveries() const;
 
  private:
+  // With checkpoints: restarts the runtime when it asks for a recovery.
+  void watch_recoveries(std::stop_token stop);
+
   Topology topology_;
+  std::shared_ptr<Clock> clock_;
   std::unique_ptr<Layout> layout_;
+  mutable std::mutex mutex_;  // guards runtime_ (replaced by a recovery), active_, recoveries_
   std::unique_ptr<Runtime> runtime_;
+  bool active_ = false;
+  int recoveries_ = 0;
+  std::jthread watcher_;
 };
 
 }  // namespace gale::runtime

@@ -101,6 +101,11 @@ class Runtime {
   // Task `task`'s state as of restored_checkpoint(); throws std::runtime_error naming the
   // problem (an unreadable backend, a broken chain).
   state::RestoredTask restore(int task) const;
+  // Any thread: the topology must go back to its last complete checkpoint (a tracked tuple
+  // failed in a topology with state). Whoever runs the runtime restarts it: LocalCluster
+  // itself, a worker by asking Nimbus for a new epoch. Logged once.
+  void request_recovery(const std::string& reason);
+  bool recovery_requested() const { return recovery_.load(std::memory_order_acquire); }
 
  private:
   const Layout& layout_;
@@ -115,6 +120,7 @@ class Runtime {
   std::shared_ptr<state::StateBackend> state_backend_;
   std::unique_ptr<StateWriter> state_writer_;
   CheckpointId restored_ = 0;
+  std::atomic<bool> recovery_{false};
   std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere
   std::atomic<bool> active_{false};
   std::int64_t started_ns_ = 0;

@@ -66,9 +66,10 @@ Result<std::shared_ptr<StateBackend>> make_backend(const Config& config);
 std::shared_ptr<StateBackend> memory_backend();
 
 // Task `task`'s state as of complete checkpoint `id`: its chain of parts read back to the last
-// full one and replayed.
+// full one and replayed. `component`: the task's component now; StateErrc::incompatible when
+// the checkpoint's task `task` belonged to another (the topology's components changed).
 Result<RestoredTask> restore_task(StateBackend& backend, std::string_view topology, CheckpointId id,
-                                  int task);
+                                  int task, std::string_view component);
 
 // Keeps the newest `retain` completed checkpoints and every part their chains need; removes
 // older records and every other part up to the newest completed id (parts of checkpoints still

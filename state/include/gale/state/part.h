@@ -22,8 +22,11 @@ struct StateDelta {
 };
 
 struct TaskPart {
-  CheckpointId prev = 0;                // this task's previous part in its chain; 0: none
-  bool full = true;                     // holds every entry: the chain starts here
+  CheckpointId prev = 0;  // this task's previous part in its chain; 0: none
+  bool full = true;       // holds every entry: the chain starts here
+  // The component the task belongs to: a restore checks it, since task ids follow the
+  // topology's components (a topology changed in between would hand state to the wrong one).
+  std::string component;
   std::optional<std::string> position;  // a StatefulSpout's
   std::vector<StateDelta> states;
 };
@@ -39,6 +42,7 @@ struct RestoredState {
 };
 struct RestoredTask {
   CheckpointId checkpoint = 0;
+  std::string component;
   int chain = 0;  // parts replayed: the full one and the deltas after it
   std::optional<std::string> position;
   std::map<std::string, RestoredState, std::less<>> states;
