@@ -35,6 +35,7 @@ class TaskContext final : public TopologyContext {
     return s ? s->schema.fields : none;
   }
   const std::vector<int>& worker_tasks() const override { return worker_tasks_; }
+  bool checkpointing() const override { return layout_.checkpointing(); }
 
  private:
   const Layout& layout_;

@@ -275,8 +275,13 @@ void SpoutExecutor::restore_position(Task& t) {
         component_.id, t.id, runtime_.restored_checkpoint());
     return;
   }
-  state::RestoredTask restored = runtime_.restore(t.id);
-  if (restored.position) stateful->restore_position(*restored.position);
+  // Every task's position of this component: partitions may move between a source's tasks.
+  std::vector<std::string> positions;
+  for (int task : component_.tasks) {
+    state::RestoredTask restored = runtime_.restore(task);
+    positions.push_back(restored.position.value_or(""));
+  }
+  stateful->restore_position(positions, static_cast<std::size_t>(t.id - component_.tasks.front()));
 }
 
 bool SpoutExecutor::take_checkpoints() {

@@ -54,8 +54,8 @@ class NumberSpout : public StatefulSpout {
     }
   }
   std::string snapshot_position() override { return std::to_string(next_); }
-  void restore_position(std::string_view position) override {
-    next_ = std::stoll(std::string(position));
+  void restore_position(const std::vector<std::string>& positions, std::size_t own) override {
+    next_ = std::stoll(positions.at(own));
     ++restores;
   }
   void declare_outputs(OutputDeclarer& d) const override { d.declare({"word", "i"}); }

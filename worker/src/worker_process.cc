@@ -89,6 +89,10 @@ class Worker {
   bool restarted_in(std::uint64_t epoch);
   bool await_recovery(const coord::Assignment& current, const std::atomic<bool>& stop,
                       const std::function<void()>& pause);
+  // Stateful topologies take input only once every worker of the assignment runs its epoch:
+  // tuples sent to a worker still in the previous one are refused, and a checkpoint after
+  // them would hold a spout position past tuples its state never saw.
+  bool all_on_epoch(const coord::Assignment& a);
   // The topology's assignment, none if it has none, or the store's error (ZooKeeper is
   // unreachable): then the worker keeps doing what it does and asks again a round later.
   Result<std::optional<coord::Assignment>> read_assignment();
@@ -179,6 +183,18 @@ bool Worker::beat(const runtime::Runtime* runtime) {
   if (auto s = state_.write_heartbeat(hb); !s.ok()) {
     spdlog::warn("heartbeat: {}", s.error().message);
     return false;
+  }
+  return true;
+}
+
+bool Worker::all_on_epoch(const coord::Assignment& a) {
+  auto beats = state_.heartbeats(o_.topology_id);
+  if (!beats.ok()) return false;
+  for (const auto& [task, slot] : a.task_slots) {
+    bool on = std::any_of(beats->begin(), beats->end(), [&](const coord::WorkerHeartbeat& b) {
+      return b.host == slot.host && b.port == slot.port && b.epoch == a.epoch;
+    });
+    if (!on) return false;
   }
   return true;
 }
@@ -307,7 +323,8 @@ int Worker::run(const std::atomic<bool>& stop) {
         lease_until.store((began + fence_after).time_since_epoch().count());
       // After the lease: a worker starting (or back) is not taken for a fenced one.
       if (record.ok() && *record)
-        wanted_active.store((*record)->status == coord::TopologyStatus::active);
+        wanted_active.store((*record)->status == coord::TopologyStatus::active &&
+                            (!p->layout->checkpointing() || all_on_epoch(p->assignment)));
       if (auto synced = blobs_.sync(); !synced) spdlog::warn("{}", synced.error().message);
       pause();
     }

@@ -18,6 +18,9 @@ namespace {
 
 using Clock = OffsetTracker::Clock;
 
+// How long open()'s successor waits for the topics' partitions, per try.
+constexpr int kMetadataTimeoutMs = 2000;
+
 Value optional_text(const std::optional<std::string_view>& s) {
   return s ? Value(*s) : Value();
 }
@@ -119,6 +122,9 @@ class KafkaSpout::Impl {
   void ack(MessageId id);
   void fail(MessageId id);
   void close();
+  std::string snapshot_position();
+  void restore(const std::vector<std::string>& positions);
+  void checkpoint_complete();
 
  private:
   // One assigned partition. Dropped on revoke: acks for its messages then find no slot.
@@ -129,6 +135,7 @@ class KafkaSpout::Impl {
     std::unordered_map<std::int64_t, Values> kept;  // unacked messages, for replay
     bool paused = false;
     std::optional<std::int64_t> commit_sent;  // the last offset handed to a commit
+    std::optional<std::int64_t> next;         // past every message emitted, or where it starts
   };
 
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -139,6 +146,8 @@ class KafkaSpout::Impl {
   static void on_queue_event(rd_kafka_t* rk, void* opaque);
 
   void assign(rd_kafka_topic_partition_list_t* partitions);
+  // With checkpoints: this task's share of every topic's partitions, by index.
+  void assign_statically();
   void revoke(rd_kafka_topic_partition_list_t* partitions);
   std::int64_t start_offset() const;
   Partition& add_partition(const TopicPartition& tp);
@@ -172,11 +181,23 @@ class KafkaSpout::Impl {
   bool assigned_before_ = false;
   Clock::time_point next_commit_;
   FailureLog failures_;
+  // Checkpoints (TopologyContext::checkpointing): where each partition starts after a recovery,
+  // and the positions of the last snapshot, committed when its checkpoint completes.
+  const bool checkpointing_;
+  int task_index_ = 0;
+  int task_count_ = 1;
+  bool static_assigned_ = false;
+  std::map<TopicPartition, std::int64_t> restored_;
+  std::map<TopicPartition, std::int64_t> snapshot_;
 };
 
 KafkaSpout::Impl::Impl(const KafkaSpoutConfig& config, const RecordTranslator& translator,
                        KafkaSpoutStats& stats, SpoutCollector& out, const TopologyContext& context)
-    : config_(config), translator_(translator), stats_(stats), out_(out) {
+    : config_(config),
+      translator_(translator),
+      stats_(stats),
+      out_(out),
+      checkpointing_(context.checkpointing()) {
   std::vector<Property> props = consumer_settings(config_);
   if (!config_.consumer_properties.contains("client.id")) {
     props.push_back({"client.id",
@@ -193,12 +214,22 @@ KafkaSpout::Impl::Impl(const KafkaSpoutConfig& config, const RecordTranslator& t
   // executor thread.
   rd_kafka_poll_set_consumer(consumer_.get());
 
-  PartitionList topics = make_partition_list(static_cast<int>(config_.topics.size()));
-  for (const std::string& t : config_.topics)
-    rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
-  if (rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_.get(), topics.get())) {
-    throw std::runtime_error("Kafka spout: cannot subscribe to " + config_.prefix +
-                             "topics: " + rd_kafka_err2str(err));
+  if (checkpointing_) {
+    // With checkpoints partitions never move between tasks while the topology runs (a moved
+    // partition would be read again from the checkpoint by its new owner while the state
+    // already holds what the old one emitted): task i of n reads partitions p with
+    // p % n == i, as Flink's Kafka source does. Assigned at the first next_tuple(), once
+    // restore_position() has said where each starts.
+    task_index_ = context.this_task_index();
+    task_count_ = static_cast<int>(context.component_tasks(context.this_component()).size());
+  } else {
+    PartitionList topics = make_partition_list(static_cast<int>(config_.topics.size()));
+    for (const std::string& t : config_.topics)
+      rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    if (rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_.get(), topics.get())) {
+      throw std::runtime_error("Kafka spout: cannot subscribe to " + config_.prefix +
+                               "topics: " + rd_kafka_err2str(err));
+    }
   }
   next_commit_ = Clock::now() + config_.commit_interval;
   // Last, once nothing can throw. New messages (and rebalances) wake the spout's executor at once
@@ -222,7 +253,7 @@ void KafkaSpout::Impl::close() {
     rd_kafka_queue_destroy(queue_);
     queue_ = nullptr;
   }
-  commit_sync(nullptr);
+  if (!checkpointing_) commit_sync(nullptr);
   // Leaving the group revokes the assignment through on_rebalance, which commits again (a
   // no-op unless an ack came in between) and drops the partitions.
   if (rd_kafka_resp_err_t err = rd_kafka_consumer_close(consumer_.get()))
@@ -233,7 +264,47 @@ void KafkaSpout::Impl::close() {
   consumer_.reset();
 }
 
+void KafkaSpout::Impl::assign_statically() {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (rd_kafka_resp_err_t err =
+          rd_kafka_metadata(consumer_.get(), 1, nullptr, &metadata, kMetadataTimeoutMs)) {
+    report("metadata", std::string("Kafka spout: cannot read the topics' partitions, trying "
+                                   "again: ") +
+                           rd_kafka_err2str(err));
+    return;
+  }
+  PartitionList list = make_partition_list();
+  bool missing = false;
+  for (const std::string& topic : config_.topics) {
+    const rd_kafka_metadata_topic_t* found = nullptr;
+    for (int i = 0; i < metadata->topic_cnt; ++i)
+      if (topic == metadata->topics[i].topic && !metadata->topics[i].err)
+        found = &metadata->topics[i];
+    if (!found || found->partition_cnt == 0) {
+      missing = true;
+      continue;
+    }
+    for (int i = 0; i < found->partition_cnt; ++i) {
+      std::int32_t partition = found->partitions[i].id;
+      if (partition % task_count_ == task_index_)
+        rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
+    }
+  }
+  rd_kafka_metadata_destroy(metadata);
+  if (missing) {
+    report("metadata", "Kafka spout: a topic of " + config_.prefix +
+                           "topics has no partitions yet, trying again");
+    return;
+  }
+  static_assigned_ = true;
+  assign(list.get());
+}
+
 void KafkaSpout::Impl::next_tuple() {
+  if (checkpointing_ && !static_assigned_) {
+    assign_statically();
+    if (!static_assigned_) return;
+  }
   Clock::time_point now = Clock::now();
   maybe_commit(now);
   if (emit_due_replay(now)) return;
@@ -313,7 +384,12 @@ void KafkaSpout::Impl::assign(rd_kafka_topic_partition_list_t* partitions) {
   for (int i = 0; i < partitions->cnt; ++i) {
     rd_kafka_topic_partition_t& el = partitions->elems[i];
     el.offset = start_offset();
-    add_partition(topic_partition(el));
+    Partition& p = add_partition(topic_partition(el));
+    // After a recovery: where the checkpoint says, whichever task read the partition then.
+    if (auto it = restored_.find(p.tp); it != restored_.end()) {
+      el.offset = it->second;
+      p.next = it->second;
+    }
   }
   assigned_before_ = true;
   if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer_.get(), partitions))
@@ -326,8 +402,9 @@ void KafkaSpout::Impl::assign(rd_kafka_topic_partition_list_t* partitions) {
 }
 
 void KafkaSpout::Impl::revoke(rd_kafka_topic_partition_list_t* partitions) {
-  // Commit what the acks allow before the partitions go: their next owner starts there.
-  commit_sync(partitions);
+  // Commit what the acks allow before the partitions go: their next owner starts there. (With
+  // checkpoints only completed checkpoints commit.)
+  if (!checkpointing_) commit_sync(partitions);
   for (int i = 0; i < partitions->cnt; ++i) drop_partition(topic_partition(partitions->elems[i]));
   rd_kafka_assign(consumer_.get(), nullptr);  // eager protocol: everything goes (config.cc)
 }
@@ -341,6 +418,7 @@ KafkaSpout::Impl::Partition& KafkaSpout::Impl::add_partition(const TopicPartitio
                 OffsetTracker(config_.max_uncommitted_per_partition, config_.retry),
                 {},
                 false,
+                std::nullopt,
                 std::nullopt});
   Partition& ref = *p;
   by_slot_[ref.slot] = &ref;
@@ -398,6 +476,7 @@ void KafkaSpout::Impl::emit_new(const rd_kafka_message_t& m) {
     return;
   }
   if (!p->tracker.emit(m.offset)) return;  // delivered before: already tracked
+  p->next = m.offset + 1;
   out_.emit(values, SpoutMessageId{p->slot, m.offset}.encode());
   p->kept.emplace(m.offset, std::move(values));
   ++stats_.emitted;
@@ -433,7 +512,7 @@ void KafkaSpout::Impl::report(const std::string& kind, const std::string& detail
 // ---- committing
 
 void KafkaSpout::Impl::maybe_commit(Clock::time_point now) {
-  if (now < next_commit_) return;
+  if (checkpointing_ || now < next_commit_) return;
   next_commit_ = now + config_.commit_interval;
   PartitionList offsets = commit_list(nullptr);
   if (offsets->cnt == 0) return;
@@ -497,6 +576,54 @@ void KafkaSpout::Impl::committed(rd_kafka_resp_err_t err,
   }
 }
 
+// ---- checkpoints
+
+std::string KafkaSpout::Impl::snapshot_position() {
+  std::string out;
+  snapshot_.clear();
+  for (const auto& [tp, p] : partitions_) {
+    if (!p->next) continue;  // nothing read yet: it starts at the committed offset
+    snapshot_[tp] = *p->next;
+    out += tp.topic + "\t" + std::to_string(tp.partition) + "\t" + std::to_string(*p->next) + "\n";
+  }
+  return out;
+}
+
+void KafkaSpout::Impl::restore(const std::vector<std::string>& positions) {
+  for (const std::string& text : positions) {
+    std::size_t at = 0;
+    while (at < text.size()) {
+      std::size_t end = text.find('\n', at);
+      if (end == std::string::npos) end = text.size();
+      std::string line = text.substr(at, end - at);
+      at = end + 1;
+      auto t1 = line.find('\t');
+      auto t2 = t1 == std::string::npos ? t1 : line.find('\t', t1 + 1);
+      try {
+        if (t2 == std::string::npos) throw std::invalid_argument("two tabs expected");
+        TopicPartition tp{line.substr(0, t1),
+                          static_cast<std::int32_t>(std::stol(line.substr(t1 + 1, t2 - t1 - 1)))};
+        restored_[tp] = std::stoll(line.substr(t2 + 1));
+      } catch (const std::exception&) {
+        throw std::runtime_error("Kafka spout: a checkpoint holds a malformed position '" + line +
+                                 "'");
+      }
+    }
+  }
+}
+
+void KafkaSpout::Impl::checkpoint_complete() {
+  PartitionList offsets = make_partition_list(static_cast<int>(snapshot_.size()));
+  for (const auto& [tp, offset] : snapshot_)
+    if (find(PartitionOrder::view(tp)))
+      rd_kafka_topic_partition_list_add(offsets.get(), tp.topic.c_str(), tp.partition)->offset =
+          offset;
+  snapshot_.clear();
+  if (offsets->cnt == 0) return;
+  if (rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), offsets.get(), 1))
+    spdlog::warn("Kafka spout: commit of a checkpoint's offsets: {}", rd_kafka_err2str(err));
+}
+
 // ---- the spout
 
 KafkaSpout::KafkaSpout(KafkaSpoutConfig config, RecordTranslator translator,
@@ -527,6 +654,18 @@ void KafkaSpout::fail(MessageId id) {
 void KafkaSpout::close() {
   if (impl_) impl_->close();
   impl_.reset();
+}
+
+std::string KafkaSpout::snapshot_position() {
+  return impl_->snapshot_position();
+}
+
+void KafkaSpout::restore_position(const std::vector<std::string>& positions, std::size_t) {
+  impl_->restore(positions);  // partitions move between tasks: every task's positions
+}
+
+void KafkaSpout::checkpoint_complete(CheckpointId) {
+  impl_->checkpoint_complete();
 }
 
 void KafkaSpout::declare_outputs(OutputDeclarer& declarer) const {

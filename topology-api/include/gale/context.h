@@ -28,6 +28,9 @@ class TopologyContext {
                                       std::string_view stream) const = 0;
   // Tasks running in this worker process (all of them in local mode).
   virtual const std::vector<int>& worker_tasks() const = 0;
+  // The topology takes checkpoints (gale/state.h): a source's position is then what the
+  // checkpoints hold, and it commits positions only once a checkpoint holding them completed.
+  virtual bool checkpointing() const { return false; }
 };
 
 }  // namespace gale

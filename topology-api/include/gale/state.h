@@ -393,9 +393,12 @@ class StatefulSpout : public Spout {
   // The position past every tuple emitted so far (the Kafka spout: the next offset per
   // partition). Called between two next_tuple() calls.
   virtual std::string snapshot_position() = 0;
-  // After open(), before the first next_tuple(): go back to `position`, a value
-  // snapshot_position() returned in an earlier run (possibly of an older version).
-  virtual void restore_position(std::string_view position) = 0;
+  // After open(), before the first next_tuple(): go back to the checkpoint. `positions` holds
+  // what snapshot_position() returned in every task of this spout's component (by task
+  // index; empty for a task that stored none), `own` is this task's index: a source split
+  // statically uses positions[own]; one whose partitions move between tasks (a Kafka consumer
+  // group) merges them all. Possibly from an older version of the topology.
+  virtual void restore_position(const std::vector<std::string>& positions, std::size_t own) = 0;
   // Checkpoint `id` is complete: its positions are durable, so the source may forget what
   // comes before them (the Kafka spout commits its offsets).
   virtual void checkpoint_complete(CheckpointId /*id*/) {}

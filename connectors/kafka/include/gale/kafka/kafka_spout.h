@@ -12,6 +12,11 @@
 // message of its partition were acked (OffsetTracker). A failed message is replayed from the
 // copy the spout keeps, after an exponential backoff. See README.md for the whole argument.
 //
+// In a topology with checkpoints (gale/state.h) it is a StatefulSpout: its position is the
+// next offset of every partition it reads, past every message emitted; after a recovery each
+// partition it is assigned starts at the position the checkpoint holds for it (whichever task
+// read it then), and offsets are committed only when a checkpoint holding them completed.
+//
 // Threading: like every spout, all methods run on the executor's thread; librdkafka's
 // rebalance and commit callbacks run inside next_tuple()/ack()/close() on that thread too.
 // stats() may be read from any thread.
@@ -29,6 +34,7 @@
 
 #include "gale/components.h"
 #include "gale/kafka/config.h"
+#include "gale/state.h"
 
 namespace gale::kafka {
 
@@ -93,7 +99,7 @@ class KafkaSpoutStats {
   std::set<TopicPartition> assigned_;
 };
 
-class KafkaSpout : public Spout {
+class KafkaSpout : public StatefulSpout {
  public:
   // Validates `config` (throws KafkaConfigError naming the key). Connects in open(), not here.
   explicit KafkaSpout(KafkaSpoutConfig config,
@@ -110,6 +116,11 @@ class KafkaSpout : public Spout {
   // Commits what is committable (synchronously) and leaves the group.
   void close() override;
   void declare_outputs(OutputDeclarer& declarer) const override;
+  // Checkpoints: one line per partition read, "topic<TAB>partition<TAB>next offset".
+  std::string snapshot_position() override;
+  void restore_position(const std::vector<std::string>& positions, std::size_t own) override;
+  // Commits the positions of the last snapshot (the checkpoint that completed).
+  void checkpoint_complete(CheckpointId id) override;
 
   const std::shared_ptr<KafkaSpoutStats>& stats() const { return stats_; }
 
