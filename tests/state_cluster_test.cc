@@ -123,6 +123,10 @@ TEST_F(StateCluster, EveryMessageCountedOnceWhileWorkersAreKilledMidStream) {
       },
       120s);
   ASSERT_TRUE(last.error.empty()) << last.error;
+  // gale status shows the checkpoints (from the coordinator's worker's heartbeat).
+  ASSERT_TRUE(eventually([&] {
+    return gale({"status", "counting"}).output.find("checkpoints: last #") != std::string::npos;
+  })) << gale({"status", "counting"}).output;
   ASSERT_TRUE(done) << last.seen.size() << " of " << expected << " values counted by checkpoint "
                     << last.checkpoint << "; logs in " << dir / "logs";
   std::size_t twice = 0;

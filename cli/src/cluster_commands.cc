@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -177,6 +178,23 @@ int status(const NimbusClient& client) {
                  w["uptime_secs"].is_null() ? "-" : w["uptime_secs"].dump(),
                  age.is_null() ? "never" : age.dump() + " s ago", w.value("refused_peers", 0),
                  w.value("rejected_batches", 0));
+    }
+    if (const auto& c = t.value("checkpoints", json()); c.is_object()) {
+      const auto& recent = c.value("recent", json::array());
+      if (recent.empty()) {
+        fmt::print("checkpoints: none completed yet, {} abandoned\n", c.value("abandoned", 0));
+      } else {
+        const auto& last = recent.back();
+        auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+        fmt::print(
+            "checkpoints: last #{} {:.1f} s ago, took {} ms, {} bytes in {} parts; {} "
+            "abandoned\n",
+            last.value("id", 0), (now_ms - last.value("triggered_ms", now_ms)) / 1000.0,
+            last.value("duration_ms", 0), last.value("bytes", 0), last.value("parts", 0),
+            c.value("abandoned", 0));
+      }
     }
   });
 }

@@ -370,6 +370,12 @@ Result<json> TopologyService::status(const std::string& name) {
     workers.push_back(std::move(worker));
   }
   out["workers"] = std::move(workers);
+  // Topologies with state: the checkpoints the coordinator's worker reports (the latest
+  // completed ones, oldest first, and how many were abandoned), null without checkpoints.
+  out["checkpoints"] = nullptr;
+  for (const auto& beat : current)
+    if (auto c = beat.stats.find("checkpoints"); c != beat.stats.end() && c->is_object())
+      out["checkpoints"] = *c;
   return out;
 }
 

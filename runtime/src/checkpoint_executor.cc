@@ -7,6 +7,8 @@
 // topology.state.checkpoint.timeout.ms is abandoned. docs/STATE.md has the protocol.
 #include <algorithm>
 #include <chrono>
+#include <deque>
+#include <mutex>
 
 #include "executor.h"
 #include "gale/common/logging.h"
@@ -35,6 +37,12 @@ class CheckpointExecutor final : public Executor {
     head_ = &stage_;
   }
   ~CheckpointExecutor() override { join(); }
+
+  void add_checkpoint_stats(TopologyStats& out) const override {
+    std::lock_guard lock(stats_mutex_);
+    out.checkpoints.assign(recent_.begin(), recent_.end());
+    out.checkpoints_abandoned = abandoned_;
+  }
 
  private:
   void prepare() override {
@@ -89,6 +97,10 @@ class CheckpointExecutor final : public Executor {
                    id_, stored.ok() ? stored->size() : 0, participants_,
                    timeout_ns_ / kNanosPerMilli);
       stage_.stats.report_error("checkpoint " + std::to_string(id_) + " abandoned (timeout)");
+      {
+        std::lock_guard lock(stats_mutex_);
+        ++abandoned_;
+      }
       in_flight_ = false;
       next_ns_ = t;
     }
@@ -121,12 +133,18 @@ class CheckpointExecutor final : public Executor {
     in_flight_ = false;
     next_ns_ = t + interval_ns_;
     auto& backend = runtime_.state_backend();
-    if (auto s = backend.complete(topology(), record); !s.ok()) {
+    if (auto s = backend.complete(topology(), record, runtime_.epoch()); !s.ok()) {
       spdlog::warn("{}: checkpoint {} not recorded complete: {}", topology(), id_,
                    s.error().message);
       return;
     }
     stage_.stats.executed.add();
+    {
+      std::lock_guard lock(stats_mutex_);
+      recent_.push_back({record.id, record.triggered_ms, record.duration_ms, record.bytes,
+                         static_cast<int>(record.parts.size())});
+      if (recent_.size() > TopologyStats::kRecentCheckpoints) recent_.pop_front();
+    }
     if (auto s = state::collect_garbage(backend, topology(), retain_); !s.ok())
       spdlog::warn("{}: old checkpoints not collected: {}", topology(), s.error().message);
     for (int task : spout_tasks_) send_ack({AckMessage::Kind::checkpoint_complete, task, id_, 0});
@@ -152,6 +170,9 @@ class CheckpointExecutor final : public Executor {
   std::int64_t triggered_ms_ = 0;
   std::int64_t next_ns_ = 0;  // the next trigger, or the next look at the parts stored
   std::int64_t resend_ns_ = 0;
+  mutable std::mutex stats_mutex_;  // guards recent_ and abandoned_, read by stats()
+  std::deque<CheckpointSummary> recent_;
+  std::uint64_t abandoned_ = 0;
 };
 
 std::unique_ptr<Executor> make_checkpoint_executor(Runtime& runtime, int index) {

@@ -89,6 +89,8 @@ class Executor {
   virtual std::int64_t pending() const { return 0; }
   // Output held back by backpressure (spout executors only).
   virtual bool holds_output() const { return false; }
+  // Any thread: adds what the checkpoint coordinator knows (its executor only).
+  virtual void add_checkpoint_stats(TopologyStats&) const {}
 
   // --- for the stages, on the executor thread ---
   Runtime& runtime() { return runtime_; }

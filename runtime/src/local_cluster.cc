@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "gale/common/logging.h"
 #include "gale/runtime/layout.h"
 #include "gale/runtime/runtime.h"
 
@@ -31,15 +32,28 @@ void LocalCluster::start() {
 }
 
 void LocalCluster::watch_recoveries(std::stop_token stop) {
+  auto pause = std::chrono::milliseconds(20);
   while (!stop.stop_requested()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(pause);
+    pause = std::chrono::milliseconds(20);
     std::lock_guard lock(mutex_);
     if (stop.stop_requested() || !runtime_->recovery_requested()) continue;
     // In-flight tuples are dropped with the old runtime: the spouts rewind to the checkpoint.
     runtime_->stop();
     runtime_.reset();
     runtime_ = std::make_unique<Runtime>(*layout_, clock_);
-    runtime_->start();
+    try {
+      runtime_->start();
+    } catch (const std::exception& e) {
+      // The state backend unreachable, a checkpoint that cannot be restored: the runtime stays
+      // stopped, asking for a recovery, and the next try comes a second later.
+      spdlog::error("{}: restart from the last checkpoint failed, trying again in a second: {}",
+                    layout_->topology_name(), e.what());
+      runtime_->stop();
+      runtime_->request_recovery("the restart failed");
+      pause = std::chrono::seconds(1);
+      continue;
+    }
     runtime_->set_active(active_);
     ++recoveries_;
   }

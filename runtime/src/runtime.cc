@@ -73,7 +73,10 @@ std::unique_ptr<Executor> make_executor(Runtime& runtime, int index, std::vector
 }
 
 Runtime::Runtime(const Layout& layout, std::shared_ptr<Clock> clock, Placement placement)
-    : layout_(layout), clock_(std::move(clock)), settings_(RuntimeSettings::from(layout.config())) {
+    : layout_(layout),
+      clock_(std::move(clock)),
+      settings_(RuntimeSettings::from(layout.config())),
+      epoch_(placement.epoch) {
   std::size_t n = layout_.executors().size();
   local_.assign(n, placement.local_executors.empty());
   for (int e : placement.local_executors) local_.at(static_cast<std::size_t>(e)) = true;
@@ -149,6 +152,11 @@ void Runtime::start() {
     auto backend = state::make_backend(layout_.config());
     if (!backend.ok()) throw std::runtime_error(backend.error().message);
     state_backend_ = std::move(*backend);
+    // Before reading what to restore: no coordinator of an earlier epoch completes another
+    // checkpoint from now on, so every worker of this epoch restores the same one.
+    if (auto fenced = state_backend_->fence(layout_.topology_name(), epoch_); !fenced.ok())
+      throw std::runtime_error("cannot fence the checkpoints of '" + layout_.topology_name() +
+                               "': " + fenced.error().message);
     auto done = state_backend_->completed(layout_.topology_name());
     if (!done.ok())
       throw std::runtime_error("cannot read the last checkpoint of '" + layout_.topology_name() +
@@ -293,6 +301,8 @@ TopologyStats Runtime::stats() const {
     out.components.push_back(std::move(cs));
   }
   if (bridge_) out.rejected_batches = bridge_->rejected();
+  for (const auto& e : executors_)
+    if (e) e->add_checkpoint_stats(out);
   return out;
 }
 

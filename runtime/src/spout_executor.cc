@@ -58,6 +58,9 @@ void SpoutExecutor::prepare() {
     t.spout = component_.def->spout();
     t.context = make_context(runtime_, task);
     tasks_.push_back(std::move(t));
+    if (tasks_.size() > kMaxTasksPerExecutor)
+      throw std::invalid_argument("spout '" + component_.id + "' has more than " +
+                                  std::to_string(kMaxTasksPerExecutor) + " tasks in one executor");
   }
   for (std::size_t i = 0; i < tasks_.size(); ++i) {
     tasks_[i].collector = std::make_unique<Collector>(*this, i);
@@ -110,6 +113,10 @@ void SpoutExecutor::emit(std::size_t slot, std::string_view stream, const Values
   p.message = *id;
   p.slot = static_cast<std::uint32_t>(slot);
   p.sampled = emitted_ns != 0;
+  if (layout_.checkpointing()) {
+    p.generation = task.generation;
+    ++task.open_trees[task.generation];
+  }
   if (emitted_ns) *sampled_.try_emplace(root).first = emitted_ns;
   ++task.pending;
   pending_total_.store(pending_total_.load(std::memory_order_relaxed) + 1,
@@ -126,7 +133,8 @@ bool SpoutExecutor::work() {
   did |= retry_parked();
   if (!triggered_.empty() && parked_.empty()) did |= take_checkpoints();
   sync_activation();
-  if (active_ && parked_.empty()) {
+  // A recovery asked for: nothing new goes out until the runtime is restarted.
+  if (active_ && parked_.empty() && !runtime_.recovery_requested()) {
     for (std::size_t i = 0; i < tasks_.size(); ++i) {
       Task& t = tasks_[i];
       if (max_pending_ > 0 && t.pending >= max_pending_) continue;
@@ -200,6 +208,12 @@ bool SpoutExecutor::drain_inbox() {
 
 void SpoutExecutor::finish(std::uint64_t root, const Pending& p, bool acked) {
   Task& t = tasks_[p.slot];
+  if (layout_.checkpointing()) {
+    auto open = t.open_trees.find(static_cast<std::uint16_t>(p.generation));
+    if (open != t.open_trees.end() && --open->second == 0) t.open_trees.erase(open);
+    if (!acked) t.held_parts.clear();  // those checkpoints must not complete
+    store_parts(t);
+  }
   if (!acked && layout_.checkpointing() && dynamic_cast<StatefulSpout*>(t.spout.get())) {
     // Replaying one tuple would update state twice (it counted before failing) or never (the
     // checkpoint after it holds a position past it): the whole topology goes back to the last
@@ -236,6 +250,12 @@ bool SpoutExecutor::finish_done_now() {
     Task& t = tasks_[d.slot];
     if (d.failed) {
       stage_.stats.failed.add();
+      if (layout_.checkpointing() && dynamic_cast<StatefulSpout*>(t.spout.get())) {
+        t.held_parts.clear();  // as in finish(): back to the last checkpoint, no replay
+        runtime_.request_recovery(component_.id + ":" + std::to_string(t.id) +
+                                  ": a tuple tree failed");
+        continue;
+      }
       call(t, [&] { t.spout->fail(d.message); });
       continue;
     }
@@ -302,12 +322,29 @@ bool SpoutExecutor::take_checkpoints() {
         stored = false;
       }
     }
-    if (stored) runtime_.state_writer().submit(t->id, id, state::encode_part(part), true);
+    if (stored && !runtime_.recovery_requested())
+      t->held_parts.push_back({id, t->generation, state::encode_part(part)});
+    ++t->generation;
     emit_barrier(stage_, t->id, id);
+    store_parts(*t);
   }
   triggered_.clear();
   flush();
   return true;
+}
+
+void SpoutExecutor::store_parts(Task& t) {
+  while (!t.held_parts.empty()) {
+    const HeldPart& part = t.held_parts.front();
+    // Trees open from a generation at or before the part's (modulo 2^16: generations in flight
+    // span far less than 2^15) hold it back.
+    bool earlier_open = std::any_of(t.open_trees.begin(), t.open_trees.end(), [&](const auto& o) {
+      return static_cast<std::uint16_t>(part.generation - o.first) < 0x8000;
+    });
+    if (earlier_open) return;
+    runtime_.state_writer().submit(t.id, part.id, part.bytes, true);
+    t.held_parts.pop_front();
+  }
 }
 
 void SpoutExecutor::checkpoint_complete(int task, CheckpointId id) {

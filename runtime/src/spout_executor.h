@@ -1,6 +1,8 @@
 #pragma once
 #include <deque>
+#include <map>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -26,6 +28,14 @@ class SpoutExecutor final : public Executor {
 
  private:
   class Collector;
+  // A spout task's part of a checkpoint waits until every tree it emitted before the
+  // barrier has completed: a tree that fails after its checkpoint completed would otherwise
+  // be lost to a recovery that restores that checkpoint.
+  struct HeldPart {
+    CheckpointId id;
+    std::uint16_t generation;  // the barriers sent before this one
+    std::string bytes;
+  };
   struct Task {
     int id = 0;
     // Declared before the spout so that they outlive it: a spout's source may signal its
@@ -34,15 +44,22 @@ class SpoutExecutor final : public Executor {
     std::unique_ptr<Collector> collector;
     std::unique_ptr<Spout> spout;
     std::int64_t pending = 0;
-    bool polled = true;           // SpoutCollector::set_polled
-    CheckpointId checkpoint = 0;  // the last checkpoint it took
+    bool polled = true;            // SpoutCollector::set_polled
+    CheckpointId checkpoint = 0;   // the last checkpoint it took
+    std::uint16_t generation = 0;  // barriers sent, modulo 2^16
+    // Trees not yet completed, by the generation they were emitted in (with checkpoints).
+    std::map<std::uint16_t, std::int64_t> open_trees;
+    std::deque<HeldPart> held_parts;
   };
   // Packed, 12 bytes: with its root id a tracked tuple costs the spout 20 bytes a slot.
   struct [[gnu::packed]] Pending {
     MessageId message = 0;
-    std::uint32_t slot : 31 = 0;    // index into tasks_
+    std::uint32_t slot : 15 = 0;    // index into tasks_
     std::uint32_t sampled : 1 = 0;  // its emit time is in sampled_ (complete latency)
+    // With checkpoints: the barriers its task had sent when it was emitted, modulo 2^16.
+    std::uint32_t generation : 16 = 0;
   };
+  static constexpr std::size_t kMaxTasksPerExecutor = 1 << 15;
   static_assert(sizeof(Pending) == 12);
 
   void prepare() override;
@@ -69,6 +86,8 @@ class SpoutExecutor final : public Executor {
   // must follow every tuple emitted before it); tells spouts of completed checkpoints.
   void restore_position(Task& t);
   bool take_checkpoints();
+  // Stores the held parts whose earlier trees have all completed.
+  void store_parts(Task& t);
   void checkpoint_complete(int task, CheckpointId id);
   Task* task_by_id(int task);
   template <typename F>

@@ -19,6 +19,12 @@ std::string format_stats(const TopologyStats& stats) {
         c.execute_latency_ms, c.process_latency_ms, c.complete_latency_ms, c.capacity,
         c.error_count);
   }
+  if (!stats.checkpoints.empty()) {
+    const CheckpointSummary& last = stats.checkpoints.back();
+    out +=
+        fmt::format("checkpoints: last #{} took {} ms, {} bytes in {} parts; {} abandoned\n",
+                    last.id, last.duration_ms, last.bytes, last.parts, stats.checkpoints_abandoned);
+  }
   for (const auto& c : stats.components) {
     for (const auto& e : c.last_errors) out += fmt::format("error in {}: {}\n", c.id, e);
   }

@@ -107,13 +107,13 @@ class CountBolt : public StatefulBolt {
   ValueState<std::int64_t>* sum_ = nullptr;
 };
 
-// Counts as CountBolt does, but fails the tuple with i == `fail_at` the first time it sees it
-// (after counting it: the count must not keep it).
+// Counts as CountBolt does, but fails the tuple with i == `fail_at` the first time it sees it,
+// without counting it: only a recovery to a checkpoint taken before it counts it at all (a
+// checkpoint completed after it, restored, would have lost it).
 class FailOnceBolt : public CountBolt {
  public:
   void execute(const Tuple& in) override {
     if (in.get(1).as_int() == fail_at && !failed.exchange(true)) {
-      CountBolt::count(in);
       collector().fail(in);
       return;
     }
@@ -269,6 +269,13 @@ TEST(CheckpointTest, PartsAreIncrementalAndOldCheckpointsCollected) {
   auto done = backend.completed(name);
   ASSERT_TRUE(done.ok());
   EXPECT_EQ(done->size(), 2u);  // topology.state.checkpoints.retained
+  // The coordinator's own account of them, as gale local and gale status show it.
+  auto stats = cluster.stats();
+  ASSERT_FALSE(stats.checkpoints.empty());
+  EXPECT_GE(stats.checkpoints.back().id, id);
+  EXPECT_EQ(stats.checkpoints.back().parts, 6);  // 2 spout tasks, 4 count tasks
+  EXPECT_GT(stats.checkpoints.back().bytes, 0u);
+  EXPECT_THAT(runtime::format_stats(stats), HasSubstr("checkpoints: last #"));
   auto parts = backend.parts(name);
   ASSERT_TRUE(parts.ok());
   // At most two chains of three parts per count task, plus one part per spout task per kept

@@ -21,6 +21,8 @@ class StateCategory final : public std::error_category {
         return "incompatible state";
       case StateErrc::bad_config:
         return "bad state configuration";
+      case StateErrc::fenced:
+        return "fenced by a newer epoch";
     }
     return "unknown state error";
   }

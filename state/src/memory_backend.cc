@@ -42,9 +42,22 @@ class MemoryBackend final : public StateBackend {
     if (it == parts.end()) return std::optional<std::string>{};
     return std::optional<std::string>{it->second};
   }
-  Status complete(std::string_view topology, const CheckpointRecord& record) override {
+  Status fence(std::string_view topology, std::uint64_t epoch) override {
     std::lock_guard lock(mutex_);
-    of(topology).completed[record.id] = record;
+    auto& t = of(topology);
+    t.fence = std::max(t.fence, epoch);
+    return {};
+  }
+  Status complete(std::string_view topology, const CheckpointRecord& record,
+                  std::uint64_t epoch) override {
+    std::lock_guard lock(mutex_);
+    auto& t = of(topology);
+    if (t.fence > epoch)
+      return make_error(StateErrc::fenced, "checkpoint " + std::to_string(record.id) + ": epoch " +
+                                               std::to_string(t.fence) +
+                                               " started after this coordinator's " +
+                                               std::to_string(epoch));
+    t.completed[record.id] = record;
     return {};
   }
   Result<std::vector<CheckpointRecord>> completed(std::string_view topology) override {
@@ -71,6 +84,7 @@ class MemoryBackend final : public StateBackend {
  private:
   struct Topology {
     CheckpointId last_begun = 0;
+    std::uint64_t fence = 0;
     std::map<PartKey, std::string> parts;
     std::map<CheckpointId, CheckpointRecord> completed;
   };

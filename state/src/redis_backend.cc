@@ -2,6 +2,7 @@
 // Keys, under gale:state:{<topology>}: (the braces keep a topology's keys in one Redis Cluster
 // slot):
 //   begun                    the highest checkpoint id begun
+//   fence                    the highest assignment epoch started (complete() checks it)
 //   part:<task>:<id>         a task's part (bytes)
 //   parts                    set of "<task>:<id>", every part stored
 //   stored:<id>              hash task -> bytes of the part, for the coordinator
@@ -116,12 +117,32 @@ class RedisBackend final : public StateBackend {
     return std::optional<std::string>{std::move(r->str)};
   }
 
-  Status complete(std::string_view topology, const CheckpointRecord& record) override {
-    // The record first, then the id in `completed`: the commit point is the ZADD.
-    std::vector<redis::Command> commands{
-        {"SET", key(topology, "checkpoint:" + num(record.id)), to_json(record).dump()},
-        {"ZADD", key(topology, "completed"), num(record.id), num(record.id)}};
-    return run_all(commands);
+  Status fence(std::string_view topology, std::uint64_t epoch) override {
+    auto r = run({"EVAL",
+                  "local v = tonumber(redis.call('GET', KEYS[1]) or '0') "
+                  "if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end "
+                  "return 1",
+                  "1", key(topology, "fence"), num(epoch)});
+    if (!r.ok()) return r.error();
+    return {};
+  }
+
+  Status complete(std::string_view topology, const CheckpointRecord& record,
+                  std::uint64_t epoch) override {
+    // One script: the fence check, the record, then the id in `completed` (the commit point).
+    auto r = run({"EVAL",
+                  "if tonumber(redis.call('GET', KEYS[1]) or '0') > tonumber(ARGV[1]) then "
+                  "return 0 end "
+                  "redis.call('SET', KEYS[2], ARGV[3]) "
+                  "redis.call('ZADD', KEYS[3], ARGV[2], ARGV[2]) "
+                  "return 1",
+                  "3", key(topology, "fence"), key(topology, "checkpoint:" + num(record.id)),
+                  key(topology, "completed"), num(epoch), num(record.id), to_json(record).dump()});
+    if (!r.ok()) return r.error();
+    if (r->type == redis::Reply::Type::integer && r->integer == 0)
+      return make_error(StateErrc::fenced, "checkpoint " + num(record.id) +
+                                               ": a newer epoch than " + num(epoch) + " started");
+    return {};
   }
 
   Result<std::vector<CheckpointRecord>> completed(std::string_view topology) override {

@@ -176,7 +176,7 @@ TEST_P(BackendTest, GarbageCollectionKeepsWhatRetainedCheckpointsNeed) {
   for (CheckpointId id = 1; id <= 4; ++id)
     ASSERT_TRUE(b.write_part(name, id, 8, encode_part(TaskPart{})).ok());
   for (CheckpointId id = 1; id <= 3; ++id)
-    ASSERT_TRUE(b.complete(name, {id, 0, 0, 0, {{7, 1}, {8, 1}}}).ok());
+    ASSERT_TRUE(b.complete(name, {id, 0, 0, 0, {{7, 1}, {8, 1}}}, 0).ok());
   ASSERT_TRUE(collect_garbage(b, name, 1).ok());
   auto parts = b.parts(name);
   ASSERT_TRUE(parts.ok());
@@ -204,7 +204,7 @@ TEST_P(BackendTest, RecordsBegunIdsPartsAndCompletedCheckpoints) {
   ASSERT_TRUE(part.ok() && *part);
   EXPECT_EQ(**part, std::string("\0\1\2", 3));  // binary-safe
   EXPECT_FALSE(*b.read_part(name, 6, 2));
-  ASSERT_TRUE(b.complete(name, {5, 1700000000000, 12, 4, {{2, 3}, {9, 1}}}).ok());
+  ASSERT_TRUE(b.complete(name, {5, 1700000000000, 12, 4, {{2, 3}, {9, 1}}}, 0).ok());
   auto done = b.completed(name);
   ASSERT_TRUE(done.ok());
   ASSERT_EQ(done->size(), 1u);
@@ -213,6 +213,22 @@ TEST_P(BackendTest, RecordsBegunIdsPartsAndCompletedCheckpoints) {
   ASSERT_EQ(done->front().parts.size(), 2u);
   EXPECT_EQ(done->front().parts[1].task, 9);
   EXPECT_TRUE(b.completed("another-topology")->empty());
+}
+
+TEST_P(BackendTest, ACoordinatorOfAnOlderEpochCannotCompleteACheckpoint) {
+  auto& b = backend();
+  const std::string name = "fenced";
+  ASSERT_TRUE(b.complete(name, {1, 0, 0, 0, {}}, 3).ok());
+  ASSERT_TRUE(b.fence(name, 4).ok());
+  ASSERT_TRUE(b.fence(name, 2).ok());  // never lowered
+  auto refused = b.complete(name, {2, 0, 0, 0, {}}, 3);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, StateErrc::fenced);
+  ASSERT_TRUE(b.complete(name, {3, 0, 0, 0, {}}, 4).ok());
+  auto done = b.completed(name);
+  ASSERT_TRUE(done.ok());
+  ASSERT_EQ(done->size(), 2u);
+  EXPECT_EQ(done->back().id, 3u);
 }
 
 TEST(BackendConfigTest, AnUnknownBackendIsRefusedByName) {

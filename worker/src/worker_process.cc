@@ -51,7 +51,18 @@ nlohmann::json stats_json(const runtime::TopologyStats& stats) {
                         {"capacity", c.capacity},
                         {"error_count", c.error_count}};
   }
-  return {{"components", components}, {"rejected_batches", stats.rejected_batches}};
+  nlohmann::json out{{"components", components}, {"rejected_batches", stats.rejected_batches}};
+  if (!stats.checkpoints.empty() || stats.checkpoints_abandoned > 0) {
+    nlohmann::json recent = nlohmann::json::array();
+    for (const auto& c : stats.checkpoints)
+      recent.push_back({{"id", c.id},
+                        {"triggered_ms", c.triggered_ms},
+                        {"duration_ms", c.duration_ms},
+                        {"bytes", c.bytes},
+                        {"parts", c.parts}});
+    out["checkpoints"] = {{"recent", recent}, {"abandoned", stats.checkpoints_abandoned}};
+  }
+  return out;
 }
 
 // What this worker runs under one assignment.
@@ -277,6 +288,8 @@ int Worker::run(const std::atomic<bool>& stop) {
       }
       epoch_ = p->assignment.epoch;
       recover_epoch_ = 0;
+      // Not active until a round has seen every worker on this epoch (all_on_epoch).
+      wanted_active.store(false);
       if (!beat(nullptr)) {
         pause();
         continue;

@@ -18,8 +18,10 @@ namespace {
 
 using Clock = OffsetTracker::Clock;
 
-// How long open()'s successor waits for the topics' partitions, per try.
-constexpr int kMetadataTimeoutMs = 2000;
+// With checkpoints the spout assigns its partitions itself at its first next_tuple(): how long
+// each librdkafka call may block, and how long after a failed try it tries again.
+constexpr int kKafkaCallTimeoutMs = 2000;
+constexpr auto kMetadataRetry = std::chrono::seconds(1);
 
 Value optional_text(const std::optional<std::string_view>& s) {
   return s ? Value(*s) : Value();
@@ -146,8 +148,10 @@ class KafkaSpout::Impl {
   static void on_queue_event(rd_kafka_t* rk, void* opaque);
 
   void assign(rd_kafka_topic_partition_list_t* partitions);
-  // With checkpoints: this task's share of every topic's partitions, by index.
+  // With checkpoints: this task's share of every topic's partitions, by index, each at a
+  // concrete offset (resolve_start_offsets); tried again a second later on an error.
   void assign_statically();
+  bool resolve_start_offsets(rd_kafka_topic_partition_list_t& list);
   void revoke(rd_kafka_topic_partition_list_t* partitions);
   std::int64_t start_offset() const;
   Partition& add_partition(const TopicPartition& tp);
@@ -187,6 +191,8 @@ class KafkaSpout::Impl {
   int task_index_ = 0;
   int task_count_ = 1;
   bool static_assigned_ = false;
+  bool restored_any_ = false;  // restore() ran: the topology starts from a checkpoint
+  Clock::time_point next_metadata_try_{};
   std::map<TopicPartition, std::int64_t> restored_;
   std::map<TopicPartition, std::int64_t> snapshot_;
 };
@@ -265,39 +271,86 @@ void KafkaSpout::Impl::close() {
 }
 
 void KafkaSpout::Impl::assign_statically() {
-  const rd_kafka_metadata_t* metadata = nullptr;
-  if (rd_kafka_resp_err_t err =
-          rd_kafka_metadata(consumer_.get(), 1, nullptr, &metadata, kMetadataTimeoutMs)) {
-    report("metadata", std::string("Kafka spout: cannot read the topics' partitions, trying "
-                                   "again: ") +
-                           rd_kafka_err2str(err));
-    return;
-  }
+  const auto now = Clock::now();
+  if (now < next_metadata_try_) return;
+  next_metadata_try_ = now + kMetadataRetry;
   PartitionList list = make_partition_list();
-  bool missing = false;
   for (const std::string& topic : config_.topics) {
-    const rd_kafka_metadata_topic_t* found = nullptr;
-    for (int i = 0; i < metadata->topic_cnt; ++i)
-      if (topic == metadata->topics[i].topic && !metadata->topics[i].err)
-        found = &metadata->topics[i];
-    if (!found || found->partition_cnt == 0) {
-      missing = true;
-      continue;
+    TopicHandle handle(rd_kafka_topic_new(consumer_.get(), topic.c_str(), nullptr));
+    const rd_kafka_metadata_t* metadata = nullptr;
+    rd_kafka_resp_err_t err =
+        rd_kafka_metadata(consumer_.get(), 0, handle.get(), &metadata, kKafkaCallTimeoutMs);
+    if (!err && (metadata->topic_cnt != 1 || metadata->topics[0].err ||
+                 metadata->topics[0].partition_cnt == 0))
+      err = metadata->topic_cnt == 1 && metadata->topics[0].err ? metadata->topics[0].err
+                                                                : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+    if (err) {
+      if (metadata) rd_kafka_metadata_destroy(metadata);
+      report("metadata", "Kafka spout: cannot read the partitions of '" + topic +
+                             "', trying again in a second: " + rd_kafka_err2str(err));
+      return;
     }
-    for (int i = 0; i < found->partition_cnt; ++i) {
-      std::int32_t partition = found->partitions[i].id;
-      if (partition % task_count_ == task_index_)
+    // Spread over the tasks from a place that depends on the topic, so that partition 0 of
+    // every topic does not land on task 0.
+    const std::size_t first =
+        std::hash<std::string>{}(topic) % static_cast<std::size_t>(task_count_);
+    for (int i = 0; i < metadata->topics[0].partition_cnt; ++i) {
+      std::int32_t partition = metadata->topics[0].partitions[i].id;
+      if ((first + static_cast<std::size_t>(partition)) % static_cast<std::size_t>(task_count_) ==
+          static_cast<std::size_t>(task_index_))
         rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
     }
+    rd_kafka_metadata_destroy(metadata);
   }
-  rd_kafka_metadata_destroy(metadata);
-  if (missing) {
-    report("metadata", "Kafka spout: a topic of " + config_.prefix +
-                           "topics has no partitions yet, trying again");
-    return;
-  }
+  // Every partition starts at a known offset, so that every one is in each snapshot: one left
+  // out would start by the strategy again after a recovery (with `latest`, past messages the
+  // state has counted... or not).
+  if (!resolve_start_offsets(*list)) return;
   static_assigned_ = true;
   assign(list.get());
+}
+
+bool KafkaSpout::Impl::resolve_start_offsets(rd_kafka_topic_partition_list_t& list) {
+  PartitionList committed = make_partition_list(list.cnt);
+  for (int i = 0; i < list.cnt; ++i)
+    rd_kafka_topic_partition_list_add(committed.get(), list.elems[i].topic,
+                                      list.elems[i].partition);
+  const bool ask_group = !restored_any_ && config_.start == StartStrategy::committed;
+  if (ask_group) {
+    if (rd_kafka_resp_err_t err =
+            rd_kafka_committed(consumer_.get(), committed.get(), kKafkaCallTimeoutMs)) {
+      report("committed", std::string("Kafka spout: cannot read the group's offsets, trying "
+                                      "again in a second: ") +
+                              rd_kafka_err2str(err));
+      return false;
+    }
+  }
+  for (int i = 0; i < list.cnt; ++i) {
+    rd_kafka_topic_partition_t& el = list.elems[i];
+    TopicPartition tp = topic_partition(el);
+    if (auto it = restored_.find(tp); it != restored_.end()) {
+      el.offset = it->second;  // where the checkpoint says, whichever task read it then
+      continue;
+    }
+    if (ask_group && committed->elems[i].offset >= 0) {
+      el.offset = committed->elems[i].offset;
+      continue;
+    }
+    // No checkpoint position (a partition new since the checkpoint starts at its beginning),
+    // no commit: the strategy, as a concrete offset.
+    bool latest = !restored_any_ && (config_.start == StartStrategy::latest ||
+                                     (config_.start == StartStrategy::committed &&
+                                      config_.offset_reset == OffsetReset::latest));
+    std::int64_t low = 0, high = 0;
+    if (rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+            consumer_.get(), el.topic, el.partition, &low, &high, kKafkaCallTimeoutMs)) {
+      report("watermarks", "Kafka spout: cannot read the offsets of " + describe(tp) +
+                               ", trying again in a second: " + rd_kafka_err2str(err));
+      return false;
+    }
+    el.offset = latest ? high : low;
+  }
+  return true;
 }
 
 void KafkaSpout::Impl::next_tuple() {
@@ -383,13 +436,10 @@ std::int64_t KafkaSpout::Impl::start_offset() const {
 void KafkaSpout::Impl::assign(rd_kafka_topic_partition_list_t* partitions) {
   for (int i = 0; i < partitions->cnt; ++i) {
     rd_kafka_topic_partition_t& el = partitions->elems[i];
-    el.offset = start_offset();
+    // With checkpoints the offsets are concrete already (assign_statically).
+    if (!checkpointing_) el.offset = start_offset();
     Partition& p = add_partition(topic_partition(el));
-    // After a recovery: where the checkpoint says, whichever task read the partition then.
-    if (auto it = restored_.find(p.tp); it != restored_.end()) {
-      el.offset = it->second;
-      p.next = it->second;
-    }
+    if (checkpointing_) p.next = el.offset;
   }
   assigned_before_ = true;
   if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer_.get(), partitions))
@@ -582,7 +632,7 @@ std::string KafkaSpout::Impl::snapshot_position() {
   std::string out;
   snapshot_.clear();
   for (const auto& [tp, p] : partitions_) {
-    if (!p->next) continue;  // nothing read yet: it starts at the committed offset
+    if (!p->next) continue;  // (with checkpoints every partition starts at a known offset)
     snapshot_[tp] = *p->next;
     out += tp.topic + "\t" + std::to_string(tp.partition) + "\t" + std::to_string(*p->next) + "\n";
   }
@@ -590,6 +640,7 @@ std::string KafkaSpout::Impl::snapshot_position() {
 }
 
 void KafkaSpout::Impl::restore(const std::vector<std::string>& positions) {
+  restored_any_ = true;
   for (const std::string& text : positions) {
     std::size_t at = 0;
     while (at < text.size()) {

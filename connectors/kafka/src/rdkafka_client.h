@@ -16,11 +16,13 @@ struct RdKafkaDeleter {
     rd_kafka_topic_partition_list_destroy(l);
   }
   void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
+  void operator()(rd_kafka_topic_t* t) const { rd_kafka_topic_destroy(t); }
 };
 using ClientHandle = std::unique_ptr<rd_kafka_t, RdKafkaDeleter>;
 using ConfHandle = std::unique_ptr<rd_kafka_conf_t, RdKafkaDeleter>;
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, RdKafkaDeleter>;
 using MessageHandle = std::unique_ptr<rd_kafka_message_t, RdKafkaDeleter>;
+using TopicHandle = std::unique_ptr<rd_kafka_topic_t, RdKafkaDeleter>;
 
 // One librdkafka property and the Gale config key it came from (for error messages).
 struct Property {

@@ -98,6 +98,8 @@ class Runtime {
   StateWriter& state_writer() const { return *state_writer_; }
   // The last checkpoint complete when the runtime started (0: none): what tasks restore.
   CheckpointId restored_checkpoint() const { return restored_; }
+  // The assignment epoch it runs (Placement::epoch; 0 in local mode).
+  std::uint64_t epoch() const { return epoch_; }
   // Task `task`'s state as of restored_checkpoint(); throws std::runtime_error naming the
   // problem (an unreadable backend, a broken chain).
   state::RestoredTask restore(int task) const;
@@ -120,6 +122,7 @@ class Runtime {
   std::shared_ptr<state::StateBackend> state_backend_;
   std::unique_ptr<StateWriter> state_writer_;
   CheckpointId restored_ = 0;
+  std::uint64_t epoch_ = 0;
   std::atomic<bool> recovery_{false};
   std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere
   std::atomic<bool> active_{false};

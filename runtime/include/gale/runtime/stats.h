@@ -24,12 +24,26 @@ struct ComponentStats {
   std::vector<std::string> last_errors;  // newest last, at most 10
 };
 
+// A completed checkpoint, as the coordinator saw it (docs/STATE.md).
+struct CheckpointSummary {
+  std::uint64_t id = 0;
+  std::int64_t triggered_ms = 0;  // Unix time
+  std::int64_t duration_ms = 0;   // from the trigger to the last part stored
+  std::uint64_t bytes = 0;        // every task's part
+  int parts = 0;
+};
+
 struct TopologyStats {
   std::string topology;
   double uptime_secs = 0;
   std::vector<ComponentStats> components;
   // Messages from other workers this process refused (corrupt, another epoch, wrong executor).
   std::uint64_t rejected_batches = 0;
+  // With checkpoints, in the process running the coordinator: the latest completed ones
+  // (oldest first, at most kRecentCheckpoints) and how many were abandoned.
+  static constexpr std::size_t kRecentCheckpoints = 20;
+  std::vector<CheckpointSummary> checkpoints;
+  std::uint64_t checkpoints_abandoned = 0;
 
   const ComponentStats* find(const std::string& id) const {
     for (const auto& c : components)

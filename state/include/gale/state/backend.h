@@ -1,8 +1,8 @@
 #pragma once
 // Where checkpoints live: every task's parts, which checkpoints completed, and their records.
 // A backend is shared by every executor and the state writer of a worker: every method is
-// thread-safe. Implementations: MemoryBackend (local mode, tests; one per process, shared by
-// every Runtime in it) and, for the cluster, Redis (planned; docs/STATE.md).
+// thread-safe. Implementations: the in-memory one (local mode, tests; one per process, shared by
+// every Runtime in it) and Redis (the cluster's; state/README.md).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -49,8 +49,14 @@ class StateBackend {
   virtual Result<std::vector<StoredPart>> stored(std::string_view topology, CheckpointId id) = 0;
   virtual Result<std::optional<std::string>> read_part(std::string_view topology, CheckpointId id,
                                                        int task) = 0;
-  // The commit point of checkpoint record.id: from now on recovery restores it.
-  virtual Status complete(std::string_view topology, const CheckpointRecord& record) = 0;
+  // Raises the topology's fence to `epoch` (an assignment epoch; never lowered). A worker
+  // starting in a new epoch raises it before it reads which checkpoint to restore, so that no
+  // coordinator of an earlier epoch completes a checkpoint after that.
+  virtual Status fence(std::string_view topology, std::uint64_t epoch) = 0;
+  // The commit point of checkpoint record.id: from now on recovery restores it. StateErrc::fenced
+  // (and nothing recorded) when the fence is above `epoch`, the coordinator's.
+  virtual Status complete(std::string_view topology, const CheckpointRecord& record,
+                          std::uint64_t epoch) = 0;
   // Completed checkpoints still kept, oldest first.
   virtual Result<std::vector<CheckpointRecord>> completed(std::string_view topology) = 0;
   virtual Result<std::vector<PartKey>> parts(std::string_view topology) = 0;

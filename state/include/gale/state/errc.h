@@ -13,6 +13,7 @@ enum class StateErrc {
   corrupt,       // stored bytes do not decode, or a chain is broken
   incompatible,  // a restored state has another type than the one declared
   bad_config,    // an unknown backend or a key out of range
+  fenced,        // a newer assignment epoch started: this one may not complete checkpoints
 };
 
 const std::error_category& state_category() noexcept;
