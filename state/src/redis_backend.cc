@@ -65,14 +65,8 @@ class RedisBackend final : public StateBackend {
   explicit RedisBackend(redis::ConnectionOptions options) : client_(std::move(options)) {}
 
   Status begin(std::string_view topology, CheckpointId id) override {
-    // Never lowers it: a coordinator that started late must not hand out ids again.
-    auto r = run({"EVAL",
-                  "local v = tonumber(redis.call('GET', KEYS[1]) or '0') "
-                  "if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end "
-                  "return 1",
-                  "1", key(topology, "begun"), num(id)});
-    if (!r.ok()) return r.error();
-    return {};
+    // Never lowered: a coordinator that started late must not hand out ids again.
+    return raise_to(key(topology, "begun"), id);
   }
 
   Result<CheckpointId> last_begun(std::string_view topology) override {
@@ -118,13 +112,7 @@ class RedisBackend final : public StateBackend {
   }
 
   Status fence(std::string_view topology, std::uint64_t epoch) override {
-    auto r = run({"EVAL",
-                  "local v = tonumber(redis.call('GET', KEYS[1]) or '0') "
-                  "if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end "
-                  "return 1",
-                  "1", key(topology, "fence"), num(epoch)});
-    if (!r.ok()) return r.error();
-    return {};
+    return raise_to(key(topology, "fence"), epoch);
   }
 
   Status complete(std::string_view topology, const CheckpointRecord& record,
@@ -209,6 +197,17 @@ class RedisBackend final : public StateBackend {
   }
   static std::string part_key(std::string_view topology, int task, CheckpointId id) {
     return key(topology, "part:" + std::to_string(task) + ":" + num(id));
+  }
+
+  // Sets `k` to `value` unless it holds a higher number already (one script: atomic).
+  Status raise_to(const std::string& k, std::uint64_t value) {
+    auto r = run({"EVAL",
+                  "local v = tonumber(redis.call('GET', KEYS[1]) or '0') "
+                  "if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end "
+                  "return 1",
+                  "1", k, num(value)});
+    if (!r.ok()) return r.error();
+    return {};
   }
 
   Result<redis::Reply> run(const redis::Command& command) {
