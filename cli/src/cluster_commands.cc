@@ -188,10 +188,13 @@ int status(const NimbusClient& client) {
         auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
+        // The coordinator's clock against this one's: never shown below zero.
+        const auto& at = last.value("triggered_ms", json());
+        const std::int64_t triggered = at.is_number_integer() ? at.get<std::int64_t>() : now_ms;
         fmt::print(
             "checkpoints: last #{} {:.1f} s ago, took {} ms, {} bytes in {} parts; {} "
             "abandoned\n",
-            last.value("id", 0), (now_ms - last.value("triggered_ms", now_ms)) / 1000.0,
+            last.value("id", 0), std::max<std::int64_t>(0, now_ms - triggered) / 1000.0,
             last.value("duration_ms", 0), last.value("bytes", 0), last.value("parts", 0),
             c.value("abandoned", 0));
       }

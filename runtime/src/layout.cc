@@ -197,6 +197,12 @@ void Layout::add_checkpoints() {
   bool stateful = std::any_of(components_.begin(), components_.end(),
                               [](const ComponentInfo& c) { return c.stateful; });
   if (!stateful || config_.get_int(conf::kTopologyStateCheckpointIntervalMs) <= 0) return;
+  // A spout's part waits for the trees it emitted before the barrier: one never timed out
+  // would hold every later checkpoint back.
+  if (acking() && !config_.get_bool(conf::kTopologyEnableMessageTimeouts))
+    throw InvalidTopology(join_errors(
+        {"stateful topologies need topology.enable.message.timeouts: a lost tuple tree would "
+         "hold every checkpoint back"}));
   // Barriers cannot be aligned around a cycle (each bolt would wait for the other's), and a
   // tuple a bolt sends itself after a barrier would be counted before it: refused.
   if (auto cycle = find_cycle(); !cycle.empty())

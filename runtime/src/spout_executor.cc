@@ -131,7 +131,12 @@ bool SpoutExecutor::work() {
     input_signalled_.store(false, std::memory_order_relaxed);
   bool did = drain_inbox();
   did |= retry_parked();
-  if (!triggered_.empty() && parked_.empty()) did |= take_checkpoints();
+  if (!triggered_.empty() && parked_.empty()) {
+    // Trees that ended failed inside a chain ask for their recovery before any part is
+    // stored: a part stored first could complete a checkpoint past the failed tuple.
+    did |= finish_done_now();
+    did |= take_checkpoints();
+  }
   sync_activation();
   // A recovery asked for: nothing new goes out until the runtime is restarted.
   if (active_ && parked_.empty() && !runtime_.recovery_requested()) {
@@ -211,7 +216,8 @@ void SpoutExecutor::finish(std::uint64_t root, const Pending& p, bool acked) {
   if (layout_.checkpointing()) {
     auto open = t.open_trees.find(static_cast<std::uint16_t>(p.generation));
     if (open != t.open_trees.end() && --open->second == 0) t.open_trees.erase(open);
-    if (!acked) t.held_parts.clear();  // those checkpoints must not complete
+    // A stateful spout's failed tree: those checkpoints must not complete (a recovery comes).
+    if (!acked && dynamic_cast<StatefulSpout*>(t.spout.get())) t.held_parts.clear();
     store_parts(t);
   }
   if (!acked && layout_.checkpointing() && dynamic_cast<StatefulSpout*>(t.spout.get())) {

@@ -356,6 +356,17 @@ TEST(CheckpointTest, AStatefulTopologyWithACycleIsRefused) {
   }
 }
 
+TEST(CheckpointTest, AStatefulTopologyWithoutMessageTimeoutsIsRefused) {
+  Config conf = make_config(100);
+  ASSERT_EQ(conf.set(conf::kTopologyEnableMessageTimeouts, false).status, ConfigResult::Status::ok);
+  try {
+    runtime::LocalCluster cluster("no-timeouts", make_topology(10, 10), conf);
+    FAIL() << "a stateful topology without message timeouts was accepted";
+  } catch (const InvalidTopology& e) {
+    EXPECT_THAT(e.what(), HasSubstr("need topology.enable.message.timeouts"));
+  }
+}
+
 TEST(CheckpointTest, ACheckpointIsNotRestoredIntoAnotherComponentsTasks) {
   const std::string name = "components-changed";
   {

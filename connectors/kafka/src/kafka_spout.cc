@@ -18,6 +18,13 @@ namespace {
 
 using Clock = OffsetTracker::Clock;
 
+// The same on every machine and build (std::hash is not): every task must agree on owners.
+std::size_t fnv1a(std::string_view text) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return static_cast<std::size_t>(h);
+}
+
 // With checkpoints the spout assigns its partitions itself at its first next_tuple(): how long
 // each librdkafka call may block, and how long after a failed try it tries again.
 constexpr int kKafkaCallTimeoutMs = 2000;
@@ -191,7 +198,6 @@ class KafkaSpout::Impl {
   int task_index_ = 0;
   int task_count_ = 1;
   bool static_assigned_ = false;
-  bool restored_any_ = false;  // restore() ran: the topology starts from a checkpoint
   Clock::time_point next_metadata_try_{};
   std::map<TopicPartition, std::int64_t> restored_;
   std::map<TopicPartition, std::int64_t> snapshot_;
@@ -227,7 +233,8 @@ KafkaSpout::Impl::Impl(const KafkaSpoutConfig& config, const RecordTranslator& t
     // p % n == i, as Flink's Kafka source does. Assigned at the first next_tuple(), once
     // restore_position() has said where each starts.
     task_index_ = context.this_task_index();
-    task_count_ = static_cast<int>(context.component_tasks(context.this_component()).size());
+    task_count_ =
+        std::max(1, static_cast<int>(context.component_tasks(context.this_component()).size()));
   } else {
     PartitionList topics = make_partition_list(static_cast<int>(config_.topics.size()));
     for (const std::string& t : config_.topics)
@@ -292,8 +299,7 @@ void KafkaSpout::Impl::assign_statically() {
     }
     // Spread over the tasks from a place that depends on the topic, so that partition 0 of
     // every topic does not land on task 0.
-    const std::size_t first =
-        std::hash<std::string>{}(topic) % static_cast<std::size_t>(task_count_);
+    const std::size_t first = fnv1a(topic) % static_cast<std::size_t>(task_count_);
     for (int i = 0; i < metadata->topics[0].partition_cnt; ++i) {
       std::int32_t partition = metadata->topics[0].partitions[i].id;
       if ((first + static_cast<std::size_t>(partition)) % static_cast<std::size_t>(task_count_) ==
@@ -315,7 +321,7 @@ bool KafkaSpout::Impl::resolve_start_offsets(rd_kafka_topic_partition_list_t& li
   for (int i = 0; i < list.cnt; ++i)
     rd_kafka_topic_partition_list_add(committed.get(), list.elems[i].topic,
                                       list.elems[i].partition);
-  const bool ask_group = !restored_any_ && config_.start == StartStrategy::committed;
+  const bool ask_group = config_.start == StartStrategy::committed;
   if (ask_group) {
     if (rd_kafka_resp_err_t err =
             rd_kafka_committed(consumer_.get(), committed.get(), kKafkaCallTimeoutMs)) {
@@ -332,15 +338,19 @@ bool KafkaSpout::Impl::resolve_start_offsets(rd_kafka_topic_partition_list_t& li
       el.offset = it->second;  // where the checkpoint says, whichever task read it then
       continue;
     }
-    if (ask_group && committed->elems[i].offset >= 0) {
+    // A topic the checkpoint has positions of: a partition it does not know is new since.
+    const bool topic_in_checkpoint =
+        std::any_of(restored_.begin(), restored_.end(),
+                    [&](const auto& r) { return r.first.topic == tp.topic; });
+    if (ask_group && !topic_in_checkpoint && committed->elems[i].offset >= 0) {
       el.offset = committed->elems[i].offset;
       continue;
     }
-    // No checkpoint position (a partition new since the checkpoint starts at its beginning),
-    // no commit: the strategy, as a concrete offset.
-    bool latest = !restored_any_ && (config_.start == StartStrategy::latest ||
-                                     (config_.start == StartStrategy::committed &&
-                                      config_.offset_reset == OffsetReset::latest));
+    // No position, no commit: a partition new since the checkpoint starts at its beginning;
+    // otherwise the strategy, as a concrete offset.
+    bool latest = !topic_in_checkpoint && (config_.start == StartStrategy::latest ||
+                                           (config_.start == StartStrategy::committed &&
+                                            config_.offset_reset == OffsetReset::latest));
     std::int64_t low = 0, high = 0;
     if (rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
             consumer_.get(), el.topic, el.partition, &low, &high, kKafkaCallTimeoutMs)) {
@@ -629,6 +639,10 @@ void KafkaSpout::Impl::committed(rd_kafka_resp_err_t err,
 // ---- checkpoints
 
 std::string KafkaSpout::Impl::snapshot_position() {
+  // Before its partitions are assigned a task knows no position: an empty one restored would
+  // start every partition over. No part: this checkpoint does not complete.
+  if (checkpointing_ && !static_assigned_)
+    throw std::runtime_error("Kafka spout: partitions not assigned yet");
   std::string out;
   snapshot_.clear();
   for (const auto& [tp, p] : partitions_) {
@@ -640,7 +654,6 @@ std::string KafkaSpout::Impl::snapshot_position() {
 }
 
 void KafkaSpout::Impl::restore(const std::vector<std::string>& positions) {
-  restored_any_ = true;
   for (const std::string& text : positions) {
     std::size_t at = 0;
     while (at < text.size()) {
