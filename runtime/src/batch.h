@@ -13,7 +13,8 @@
 namespace gale::runtime {
 
 // Acker traffic, Storm's __ack_init / __ack_ack / __ack_fail and the acker's answers; and the
-// checkpoint coordinator's word to the spouts (trigger checkpoint `root`, it completed).
+// checkpoint coordinator's word to the spouts (trigger checkpoint `root`, it completed) and
+// theirs to it (declined).
 struct AckMessage {
   // The values travel on the wire (transport/batch_codec.h): never renumber.
   enum class Kind : std::uint8_t {
@@ -22,12 +23,15 @@ struct AckMessage {
     fail,
     completed,
     failed,
-    checkpoint,          // to spout task `task`: snapshot, then send barrier `root`
-    checkpoint_complete  // to spout task `task`: checkpoint `root` is complete
+    checkpoint,           // to spout task `task`: snapshot, then send barrier `root`
+    checkpoint_complete,  // to spout task `task`: checkpoint `root` is complete
+    // to the coordinator's task `task`: spout task `value` took no part in checkpoint `root`
+    // (its snapshot_position threw), which therefore cannot complete
+    checkpoint_declined
   };
-  static constexpr Kind kLastKind = Kind::checkpoint_complete;
+  static constexpr Kind kLastKind = Kind::checkpoint_declined;
   Kind kind;
-  int task;             // init: the spout task; others but ack and fail: the spout task addressed
+  int task;             // init: the spout task; others but ack and fail: the task addressed
   std::uint64_t root;   // the tuple tree (checkpoint kinds: the checkpoint id)
   std::uint64_t value;  // init/ack: XOR of edge ids
 
@@ -40,11 +44,13 @@ static_assert(static_cast<int>(AckMessage::Kind::init) == 0 &&
                   static_cast<int>(AckMessage::Kind::completed) == 3 &&
                   static_cast<int>(AckMessage::Kind::failed) == 4 &&
                   static_cast<int>(AckMessage::Kind::checkpoint) == 5 &&
-                  static_cast<int>(AckMessage::Kind::checkpoint_complete) == 6,
+                  static_cast<int>(AckMessage::Kind::checkpoint_complete) == 6 &&
+                  static_cast<int>(AckMessage::Kind::checkpoint_declined) == 7,
               "AckMessage::Kind values are part of the wire format");
 
 // The task that takes acker message `m`: the acker tracking its tree (init, ack, fail) or the
-// spout task it addresses (the others); 0 when there is none (acking off, unknown task).
+// task it addresses (the others: a spout's, or the coordinator's); 0 when there is none
+// (acking off, unknown task).
 // The one place that decides where acker traffic goes: executors send by it, and batches from
 // other workers are checked by it.
 inline int ack_target_task(const Layout& layout, const AckMessage& m) {
@@ -52,8 +58,8 @@ inline int ack_target_task(const Layout& layout, const AckMessage& m) {
   return m.task >= 1 && m.task <= layout.task_count() ? m.task : 0;
 }
 
-// Ackers and spouts take acker traffic, which must never queue behind tuple traffic: they are
-// what eventually frees every queue. (The checkpoint coordinator takes none.)
+// Ackers, spouts and the checkpoint coordinator take acker traffic, which must never queue
+// behind tuple traffic: it is what eventually frees every queue.
 inline bool takes_acker_traffic(const Layout& layout, int executor) {
   const auto& info = layout.executors()[static_cast<std::size_t>(executor)];
   return layout.component(info.component).kind != ComponentInfo::Kind::bolt;

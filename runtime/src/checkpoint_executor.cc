@@ -4,7 +4,8 @@
 // state. When every spout task and every stateful bolt task has stored its part, it records
 // checkpoint n complete in the backend (the commit point), collects older checkpoints and
 // tells the spouts. One checkpoint at a time; one not complete within
-// topology.state.checkpoint.timeout.ms is abandoned. docs/STATE.md has the protocol.
+// topology.state.checkpoint.timeout.ms, or declined by a spout task that could not take its
+// position, is abandoned. docs/STATE.md has the protocol.
 #include <algorithm>
 #include <chrono>
 #include <deque>
@@ -65,6 +66,7 @@ class CheckpointExecutor final : public Executor {
 
   bool work() override {
     const std::int64_t t = now();
+    if (drain_inbox(t)) return true;
     if (t < next_ns_ || stopping()) return false;
     if (!in_flight_) {
       if (!runtime_.active()) {  // spouts not running yet: their barriers would not flow
@@ -96,15 +98,38 @@ class CheckpointExecutor final : public Executor {
       spdlog::warn("{}: checkpoint {} abandoned: {} of {} parts stored within {} ms", topology(),
                    id_, stored.ok() ? stored->size() : 0, participants_,
                    timeout_ns_ / kNanosPerMilli);
-      stage_.stats.report_error("checkpoint " + std::to_string(id_) + " abandoned (timeout)");
-      {
-        std::lock_guard lock(stats_mutex_);
-        ++abandoned_;
-      }
-      in_flight_ = false;
+      abandon("timeout");
       next_ns_ = t;
     }
     return false;
+  }
+
+  // Takes the spouts' declines; true if one abandoned the checkpoint in flight.
+  bool drain_inbox(std::int64_t t) {
+    bool abandoned = false;
+    BatchPtr b;
+    while (inbox().try_pop(b)) {
+      for (const AckMessage& m : b->acks) {
+        if (m.kind != AckMessage::Kind::checkpoint_declined || !in_flight_ || m.root != id_)
+          continue;  // (a decline of a checkpoint already abandoned)
+        spdlog::warn("{}: checkpoint {} abandoned: spout task {} took no position", topology(), id_,
+                     m.value);
+        abandon("declined by task " + std::to_string(m.value));
+        next_ns_ = t + interval_ns_;
+        abandoned = true;
+      }
+      BatchPool::release(std::move(b));
+    }
+    return abandoned;
+  }
+
+  void abandon(const std::string& why) {
+    stage_.stats.report_error("checkpoint " + std::to_string(id_) + " abandoned (" + why + ")");
+    {
+      std::lock_guard lock(stats_mutex_);
+      ++abandoned_;
+    }
+    in_flight_ = false;
   }
 
   void trigger(std::int64_t t) {

@@ -52,7 +52,9 @@ Status Inbound::add_ack(const AckMessage& m) {
   if (m.task < 0 || m.task > layout.task_count())
     return refused("acker message naming unknown task " + std::to_string(m.task));
   int target = ack_target_task(layout, m);
-  auto taker = m.to_acker() ? ComponentInfo::Kind::acker : ComponentInfo::Kind::spout;
+  auto taker = m.to_acker()                                      ? ComponentInfo::Kind::acker
+               : m.kind == AckMessage::Kind::checkpoint_declined ? ComponentInfo::Kind::checkpoint
+                                                                 : ComponentInfo::Kind::spout;
   if (target == 0 || !runtime_.is_local(layout.executor_of_task(target)) ||
       layout.component(layout.component_of_task(target)).kind != taker)
     return refused("acker message of kind " + std::to_string(static_cast<int>(m.kind)) +

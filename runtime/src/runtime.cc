@@ -76,7 +76,8 @@ Runtime::Runtime(const Layout& layout, std::shared_ptr<Clock> clock, Placement p
     : layout_(layout),
       clock_(std::move(clock)),
       settings_(RuntimeSettings::from(layout.config())),
-      epoch_(placement.epoch) {
+      epoch_(placement.epoch),
+      cluster_(placement.transport != nullptr) {
   std::size_t n = layout_.executors().size();
   local_.assign(n, placement.local_executors.empty());
   for (int e : placement.local_executors) local_.at(static_cast<std::size_t>(e)) = true;
@@ -149,7 +150,7 @@ Runtime::~Runtime() {
 void Runtime::start() {
   started_ns_ = clock_->now_ns();
   if (layout_.checkpointing()) {
-    auto backend = state::make_backend(layout_.config());
+    auto backend = state::make_backend(layout_.config(), cluster_);  // "auto": redis on a cluster
     if (!backend.ok()) throw std::runtime_error(backend.error().message);
     state_backend_ = std::move(*backend);
     // Before reading what to restore: no coordinator of an earlier epoch completes another

@@ -322,9 +322,12 @@ bool SpoutExecutor::take_checkpoints() {
       try {
         part.position = stateful->snapshot_position();
       } catch (const std::exception& e) {
-        // No part: the checkpoint never completes. The barrier still goes, so that no bolt
-        // holds input back waiting for it.
+        // No part: the checkpoint cannot complete, and the coordinator is told so at once
+        // rather than wait for its timeout. The barrier still goes, so that no bolt holds
+        // input back waiting for it.
         report_error(stage_, t->id, "checkpoint " + std::to_string(id) + " not taken: " + e.what());
+        send_ack({AckMessage::Kind::checkpoint_declined, layout_.checkpoint_task(), id,
+                  static_cast<std::uint64_t>(t->id)});
         stored = false;
       }
     }

@@ -410,5 +410,41 @@ TEST(CheckpointTest, ATopologyWithoutStateTakesNoCheckpoints) {
   for (const auto& c : cluster.stats().components) EXPECT_NE(c.kind, "checkpoint");
 }
 
+// A spout that cannot take its position yet (the Kafka spout before its partitions are
+// assigned): its first three snapshots throw.
+class NotReadySpout : public NumberSpout {
+ public:
+  using NumberSpout::NumberSpout;
+  std::string snapshot_position() override {
+    if (refusals_ < 3) {
+      ++refusals_;
+      throw std::runtime_error("not ready");
+    }
+    return NumberSpout::snapshot_position();
+  }
+
+ private:
+  int refusals_ = 0;
+};
+
+TEST(CheckpointTest, ASpoutThatCannotTakeItsPositionDeclinesAndTheNextCheckpointCompletes) {
+  const std::string name = "declined";
+  TopologyBuilder b;
+  b.set_spout("numbers", [] { return std::make_unique<NotReadySpout>(1000, 100); });
+  b.set_bolt(
+       "count", [] { return std::make_unique<CountBolt>(); }, 1)
+      .shuffle_grouping("numbers");
+  // The timeout (60 s by default) would abandon a checkpoint missing a part long after this
+  // test's limit: only the decline ends those the spout could not take part in.
+  runtime::LocalCluster cluster(name, b.build(), make_config(20));
+  cluster.start();
+  const CheckpointId id = wait_checkpoint(name, 0, 10s);
+  ASSERT_NE(id, 0u) << "no checkpoint completed";
+  const auto stats = cluster.stats();
+  EXPECT_EQ(stats.checkpoints_abandoned, 3u);
+  EXPECT_EQ(id, 4u);  // 1 to 3 declined
+  cluster.stop();
+}
+
 }  // namespace
 }  // namespace gale::testing

@@ -40,8 +40,9 @@ const std::error_category& state_category() noexcept {
 
 std::shared_ptr<StateBackend> make_redis_backend(const Config& config);  // redis_backend.cc
 
-Result<std::shared_ptr<StateBackend>> make_backend(const Config& config) {
+Result<std::shared_ptr<StateBackend>> make_backend(const Config& config, bool cluster) {
   std::string name = config.get_string(conf::kTopologyStateBackend);
+  if (name == "auto") name = cluster ? "redis" : "memory";
   if (name == "memory") return memory_backend();
   if (name == "redis") {
     try {
@@ -51,7 +52,7 @@ Result<std::shared_ptr<StateBackend>> make_backend(const Config& config) {
     }
   }
   return make_error(StateErrc::bad_config, std::string(conf::kTopologyStateBackend) + " '" + name +
-                                               "': unknown backend (known: memory, redis)");
+                                               "': unknown backend (known: auto, memory, redis)");
 }
 
 Result<RestoredTask> restore_task(StateBackend& backend, std::string_view topology, CheckpointId id,

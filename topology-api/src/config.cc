@@ -144,9 +144,10 @@ std::vector<ConfigKey> make_schema() {
               "A checkpoint not complete within this many milliseconds is abandoned and the "
               "next one starts.")
           .at_least(100),
-      KeySpec(kTopologyStateBackend, Type::string, "memory",
-              "Where checkpoints are stored: memory (one process: local mode and tests) or redis "
-              "(the cluster; the redis.* keys say which server)."),
+      KeySpec(kTopologyStateBackend, Type::string, "auto",
+              "Where checkpoints are stored: memory (one process: local mode and tests), redis "
+              "(the redis.* keys say which server), or auto: memory in local mode, redis on a "
+              "cluster."),
       KeySpec(kTopologyStateFullEvery, Type::int64, 10,
               "A task writes all its state every this many checkpoints and only what changed in "
               "between; a restore reads at most this many parts per task.")

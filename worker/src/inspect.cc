@@ -55,13 +55,13 @@ Result<nlohmann::json> inspect_topology(const std::string& artifact, const Confi
   try {
     runtime::Layout layout(name, topo.topology, conf, executors);
     // Checkpoints must outlive a worker and reach every worker of the topology.
-    if (layout.checkpointing() && conf.get_string(conf::kTopologyStateBackend) != "redis")
-      return make_error(runtime::RuntimeErrc::invalid_topology,
-                        "topology '" + name + "' has stateful bolts but " +
-                            conf::kTopologyStateBackend + " is '" +
-                            conf.get_string(conf::kTopologyStateBackend) +
-                            "': on the cluster, checkpoints need a store every worker reaches and "
-                            "that outlives them; set it to redis (and redis.host/redis.port)");
+    if (layout.checkpointing() && conf.get_string(conf::kTopologyStateBackend) == "memory")
+      return make_error(
+          runtime::RuntimeErrc::invalid_topology,
+          "topology '" + name + "' has stateful bolts but " + conf::kTopologyStateBackend +
+              " is '" + conf.get_string(conf::kTopologyStateBackend) +
+              "': on the cluster, checkpoints need a store every worker reaches and "
+              "that outlives them; set it to redis or auto (and redis.host/redis.port)");
     return describe(layout, topo.name);
   } catch (const InvalidTopology& e) {
     return make_error(runtime::RuntimeErrc::invalid_topology, e.what());

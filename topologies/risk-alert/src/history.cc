@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gale/state.h"
+
 namespace gale::risk {
 namespace {
 
@@ -28,6 +30,25 @@ class KeyHistory {
     return entries_.empty() ? INT64_MIN : entries_.back().entry.ts_ms;
   }
   std::size_t size() const { return entries_.size() - head_; }
+  bool holds_nothing() const { return entries_.empty(); }
+
+  // The live entries in (ts, id) order, for a snapshot. (The newest entry is always live: a
+  // key's own records prune at most to its newest ts - retention.)
+  template <typename F>
+  void for_each_live(F&& f) const {
+    for (auto e = live_begin(); e != entries_.end(); ++e) f(e->entry);
+  }
+  // For a restore: appends an entry after every one held; false if it is not after them in
+  // (ts, id) order.
+  bool append(HistoryEntry entry) {
+    if (!entries_.empty() &&
+        !before(entries_.back().entry.ts_ms, entries_.back().entry.id, entry.ts_ms, entry.id))
+      return false;
+    const std::int64_t sum =
+        (entries_.empty() ? 0 : entries_.back().running_sum_minor) + entry.amount_minor;
+    entries_.push_back(Stored{std::move(entry), sum});
+    return true;
+  }
 
   void insert(const events::Transaction& t) {
     const auto at = position(t.ts_ms, t.id);
@@ -95,9 +116,9 @@ class KeyHistory {
 };
 
 struct PayeeSeen {
-  std::int64_t first_ts;  // the account's first transaction with this payee, (ts, id) order
+  std::int64_t first_ts = 0;  // the account's first transaction with this payee, (ts, id) order
   std::string first_id;
-  std::int64_t last_ts;  // for eviction: the payee seen least recently goes first
+  std::int64_t last_ts = 0;  // for eviction: the payee seen least recently goes first
 };
 
 // An account's history and its payees together: one lookup per transaction serves both.
@@ -106,11 +127,76 @@ struct AccountState {
   StringMap<PayeeSeen> payees;  // by counterparty
 };
 
-template <typename V>
-V& find_or_add(StringMap<V>& map, const std::string& key) {
-  const auto found = map.find(std::string_view(key));
-  return found != map.end() ? found->second : map.emplace(key, V()).first->second;
-}
+}  // namespace
+}  // namespace gale::risk
+
+// How a card's or account's history is checkpointed: its live entries, and an account's payees.
+// Decoding refuses entries out of (ts, id) order, which the window searches rely on.
+template <>
+struct gale::Codec<gale::risk::KeyHistory> {
+  static std::string name() { return "risk-history/1"; }
+  static void encode(const risk::KeyHistory& h, std::string& out) {
+    Codec<std::uint32_t>::encode(detail::count_of(h.size()), out);
+    h.for_each_live([&out](const risk::HistoryEntry& e) {
+      Codec<std::int64_t>::encode(e.ts_ms, out);
+      Codec<std::string>::encode(e.id, out);
+      Codec<std::int64_t>::encode(e.amount_minor, out);
+      Codec<double>::encode(e.lat, out);
+      Codec<double>::encode(e.lon, out);
+      Codec<std::string>::encode(e.city, out);
+    });
+  }
+  static risk::KeyHistory decode(std::string_view& in) {
+    risk::KeyHistory h;
+    for (auto n = Codec<std::uint32_t>::decode(in); n > 0; --n) {
+      risk::HistoryEntry e;
+      e.ts_ms = Codec<std::int64_t>::decode(in);
+      e.id = Codec<std::string>::decode(in);
+      e.amount_minor = Codec<std::int64_t>::decode(in);
+      e.lat = Codec<double>::decode(in);
+      e.lon = Codec<double>::decode(in);
+      e.city = Codec<std::string>::decode(in);
+      if (!h.append(std::move(e)))
+        throw std::runtime_error("risk history: entries not in (ts, id) order");
+    }
+    return h;
+  }
+};
+
+template <>
+struct gale::Codec<gale::risk::AccountState> {
+  static std::string name() { return "risk-account/1"; }
+  static void encode(const risk::AccountState& a, std::string& out) {
+    Codec<risk::KeyHistory>::encode(a.history, out);
+    Codec<std::uint32_t>::encode(detail::count_of(a.payees.size()), out);
+    for (const auto& [payee, seen] : a.payees) {
+      Codec<std::string>::encode(payee, out);
+      Codec<std::int64_t>::encode(seen.first_ts, out);
+      Codec<std::string>::encode(seen.first_id, out);
+      Codec<std::int64_t>::encode(seen.last_ts, out);
+    }
+  }
+  static risk::AccountState decode(std::string_view& in) {
+    risk::AccountState a;
+    a.history = Codec<risk::KeyHistory>::decode(in);
+    for (auto n = Codec<std::uint32_t>::decode(in); n > 0; --n) {
+      std::string payee = Codec<std::string>::decode(in);
+      risk::PayeeSeen& seen = a.payees[std::move(payee)];
+      seen.first_ts = Codec<std::int64_t>::decode(in);
+      seen.first_id = Codec<std::string>::decode(in);
+      seen.last_ts = Codec<std::int64_t>::decode(in);
+    }
+    return a;
+  }
+};
+
+namespace gale::risk {
+namespace {
+
+using Cards = KeyValueState<std::string, KeyHistory>;
+using Accounts = KeyValueState<std::string, AccountState>;
+// (the newest ts recorded under any key, records since the last sweep of quiet keys)
+using Progress = ValueState<std::pair<std::int64_t, std::uint64_t>>;
 
 void record_in(KeyHistory& history, const events::Transaction& t, std::int64_t retention_ms) {
   const std::int64_t horizon = std::max(history.newest_ts(), t.ts_ms) - retention_ms;
@@ -122,19 +208,21 @@ void record_in(KeyHistory& history, const events::Transaction& t, std::int64_t r
 
 struct InMemoryHistory::State {
   InMemoryHistoryOptions options;
-  StringMap<KeyHistory> cards;
-  StringMap<AccountState> accounts;
+  // The states: owned here, or declared in a bolt's StateContext (checkpointed()).
+  std::unique_ptr<Cards> own_cards;
+  std::unique_ptr<Accounts> own_accounts;
+  std::unique_ptr<Progress> own_progress;
+  Cards* cards = nullptr;
+  Accounts* accounts = nullptr;
+  Progress* progress = nullptr;
   std::size_t payee_count = 0;
-  std::int64_t newest_ts = INT64_MIN;  // over all keys
-  std::size_t records_since_sweep = 0;
+  mutable std::string lookup;  // a key searched for, kept to reuse its buffer
 
   const KeyHistory* find(KeyField field, std::string_view key) const {
-    if (field == KeyField::card) {
-      const auto found = cards.find(key);
-      return found != cards.end() ? &found->second : nullptr;
-    }
-    const auto found = accounts.find(key);
-    return found != accounts.end() ? &found->second.history : nullptr;
+    lookup.assign(key);
+    if (field == KeyField::card) return cards->find(lookup);
+    const AccountState* account = accounts->find(lookup);
+    return account != nullptr ? &account->history : nullptr;
   }
 
   // True when no transaction of the account before t had t's counterparty.
@@ -166,37 +254,74 @@ struct InMemoryHistory::State {
   // accounts do not hold memory (an account's payees stay). Run once per as many records as
   // there are keys, which keeps the cost per record O(1) amortised.
   void sweep_quiet_keys(std::int64_t retention_ms) {
-    if (++records_since_sweep < std::max<std::size_t>(4096, cards.size() + accounts.size())) return;
+    auto& [newest_ts, records_since_sweep] = progress->mutate();
+    if (++records_since_sweep < std::max<std::size_t>(4096, cards->size() + accounts->size()))
+      return;
     records_since_sweep = 0;
     const std::int64_t horizon = newest_ts - retention_ms;
-    std::erase_if(cards,
-                  [horizon](const auto& card) { return card.second.newest_ts() <= horizon; });
-    for (auto account = accounts.begin(); account != accounts.end();) {
-      AccountState& state = account->second;
-      if (state.history.newest_ts() > horizon) {
-        ++account;
-        continue;
-      }
-      state.history = KeyHistory();
-      account = state.payees.empty() ? accounts.erase(account) : std::next(account);
+    std::vector<std::string> quiet;
+    cards->for_each([&](const std::string& card, const KeyHistory& history) {
+      if (history.newest_ts() <= horizon) quiet.push_back(card);
+    });
+    for (const auto& card : quiet) cards->remove(card);
+    quiet.clear();
+    accounts->for_each([&](const std::string& account, const AccountState& state) {
+      if (state.history.newest_ts() <= horizon && !state.history.holds_nothing())
+        quiet.push_back(account);
+    });
+    for (const auto& account : quiet) {
+      if (accounts->find(account)->payees.empty())
+        accounts->remove(account);
+      else
+        accounts->mutate(account).history = KeyHistory();
     }
+  }
+
+  void count_payees() {
+    accounts->for_each(
+        [this](const std::string&, const AccountState& a) { payee_count += a.payees.size(); });
   }
 };
 
 InMemoryHistory::InMemoryHistory(InMemoryHistoryOptions options)
     : state_(std::make_unique<State>()) {
-  state_->options = options;
+  State& s = *state_;
+  s.options = options;
+  s.own_cards = std::make_unique<Cards>("cards");
+  s.own_accounts = std::make_unique<Accounts>("accounts");
+  s.own_progress = std::make_unique<Progress>("progress");
+  s.cards = s.own_cards.get();
+  s.accounts = s.own_accounts.get();
+  s.progress = s.own_progress.get();
+  s.cards->stop_tracking();  // never snapshotted
+  s.accounts->stop_tracking();
 }
+
+std::unique_ptr<InMemoryHistory> InMemoryHistory::checkpointed(StateContext& state,
+                                                               InMemoryHistoryOptions options) {
+  std::unique_ptr<InMemoryHistory> history(new InMemoryHistory(Checkpointed{}));
+  State& s = *history->state_;
+  s.options = options;
+  s.cards = &state.key_value<std::string, KeyHistory>("risk.cards");
+  s.accounts = &state.key_value<std::string, AccountState>("risk.accounts");
+  s.progress = &state.value<std::pair<std::int64_t, std::uint64_t>>("risk.progress");
+  s.count_payees();
+  return history;
+}
+
+InMemoryHistory::InMemoryHistory(Checkpointed) : state_(std::make_unique<State>()) {}
 
 InMemoryHistory::~InMemoryHistory() = default;
 
 Recorded InMemoryHistory::record(const events::Transaction& t, std::int64_t retention_ms) {
   State& s = *state_;
-  s.newest_ts = std::max(s.newest_ts, t.ts_ms);
-  if (!t.card.empty()) record_in(find_or_add(s.cards, t.card), t, retention_ms);
+  if (!s.progress->has_value()) s.progress->set({INT64_MIN, 0});
+  auto& newest_ts = s.progress->mutate().first;
+  newest_ts = std::max(newest_ts, t.ts_ms);
+  if (!t.card.empty()) record_in(s.cards->mutate(t.card), t, retention_ms);
   Recorded recorded;
   if (!t.account.empty()) {
-    AccountState& account = find_or_add(s.accounts, t.account);
+    AccountState& account = s.accounts->mutate(t.account);
     record_in(account.history, t, retention_ms);
     recorded.new_payee = !t.counterparty.empty() && s.record_payee(account.payees, t);
   }
@@ -222,7 +347,7 @@ std::size_t InMemoryHistory::entry_count(KeyField field, std::string_view key) c
 }
 
 std::size_t InMemoryHistory::key_count() const {
-  return state_->cards.size() + state_->accounts.size();
+  return state_->cards->size() + state_->accounts->size();
 }
 
 std::size_t InMemoryHistory::payee_count() const {

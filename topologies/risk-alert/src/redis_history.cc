@@ -342,11 +342,23 @@ std::size_t RedisHistory::round_trips() const {
   return state_->round_trips;
 }
 
-std::unique_ptr<TransactionHistory> make_history(const Config& conf) {
-  const std::string kind = conf.get_string("risk.state", "memory");
-  if (kind == "memory") return std::make_unique<InMemoryHistory>();
-  if (kind != "redis")
-    throw std::invalid_argument("risk.state: expected 'memory' or 'redis', got '" + kind + "'");
+bool history_is_checkpointed(const Config& conf) {
+  const std::string kind = conf.get_string("risk.state", "checkpoint");
+  if (kind != "checkpoint" && kind != "memory" && kind != "redis")
+    throw std::invalid_argument("risk.state: expected 'checkpoint', 'memory' or 'redis', got '" +
+                                kind + "'");
+  return kind == "checkpoint";
+}
+
+std::unique_ptr<TransactionHistory> make_history(const Config& conf, StateContext* state) {
+  if (history_is_checkpointed(conf)) {
+    if (state == nullptr)
+      throw std::invalid_argument(
+          "risk.state: 'checkpoint' keeps the history in a stateful bolt's state, and there is "
+          "none here");
+    return InMemoryHistory::checkpointed(*state);
+  }
+  if (conf.get_string("risk.state") == "memory") return std::make_unique<InMemoryHistory>();
   RedisHistoryOptions options;
   options.prefix = conf.get_string("risk.state.prefix", options.prefix);
   options.expiry_slack = std::chrono::milliseconds(

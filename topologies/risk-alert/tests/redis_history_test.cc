@@ -245,6 +245,9 @@ TEST(RedisHistoryTest, KeysUseThePrefixAndExpire) {
 
 TEST(MakeHistoryTest, ChoosesTheStoreFromTheConfig) {
   Config conf;
+  EXPECT_TRUE(history_is_checkpointed(conf));  // the default: a stateful bolt's state
+  conf.set("risk.state", "memory");
+  EXPECT_FALSE(history_is_checkpointed(conf));
   EXPECT_NE(dynamic_cast<InMemoryHistory*>(make_history(conf).get()), nullptr);
   conf.set("risk.state", "redis");
   conf.set("redis.port", 6390);
@@ -259,8 +262,11 @@ TEST(MakeHistoryTest, ChoosesTheStoreFromTheConfig) {
     return std::string("no error");
   };
   Config bad;
+  EXPECT_NE(error_of(bad).find("'checkpoint' keeps the history in a stateful bolt's state"),
+            std::string::npos)
+      << error_of(bad);
   bad.set("risk.state", "disk");
-  EXPECT_EQ(error_of(bad), "risk.state: expected 'memory' or 'redis', got 'disk'");
+  EXPECT_EQ(error_of(bad), "risk.state: expected 'checkpoint', 'memory' or 'redis', got 'disk'");
   bad.set("risk.state", "redis");
   bad.set("risk.state.payees.ttl.s", -5);
   EXPECT_NE(error_of(bad).find("risk.state.payees.ttl.s"), std::string::npos) << error_of(bad);

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -31,9 +32,29 @@ constexpr const char* kAlertStream = "alerts";
 
 // ---- the built-in sample data ----------------------------------------------------------------
 
+// A spout's position in a checkpoint is how far it has gone in its own share of the input:
+// this task's, when the spout had as many tasks then; otherwise the shares are not the same,
+// and it starts over (the rules count a transaction read again once: at-least-once input,
+// exactly-once windows).
+std::size_t own_position(const std::vector<std::string>& positions, std::size_t own,
+                         std::size_t tasks) {
+  if (positions.size() != tasks) {
+    spdlog::warn("risk-alert: the checkpoint's spout had {} tasks, now {}: reading from the start",
+                 positions.size(), tasks);
+    return 0;
+  }
+  const std::string& p = positions.at(own);
+  std::size_t at = 0;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), at);
+  if (ec != std::errc() || end != p.data() + p.size())
+    throw std::runtime_error("risk-alert: spout position '" + p + "' is not a number");
+  return at;
+}
+
 // Generated transactions as the Kafka spout would emit them: ("key", "value") = (account, JSON),
-// a share of them deliberately malformed. Failed ids are replayed.
-class SampleTransactionSpout : public Spout {
+// a share of them deliberately malformed. Failed ids are replayed. Its position (checkpoints)
+// is the number of transactions generated.
+class SampleTransactionSpout : public StatefulSpout {
  public:
   void open(const Config& conf, TopologyContext& context, SpoutCollector& out) override {
     out_ = &out;
@@ -53,15 +74,31 @@ class SampleTransactionSpout : public Spout {
 
   void next_tuple() override {
     if (replay_.replay_one(*out_)) return;
+    generate(true);
+  }
+
+  std::string snapshot_position() override { return std::to_string(next_); }
+  void restore_position(const std::vector<std::string>& positions, std::size_t own) override {
+    const auto to =
+        static_cast<std::int64_t>(own_position(positions, own, static_cast<std::size_t>(tasks_)));
+    while (next_ < std::min(to, count_)) generate(false);
+  }
+
+  // Generates up to this task's next transaction (and, now and then, a corrupted copy besides
+  // the real one, for the dead letters to show), emitting them when `emitting`.
+  void generate(bool emitting) {
     while (next_ < count_) {
       std::int64_t n = next_++;
       events::Transaction tx = generator_->next().transaction;
-      std::string line = events::to_json(tx);
       if (n % tasks_ != share_) continue;
-      // Now and then a corrupted copy besides the real one, for the dead letters to show.
+      std::string line = events::to_json(tx);
+      std::optional<std::string> corrupted;
       if (malformed_every_ > 0 && n % malformed_every_ == malformed_every_ - 1)
-        emit(count_ + n, Values{"", malformed_lines_->corrupt(line)});
-      emit(n, Values{tx.account, line});
+        corrupted = malformed_lines_->corrupt(line);
+      if (emitting) {
+        if (corrupted) emit(count_ + n, Values{"", std::move(*corrupted)});
+        emit(n, Values{tx.account, line});
+      }
       return;
     }
   }
@@ -88,7 +125,8 @@ class SampleTransactionSpout : public Spout {
 
 // Transactions from a file of JSON lines (e.g. written by `gale-gen transactions --out F`),
 // read whole at open; each spout task emits its share of the lines. Failed lines are replayed.
-class FileTransactionSpout : public Spout {
+// Its position (checkpoints) is the number of its lines emitted.
+class FileTransactionSpout : public StatefulSpout {
  public:
   void open(const Config& conf, TopologyContext& context, SpoutCollector& out) override {
     out_ = &out;
@@ -97,9 +135,14 @@ class FileTransactionSpout : public Spout {
     if (!in) throw std::invalid_argument("risk.source.file: cannot read '" + path + "'");
     const auto share = static_cast<std::size_t>(context.this_task_index());
     const auto tasks = context.component_tasks(context.this_component()).size();
+    tasks_ = tasks;
     std::size_t n = 0;
     for (std::string line; std::getline(in, line); ++n)
       if (n % tasks == share && !line.empty()) lines_.push_back(std::move(line));
+  }
+  std::string snapshot_position() override { return std::to_string(next_); }
+  void restore_position(const std::vector<std::string>& positions, std::size_t own) override {
+    next_ = std::min(own_position(positions, own, tasks_), lines_.size());
   }
   void next_tuple() override {
     if (replay_.replay_one(*out_)) return;
@@ -117,6 +160,7 @@ class FileTransactionSpout : public Spout {
   std::vector<std::string> lines_;
   ReplayBuffer replay_;
   std::size_t next_ = 0;
+  std::size_t tasks_ = 1;
 };
 
 // ---- parse -----------------------------------------------------------------------------------
@@ -168,23 +212,26 @@ std::string rules_path(const Config& conf) {
 
 // Evaluates every transaction of its accounts (fields grouping on "account") and emits the
 // alerts. Checks the rules file on every tick and replaces the rules when it changed; a rules
-// file that does not load is reported and the rules in force stay.
-class RulesBolt : public Bolt {
+// file that does not load is reported and the rules in force stay. On Bolt, the history is in
+// memory or in Redis (risk.state), made at prepare; on StatefulBolt (CheckpointedRulesBolt) it
+// is the bolt's checkpointed state, made at init_state.
+template <typename Base>
+class RulesBoltOn : public Base {
  public:
   void prepare(const Config& conf, TopologyContext&, OutputCollector& out) override {
     out_ = &out;
+    conf_ = conf;
     path_ = rules_path(conf);
     auto load = path_.empty() ? load_rules(default_rules_yaml()) : load_rules_file(path_);
     if (!load) throw std::invalid_argument("risk.rules: " + load.error().message);
     stamp_ = file_stamp();
     file_rules_ = load.value();
-    // risk.state: memory (default) or redis, so that windowed state survives a restart.
-    engine_ = std::make_unique<RiskEngine>(load.value(), RiskEngineOptions{}, make_history(conf));
     if (!conf.get_string("redis.host", "").empty() && conf.get_bool("risk.lists.redis", true)) {
       lists_redis_.emplace(redis::ConnectionOptions::from_config(conf));
       lists_prefix_ = conf.get_string("risk.lists.prefix", "risk:list:");
       refresh_lists();
     }
+    if constexpr (!std::is_base_of_v<StatefulBolt, Base>) start_engine(nullptr);
   }
 
   void execute(const Tuple& in) override {
@@ -210,6 +257,12 @@ class RulesBolt : public Bolt {
 
   void declare_outputs(OutputDeclarer& d) const override {
     d.declare_stream(kAlertStream, {"alert_id", "rule", "severity", "alert"});
+  }
+
+ protected:
+  void start_engine(StateContext* state) {
+    engine_ = std::make_unique<RiskEngine>(with_redis_lists(), RiskEngineOptions{},
+                                           make_history(conf_, state));
   }
 
  private:
@@ -262,7 +315,7 @@ class RulesBolt : public Bolt {
     for (auto& [name, values] : members) std::sort(values.begin(), values.end());
     if (members == redis_members_) return;
     redis_members_ = std::move(members);
-    engine_->replace_rules(with_redis_lists());
+    if (engine_) engine_->replace_rules(with_redis_lists());  // (at prepare, not made yet)
   }
 
   std::shared_ptr<const RuleSet> with_redis_lists() const {
@@ -279,6 +332,7 @@ class RulesBolt : public Bolt {
   }
 
   OutputCollector* out_ = nullptr;
+  Config conf_;
   std::string path_;
   Stamp stamp_{};
   std::shared_ptr<const RuleSet> file_rules_;  // as the rules file (or the default) has them
@@ -289,6 +343,16 @@ class RulesBolt : public Bolt {
   bool state_failing_ = false;  // reported once per outage
   std::unique_ptr<RiskEngine> engine_;
   std::vector<Alert> alerts_;
+};
+
+using RulesBolt = RulesBoltOn<Bolt>;
+
+// risk.state=checkpoint (the default): the windows and payees are the bolt's checkpointed
+// state (docs/STATE.md), restored after a worker's loss, so that a burst split by a restart is
+// still seen whole.
+class CheckpointedRulesBolt final : public RulesBoltOn<StatefulBolt> {
+ public:
+  void init_state(StateContext& state) override { start_engine(&state); }
 };
 
 // ---- sinks -----------------------------------------------------------------------------------
@@ -404,8 +468,13 @@ GALE_TOPOLOGY(risk_alert, const gale::Config& conf) {
       .fields_grouping("transactions", Fields{"key"});
   const auto parse_executors = conf.get_int("risk.parse.parallelism", 1);
   const auto rules_executors = conf.get_int("risk.rules.parallelism", 2);
-  auto& rules = builder.set_bolt(
-      "rules", [] { return std::make_unique<RulesBolt>(); }, static_cast<int>(rules_executors));
+  auto& rules = history_is_checkpointed(conf)
+                    ? builder.set_bolt(
+                          "rules", [] { return std::make_unique<CheckpointedRulesBolt>(); },
+                          static_cast<int>(rules_executors))
+                    : builder.set_bolt(
+                          "rules", [] { return std::make_unique<RulesBolt>(); },
+                          static_cast<int>(rules_executors));
   if (conf.get_bool("risk.chain", false) && parse_executors == rules_executors) {
     // Parse task k already holds the accounts whose message key maps to k (the key is the
     // account): rules task k can own exactly those, and then runs chained in parse's thread.

@@ -123,6 +123,7 @@ class Runtime {
   std::unique_ptr<StateWriter> state_writer_;
   CheckpointId restored_ = 0;
   std::uint64_t epoch_ = 0;
+  bool cluster_ = false;  // a worker of a cluster (it has a transport), not local mode
   std::atomic<bool> recovery_{false};
   std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere
   std::atomic<bool> active_{false};

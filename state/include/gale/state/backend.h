@@ -64,8 +64,9 @@ class StateBackend {
                         std::span<const CheckpointId> records) = 0;
 };
 
-// The backend topology.state.backend names; StateErrc::bad_config naming the key otherwise.
-Result<std::shared_ptr<StateBackend>> make_backend(const Config& config);
+// The backend topology.state.backend names ("auto": redis when `cluster`, memory otherwise);
+// StateErrc::bad_config naming the key otherwise.
+Result<std::shared_ptr<StateBackend>> make_backend(const Config& config, bool cluster = false);
 
 // The process's in-memory backend (local mode, tests): every Runtime of the process shares it,
 // so a topology restarted in the same process recovers from it.

@@ -11,6 +11,10 @@
 #include "gale/events/events.h"
 #include "gale/risk/rules.h"
 
+namespace gale {
+class StateContext;  // gale/state.h
+}
+
 namespace gale::risk {
 
 // What the windowed rules need of one past transaction.
@@ -70,10 +74,18 @@ struct InMemoryHistoryOptions {
   std::size_t max_payees_per_account = 1000;
 };
 
-// The history in process memory: lost when the worker restarts (see the README).
+// The history in process memory: lost when the worker restarts (see the README), unless it is
+// checkpointed().
 class InMemoryHistory final : public TransactionHistory {
  public:
   explicit InMemoryHistory(InMemoryHistoryOptions options = {});
+  // The history held in a stateful bolt's checkpointed state (call it in
+  // StatefulBolt::init_state): states "risk.cards", "risk.accounts" and "risk.progress",
+  // restored from the last complete checkpoint, and each checkpoint writes the cards and
+  // accounts recorded since the previous one. The states belong to the runtime: the history
+  // must not outlive the bolt.
+  static std::unique_ptr<InMemoryHistory> checkpointed(StateContext& state,
+                                                       InMemoryHistoryOptions options = {});
   ~InMemoryHistory() override;
 
   Recorded record(const events::Transaction& t, std::int64_t retention_ms) override;
@@ -88,6 +100,8 @@ class InMemoryHistory final : public TransactionHistory {
   std::size_t payee_count() const;
 
  private:
+  struct Checkpointed {};
+  explicit InMemoryHistory(Checkpointed);
   struct State;
   std::unique_ptr<State> state_;
 };

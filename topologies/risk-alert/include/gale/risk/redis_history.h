@@ -61,10 +61,16 @@ class RedisHistory final : public TransactionHistory {
   std::unique_ptr<State> state_;
 };
 
-// The history the topology's config asks for: risk.state = "memory" (default, InMemoryHistory)
-// or "redis" (RedisHistory on the redis.* connection keys, with risk.state.prefix,
-// risk.state.expiry.slack.s and risk.state.payees.ttl.s). Throws std::invalid_argument naming
-// the key for a bad value.
-std::unique_ptr<TransactionHistory> make_history(const Config& conf);
+// Whether risk.state is "checkpoint" (the default): the history is a stateful bolt's
+// checkpointed state. Throws std::invalid_argument naming the key for a value other than
+// "checkpoint", "memory" or "redis".
+bool history_is_checkpointed(const Config& conf);
+
+// The history the topology's config asks for: risk.state = "checkpoint" (the default,
+// InMemoryHistory::checkpointed in `state`, which must then be given), "memory" (InMemoryHistory,
+// lost on restart) or "redis" (RedisHistory on the redis.* connection keys, with
+// risk.state.prefix, risk.state.expiry.slack.s and risk.state.payees.ttl.s). Throws
+// std::invalid_argument naming the key for a bad value.
+std::unique_ptr<TransactionHistory> make_history(const Config& conf, StateContext* state = nullptr);
 
 }  // namespace gale::risk
