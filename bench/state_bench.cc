@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
       median(on_p99), median(off_p99), median(on_p99) - median(off_p99));
 
   // 3 and 4: a state of `keys` keys in a checkpoint, then a start from it.
-  auto backend_result = state::make_backend(config_for(o, o.interval_ms));
+  auto backend_result = state::make_backend(config_for(o, o.interval_ms), false);
   if (!backend_result.ok()) {
     fmt::print(stderr, "{}\n", backend_result.error().message);
     return 1;

@@ -4,6 +4,8 @@
 // goes back to the last checkpoint (a new assignment epoch), and in the end the last checkpoint
 // counts every message exactly once — none missing, none twice. Figures come from the
 // checkpoints in Redis, never from logs.
+#include <gmock/gmock.h>
+
 #include <csignal>
 #include <map>
 #include <random>
@@ -19,6 +21,8 @@
 namespace gale::testing {
 namespace {
 
+using ::testing::HasSubstr;
+
 const std::string kTopology = std::string(GALE_TOPOLOGY_DIR) + "/test_stateful_count.so";
 constexpr int kPartitions = 3;
 
@@ -33,7 +37,7 @@ class StateCluster : public Cluster {
     Config conf;
     ASSERT_EQ(conf.set(conf::kTopologyStateBackend, "redis").status, ConfigResult::Status::ok);
     ASSERT_EQ(conf.set("redis.port", redis_->port()).status, ConfigResult::Status::ok);
-    auto backend = state::make_backend(conf);
+    auto backend = state::make_backend(conf, true);
     ASSERT_TRUE(backend.ok()) << backend.error().message;
     backend_ = *backend;
   }
@@ -77,13 +81,14 @@ TEST_F(StateCluster, EveryMessageCountedOnceWhileWorkersAreKilledMidStream) {
                  "--name", "counting",
                  "-c",     "topology.workers=2",
                  "-c",     "topology.state.backend=redis",
+                 "-c",     "redis.host=127.0.0.1",
                  "-c",     "redis.port=" + std::to_string(redis_->port()),
                  "-c",     "topology.state.checkpoint.interval.ms=300",
                  "-c",     "topology.message.timeout.secs=20",
                  "-c",     "kafka.bootstrap.servers=" + broker_->bootstrap(),
                  "-c",     "kafka.topics=words",
                  "-c",     "kafka.group.id=counting",
-                 "-c",     "kafka.start=earliest"});
+                 "-c",     "kafka.first.poll.offset.strategy=earliest"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string id = topology_id("counting");
   ASSERT_TRUE(eventually([&] { return workers(id) == 2; })) << "workers did not start";
@@ -136,6 +141,76 @@ TEST_F(StateCluster, EveryMessageCountedOnceWhileWorkersAreKilledMidStream) {
   for (int p = 0; p < kPartitions; ++p)
     for (int i = 0; i < kRounds * kPerRound; i += 997)
       EXPECT_EQ(last.seen.count("words-p" + std::to_string(p) + "-" + std::to_string(i)), 1u);
+}
+
+// How a bank upgrades a stateful topology: a savepoint of the running one, kill it, submit the
+// new version from the savepoint. The new topology starts with the old one's state and its
+// spout's offsets: what was read before is counted once, what came after is counted once.
+TEST_F(StateCluster, ANewVersionStartsFromASavepointWithEveryMessageCountedOnce) {
+  auto submit = [&](const std::string& name, const std::string& start,
+                    std::vector<std::string> extra) {
+    std::vector<std::string> args{"submit", kTopology,
+                                  "--name", name,
+                                  "-c",     "topology.workers=2",
+                                  "-c",     "redis.host=127.0.0.1",
+                                  "-c",     "redis.port=" + std::to_string(redis_->port()),
+                                  "-c",     "topology.state.checkpoint.interval.ms=300",
+                                  "-c",     "kafka.bootstrap.servers=" + broker_->bootstrap(),
+                                  "-c",     "kafka.topics=words",
+                                  "-c",     "kafka.group.id=" + name,
+                                  "-c",     "kafka.first.poll.offset.strategy=" + start};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return gale(args);
+  };
+  // Checkpoints in memory would die with each worker: refused at submit.
+  auto r = submit("in-memory", "earliest", {"-c", "topology.state.backend=memory"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("is 'memory': on the cluster, checkpoints need a store"));
+  r = submit("counting", "earliest", {});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string id = topology_id("counting");
+  constexpr int kBefore = 500, kAfter = 700;
+  kafka::testing::produce(broker_->bootstrap(), "words", kPartitions, 0, kBefore);
+  ASSERT_TRUE(eventually([&] { return counted(id).seen.size() == kPartitions * kBefore; }, 60s))
+      << counted(id).seen.size() << "; logs in " << dir / "logs";
+
+  r = gale({"savepoint", "counting", "before-upgrade"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("savepoint 'before-upgrade' of topology 'counting'"));
+  r = gale({"savepoint", "counting", "before-upgrade"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("a savepoint named 'before-upgrade' exists"));
+  r = gale({"kill", "counting", "-w", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(eventually([&] { return worker_pids(id).empty(); }, 60s));
+
+  // Messages arrive while no version runs.
+  kafka::testing::produce(broker_->bootstrap(), "words", kPartitions, kBefore, kAfter);
+  r = submit("counting-v2", "latest", {"--from-savepoint", "no-such-savepoint"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("no savepoint named 'no-such-savepoint'"));
+  // Starting at the latest offsets: without the savepoint's offsets it would skip what came
+  // meanwhile, and without its state it would not have the first messages.
+  r = submit("counting-v2", "latest", {"--from-savepoint", "before-upgrade"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string v2 = topology_id("counting-v2");
+  Counted last;
+  ASSERT_TRUE(eventually(
+      [&] {
+        last = counted(v2);
+        return !last.error.empty() || last.seen.size() >= kPartitions * kAfter;
+      },
+      90s))
+      << last.seen.size() << " of " << kPartitions * kAfter << "; logs in " << dir / "logs";
+  ASSERT_TRUE(last.error.empty()) << last.error;
+  std::this_thread::sleep_for(1s);  // a value counted twice would show in the next checkpoint
+  last = counted(v2);
+  std::size_t twice = 0;
+  for (const auto& [value, n] : last.seen) twice += n != 1;
+  EXPECT_EQ(last.seen.size(), static_cast<std::size_t>(kPartitions * kAfter));
+  EXPECT_EQ(twice, 0u) << "values counted more than once";
+  EXPECT_EQ(last.seen.count("words-p0-0"), 1u) << "the state before the savepoint";
+  EXPECT_EQ(last.seen.count("words-p2-" + std::to_string(kAfter - 1)), 1u);
 }
 
 }  // namespace

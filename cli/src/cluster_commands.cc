@@ -34,6 +34,8 @@ struct ClusterOptions {
   std::optional<int> workers;
   std::vector<std::string> executors;  // component=P
   std::vector<std::string> blobs;      // key=file, at submit
+  std::string from_savepoint;          // at submit
+  std::string savepoint;               // gale savepoint's name
   std::string blob_key;
   std::string blob_file;
   std::string principal;
@@ -132,6 +134,8 @@ Result<std::map<std::string, std::string>> read_blobs() {
 int submit(const NimbusClient& client) {
   auto config = parse_settings();
   if (!config) return fail("submit", config.error().message, 2);
+  if (!options.from_savepoint.empty())
+    (*config)[conf::kTopologyStateSavepoint] = options.from_savepoint;
   auto blobs = read_blobs();
   if (!blobs) return fail("submit", blobs.error().message, 2);
   auto bytes = read_file(options.artifact);
@@ -226,6 +230,14 @@ int rebalance(const NimbusClient& client) {
                   fmt::print("rebalancing topology '{}' in {} s\n", options.name,
                              a.value("wait_secs", 0));
                 });
+}
+
+int savepoint(const NimbusClient& client) {
+  return report("savepoint", client.savepoint(options.name, options.savepoint), [](const json& a) {
+    fmt::print("savepoint '{}' of topology '{}': checkpoint {}, {} tasks, {} bytes\n",
+               a.value("savepoint", ""), a.value("topology", ""), a.value("checkpoint", 0),
+               a.value("tasks", 0), a.value("bytes", 0));
+  });
 }
 
 int put_blob(const NimbusClient& client) {
@@ -330,6 +342,8 @@ void add_cluster_commands(CLI::App& app) {
   submit_app->add_option(
       "--blob", options.blobs,
       "A blob the topology reads, key=file (repeatable; see topology.blobs.dir)");
+  submit_app->add_option("--from-savepoint", options.from_savepoint,
+                         "Start the topology's state from this savepoint (gale savepoint)");
   add_verb(app, "list", "List the running topologies", list);
   add_name(add_verb(app, "status", "Show a topology's status and statistics", status));
   add_name(add_verb(app, "activate", "Activate a topology's spouts",
@@ -346,6 +360,10 @@ void add_cluster_commands(CLI::App& app) {
       ->check(CLI::Range(1, static_cast<int>(nimbus::kMaxWorkers)));
   rebalance_app->add_option("-e,--executors", options.executors,
                             "component=executors (repeatable)");
+  auto* savepoint_app = add_verb(
+      app, "savepoint", "Keep the last complete checkpoint of a topology under a name", savepoint);
+  add_name(savepoint_app);
+  savepoint_app->add_option("savepoint", options.savepoint, "The savepoint's name")->required();
   auto* blob_app = app.add_subcommand("blob", "Replace or list a running topology's blobs");
   blob_app->require_subcommand(1);
   auto* put_app =

@@ -42,6 +42,7 @@ bool controls_a_topology(Permission permission) {
     case Permission::topology_activate:
     case Permission::topology_deactivate:
     case Permission::topology_blob_write:
+    case Permission::topology_savepoint:
       return true;
     default:
       return false;
@@ -64,6 +65,8 @@ std::string_view to_string(Permission permission) {
       return "topology.deactivate";
     case Permission::topology_blob_write:
       return "topology.blob.write";
+    case Permission::topology_savepoint:
+      return "topology.savepoint";
     case Permission::cluster_read:
       return "cluster.read";
     case Permission::artifact_read:

@@ -320,7 +320,7 @@ Result<Api::Call> Api::resolve(const HttpRequest& request) {
                 Permission::topology_submit,
                 true,
                 [this, body = std::move(*body)](const Principal& who) {
-                  return ok(service_.submit(body, who.name), 201);
+                  return ok(service_.submit(body, who), 201);
                 }};
   }
   const std::string& name = parts.size() > 1 ? parts[1] : root;
@@ -380,6 +380,21 @@ Result<Api::Call> Api::topology_call(const std::string& name, const std::string&
                 true,
                 [this, name, request = *request](const Principal&) {
                   return ok(service_.rebalance(name, request));
+                }};
+  }
+  if (action == "savepoint") {
+    if (!body->contains("name") || !(*body)["name"].is_string())
+      return make_error(NimbusErrc::bad_request, "the body must be {\"name\": savepoint name}");
+    auto savepoint = (*body)["name"].get<std::string>();
+    if (auto valid = coordination::validate_name("savepoint name", savepoint); !valid)
+      return make_error(NimbusErrc::bad_request, valid.error().message);
+    return Call{"savepoint",
+                name,
+                savepoint,
+                Permission::topology_savepoint,
+                true,
+                [this, name, savepoint](const Principal& who) {
+                  return ok(service_.savepoint(name, savepoint, who.name), 201);
                 }};
   }
   return make_error(NimbusErrc::not_found, "no such action: " + action);

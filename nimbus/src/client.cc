@@ -330,6 +330,10 @@ Result<json> NimbusClient::rebalance(const std::string& name, std::optional<std:
   return call("POST", topology_path(name, "rebalance"), body);
 }
 
+Result<json> NimbusClient::savepoint(const std::string& name, const std::string& savepoint) const {
+  return call("POST", topology_path(name, "savepoint"), json{{"name", savepoint}});
+}
+
 Result<json> NimbusClient::cluster() const {
   return call("GET", "/api/v1/cluster");
 }

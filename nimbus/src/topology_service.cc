@@ -9,6 +9,7 @@
 #include "gale/config.h"
 #include "gale/nimbus/access.h"
 #include "gale/nimbus/tokens.h"
+#include "gale/state/savepoint.h"
 #include "gale/transport/zmq_transport.h"
 #include "scheduler.h"
 #include "statistics.h"
@@ -59,6 +60,60 @@ Result<Config> checked_config(const std::map<std::string, std::string>& entries)
 
 Result<Config> record_config(const TopologyRecord& record) {
   return checked_config(record.config);
+}
+
+// A state backend's error as the API answers it.
+Error from_state(const Error& e) {
+  using state::StateErrc;
+  const auto code = e.code;
+  NimbusErrc errc = code == make_error_code(StateErrc::exists)        ? NimbusErrc::conflict
+                    : code == make_error_code(StateErrc::not_found)   ? NimbusErrc::not_found
+                    : code == make_error_code(StateErrc::unavailable) ? NimbusErrc::unavailable
+                    : code == make_error_code(StateErrc::incompatible) ||
+                            code == make_error_code(StateErrc::bad_config)
+                        ? NimbusErrc::bad_request
+                        : NimbusErrc::internal;
+  return make_error(errc, e.message);
+}
+
+// The topology's state backend as its workers reach it (the cluster's: never the in-memory one,
+// which would be Nimbus's own).
+Result<std::shared_ptr<state::StateBackend>> cluster_backend(const Config& conf) {
+  if (conf.get_string(conf::kTopologyStateBackend) == "memory")
+    return bad_request(std::string(conf::kTopologyStateBackend) +
+                       " is 'memory': a savepoint needs the cluster's backend (redis)");
+  auto backend = state::make_backend(conf, true);
+  if (!backend.ok()) return from_state(backend.error());
+  return std::move(*backend);
+}
+
+// topology.state.savepoint at submit: the savepoint exists, `who` may read it, and its tasks
+// are the same components' tasks in this topology.
+Status check_savepoint(const Config& conf, const TopologyLayout& layout, const Principal& who) {
+  const std::string name = conf.get_string(conf::kTopologyStateSavepoint);
+  if (name.empty()) return {};
+  if (auto valid = coordination::validate_name("savepoint name", name); !valid)
+    return bad_request(std::string(conf::kTopologyStateSavepoint) + ": " + valid.error().message);
+  bool stateful = false;
+  for (const auto& c : layout.components) stateful |= c.kind == "checkpoint";
+  if (!stateful)
+    return bad_request("topology '" + layout.name + "' has no state to start from savepoint '" +
+                       name + "'");
+  auto backend = cluster_backend(conf);
+  if (!backend) return backend.error();
+  auto savepoint = state::find_savepoint(**backend, name);
+  if (!savepoint.ok()) return from_state(savepoint.error());
+  if (who.role != Role::admin && who.name != savepoint->taken_by && who.name != savepoint->owner)
+    return make_error(NimbusErrc::forbidden, "savepoint '" + name + "' was taken by '" +
+                                                 savepoint->taken_by + "' from a topology of '" +
+                                                 savepoint->owner + "'; '" + who.name +
+                                                 "' may not start from it");
+  std::map<int, std::string> tasks;
+  for (const auto& c : layout.components)
+    for (int task : c.tasks) tasks[task] = c.id;
+  if (auto fits = state::check_savepoint_tasks(*savepoint, tasks); !fits.ok())
+    return bad_request(fits.error().message);
+  return {};
 }
 
 // A blob key becomes a ZooKeeper node and a file name; its size is bounded by one node.
@@ -168,7 +223,8 @@ Result<std::vector<Assignment>> TopologyService::all_assignments() {
 
 // ---- submit ----------------------------------------------------------------------------------
 
-Result<json> TopologyService::submit(const json& body, const std::string& owner) {
+Result<json> TopologyService::submit(const json& body, const Principal& who) {
+  const std::string& owner = who.name;
   if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
     return bad_request("the body must be {\"name\", \"config\", \"artifact\"}");
   std::string name = body["name"].get<std::string>();
@@ -197,6 +253,7 @@ Result<json> TopologyService::submit(const json& body, const std::string& owner)
   if (!staged) return staged.error();
   auto layout = ctx_.inspector({(*staged)->path(), *entries, {}});
   if (!layout) return without_path(layout.error(), (*staged)->path());
+  if (auto fits = check_savepoint(*conf, *layout, who); !fits) return fits.error();
   int workers = static_cast<int>(conf->get_int(conf::kTopologyWorkers));
 
   std::lock_guard lock(mutex_);
@@ -251,6 +308,29 @@ Result<json> TopologyService::submit(const json& body, const std::string& owner)
 }
 
 // ---- blobs -----------------------------------------------------------------------------------
+
+Result<json> TopologyService::savepoint(const std::string& name, const std::string& savepoint,
+                                        const std::string& taken_by) {
+  auto record = find(name);
+  if (!record) return record.error();
+  auto conf = record_config(*record);
+  if (!conf) return conf.error();
+  auto backend = cluster_backend(*conf);
+  if (!backend) return backend.error();
+  state::SavepointInfo info;
+  info.name = savepoint;
+  info.topology_id = record->id;
+  info.topology_name = record->name;
+  info.owner = record->owner;
+  info.taken_by = taken_by;
+  auto taken = state::take_savepoint(**backend, std::move(info));
+  if (!taken.ok()) return from_state(taken.error());
+  spdlog::info("{} took savepoint {} of {} (checkpoint {}, {} bytes)", taken_by, savepoint,
+               record->id, taken->checkpoint, taken->bytes);
+  return json{{"savepoint", savepoint},       {"topology", record->name},
+              {"topology_id", record->id},    {"checkpoint", taken->checkpoint},
+              {"tasks", taken->tasks.size()}, {"bytes", taken->bytes}};
+}
 
 Result<json> TopologyService::put_blob(const std::string& name, const std::string& key,
                                        const std::string& bytes) {

@@ -20,6 +20,7 @@
 
 #include "artifact_store.h"
 #include "gale/coordination/cluster_state.h"
+#include "gale/nimbus/access.h"
 #include "gale/nimbus/inspector.h"
 #include "liveness.h"
 
@@ -54,8 +55,16 @@ class TopologyService {
   explicit TopologyService(ServiceContext context) : ctx_(std::move(context)) {}
 
   // Body {"name", "config": {k: v}, "artifact": base64, "blobs": {key: base64}} (blobs
-  // optional). 201 body {"id", "name", "owner"}. `owner`: the submitting principal, recorded.
-  Result<nlohmann::json> submit(const nlohmann::json& body, const std::string& owner);
+  // optional). 201 body {"id", "name", "owner"}. `who`: the submitting principal, recorded as
+  // the owner. With topology.state.savepoint, the savepoint must exist, fit the topology's
+  // tasks, and have been taken by `who` or from a topology `who` owned (or `who` is an admin).
+  Result<nlohmann::json> submit(const nlohmann::json& body, const Principal& who);
+  // Takes savepoint `savepoint` of topology `name`'s last complete checkpoint, in the
+  // topology's state backend (docs/STATE.md, "Savepoints"). 201 body {"savepoint", "topology",
+  // "checkpoint", "tasks", "bytes"}; conflict when the name is taken, not_found when the
+  // topology has no complete checkpoint.
+  Result<nlohmann::json> savepoint(const std::string& name, const std::string& savepoint,
+                                   const std::string& taken_by);
   // The record of the topology named `name`; not_found naming it.
   Result<coordination::TopologyRecord> find(const std::string& name);
   Result<nlohmann::json> list();

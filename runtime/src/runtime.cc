@@ -12,6 +12,7 @@
 #include "executor.h"
 #include "gale/common/logging.h"
 #include "gale/state/backend.h"
+#include "gale/state/savepoint.h"
 #include "spout_executor.h"
 #include "state_writer.h"
 #include "transport_bridge.h"
@@ -163,6 +164,8 @@ void Runtime::start() {
       throw std::runtime_error("cannot read the last checkpoint of '" + layout_.topology_name() +
                                "': " + done.error().message);
     restored_ = done->empty() ? 0 : done->back().id;
+    restore_from_ = layout_.topology_name();
+    if (done->empty()) start_from_savepoint();
     state_writer_ = std::make_unique<StateWriter>(state_backend_, layout_.topology_name());
     if (restored_) spdlog::info("{}: restoring checkpoint {}", layout_.topology_name(), restored_);
   }
@@ -243,12 +246,40 @@ void Runtime::request_recovery(const std::string& reason) {
     spdlog::warn("{}: going back to the last checkpoint: {}", layout_.topology_name(), reason);
 }
 
+void Runtime::start_from_savepoint() {
+  const std::string name = layout_.config().get_string(conf::kTopologyStateSavepoint);
+  if (name.empty()) return;
+  auto savepoint = state::find_savepoint(*state_backend_, name);
+  if (!savepoint.ok())
+    throw std::runtime_error("cannot start from savepoint '" + name +
+                             "': " + savepoint.error().message);
+  std::map<int, std::string> tasks;
+  for (int task = 1; task <= layout_.task_count(); ++task)
+    tasks[task] = layout_.component(layout_.component_of_task(task)).id;
+  if (auto fits = state::check_savepoint_tasks(*savepoint, tasks); !fits.ok())
+    throw std::runtime_error(fits.error().message);
+  restore_from_ = state::savepoint_namespace(name);
+  restored_ = savepoint->checkpoint;
+  for (const auto& [task, component] : savepoint->tasks) savepoint_tasks_.insert(task);
+  spdlog::info("{}: starting from savepoint '{}' (checkpoint {} of {})", layout_.topology_name(),
+               name, savepoint->checkpoint, savepoint->topology_id);
+}
+
 state::RestoredTask Runtime::restore(int task) const {
-  auto r = state::restore_task(*state_backend_, layout_.topology_name(), restored_, task,
+  const bool from_savepoint = restore_from_ != layout_.topology_name();
+  // A component the savepoint's topology did not have starts empty.
+  if (from_savepoint && !savepoint_tasks_.count(task)) return {};
+  auto r = state::restore_task(*state_backend_, restore_from_, restored_, task,
                                layout_.component(layout_.component_of_task(task)).id);
   if (!r.ok())
     throw std::runtime_error("cannot restore task " + std::to_string(task) + " from checkpoint " +
-                             std::to_string(restored_) + ": " + r.error().message);
+                             std::to_string(restored_) + " of '" + restore_from_ +
+                             "': " + r.error().message);
+  if (from_savepoint) {
+    // From a savepoint: the task's next part starts its own chain in this topology.
+    r->checkpoint = 0;
+    r->chain = 0;
+  }
   return std::move(*r);
 }
 

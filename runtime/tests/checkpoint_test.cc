@@ -441,8 +441,8 @@ TEST(CheckpointTest, ASpoutThatCannotTakeItsPositionDeclinesAndTheNextCheckpoint
   const CheckpointId id = wait_checkpoint(name, 0, 10s);
   ASSERT_NE(id, 0u) << "no checkpoint completed";
   const auto stats = cluster.stats();
-  EXPECT_EQ(stats.checkpoints_abandoned, 3u);
-  EXPECT_EQ(id, 4u);  // 1 to 3 declined
+  EXPECT_EQ(stats.checkpoints_abandoned, 3u);  // 1 to 3, declined
+  EXPECT_GE(id, 4u);
   cluster.stop();
 }
 

@@ -23,6 +23,10 @@ class StateCategory final : public std::error_category {
         return "bad state configuration";
       case StateErrc::fenced:
         return "fenced by a newer epoch";
+      case StateErrc::not_found:
+        return "not found";
+      case StateErrc::exists:
+        return "exists";
     }
     return "unknown state error";
   }
@@ -55,8 +59,8 @@ Result<std::shared_ptr<StateBackend>> make_backend(const Config& config, bool cl
                                                "': unknown backend (known: auto, memory, redis)");
 }
 
-Result<RestoredTask> restore_task(StateBackend& backend, std::string_view topology, CheckpointId id,
-                                  int task, std::string_view component) {
+Result<RestoredTask> read_task(StateBackend& backend, std::string_view topology, CheckpointId id,
+                               int task) {
   std::vector<TaskPart> chain;
   for (CheckpointId at = id;;) {
     auto bytes = backend.read_part(topology, at, task);
@@ -81,7 +85,12 @@ Result<RestoredTask> restore_task(StateBackend& backend, std::string_view topolo
     at = prev;
   }
   std::reverse(chain.begin(), chain.end());
-  auto restored = replay_chain(id, chain);
+  return replay_chain(id, chain);
+}
+
+Result<RestoredTask> restore_task(StateBackend& backend, std::string_view topology, CheckpointId id,
+                                  int task, std::string_view component) {
+  auto restored = read_task(backend, topology, id, task);
   if (restored.ok() && restored->component != component)
     return make_error(StateErrc::incompatible,
                       "checkpoint " + std::to_string(id) + " holds task " + std::to_string(task) +

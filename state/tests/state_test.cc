@@ -6,6 +6,7 @@
 
 #include "gale/state/backend.h"
 #include "gale/state/part.h"
+#include "gale/state/savepoint.h"
 #include "gale/testing/redis_server.h"
 
 namespace gale::state {
@@ -134,7 +135,7 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
     Config conf;
     ASSERT_EQ(conf.set(conf::kTopologyStateBackend, "redis").status, ConfigResult::Status::ok);
     ASSERT_EQ(conf.set("redis.port", redis_->port()).status, ConfigResult::Status::ok);
-    auto b = make_backend(conf);
+    auto b = make_backend(conf, false);
     ASSERT_TRUE(b.ok()) << b.error().message;
     backend_ = *b;
   }
@@ -234,10 +235,66 @@ TEST_P(BackendTest, ACoordinatorOfAnOlderEpochCannotCompleteACheckpoint) {
 TEST(BackendConfigTest, AnUnknownBackendIsRefusedByName) {
   Config conf;
   ASSERT_EQ(conf.set(conf::kTopologyStateBackend, "etcd").status, ConfigResult::Status::ok);
-  auto r = make_backend(conf);
+  auto r = make_backend(conf, false);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.error().message, HasSubstr("topology.state.backend 'etcd': unknown backend"));
 }
 
 }  // namespace
+
+TEST_P(BackendTest, ASavepointKeepsEveryTasksStateAsOneFullPartUnderItsName) {
+  auto& b = backend();
+  const std::string name = "saved-topology";
+  write_chain(b, name);
+  TaskPart spout{0, true, "numbers", std::string("p=42"), {}};
+  ASSERT_TRUE(b.write_part(name, 3, 8, encode_part(spout)).ok());
+  SavepointInfo info;
+  info.name = "before-upgrade";
+  info.topology_id = name;
+  info.topology_name = "saved";
+  info.owner = "alice";
+  info.taken_by = "bob";
+  // No complete checkpoint yet: nothing to save.
+  auto none = take_savepoint(b, info);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, StateErrc::not_found);
+  ASSERT_TRUE(b.complete(name, {3, 0, 0, 0, {{7, 1}, {8, 1}}}, 0).ok());
+
+  auto taken = take_savepoint(b, info);
+  ASSERT_TRUE(taken.ok()) << taken.error().message;
+  EXPECT_EQ(taken->checkpoint, 3u);
+  EXPECT_THAT(taken->tasks, ElementsAre(Pair(7, ""), Pair(8, "numbers")));
+  auto again = take_savepoint(b, info);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, StateErrc::exists);
+
+  // The original's checkpoints may go; the savepoint stays whole, one full part per task.
+  ASSERT_TRUE(b.remove(name, std::vector<PartKey>{{7, 1}, {7, 2}, {7, 3}, {8, 3}},
+                       std::vector<CheckpointId>{3})
+                  .ok());
+  auto found = find_savepoint(b, "before-upgrade");
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(found->topology_name, "saved");
+  EXPECT_EQ(found->owner, "alice");
+  EXPECT_EQ(found->taken_by, "bob");
+  EXPECT_EQ(found->tasks, taken->tasks);
+  const std::string space = savepoint_namespace("before-upgrade");
+  auto task7 = restore_task(b, space, found->checkpoint, 7, "");
+  ASSERT_TRUE(task7.ok()) << task7.error().message;
+  EXPECT_EQ(task7->chain, 1);
+  EXPECT_THAT(task7->states.at("s").entries, ElementsAre(Pair("a", "10"), Pair("c", "3")));
+  auto task8 = restore_task(b, space, found->checkpoint, 8, "numbers");
+  ASSERT_TRUE(task8.ok());
+  EXPECT_EQ(task8->position, "p=42");
+
+  EXPECT_EQ(find_savepoint(b, "no-such").error().code, StateErrc::not_found);
+  EXPECT_TRUE(check_savepoint_tasks(*found, {{7, ""}, {8, "numbers"}, {9, "new"}}).ok());
+  auto moved = check_savepoint_tasks(*found, {{7, ""}, {8, "count"}});
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.error().code, StateErrc::incompatible);
+  EXPECT_THAT(moved.error().message,
+              HasSubstr("holds task 8 of component 'numbers', which in this topology is a task "
+                        "of 'count'"));
+}
+
 }  // namespace gale::state

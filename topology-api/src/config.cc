@@ -157,6 +157,9 @@ std::vector<ConfigKey> make_schema() {
               "Completed checkpoints kept; older ones and the parts only they needed are "
               "deleted.")
           .at_least(1),
+      KeySpec(kTopologyStateSavepoint, Type::string, "",
+              "The savepoint a stateful topology starts from while it has no checkpoint of its "
+              "own (gale submit --from-savepoint); \"\": none."),
       KeySpec(kStormZookeeperServers, Type::string, "127.0.0.1:2181",
               "ZooKeeper servers, host:port[,host:port...]."),
       KeySpec(kStormZookeeperRoot, Type::string, "/gale",

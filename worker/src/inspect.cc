@@ -55,13 +55,20 @@ Result<nlohmann::json> inspect_topology(const std::string& artifact, const Confi
   try {
     runtime::Layout layout(name, topo.topology, conf, executors);
     // Checkpoints must outlive a worker and reach every worker of the topology.
-    if (layout.checkpointing() && conf.get_string(conf::kTopologyStateBackend) == "memory")
+    const std::string backend = conf.get_string(conf::kTopologyStateBackend);
+    if (layout.checkpointing() && backend != "auto" && backend != "redis")
       return make_error(
           runtime::RuntimeErrc::invalid_topology,
           "topology '" + name + "' has stateful bolts but " + conf::kTopologyStateBackend +
               " is '" + conf.get_string(conf::kTopologyStateBackend) +
               "': on the cluster, checkpoints need a store every worker reaches and "
               "that outlives them; set it to redis or auto (and redis.host/redis.port)");
+    if (layout.checkpointing() && !conf.contains("redis.host"))
+      return make_error(runtime::RuntimeErrc::invalid_topology,
+                        "topology '" + name +
+                            "' has stateful bolts: set redis.host (and redis.port) to the Redis "
+                            "server that keeps its checkpoints; every worker must reach the same "
+                            "one (without it each would use its own host's)");
     return describe(layout, topo.name);
   } catch (const InvalidTopology& e) {
     return make_error(runtime::RuntimeErrc::invalid_topology, e.what());

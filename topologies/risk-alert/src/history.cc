@@ -239,8 +239,10 @@ struct InMemoryHistory::State {
       return true;
     }
     if (seen.size() >= options.max_payees_per_account && !seen.empty()) {
+      // Ties by name: the same payee goes whatever order the map holds them in (a restored
+      // one holds them in another).
       seen.erase(std::min_element(seen.begin(), seen.end(), [](const auto& a, const auto& b) {
-        return a.second.last_ts < b.second.last_ts;
+        return std::tie(a.second.last_ts, a.first) < std::tie(b.second.last_ts, b.first);
       }));
       --payee_count;
     }
@@ -265,8 +267,10 @@ struct InMemoryHistory::State {
     });
     for (const auto& card : quiet) cards->remove(card);
     quiet.clear();
+    // (An account kept for its payees, its history already dropped, is not written again.)
     accounts->for_each([&](const std::string& account, const AccountState& state) {
-      if (state.history.newest_ts() <= horizon && !state.history.holds_nothing())
+      if (state.history.newest_ts() <= horizon &&
+          (state.payees.empty() || !state.history.holds_nothing()))
         quiet.push_back(account);
     });
     for (const auto& account : quiet) {

@@ -32,28 +32,41 @@ constexpr const char* kAlertStream = "alerts";
 
 // ---- the built-in sample data ----------------------------------------------------------------
 
-// A spout's position in a checkpoint is how far it has gone in its own share of the input:
-// this task's, when the spout had as many tasks then; otherwise the shares are not the same,
-// and it starts over (the rules count a transaction read again once: at-least-once input,
-// exactly-once windows).
-std::size_t own_position(const std::vector<std::string>& positions, std::size_t own,
-                         std::size_t tasks) {
-  if (positions.size() != tasks) {
+// A spout's position in a checkpoint is how far it has gone in its own share of the input,
+// with the number of tasks that split it: "<tasks>:<next>". Restored by as many tasks, a task
+// goes on from its own; by another number, the shares are not the same, and it starts over
+// (the rules count a transaction read again once: at-least-once input, exactly-once windows).
+std::string position_of(std::size_t tasks, std::int64_t next) {
+  return std::to_string(tasks) + ":" + std::to_string(next);
+}
+
+std::int64_t own_position(const std::vector<std::string>& positions, std::size_t own,
+                          std::size_t tasks) {
+  const std::string& p = positions.at(own);
+  if (p.empty()) return 0;  // this task stored none
+  std::size_t stored_tasks = 0;
+  std::int64_t next = 0;
+  const char* end = p.data() + p.size();
+  auto [colon, ec] = std::from_chars(p.data(), end, stored_tasks);
+  if (ec == std::errc() && colon != end && *colon == ':') {
+    auto [last, ec2] = std::from_chars(colon + 1, end, next);
+    ec = last == end ? ec2 : std::errc::invalid_argument;
+  } else {
+    ec = std::errc::invalid_argument;
+  }
+  if (ec != std::errc() || next < 0)
+    throw std::runtime_error("risk-alert: spout position '" + p + "' is not <tasks>:<next>");
+  if (stored_tasks != tasks) {
     spdlog::warn("risk-alert: the checkpoint's spout had {} tasks, now {}: reading from the start",
-                 positions.size(), tasks);
+                 stored_tasks, tasks);
     return 0;
   }
-  const std::string& p = positions.at(own);
-  std::size_t at = 0;
-  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), at);
-  if (ec != std::errc() || end != p.data() + p.size())
-    throw std::runtime_error("risk-alert: spout position '" + p + "' is not a number");
-  return at;
+  return next;
 }
 
 // Generated transactions as the Kafka spout would emit them: ("key", "value") = (account, JSON),
 // a share of them deliberately malformed. Failed ids are replayed. Its position (checkpoints)
-// is the number of transactions generated.
+// is its index in the whole generated stream (each task generates all of it).
 class SampleTransactionSpout : public StatefulSpout {
  public:
   void open(const Config& conf, TopologyContext& context, SpoutCollector& out) override {
@@ -77,10 +90,11 @@ class SampleTransactionSpout : public StatefulSpout {
     generate(true);
   }
 
-  std::string snapshot_position() override { return std::to_string(next_); }
+  std::string snapshot_position() override {
+    return position_of(static_cast<std::size_t>(tasks_), next_);
+  }
   void restore_position(const std::vector<std::string>& positions, std::size_t own) override {
-    const auto to =
-        static_cast<std::int64_t>(own_position(positions, own, static_cast<std::size_t>(tasks_)));
+    const std::int64_t to = own_position(positions, own, static_cast<std::size_t>(tasks_));
     while (next_ < std::min(to, count_)) generate(false);
   }
 
@@ -140,9 +154,11 @@ class FileTransactionSpout : public StatefulSpout {
     for (std::string line; std::getline(in, line); ++n)
       if (n % tasks == share && !line.empty()) lines_.push_back(std::move(line));
   }
-  std::string snapshot_position() override { return std::to_string(next_); }
+  std::string snapshot_position() override {
+    return position_of(tasks_, static_cast<std::int64_t>(next_));
+  }
   void restore_position(const std::vector<std::string>& positions, std::size_t own) override {
-    next_ = std::min(own_position(positions, own, tasks_), lines_.size());
+    next_ = std::min(static_cast<std::size_t>(own_position(positions, own, tasks_)), lines_.size());
   }
   void next_tuple() override {
     if (replay_.replay_one(*out_)) return;

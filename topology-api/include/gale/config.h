@@ -53,6 +53,7 @@ inline constexpr const char* kTopologyStateBackend = "topology.state.backend";
 inline constexpr const char* kTopologyStateFullEvery = "topology.state.full.every";
 inline constexpr const char* kTopologyStateCheckpointsRetained =
     "topology.state.checkpoints.retained";
+inline constexpr const char* kTopologyStateSavepoint = "topology.state.savepoint";
 // Cluster daemons (gale.yaml or flags), Storm's names where Storm has one.
 inline constexpr const char* kStormZookeeperServers = "storm.zookeeper.servers";
 inline constexpr const char* kStormZookeeperRoot = "storm.zookeeper.root";

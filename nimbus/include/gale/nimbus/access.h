@@ -30,6 +30,7 @@ enum class Permission {
   topology_activate,
   topology_deactivate,
   topology_blob_write,
+  topology_savepoint,
   cluster_read,
   artifact_read,
   token_admin,

@@ -70,6 +70,8 @@ class NimbusClient {
   Result<nlohmann::json> rebalance(const std::string& name, std::optional<std::int64_t> wait_secs,
                                    std::optional<int> workers,
                                    const std::map<std::string, int>& executors) const;
+  // Takes savepoint `savepoint` of the topology's last complete checkpoint.
+  Result<nlohmann::json> savepoint(const std::string& name, const std::string& savepoint) const;
   Result<nlohmann::json> cluster() const;
   // Replaces one blob of a running topology (its workers pick it up), or lists them.
   Result<nlohmann::json> put_blob(const std::string& name, const std::string& key,

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -96,7 +97,8 @@ class Runtime {
   // --- checkpoints (Layout::checkpointing), from start() on ---
   state::StateBackend& state_backend() const { return *state_backend_; }
   StateWriter& state_writer() const { return *state_writer_; }
-  // The last checkpoint complete when the runtime started (0: none): what tasks restore.
+  // The last checkpoint complete when the runtime started, or with none yet the checkpoint of
+  // the savepoint it starts from (topology.state.savepoint); 0: none. What tasks restore.
   CheckpointId restored_checkpoint() const { return restored_; }
   // The assignment epoch it runs (Placement::epoch; 0 in local mode).
   std::uint64_t epoch() const { return epoch_; }
@@ -122,8 +124,12 @@ class Runtime {
   std::shared_ptr<state::StateBackend> state_backend_;
   std::unique_ptr<StateWriter> state_writer_;
   CheckpointId restored_ = 0;
+  void start_from_savepoint();
+
   std::uint64_t epoch_ = 0;
-  bool cluster_ = false;  // a worker of a cluster (it has a transport), not local mode
+  std::string restore_from_;       // the backend namespace restored_ is in: ours, or a savepoint's
+  std::set<int> savepoint_tasks_;  // the tasks a savepoint restored from holds
+  bool cluster_ = false;           // a worker of a cluster (it has a transport), not local mode
   std::atomic<bool> recovery_{false};
   std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere
   std::atomic<bool> active_{false};

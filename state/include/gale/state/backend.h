@@ -66,15 +66,18 @@ class StateBackend {
 
 // The backend topology.state.backend names ("auto": redis when `cluster`, memory otherwise);
 // StateErrc::bad_config naming the key otherwise.
-Result<std::shared_ptr<StateBackend>> make_backend(const Config& config, bool cluster = false);
+Result<std::shared_ptr<StateBackend>> make_backend(const Config& config, bool cluster);
 
 // The process's in-memory backend (local mode, tests): every Runtime of the process shares it,
 // so a topology restarted in the same process recovers from it.
 std::shared_ptr<StateBackend> memory_backend();
 
 // Task `task`'s state as of complete checkpoint `id`: its chain of parts read back to the last
-// full one and replayed. `component`: the task's component now; StateErrc::incompatible when
-// the checkpoint's task `task` belonged to another (the topology's components changed).
+// full one and replayed.
+Result<RestoredTask> read_task(StateBackend& backend, std::string_view topology, CheckpointId id,
+                               int task);
+// read_task, checking `component`, the task's component now: StateErrc::incompatible when the
+// checkpoint's task `task` belonged to another (the topology's components changed).
 Result<RestoredTask> restore_task(StateBackend& backend, std::string_view topology, CheckpointId id,
                                   int task, std::string_view component);
 

@@ -14,6 +14,8 @@ enum class StateErrc {
   incompatible,  // a restored state has another type than the one declared
   bad_config,    // an unknown backend or a key out of range
   fenced,        // a newer assignment epoch started: this one may not complete checkpoints
+  not_found,     // no such savepoint, or no complete checkpoint to save
+  exists,        // a savepoint of that name exists
 };
 
 const std::error_category& state_category() noexcept;
