@@ -132,6 +132,11 @@ TEST_F(StateCluster, EveryMessageCountedOnceWhileWorkersAreKilledMidStream) {
   ASSERT_TRUE(eventually([&] {
     return gale({"status", "counting"}).output.find("checkpoints: last #") != std::string::npos;
   })) << gale({"status", "counting"}).output;
+  // The checkpoint history, from the backend through Nimbus's API.
+  auto history = gale({"checkpoints", "counting", "-n", "5"});
+  ASSERT_EQ(history.exit_code, 0) << history.output;
+  EXPECT_THAT(history.output, HasSubstr("triggered"));
+  EXPECT_EQ(std::count(history.output.begin(), history.output.end(), '\n'), 6) << history.output;
   ASSERT_TRUE(done) << last.seen.size() << " of " << expected << " values counted by checkpoint "
                     << last.checkpoint << "; logs in " << dir / "logs";
   std::size_t twice = 0;

@@ -240,6 +240,26 @@ int savepoint(const NimbusClient& client) {
   });
 }
 
+std::string utc_text(std::int64_t secs);
+
+int checkpoints(const NimbusClient& client) {
+  return report("checkpoints",
+                client.checkpoints(options.name, static_cast<std::size_t>(options.limit)),
+                [](const json& records) {
+                  if (records.empty()) {
+                    fmt::print("no checkpoints\n");
+                    return;
+                  }
+                  fmt::print("{:>10} {:<24} {:>10} {:>12} {:>6}\n", "id", "triggered", "took_ms",
+                             "bytes", "parts");
+                  for (const auto& c : records)
+                    fmt::print("{:>10} {:<24} {:>10} {:>12} {:>6}\n", c.value("id", 0),
+                               utc_text(c.value("triggered_ms", std::int64_t{0}) / 1000),
+                               c.value("duration_ms", 0), c.value("bytes", 0),
+                               c.value("parts", json::array()).size());
+                });
+}
+
 int put_blob(const NimbusClient& client) {
   auto bytes = read_file(options.blob_file);
   if (!bytes) return fail("blob put", "cannot read '" + options.blob_file + "'");
@@ -364,6 +384,11 @@ void add_cluster_commands(CLI::App& app) {
       app, "savepoint", "Keep the last complete checkpoint of a topology under a name", savepoint);
   add_name(savepoint_app);
   savepoint_app->add_option("savepoint", options.savepoint, "The savepoint's name")->required();
+  auto* checkpoints_app =
+      add_verb(app, "checkpoints", "Show a topology's last completed checkpoints", checkpoints);
+  add_name(checkpoints_app);
+  checkpoints_app->add_option("-n,--limit", options.limit, "How many (default 50)")
+      ->check(CLI::Range(1, 1000));  // the history the state backend keeps
   auto* blob_app = app.add_subcommand("blob", "Replace or list a running topology's blobs");
   blob_app->require_subcommand(1);
   auto* put_app =

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gale/nimbus/limits.h"
+#include "gale/state/backend.h"
 #include "store_errors.h"
 
 namespace gale::nimbus {
@@ -314,9 +315,14 @@ Result<Api::Call> Api::resolve(const HttpRequest& request) {
     std::string name = body->contains("name") && (*body)["name"].is_string()
                            ? (*body)["name"].get<std::string>()
                            : std::string();
+    // A savepoint started from is named in the audit: whose state the new topology reads.
+    std::string savepoint;
+    if (auto c = body->find("config"); c != body->end() && c->is_object())
+      if (auto s = c->find(conf::kTopologyStateSavepoint); s != c->end() && s->is_string())
+        savepoint = s->get<std::string>();
     return Call{"submit",
                 name,
-                {},
+                savepoint.empty() ? std::string() : "savepoint:" + savepoint,
                 Permission::topology_submit,
                 true,
                 [this, body = std::move(*body)](const Principal& who) {
@@ -328,6 +334,14 @@ Result<Api::Call> Api::resolve(const HttpRequest& request) {
     return read(
         "status", Permission::topology_read,
         [this, name](const Principal&) { return ok(service_.status(name)); }, name);
+  if (parts.size() == 3 && parts[2] == "checkpoints" && get) {
+    auto limit = limit_of(request.target, 100, state::StateBackend::kHistoryLength);
+    if (!limit) return limit.error();
+    return read(
+        "checkpoints", Permission::topology_read,
+        [this, name, n = *limit](const Principal&) { return ok(service_.checkpoints(name, n)); },
+        name);
+  }
   if (parts.size() == 3 && parts[2] == "blobs" && get)
     return read(
         "blob.list", Permission::topology_read,

@@ -334,6 +334,10 @@ Result<json> NimbusClient::savepoint(const std::string& name, const std::string&
   return call("POST", topology_path(name, "savepoint"), json{{"name", savepoint}});
 }
 
+Result<json> NimbusClient::checkpoints(const std::string& name, std::size_t limit) const {
+  return call("GET", topology_path(name, "checkpoints") + "?limit=" + std::to_string(limit));
+}
+
 Result<json> NimbusClient::cluster() const {
   return call("GET", "/api/v1/cluster");
 }

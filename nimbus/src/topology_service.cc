@@ -78,10 +78,15 @@ Error from_state(const Error& e) {
 
 // The topology's state backend as its workers reach it (the cluster's: never the in-memory one,
 // which would be Nimbus's own).
-Result<std::shared_ptr<state::StateBackend>> cluster_backend(const Config& conf) {
+// Nimbus waits on it in an API thread: at most 5 s a call, whatever redis.timeout.ms says.
+Result<std::shared_ptr<state::StateBackend>> cluster_backend(Config conf) {
   if (conf.get_string(conf::kTopologyStateBackend) == "memory")
     return bad_request(std::string(conf::kTopologyStateBackend) +
                        " is 'memory': a savepoint needs the cluster's backend (redis)");
+  if (!conf.contains("redis.host"))
+    return bad_request("the topology keeps no state in Redis (no redis.host)");
+  constexpr std::int64_t kMaxWaitMs = 5000;
+  (void)conf.set("redis.timeout.ms", std::min(conf.get_int("redis.timeout.ms", 1000), kMaxWaitMs));
   auto backend = state::make_backend(conf, true);
   if (!backend.ok()) return from_state(backend.error());
   return std::move(*backend);
@@ -103,11 +108,12 @@ Status check_savepoint(const Config& conf, const TopologyLayout& layout, const P
   if (!backend) return backend.error();
   auto savepoint = state::find_savepoint(**backend, name);
   if (!savepoint.ok()) return from_state(savepoint.error());
-  if (who.role != Role::admin && who.name != savepoint->taken_by && who.name != savepoint->owner)
-    return make_error(NimbusErrc::forbidden, "savepoint '" + name + "' was taken by '" +
-                                                 savepoint->taken_by + "' from a topology of '" +
-                                                 savepoint->owner + "'; '" + who.name +
-                                                 "' may not start from it");
+  // A savepoint holds its topology's state: only that topology's owner (or an admin) reads
+  // it, not a principal merely granted control of it (topology.users) who took it.
+  if (who.role != Role::admin && who.name != savepoint->owner)
+    return make_error(NimbusErrc::forbidden,
+                      "'" + who.name + "' may not start from savepoint '" + name +
+                          "': only the owner of the topology it was taken from, or an admin");
   std::map<int, std::string> tasks;
   for (const auto& c : layout.components)
     for (int task : c.tasks) tasks[task] = c.id;
@@ -317,6 +323,7 @@ Result<json> TopologyService::savepoint(const std::string& name, const std::stri
   if (!conf) return conf.error();
   auto backend = cluster_backend(*conf);
   if (!backend) return backend.error();
+  std::lock_guard lock(savepoint_mutex_);  // two takes of one name: the second sees the first
   state::SavepointInfo info;
   info.name = savepoint;
   info.topology_id = record->id;
@@ -330,6 +337,31 @@ Result<json> TopologyService::savepoint(const std::string& name, const std::stri
   return json{{"savepoint", savepoint},       {"topology", record->name},
               {"topology_id", record->id},    {"checkpoint", taken->checkpoint},
               {"tasks", taken->tasks.size()}, {"bytes", taken->bytes}};
+}
+
+Result<json> TopologyService::checkpoints(const std::string& name, std::size_t limit) {
+  auto record = find(name);
+  if (!record) return record.error();
+  auto conf = record_config(*record);
+  if (!conf) return conf.error();
+  json out = json::array();
+  // A stateful topology cannot run without redis.host (gale-worker inspect): without it there
+  // is no history to read.
+  if (!conf->contains("redis.host")) return out;
+  auto backend = cluster_backend(*conf);
+  if (!backend) return backend.error();
+  auto history = (*backend)->history(record->id, limit);
+  if (!history.ok()) return from_state(history.error());
+  for (const auto& c : *history) {
+    json parts = json::array();
+    for (const auto& p : c.parts) parts.push_back({{"task", p.task}, {"bytes", p.bytes}});
+    out.push_back({{"id", c.id},
+                   {"triggered_ms", c.triggered_ms},
+                   {"duration_ms", c.duration_ms},
+                   {"bytes", c.bytes},
+                   {"parts", parts}});
+  }
+  return out;
 }
 
 Result<json> TopologyService::put_blob(const std::string& name, const std::string& key,

@@ -65,6 +65,10 @@ class TopologyService {
   // topology has no complete checkpoint.
   Result<nlohmann::json> savepoint(const std::string& name, const std::string& savepoint,
                                    const std::string& taken_by);
+  // The topology's last `limit` completed checkpoints, newest first, from its state backend:
+  // [{"id", "triggered_ms", "duration_ms", "bytes", "parts": [{"task", "bytes"}]}];
+  // [] for a topology without state.
+  Result<nlohmann::json> checkpoints(const std::string& name, std::size_t limit);
   // The record of the topology named `name`; not_found naming it.
   Result<coordination::TopologyRecord> find(const std::string& name);
   Result<nlohmann::json> list();
@@ -114,7 +118,8 @@ class TopologyService {
                         std::optional<std::int64_t> wait_secs) const;
 
   ServiceContext ctx_;
-  std::mutex mutex_;  // serializes read-modify-writes of records and assignments
+  std::mutex mutex_;            // serializes read-modify-writes of records and assignments
+  std::mutex savepoint_mutex_;  // one savepoint taken at a time
   Liveness liveness_{ctx_.task_timeout_secs};  // the monitor's, under mutex_
   std::uint64_t interruptions_seen_ = 0;       // ctx_.interruptions() at the last pass
 };

@@ -194,6 +194,7 @@ TEST_F(SecurityTest, AViewerReadsAndIsRefusedEveryChangeNamingThePermission) {
       {"topology.deactivate", viewer.deactivate("words")},
       {"topology.rebalance", viewer.rebalance("words", 0, 1, {})},
       {"topology.blob.write", viewer.put_blob("words", "rules", "x")},
+      {"topology.savepoint", viewer.savepoint("words", "theirs")},
       {"topology.submit", submit(viewer, "mine")},
       {"token.admin", viewer.create_token("eve", "admin")},
       {"audit.read", viewer.audit(10)}};

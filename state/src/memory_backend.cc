@@ -1,6 +1,7 @@
 // The in-memory backend: one per process, shared by every Runtime in it (local mode, tests).
 // Nothing survives the process; the cluster uses a durable backend.
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <mutex>
 
@@ -58,7 +59,16 @@ class MemoryBackend final : public StateBackend {
                                                " started after this coordinator's " +
                                                std::to_string(epoch));
     t.completed[record.id] = record;
+    t.history.push_front(record);
+    if (t.history.size() > kHistoryLength) t.history.pop_back();
     return {};
+  }
+  Result<std::vector<CheckpointRecord>> history(std::string_view topology,
+                                                std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    const auto& h = of(topology).history;
+    return std::vector<CheckpointRecord>(
+        h.begin(), h.begin() + static_cast<std::ptrdiff_t>(std::min(limit, h.size())));
   }
   Result<std::vector<CheckpointRecord>> completed(std::string_view topology) override {
     std::lock_guard lock(mutex_);
@@ -87,6 +97,7 @@ class MemoryBackend final : public StateBackend {
     std::uint64_t fence = 0;
     std::map<PartKey, std::string> parts;
     std::map<CheckpointId, CheckpointRecord> completed;
+    std::deque<CheckpointRecord> history;  // newest first
   };
   Topology& of(std::string_view name) {
     auto it = topologies_.find(name);

@@ -8,6 +8,7 @@
 //   stored:<id>              hash task -> bytes of the part, for the coordinator
 //   completed                sorted set of completed ids (score: the id)
 //   checkpoint:<id>          a completed checkpoint's record (JSON)
+//   history                  list of the last records (JSON), newest first, capped
 // A part is written before it is listed (one connection, one pipeline, in order), so a task
 // listed as stored for a checkpoint has its part readable.
 #include <charconv>
@@ -123,14 +124,33 @@ class RedisBackend final : public StateBackend {
                   "return 0 end "
                   "redis.call('SET', KEYS[2], ARGV[3]) "
                   "redis.call('ZADD', KEYS[3], ARGV[2], ARGV[2]) "
+                  "redis.call('LPUSH', KEYS[4], ARGV[3]) "
+                  "redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1) "
                   "return 1",
-                  "3", key(topology, "fence"), key(topology, "checkpoint:" + num(record.id)),
-                  key(topology, "completed"), num(epoch), num(record.id), to_json(record).dump()});
+                  "4", key(topology, "fence"), key(topology, "checkpoint:" + num(record.id)),
+                  key(topology, "completed"), key(topology, "history"), num(epoch), num(record.id),
+                  to_json(record).dump(), num(kHistoryLength)});
     if (!r.ok()) return r.error();
     if (r->type == redis::Reply::Type::integer && r->integer == 0)
       return make_error(StateErrc::fenced, "checkpoint " + num(record.id) +
                                                ": a newer epoch than " + num(epoch) + " started");
     return {};
+  }
+
+  Result<std::vector<CheckpointRecord>> history(std::string_view topology,
+                                                std::size_t limit) override {
+    if (limit == 0) return std::vector<CheckpointRecord>{};
+    auto r =
+        run({"LRANGE", key(topology, "history"), "0", num(std::min(limit, kHistoryLength) - 1)});
+    if (!r.ok()) return r.error();
+    if (r->type != redis::Reply::Type::array) return unexpected(*r, "LRANGE history");
+    std::vector<CheckpointRecord> out;
+    try {
+      for (const auto& e : r->elements) out.push_back(from_json(nlohmann::json::parse(e.str)));
+    } catch (const std::exception&) {
+      return unexpected(*r, "LRANGE history");
+    }
+    return out;
   }
 
   Result<std::vector<CheckpointRecord>> completed(std::string_view topology) override {

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
 
 namespace gale::state {
 namespace {
@@ -70,12 +72,12 @@ std::string savepoint_namespace(std::string_view name) {
   return "savepoint:" + std::string(name);
 }
 
-Result<SavepointInfo> take_savepoint(StateBackend& backend, SavepointInfo info) {
+namespace {
+
+// One try at copying the last complete checkpoint; `written` collects the parts written.
+Result<SavepointInfo> copy_last(StateBackend& backend, SavepointInfo info,
+                                std::vector<PartKey>& written, bool& collected) {
   const std::string space = savepoint_namespace(info.name);
-  auto taken = backend.completed(space);
-  if (!taken.ok()) return taken.error();
-  if (!taken->empty())
-    return make_error(StateErrc::exists, "a savepoint named '" + info.name + "' exists");
   auto done = backend.completed(info.topology_id);
   if (!done.ok()) return done.error();
   if (done->empty())
@@ -85,14 +87,19 @@ Result<SavepointInfo> take_savepoint(StateBackend& backend, SavepointInfo info) 
   info.checkpoint = last.id;
   info.created_ms = unix_ms();
   CheckpointRecord record{last.id, last.triggered_ms, last.duration_ms, 0, {}};
-  // A checkpoint collected meanwhile (retention) fails a read: the caller tries again.
   for (const StoredPart& p : last.parts) {
     auto task = read_task(backend, info.topology_id, last.id, p.task);
-    if (!task.ok()) return task.error();
+    if (!task.ok()) {
+      // Collected while being read: the topology completed newer checkpoints meanwhile.
+      auto now = backend.completed(info.topology_id);
+      collected = now.ok() && (now->empty() || now->front().id > last.id);
+      return task.error();
+    }
     info.tasks[p.task] = task->component;
     std::string bytes = encode_part(flattened(std::move(*task)));
     record.parts.push_back({p.task, bytes.size()});
     record.bytes += bytes.size();
+    written.push_back({p.task, last.id});
     if (auto w = backend.write_part(space, last.id, p.task, std::move(bytes)); !w.ok())
       return w.error();
   }
@@ -102,11 +109,65 @@ Result<SavepointInfo> take_savepoint(StateBackend& backend, SavepointInfo info) 
   manifest.position = manifest_json(info);
   std::string bytes = encode_part(manifest);
   record.parts.push_back({kManifestTask, bytes.size()});
+  written.push_back({kManifestTask, last.id});
   if (auto w = backend.write_part(space, last.id, kManifestTask, std::move(bytes)); !w.ok())
     return w.error();
-  // The commit point: a savepoint half written is not complete, and a retry overwrites it.
+  // The commit point: until it, the savepoint does not exist.
   if (auto c = backend.complete(space, record, 0); !c.ok()) return c.error();
   return info;
+}
+
+}  // namespace
+
+Result<SavepointInfo> take_savepoint(StateBackend& backend, SavepointInfo info) {
+  const std::string space = savepoint_namespace(info.name);
+  auto taken = backend.completed(space);
+  if (!taken.ok()) return taken.error();
+  if (!taken->empty())
+    return make_error(StateErrc::exists, "a savepoint named '" + info.name + "' exists");
+  // A busy topology may collect the checkpoint being copied (retention): a few tries, each on
+  // its newest one; what a failed try wrote is deleted.
+  constexpr int kTries = 3;
+  for (int attempt = 1;; ++attempt) {
+    std::vector<PartKey> written;
+    bool collected = false;
+    auto copied = copy_last(backend, info, written, collected);
+    if (copied.ok()) return copied;
+    (void)backend.remove(space, written, {});
+    if (!collected) return copied.error();
+    if (attempt == kTries)
+      return make_error(StateErrc::unavailable,
+                        "topology '" + info.topology_name +
+                            "' collected its checkpoints faster "
+                            "than they could be copied (" +
+                            std::to_string(kTries) +
+                            " tries); try again, or raise topology.state.checkpoints.retained");
+  }
+}
+
+Status check_savepoint_tasks(const SavepointInfo& savepoint,
+                             const std::map<int, std::string>& tasks) {
+  // Each component of the savepoint keeps exactly its tasks: another count would spread its
+  // keys over tasks that hold other keys' state, or none.
+  std::map<std::string, std::set<int>> saved, now;
+  for (const auto& [task, component] : savepoint.tasks) saved[component].insert(task);
+  for (const auto& [task, component] : tasks) now[component].insert(task);
+  for (const auto& [component, saved_tasks] : saved) {
+    const auto& now_tasks = now[component];
+    if (now_tasks == saved_tasks) continue;
+    auto list = [](const std::set<int>& s) {
+      std::string out;
+      for (int t : s) out += (out.empty() ? "" : ",") + std::to_string(t);
+      return out.empty() ? std::string("none") : out;
+    };
+    return make_error(StateErrc::incompatible,
+                      "savepoint '" + savepoint.name + "' holds component '" + component +
+                          "' as tasks " + list(saved_tasks) + ", which in this topology are " +
+                          list(now_tasks) +
+                          ": a topology starting from a savepoint keeps its components and their "
+                          "task counts (new components may come after them)");
+  }
+  return {};
 }
 
 Result<SavepointInfo> find_savepoint(StateBackend& backend, std::string_view name) {
@@ -124,22 +185,6 @@ Result<SavepointInfo> find_savepoint(StateBackend& backend, std::string_view nam
   if (part->component != kManifestComponent || !part->position)
     return make_error(StateErrc::corrupt, "savepoint '" + std::string(name) + "' has no manifest");
   return parse_manifest(name, *part->position);
-}
-
-Status check_savepoint_tasks(const SavepointInfo& savepoint,
-                             const std::map<int, std::string>& tasks) {
-  for (const auto& [task, component] : savepoint.tasks) {
-    auto now = tasks.find(task);
-    if (now == tasks.end() || now->second != component)
-      return make_error(
-          StateErrc::incompatible,
-          "savepoint '" + savepoint.name + "' holds task " + std::to_string(task) +
-              " of component '" + component + "', which in this topology is " +
-              (now == tasks.end() ? std::string("no task") : "a task of '" + now->second + "'") +
-              ": a topology starting from a savepoint needs the same components with the same "
-              "number of tasks");
-  }
-  return {};
 }
 
 }  // namespace gale::state

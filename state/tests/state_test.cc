@@ -293,8 +293,32 @@ TEST_P(BackendTest, ASavepointKeepsEveryTasksStateAsOneFullPartUnderItsName) {
   ASSERT_FALSE(moved.ok());
   EXPECT_EQ(moved.error().code, StateErrc::incompatible);
   EXPECT_THAT(moved.error().message,
-              HasSubstr("holds task 8 of component 'numbers', which in this topology is a task "
-                        "of 'count'"));
+              HasSubstr("holds component 'numbers' as tasks 8, which in this topology are none"));
+  // A component with more tasks would spread its keys over tasks holding others' state.
+  auto grown = check_savepoint_tasks(*found, {{7, ""}, {8, "numbers"}, {9, "numbers"}});
+  ASSERT_FALSE(grown.ok());
+  EXPECT_THAT(grown.error().message, HasSubstr("as tasks 8, which in this topology are 8,9"));
+}
+
+TEST_P(BackendTest, TheHistoryKeepsCompletedRecordsNewestFirstAfterGarbageCollection) {
+  auto& b = backend();
+  const std::string name = "history";
+  for (CheckpointId id = 1; id <= 3; ++id)
+    ASSERT_TRUE(
+        b.complete(name, {id, static_cast<std::int64_t>(id) * 1000, 5, 10 * id, {{1, 10 * id}}}, 0)
+            .ok());
+  ASSERT_TRUE(b.remove(name, {}, std::vector<CheckpointId>{1, 2}).ok());
+  auto history = b.history(name, 2);
+  ASSERT_TRUE(history.ok()) << history.error().message;
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].id, 3u);
+  EXPECT_EQ((*history)[0].triggered_ms, 3000);
+  EXPECT_EQ((*history)[0].bytes, 30u);
+  ASSERT_EQ((*history)[0].parts.size(), 1u);
+  EXPECT_EQ((*history)[0].parts[0].bytes, 30u);
+  EXPECT_EQ((*history)[1].id, 2u);
+  EXPECT_EQ(b.history(name, 10)->size(), 3u);
+  EXPECT_TRUE(b.history("no-such-topology", 10)->empty());
 }
 
 }  // namespace gale::state

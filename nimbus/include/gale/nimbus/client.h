@@ -72,6 +72,8 @@ class NimbusClient {
                                    const std::map<std::string, int>& executors) const;
   // Takes savepoint `savepoint` of the topology's last complete checkpoint.
   Result<nlohmann::json> savepoint(const std::string& name, const std::string& savepoint) const;
+  // The topology's last `limit` completed checkpoints, newest first.
+  Result<nlohmann::json> checkpoints(const std::string& name, std::size_t limit) const;
   Result<nlohmann::json> cluster() const;
   // Replaces one blob of a running topology (its workers pick it up), or lists them.
   Result<nlohmann::json> put_blob(const std::string& name, const std::string& key,

@@ -59,6 +59,11 @@ class StateBackend {
                           std::uint64_t epoch) = 0;
   // Completed checkpoints still kept, oldest first.
   virtual Result<std::vector<CheckpointRecord>> completed(std::string_view topology) = 0;
+  // The records of the last `limit` checkpoints completed (at most kHistoryLength), newest
+  // first: kept apart from the checkpoints, which garbage collection removes.
+  static constexpr std::size_t kHistoryLength = 1000;
+  virtual Result<std::vector<CheckpointRecord>> history(std::string_view topology,
+                                                        std::size_t limit) = 0;
   virtual Result<std::vector<PartKey>> parts(std::string_view topology) = 0;
   virtual Status remove(std::string_view topology, std::span<const PartKey> parts,
                         std::span<const CheckpointId> records) = 0;
