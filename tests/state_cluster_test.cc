@@ -13,6 +13,7 @@
 
 #include "gale/state.h"
 #include "gale/state/backend.h"
+#include "gale/state/savepoint.h"
 #include "gale/testing/cluster_fixture.h"
 #include "gale/testing/kafka_dev_broker.h"
 #include "gale/testing/kafka_test_support.h"
@@ -188,6 +189,16 @@ TEST_F(StateCluster, ANewVersionStartsFromASavepointWithEveryMessageCountedOnce)
   r = gale({"kill", "counting", "-w", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(eventually([&] { return worker_pids(id).empty(); }, 60s));
+  // Its checkpoints went with it; the savepoint stays.
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto done = backend_->completed(id);
+        auto parts = backend_->parts(id);
+        return done.ok() && done->empty() && parts.ok() && parts->empty();
+      },
+      30s));
+  auto kept = state::find_savepoint(*backend_, "before-upgrade");
+  ASSERT_TRUE(kept.ok()) << kept.error().message;
 
   // Messages arrive while no version runs.
   kafka::testing::produce(broker_->bootstrap(), "words", kPartitions, kBefore, kAfter);

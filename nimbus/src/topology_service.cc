@@ -545,6 +545,7 @@ Result<json> TopologyService::kill(const std::string& name, std::optional<std::i
 
 void TopologyService::finish_kill(const std::string& id) {
   std::lock_guard lock(mutex_);
+  drop_state(id);
   (void)ctx_.state.remove_heartbeats(id);  // a worker still stopping may write one more
   auto removed = ctx_.state.remove_assignment(id);
   if (removed) removed = ctx_.state.remove_blobs(id);
@@ -559,6 +560,21 @@ void TopologyService::finish_kill(const std::string& id) {
                   removed.error().message);
   else
     spdlog::info("killed topology {}", id);
+}
+
+void TopologyService::drop_state(const std::string& id) {
+  // Its checkpoints die with it, as Flink's do on cancel: what is to be kept is a savepoint.
+  auto record = ctx_.state.topology(id);
+  if (!record || !record->has_value()) return;
+  auto conf = record_config(**record);
+  if (!conf || !conf->contains("redis.host") ||
+      conf->get_string(conf::kTopologyStateBackend) == "memory")
+    return;
+  auto backend = cluster_backend(*conf);
+  Status dropped = backend ? (*backend)->drop(id) : Status(backend.error());
+  if (!dropped)
+    spdlog::warn("killing topology {}: its checkpoints were not deleted from Redis: {}", id,
+                 dropped.error().message);
 }
 
 void TopologyService::resume_kills() {

@@ -103,6 +103,8 @@ class TopologyService {
   // find(), refusing a topology that is being killed: what status changes and rebalance act on.
   Result<coordination::TopologyRecord> find_changeable(const std::string& name);
   void finish_kill(const std::string& id);
+  // Deletes a killed topology's checkpoints from its state backend (best effort, logged).
+  void drop_state(const std::string& id);
   void finish_rebalance(const std::string& id, const RebalanceRequest& request,
                         coordination::TopologyStatus restore);
   Result<std::vector<coordination::Assignment>> all_assignments();

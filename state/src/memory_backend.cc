@@ -90,6 +90,11 @@ class MemoryBackend final : public StateBackend {
     for (CheckpointId id : records) t.completed.erase(id);
     return {};
   }
+  Status drop(std::string_view topology) override {
+    std::lock_guard lock(mutex_);
+    if (auto it = topologies_.find(topology); it != topologies_.end()) topologies_.erase(it);
+    return {};
+  }
 
  private:
   struct Topology {

@@ -209,6 +209,25 @@ class RedisBackend final : public StateBackend {
     return run_all(commands);
   }
 
+  Status drop(std::string_view topology) override {
+    // Every key is under the topology's prefix: SCAN for them (never KEYS, which would block
+    // the server on a big keyspace) and delete them a batch at a time.
+    const std::string pattern = key(topology, "*");
+    std::string cursor = "0";
+    do {
+      auto r = run({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+      if (!r.ok()) return r.error();
+      if (r->type != redis::Reply::Type::array || r->elements.size() != 2)
+        return unexpected(*r, "SCAN");
+      cursor = r->elements[0].str;
+      redis::Command del{"DEL"};
+      for (const auto& k : r->elements[1].elements) del.push_back(k.str);
+      if (del.size() > 1)
+        if (auto d = run(std::move(del)); !d.ok()) return d.error();
+    } while (cursor != "0");
+    return {};
+  }
+
  private:
   static std::string key(std::string_view topology, std::string_view name) {
     std::string k = "gale:state:{";

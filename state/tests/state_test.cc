@@ -321,4 +321,18 @@ TEST_P(BackendTest, TheHistoryKeepsCompletedRecordsNewestFirstAfterGarbageCollec
   EXPECT_TRUE(b.history("no-such-topology", 10)->empty());
 }
 
+TEST_P(BackendTest, DroppingATopologyDeletesItsStateAndLeavesOthers) {
+  auto& b = backend();
+  write_chain(b, "dropped");
+  write_chain(b, "kept");
+  ASSERT_TRUE(b.complete("dropped", {3, 0, 0, 0, {{7, 1}}}, 0).ok());
+  ASSERT_TRUE(b.fence("dropped", 4).ok());
+  ASSERT_TRUE(b.drop("dropped").ok());
+  EXPECT_TRUE(b.parts("dropped")->empty());
+  EXPECT_TRUE(b.completed("dropped")->empty());
+  EXPECT_TRUE(b.history("dropped", 10)->empty());
+  EXPECT_TRUE(b.complete("dropped", {5, 0, 0, 0, {}}, 0).ok()) << "the fence went too";
+  EXPECT_EQ(b.parts("kept")->size(), 3u);
+}
+
 }  // namespace gale::state

@@ -67,6 +67,9 @@ class StateBackend {
   virtual Result<std::vector<PartKey>> parts(std::string_view topology) = 0;
   virtual Status remove(std::string_view topology, std::span<const PartKey> parts,
                         std::span<const CheckpointId> records) = 0;
+  // Deletes everything stored for the topology (when it is killed): parts, records, history,
+  // fence. Savepoints taken of it are namespaces of their own and stay.
+  virtual Status drop(std::string_view topology) = 0;
 };
 
 // The backend topology.state.backend names ("auto": redis when `cluster`, memory otherwise);
