@@ -35,6 +35,22 @@ class StateCategory final : public std::error_category {
 // A chain longer than this is broken, not long: topology.state.full.every bounds it.
 constexpr int kMaxChain = 100000;
 
+// A part's link, from its first bytes; from the whole part if they are not laid out as
+// encode_part lays them now. nullopt: no part, or one that does not decode.
+Result<std::optional<PartLink>> read_link(StateBackend& backend, std::string_view topology,
+                                          CheckpointId id, int task) {
+  auto head = backend.read_part_head(topology, id, task, kPartLinkBytes);
+  if (!head.ok()) return head.error();
+  if (!*head) return std::optional<PartLink>{};
+  if (auto link = decode_link(**head)) return std::optional<PartLink>{*link};
+  auto bytes = backend.read_part(topology, id, task);
+  if (!bytes.ok()) return bytes.error();
+  if (!*bytes) return std::optional<PartLink>{};
+  auto part = decode_part(**bytes);
+  if (!part.ok()) return std::optional<PartLink>{};
+  return std::optional<PartLink>{PartLink{part->prev, part->full}};
+}
+
 }  // namespace
 
 const std::error_category& state_category() noexcept {
@@ -115,12 +131,10 @@ Status collect_garbage(StateBackend& backend, std::string_view topology, int ret
   for (std::size_t i = keep_from; i < done->size(); ++i) {
     for (const StoredPart& p : (*done)[i].parts) {
       for (CheckpointId at = (*done)[i].id; at != 0 && needed.insert({p.task, at}).second;) {
-        auto bytes = backend.read_part(topology, at, p.task);
-        if (!bytes.ok()) return bytes.error();
-        if (!*bytes) break;
-        auto part = decode_part(**bytes);
-        if (!part.ok() || part->full) break;
-        at = part->prev;
+        auto link = read_link(backend, topology, at, p.task);
+        if (!link.ok()) return link.error();
+        if (!*link || (*link)->full) break;
+        at = (*link)->prev;
       }
     }
   }

@@ -43,6 +43,14 @@ class MemoryBackend final : public StateBackend {
     if (it == parts.end()) return std::optional<std::string>{};
     return std::optional<std::string>{it->second};
   }
+  Result<std::optional<std::string>> read_part_head(std::string_view topology, CheckpointId id,
+                                                    int task, std::size_t n) override {
+    std::lock_guard lock(mutex_);
+    auto& parts = of(topology).parts;
+    auto it = parts.find({task, id});
+    if (it == parts.end()) return std::optional<std::string>{};
+    return std::optional<std::string>{it->second.substr(0, n)};
+  }
   Status fence(std::string_view topology, std::uint64_t epoch) override {
     std::lock_guard lock(mutex_);
     auto& t = of(topology);

@@ -36,12 +36,13 @@ std::string bytes_of(const msgpack::object& o, const char* what) {
 
 }  // namespace
 
-// [prev, full, component, position | nil, [[name, type, [[key, value | nil], ...]], ...]]
+// [prev, full, component, position | nil, [[name, type, [[key, value | nil], ...]], ...]],
+// prev always as a uint64 of 8 bytes: the first kPartLinkBytes hold the link (decode_link).
 std::string encode_part(const TaskPart& part) {
   msgpack::sbuffer buf;
   Packer pk(buf);
   pk.pack_array(5);
-  pk.pack_uint64(part.prev);
+  pk.pack_fix_uint64(part.prev);
   part.full ? pk.pack_true() : pk.pack_false();
   pack_text(pk, part.component);
   if (part.position)
@@ -105,6 +106,19 @@ Result<TaskPart> decode_part(std::string_view bytes) {
   } catch (const std::exception& e) {
     return make_error(StateErrc::corrupt, std::string("checkpoint part: ") + e.what());
   }
+}
+
+std::optional<PartLink> decode_link(std::string_view head) {
+  // 0x95: an array of 5; 0xcf: a uint64, big-endian; 0xc2 / 0xc3: false / true.
+  if (head.size() < kPartLinkBytes || static_cast<unsigned char>(head[0]) != 0x95 ||
+      static_cast<unsigned char>(head[1]) != 0xcf)
+    return std::nullopt;
+  const auto flag = static_cast<unsigned char>(head[10]);
+  if (flag != 0xc2 && flag != 0xc3) return std::nullopt;
+  PartLink link;
+  for (int i = 2; i < 10; ++i) link.prev = (link.prev << 8) | static_cast<unsigned char>(head[i]);
+  link.full = flag == 0xc3;
+  return link;
 }
 
 Result<RestoredTask> replay_chain(CheckpointId checkpoint, const std::vector<TaskPart>& chain) {

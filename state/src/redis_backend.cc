@@ -112,6 +112,17 @@ class RedisBackend final : public StateBackend {
     return std::optional<std::string>{std::move(r->str)};
   }
 
+  Result<std::optional<std::string>> read_part_head(std::string_view topology, CheckpointId id,
+                                                    int task, std::size_t n) override {
+    if (n == 0) return std::optional<std::string>{std::string()};
+    auto r = run({"GETRANGE", part_key(topology, task, id), "0", num(n - 1)});
+    if (!r.ok()) return r.error();
+    if (r->type != redis::Reply::Type::string) return unexpected(*r, "GETRANGE part");
+    // GETRANGE answers "" for a key that is not there; a part is never empty.
+    if (r->str.empty()) return std::optional<std::string>{};
+    return std::optional<std::string>{std::move(r->str)};
+  }
+
   Status fence(std::string_view topology, std::uint64_t epoch) override {
     return raise_to(key(topology, "fence"), epoch);
   }

@@ -106,6 +106,25 @@ TEST(PartTest, EncodesAndDecodesEveryField) {
   EXPECT_EQ(back->states[0].entries, part.states[0].entries);
 }
 
+TEST(PartTest, ThePartsLinkIsInItsFirstBytes) {
+  TaskPart part;
+  part.prev = 0x0102030405060708;
+  part.full = false;
+  part.component = "count";
+  part.states.push_back({"s", "t", {{"k", "v"}}});
+  const std::string bytes = encode_part(part);
+  auto link = decode_link(std::string_view(bytes).substr(0, kPartLinkBytes));
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->prev, part.prev);
+  EXPECT_FALSE(link->full);
+  auto first = decode_link(encode_part(TaskPart{0, true, "count", std::nullopt, {}}));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->prev, 0u);
+  EXPECT_TRUE(first->full);
+  EXPECT_FALSE(decode_link(std::string_view(bytes).substr(0, kPartLinkBytes - 1)));
+  EXPECT_FALSE(decode_link("\x95\x01\xc3 not a fixed-width link"));
+}
+
 TEST(PartTest, ACorruptPartIsAnErrorNamingIt) {
   auto r = decode_part("\x93\x01\x02");
   ASSERT_FALSE(r.ok());
@@ -158,6 +177,22 @@ TEST_P(BackendTest, RestoresATaskFromItsChainOfParts) {
   auto at2 = restore_task(b, "restore-chain", 2, 7, "");
   ASSERT_TRUE(at2.ok());
   EXPECT_THAT(at2->states.at("s").entries, ElementsAre(Pair("a", "10"), Pair("b", "2")));
+}
+
+TEST_P(BackendTest, APartsHeadIsReadAlone) {
+  auto& b = backend();
+  write_chain(b, "heads");
+  auto head = b.read_part_head("heads", 2, 7, kPartLinkBytes);
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  ASSERT_TRUE(*head);
+  EXPECT_EQ((*head)->size(), kPartLinkBytes);
+  auto link = decode_link(**head);
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->prev, 1u);
+  EXPECT_FALSE(link->full);
+  auto missing = b.read_part_head("heads", 9, 7, kPartLinkBytes);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(*missing);
 }
 
 TEST_P(BackendTest, AMissingPartIsNamed) {

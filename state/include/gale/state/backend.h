@@ -49,6 +49,10 @@ class StateBackend {
   virtual Result<std::vector<StoredPart>> stored(std::string_view topology, CheckpointId id) = 0;
   virtual Result<std::optional<std::string>> read_part(std::string_view topology, CheckpointId id,
                                                        int task) = 0;
+  // The first `n` bytes of a part (fewer if it is shorter), nullopt if there is none.
+  virtual Result<std::optional<std::string>> read_part_head(std::string_view topology,
+                                                            CheckpointId id, int task,
+                                                            std::size_t n) = 0;
   // Raises the topology's fence to `epoch` (an assignment epoch; never lowered). A worker
   // starting in a new epoch raises it before it reads which checkpoint to restore, so that no
   // coordinator of an earlier epoch completes a checkpoint after that.

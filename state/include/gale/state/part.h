@@ -2,6 +2,7 @@
 // One task's part of a checkpoint, as stored by a StateBackend: the entries its states changed
 // since its previous part (or all of them), its spout position, and a link to that previous
 // part. A task's state as of a checkpoint is its chain of parts from the last full one.
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -34,6 +35,18 @@ struct TaskPart {
 std::string encode_part(const TaskPart& part);
 // StateErrc::corrupt naming what is wrong.
 Result<TaskPart> decode_part(std::string_view bytes);
+
+// A part's link to the task's previous part, which garbage collection follows: readable from
+// the first kPartLinkBytes of an encoded part alone (encode_part writes prev at a fixed width),
+// without reading or decoding the rest.
+struct PartLink {
+  CheckpointId prev = 0;
+  bool full = true;
+};
+inline constexpr std::size_t kPartLinkBytes = 11;
+// The link in `head` (a part's first bytes); nullopt when they are not laid out that way (a
+// part encoded otherwise: decode it whole).
+std::optional<PartLink> decode_link(std::string_view head);
 
 // A task's state as of one checkpoint: every state's entries, and a spout's position.
 struct RestoredState {
