@@ -13,3 +13,4 @@
 #include "gale/tuple.h"
 #include "gale/value.h"
 #include "gale/version.h"
+#include "gale/windowing.h"
