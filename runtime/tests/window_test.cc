@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -44,7 +45,11 @@ class EventSpout : public StatefulSpout {
   std::string snapshot_position() override { return std::to_string(next_); }
   void restore_position(const std::vector<std::string>& positions, std::size_t own) override {
     next_ = std::stoll(positions.at(own));
+    ++restores;
+    restored_below_limit += next_ < limit_;
   }
+  static inline std::atomic<int> restores{0};
+  static inline std::atomic<int> restored_below_limit{0};
   void declare_outputs(OutputDeclarer& d) const override { d.declare({"i", "ts"}); }
 
  private:
@@ -214,6 +219,8 @@ TEST(WindowTest, OpenWindowsSurviveCrashesMidStream) {
   spec.event_time("ts");
   std::mt19937 rng(3);
   CheckpointId last = 0;
+  EventSpout::restores = 0;
+  EventSpout::restored_below_limit = 0;
   for (int run = 0; run < 3; ++run) {
     runtime::LocalCluster cluster(name, window_topology(spec, kLimit, 2), config(30));
     cluster.start();
@@ -234,15 +241,75 @@ TEST(WindowTest, OpenWindowsSurviveCrashesMidStream) {
     }
     // The last window, [299000, 300000), stays open: the watermark never passes it.
     ASSERT_TRUE(eventually([] { return seen.by_start.size() >= kLimit / 10 - 1; }, 30s))
-        << seen.by_start.size() << " windows";
+        << "not every window closed";
     cluster.stop();
   }
+  // Both restarts went back mid-stream: the windows straddling them were restored.
+  EXPECT_EQ(EventSpout::restores, 2);
+  EXPECT_EQ(EventSpout::restored_below_limit, 2);
   std::lock_guard lock(seen.mutex);
   EXPECT_EQ(seen.conflicts, 0) << "a window closed twice with other contents";
   for (std::int64_t w = 0; w < kLimit / 10 - 1; ++w) {
     std::vector<std::int64_t> expected;
     for (std::int64_t i = w * 10; i < w * 10 + 10; ++i) expected.push_back(i);
     ASSERT_EQ(seen.by_start[w * 1000], expected) << "window " << w;
+  }
+}
+
+TEST(WindowTest, TuplesAtTheLatestTimeOrWithinTheLagAreOnTime) {
+  reset();
+  // Tumbling 1 s, lag 5 s. i = 1 (9000) is older than the first tuple but within the lag; i = 2
+  // has the latest time itself; at i = 3 (16000) the watermark is 10999.
+  auto spec = WindowSpec::tumbling(WindowLength::seconds(1));
+  spec.event_time("ts", 5000).late_tuple_stream("late");
+  runtime::LocalCluster cluster(
+      "within-the-lag", window_topology(spec, 4, 100, {10000, 9000, 10000, 16000}), config(1000));
+  cluster.start();
+  ASSERT_TRUE(eventually([] { return seen.windows.size() >= 2; }));
+  std::this_thread::sleep_for(50ms);
+  cluster.stop();
+  std::lock_guard lock(seen.mutex);
+  EXPECT_EQ(seen.windows, (Windows{{1}, {0, 2}}));
+  EXPECT_EQ(seen.by_start.count(9000), 1u);
+  EXPECT_EQ(seen.by_start.count(10000), 1u);
+  EXPECT_TRUE(seen.late.empty());
+}
+
+TEST(WindowTest, ValuesOfEveryTypeRoundTripThroughState) {
+  const Values values{Value(),    Value(true),   Value(-7),
+                      Value(2.5), Value("text"), Value(Bytes{0, 1, 255})};
+  const std::string bytes = detail::encode_one(values);
+  EXPECT_EQ(detail::decode_one<Values>(bytes, "values"), values);
+  EXPECT_THROW(detail::decode_one<Values>(bytes.substr(0, bytes.size() - 1), "values"),
+               std::runtime_error);
+  std::string unknown = detail::encode_one(Values{Value()});
+  unknown.back() = '\x09';
+  EXPECT_THROW(detail::decode_one<Values>(unknown, "values"), std::runtime_error);
+}
+
+// A late stream the bolt does not declare would fail every late tuple, and a stateful
+// topology would go back to its checkpoint for each: refused at prepare.
+class UndeclaredLateStream : public ListWindow {
+ public:
+  using ListWindow::ListWindow;
+  void declare_outputs(OutputDeclarer& d) const override { d.declare({"start", "tuples"}); }
+};
+
+TEST(WindowTest, AnUndeclaredLateStreamIsRefusedAtPrepare) {
+  auto spec = WindowSpec::tumbling(WindowLength::seconds(1));
+  spec.event_time("ts").late_tuple_stream("late");
+  TopologyBuilder b;
+  b.set_spout("events", [] { return std::make_unique<EventSpout>(1, 1); });
+  b.set_bolt("window", [spec] {
+     return std::make_unique<UndeclaredLateStream>(spec);
+   }).global_grouping("events");
+  runtime::LocalCluster cluster("undeclared-late", b.build(), config(1000));
+  try {
+    cluster.start();
+    cluster.stop();
+    FAIL() << "started";
+  } catch (const std::exception& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("late stream 'late' is not declared"));
   }
 }
 

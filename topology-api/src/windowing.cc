@@ -110,6 +110,13 @@ void WindowedBolt::prepare(const Config& conf, TopologyContext& context, OutputC
   if (spec_.lag_ms < 0)
     throw std::invalid_argument("window of '" + context.this_component() +
                                 "': the watermark lag must not be negative");
+  // (An emit on an undeclared stream would throw on every late tuple, failing it, and a
+  // stateful topology would go back to its checkpoint again and again.)
+  if (!spec_.late_stream.empty() &&
+      context.output_fields(context.this_component(), spec_.late_stream).empty())
+    throw std::invalid_argument("window of '" + context.this_component() + "': late stream '" +
+                                spec_.late_stream +
+                                "' is not declared (declare it with the input's fields)");
   prepare_window(conf, context);
 }
 
@@ -126,13 +133,15 @@ std::int64_t WindowedBolt::now_ms() const {
       .count();
 }
 
+// Every tuple at or before the watermark has been seen (Flink's bounded out-of-orderness): the
+// latest time less the lag, less one, so that tuples at the latest time itself are on time.
 std::int64_t WindowedBolt::watermark(std::int64_t now) const {
-  if (!event_time_) return now - spec_.lag_ms;
+  if (!event_time_) return now - spec_.lag_ms - 1;
   std::int64_t least = std::numeric_limits<std::int64_t>::max();
   latest_->for_each([&](const int&, const std::int64_t& ts) { least = std::min(least, ts); });
   return least == std::numeric_limits<std::int64_t>::max()
              ? std::numeric_limits<std::int64_t>::min()
-             : least - spec_.lag_ms;
+             : least - spec_.lag_ms - 1;
 }
 
 std::int64_t WindowedBolt::first_start_holding(std::int64_t ts) const {
@@ -175,9 +184,11 @@ void WindowedBolt::execute(const Tuple& input) {
     } catch (const std::out_of_range&) {
     }
     if (!field || !field->is_int()) {
-      out_->report_error("window: a tuple from '" + input.source_component() + ":" +
-                         input.source_stream() + "' has no int64 '" + spec_.timestamp_field +
-                         "' (event time): handled as late");
+      if (!reported_bad_time_)
+        out_->report_error("window: a tuple from '" + input.source_component() + ":" +
+                           input.source_stream() + "' has no int64 '" + spec_.timestamp_field +
+                           "' (event time): handled as late (reported once)");
+      reported_bad_time_ = true;
       late = true;
     } else {
       ts = field->as_int();
@@ -186,7 +197,8 @@ void WindowedBolt::execute(const Tuple& input) {
   }
   auto& p = progress_->mutate();
   if (!late && !p[kStarted]) {
-    p[kNextStart] = first_start_holding(ts);
+    // The first window is the earliest a tuple within the lag of this one may still fall in.
+    p[kNextStart] = first_start_holding(ts - spec_.lag_ms);
     p[kStarted] = 1;
   }
   // Older than every window still open: its windows closed before it came.
@@ -200,8 +212,8 @@ void WindowedBolt::execute(const Tuple& input) {
     return;
   }
   if (event_time_) {
-    std::int64_t& latest = latest_->mutate(input.source_task());
-    latest = std::max(latest, ts);
+    const std::int64_t* latest = latest_->find(input.source_task());
+    if (!latest || *latest < ts) latest_->put(input.source_task(), ts);
   }
   add(ts, input.values());
   close_time_windows(watermark(now), &input);
@@ -253,8 +265,8 @@ void WindowedBolt::close_time_windows(std::int64_t watermark, const Tuple* trigg
         earliest = std::min(earliest, e.first);
     });
     for (std::int64_t seq : gone) entries_->remove(seq);
-    const std::int64_t next_held =
-        earliest != std::numeric_limits<std::int64_t>::max() ? earliest : watermark + 1;
+    // Tuples after the watermark may still come: skip no window that could hold one.
+    const std::int64_t next_held = std::min(earliest, watermark + 1);
     p[kNextStart] = std::max(p[kNextStart], first_start_holding(next_held));
   }
 }

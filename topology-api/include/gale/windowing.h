@@ -2,7 +2,10 @@
 // Windowed bolts (Storm's BaseWindowedBolt; docs/STATE.md, "Windows"): tumbling and sliding
 // windows, by count or by time, over event time with watermarks or over processing time. The
 // window's contents are the bolt's checkpointed state, so a worker's loss loses no open
-// window: after a recovery every window closes with exactly the tuples it would have had.
+// window: after a recovery the tuples replayed from the checkpoint join the windows restored
+// with it. With one input task in event time every window closes with exactly the tuples of a
+// run without the loss; with several, or in processing time, the replay's interleaving (or its
+// arrival times) may place a tuple otherwise, as a run with that interleaving would.
 //
 // Threading and ownership are a bolt's: everything runs on the executor thread.
 // execute_window() is called when a window closes; its collector is valid during the call.
@@ -11,8 +14,9 @@
 // checkpoint covers it from then on). A window's emits are anchored to the tuple whose arrival
 // closed it, so a failure downstream takes the topology back to a checkpoint from before that
 // tuple, and the window closes again (at least once past the bolt, as every emit of a stateful
-// topology). A window closed by a tick tuple (processing time, or a quiet input) emits
-// unanchored. Without checkpoints (topology.state.checkpoint.interval.ms = 0) the contents are
+// topology). A window closed by a tick tuple (processing time with a quiet input) emits
+// unanchored. Windows whose slide is longer than their length leave gaps: a tuple in a gap is
+// in no window. Without checkpoints (topology.state.checkpoint.interval.ms = 0) the contents are
 // in memory only and a crash loses the open windows.
 #include <cstdint>
 #include <string>
@@ -51,11 +55,14 @@ struct WindowSpec {
   // time (the moment a tuple reaches the bolt). Count windows go by arrival order.
   std::string timestamp_field;
   // The watermark is the least, over the input tasks that have sent tuples, of the latest event
-  // time each sent, less this lag: the tuples that may still come out of order.
+  // time each sent, less this lag, less 1 ms: every tuple at or before it has been seen. A
+  // window closes when the watermark reaches its last millisecond. An input task that stops
+  // sending holds the watermark, and the windows, back.
   std::int64_t lag_ms = 0;
-  // Event time: a tuple at or before the watermark (its windows have closed) goes to this
-  // stream with its values (declare it with the input's fields); empty: it is dropped and
-  // counted (late_tuples()).
+  // Event time: a tuple at or before the watermark came later than the lag allows (a window it
+  // belongs to may have closed): it goes to this stream with its values (declare it with the
+  // input's fields; prepare refuses an undeclared one); empty: it is dropped and counted
+  // (late_tuples()).
   std::string late_stream;
 
   static WindowSpec tumbling(WindowLength length) { return {length, length, {}, 0, {}}; }
@@ -108,7 +115,7 @@ class WindowedBolt : public StatefulBolt {
   virtual void prepare_window(const Config& /*conf*/, TopologyContext& /*context*/) {}
   virtual void execute_window(const TupleWindow& window, WindowCollector& out) = 0;
 
-  // Late tuples dropped (no late stream), since the task started.
+  // Late tuples dropped (no late stream) since the task last started or was restored.
   std::uint64_t late_tuples() const { return late_dropped_; }
 
   void prepare(const Config& conf, TopologyContext& context, OutputCollector& out) final;
@@ -130,8 +137,7 @@ class WindowedBolt : public StatefulBolt {
   WindowSpec spec_;
   OutputCollector* out_ = nullptr;
   bool event_time_ = false;
-  std::size_t ts_index_ = 0;  // the timestamp field's index, found at the first tuple
-  std::string ts_stream_;     // ... of this input component:stream
+  bool reported_bad_time_ = false;
   KeyValueState<std::int64_t, std::pair<std::int64_t, Values>>* entries_ = nullptr;  // by seq
   KeyValueState<int, std::int64_t>* latest_ = nullptr;  // event time: latest ts by input task
   // [next seq, tuples since the last count window, next time window's start, started]
