@@ -62,6 +62,18 @@ class FinanceCluster : public Cluster {
     broker.reset();
   }
 
+  // Every alert risk-alert stored in the Redis stream, as (rule, transaction id).
+  std::set<std::pair<std::string, std::string>> alerts() {
+    std::set<std::pair<std::string, std::string>> out;
+    auto reply = redis->command({"XRANGE", "risk:alerts", "-", "+"});
+    if (!reply) return out;
+    for (const auto& entry : reply.value().elements) {
+      auto alert = nlohmann::json::parse(entry.elements.at(1).elements.at(1).str);
+      out.insert({alert["rule"].get<std::string>(), alert["transaction"]["id"].get<std::string>()});
+    }
+    return out;
+  }
+
   std::vector<std::string> common_settings(const std::string& group) {
     return {"-c", "kafka.bootstrap.servers=" + bootstrap, "-c", "kafka.group.id=" + group, "-c",
             "redis.host=127.0.0.1", "-c", "redis.port=" + std::to_string(redis_server.port()), "-c",
@@ -161,16 +173,6 @@ TEST_F(FinanceCluster, RiskAlertRulesReplacedWithBlobPutApplyWithoutARestart) {
   std::string id = topology_id("risk");
   ASSERT_TRUE(eventually([&] { return workers(id) == 2; }));
 
-  auto alerts = [&] {
-    std::set<std::pair<std::string, std::string>> out;  // (rule, transaction id)
-    auto reply = redis->command({"XRANGE", "risk:alerts", "-", "+"});
-    if (!reply) return out;
-    for (const auto& entry : reply.value().elements) {
-      auto alert = nlohmann::json::parse(entry.elements.at(1).elements.at(1).str);
-      out.insert({alert["rule"].get<std::string>(), alert["transaction"]["id"].get<std::string>()});
-    }
-    return out;
-  };
   auto probe = [&](const std::string& tx_id, std::int64_t amount_minor) {
     events::Transaction t;
     t.id = tx_id;
@@ -286,16 +288,6 @@ TEST_F(FinanceCluster, RiskAlertRaisesExactlyThePlantedAlertsWhileRulesWorkersAr
   auto last_checkpoint = [&]() -> CheckpointId {
     auto done = (*backend)->completed(id);
     return done.ok() && !done->empty() ? done->back().id : 0;
-  };
-  auto alerts = [&] {
-    std::set<std::pair<std::string, std::string>> out;
-    auto reply = redis->command({"XRANGE", "risk:alerts", "-", "+"});
-    if (!reply) return out;
-    for (const auto& entry : reply.value().elements) {
-      auto alert = nlohmann::json::parse(entry.elements.at(1).elements.at(1).str);
-      out.insert({alert["rule"].get<std::string>(), alert["transaction"]["id"].get<std::string>()});
-    }
-    return out;
   };
   // The workers running a rules task, from their heartbeats.
   auto rules_workers = [&] {

@@ -72,24 +72,31 @@ class StateCluster : public Cluster {
     return out;
   }
 
+  // Submits the counting topology as `name` (Kafka group `name`, from the earliest offsets,
+  // checkpoints every 300 ms in this Redis), with `extra` arguments after (a later -c wins).
+  CommandResult submit_counting(const std::string& name, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"submit", kTopology,
+                                  "--name", name,
+                                  "-c",     "topology.workers=2",
+                                  "-c",     "redis.host=127.0.0.1",
+                                  "-c",     "redis.port=" + std::to_string(redis_->port()),
+                                  "-c",     "topology.state.checkpoint.interval.ms=300",
+                                  "-c",     "kafka.bootstrap.servers=" + broker_->bootstrap(),
+                                  "-c",     "kafka.topics=words",
+                                  "-c",     "kafka.group.id=" + name,
+                                  "-c",     "kafka.first.poll.offset.strategy=earliest"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return gale(args);
+  }
+
   std::unique_ptr<KafkaDevBroker> broker_;
   std::unique_ptr<RedisServer> redis_;
   std::shared_ptr<state::StateBackend> backend_;
 };
 
 TEST_F(StateCluster, EveryMessageCountedOnceWhileWorkersAreKilledMidStream) {
-  auto r = gale({"submit", kTopology,
-                 "--name", "counting",
-                 "-c",     "topology.workers=2",
-                 "-c",     "topology.state.backend=redis",
-                 "-c",     "redis.host=127.0.0.1",
-                 "-c",     "redis.port=" + std::to_string(redis_->port()),
-                 "-c",     "topology.state.checkpoint.interval.ms=300",
-                 "-c",     "topology.message.timeout.secs=20",
-                 "-c",     "kafka.bootstrap.servers=" + broker_->bootstrap(),
-                 "-c",     "kafka.topics=words",
-                 "-c",     "kafka.group.id=counting",
-                 "-c",     "kafka.first.poll.offset.strategy=earliest"});
+  auto r = submit_counting(
+      "counting", {"-c", "topology.state.backend=redis", "-c", "topology.message.timeout.secs=20"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string id = topology_id("counting");
   ASSERT_TRUE(eventually([&] { return workers(id) == 2; })) << "workers did not start";
@@ -155,18 +162,8 @@ TEST_F(StateCluster, EveryMessageCountedOnceWhileWorkersAreKilledMidStream) {
 TEST_F(StateCluster, ANewVersionStartsFromASavepointWithEveryMessageCountedOnce) {
   auto submit = [&](const std::string& name, const std::string& start,
                     std::vector<std::string> extra) {
-    std::vector<std::string> args{"submit", kTopology,
-                                  "--name", name,
-                                  "-c",     "topology.workers=2",
-                                  "-c",     "redis.host=127.0.0.1",
-                                  "-c",     "redis.port=" + std::to_string(redis_->port()),
-                                  "-c",     "topology.state.checkpoint.interval.ms=300",
-                                  "-c",     "kafka.bootstrap.servers=" + broker_->bootstrap(),
-                                  "-c",     "kafka.topics=words",
-                                  "-c",     "kafka.group.id=" + name,
-                                  "-c",     "kafka.first.poll.offset.strategy=" + start};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return gale(args);
+    extra.insert(extra.begin(), {"-c", "kafka.first.poll.offset.strategy=" + start});
+    return submit_counting(name, std::move(extra));
   };
   // Checkpoints in memory would die with each worker: refused at submit.
   auto r = submit("in-memory", "earliest", {"-c", "topology.state.backend=memory"});
@@ -233,17 +230,7 @@ TEST_F(StateCluster, ANewVersionStartsFromASavepointWithEveryMessageCountedOnce)
 // then to 1 while messages arrive; each task takes its own state along, so nothing is lost or
 // counted twice.
 TEST_F(StateCluster, RebalancingAStatefulBoltTwoToThreeToOneLosesAndRepeatsNothing) {
-  auto r = gale({"submit", kTopology,
-                 "--name", "rescaled",
-                 "-c",     "topology.workers=2",
-                 "-c",     "redis.host=127.0.0.1",
-                 "-c",     "redis.port=" + std::to_string(redis_->port()),
-                 "-c",     "topology.state.checkpoint.interval.ms=300",
-                 "-c",     "topology.message.timeout.secs=20",
-                 "-c",     "kafka.bootstrap.servers=" + broker_->bootstrap(),
-                 "-c",     "kafka.topics=words",
-                 "-c",     "kafka.group.id=rescaled",
-                 "-c",     "kafka.first.poll.offset.strategy=earliest"});
+  auto r = submit_counting("rescaled", {"-c", "topology.message.timeout.secs=20"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string id = topology_id("rescaled");
   ASSERT_TRUE(eventually([&] { return workers(id) == 2; })) << "workers did not start";
