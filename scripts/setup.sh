@@ -19,6 +19,8 @@ PACKAGES=(
   librdkafka-dev libhiredis-dev redis-server redis-tools liblua5.4-dev libsimdjson-dev
   # PostgreSQL: libpq for connectors/postgres, the server for its tests and the balances path
   libpq-dev postgresql
+  # Nimbus's metric history (metric-history/)
+  libsqlite3-dev
   # risk rules in a bank's own time zone: IANA zones from the system's database
   libhowardhinnant-date-dev tzdata
   # the cluster guide's finance path (curl for the fake SMS gateway's /stats)

@@ -53,8 +53,8 @@ TEST(GaleLocalTest, WordCountReadsTheConfiguredFile) {
       << r.output;
 }
 
-// The "alerts by rule" line the sample stream must give: the generator's planted alerts.
-std::string planted_alerts_line() {
+// The generator's planted alerts in the sample stream, by rule.
+std::map<std::string, int> planted_alerts() {
   gale::events::GeneratorOptions options;  // the sample's: risk.sample.* defaults
   options.seed = 42;
   options.accounts = 500;
@@ -63,7 +63,13 @@ std::string planted_alerts_line() {
   std::map<std::string, int> expected;
   for (int i = 0; i < 20000; ++i)
     for (const auto& alert : generator.next().expected_alerts) ++expected[alert.rule_id];
+  return expected;
+}
+
+// The "alerts by rule" line the sample stream must give.
+std::string planted_alerts_line() {
   std::string line = "alerts by rule:";
+  const std::map<std::string, int> expected = planted_alerts();
   for (const auto& [rule, n] : expected) line += " " + rule + "=" + std::to_string(n);
   return line + " (dead letters: 20)";  // one corrupted copy per 1000 transactions
 }
@@ -81,6 +87,14 @@ TEST(GaleLocalTest, RiskAlertDemoRaisesThePlantedAlerts) {
   EXPECT_TRUE(
       std::regex_search(r.output, std::regex(R"(\nALERT critical blacklisted-device +\S+ tx-)")))
       << r.output;
+  // The business figures the topology registers (docs/METRICS.md) say the same.
+  EXPECT_NE(r.output.find("metric parse transactions: 20000\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("metric parse dead_letters: 20\n"), std::string::npos) << r.output;
+  std::map<std::string, int> by_metric;
+  std::regex alerts(R"re(metric rules alerts\{rule="([^"]+)",severity="[a-z]+"\}: (\d+)\n)re");
+  for (std::sregex_iterator it(r.output.begin(), r.output.end(), alerts), end; it != end; ++it)
+    by_metric[(*it)[1]] += std::stoi((*it)[2]);
+  EXPECT_EQ(by_metric, planted_alerts()) << r.output;
 }
 
 // Windows that fire when a count or sum is reached depend on each account's order: more parse

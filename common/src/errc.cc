@@ -19,6 +19,8 @@ class CommonCategory final : public std::error_category {
         return "bad config file";
       case CommonErrc::bad_setting:
         return "bad setting";
+      case CommonErrc::malformed:
+        return "malformed";
     }
     return "unknown common error";
   }

@@ -19,10 +19,10 @@ bool role_allows(Role role, Permission permission) {
     case Role::deployer:
       return permission == Permission::topology_submit || permission == Permission::topology_read ||
              permission == Permission::cluster_read || permission == Permission::data_query ||
-             controls_a_topology(permission);
+             permission == Permission::metrics_read || controls_a_topology(permission);
     case Role::viewer:
       return permission == Permission::topology_read || permission == Permission::cluster_read ||
-             permission == Permission::data_query;
+             permission == Permission::data_query || permission == Permission::metrics_read;
     case Role::supervisor:
       return permission == Permission::artifact_read;
   }
@@ -77,6 +77,8 @@ std::string_view to_string(Permission permission) {
       return "audit.read";
     case Permission::data_query:
       return "data.query";
+    case Permission::metrics_read:
+      return "metrics.read";
   }
   return "unknown";
 }

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter.h"
+#include "gale/metrics/prometheus.h"
 #include "gale/nimbus/limits.h"
 #include "gale/state/backend.h"
 #include "store_errors.h"
@@ -142,6 +144,79 @@ std::string_view outcome_of(int status) {
   return "failed";
 }
 
+// The value of `key` in a target's query ("?from=1&names=a,b"), percent-decoded; none when
+// absent.
+std::optional<std::string> query_value(std::string_view target, std::string_view key) {
+  auto question = target.find('?');
+  if (question == std::string_view::npos) return std::nullopt;
+  std::string_view rest = target.substr(question + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) != key) continue;
+    std::string_view raw = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '%' && i + 2 < raw.size()) {
+        int v = 0;
+        auto [end, ec] = std::from_chars(raw.data() + i + 1, raw.data() + i + 3, v, 16);
+        if (ec == std::errc{} && end == raw.data() + i + 3) {
+          out += static_cast<char>(v);
+          i += 2;
+          continue;
+        }
+      }
+      out += raw[i] == '+' ? ' ' : raw[i];
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+// An integer query value from lo to hi, or `fallback` when absent.
+Result<std::int64_t> query_int(std::string_view target, const char* key, std::int64_t fallback,
+                               std::int64_t lo, std::int64_t hi) {
+  auto text = query_value(target, key);
+  if (!text) return fallback;
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc{} || end != text->data() + text->size() || value < lo || value > hi)
+    return make_error(NimbusErrc::bad_request,
+                      std::string("'") + key + "' must be an integer from " + std::to_string(lo) +
+                          " to " + std::to_string(hi) + ", got '" + *text + "'");
+  return value;
+}
+
+// GET /topologies/<name>/metrics?from=&to=&resolution=&component=&names=a,b (docs/METRICS.md).
+Result<metric_history::HistoryQuery> history_query(std::string_view target,
+                                                   const std::string& topology, std::int64_t now) {
+  metric_history::HistoryQuery q;
+  q.topology = topology;
+  auto to = query_int(target, "to", now, 0, std::numeric_limits<std::int32_t>::max() * 4LL);
+  if (!to) return to.error();
+  auto from = query_int(target, "from", *to - 600, 0, *to);
+  if (!from) return from.error();
+  auto resolution = query_int(target, "resolution", 0, 0, 3600);
+  if (!resolution) return resolution.error();
+  q.from_secs = *from;
+  q.to_secs = *to;
+  q.resolution_secs = *resolution;
+  q.component = query_value(target, "component").value_or("");
+  if (auto names = query_value(target, "names")) {
+    std::string_view rest = *names;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      if (auto name = rest.substr(0, comma); !name.empty()) q.names.emplace_back(name);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    if (q.names.size() > 100)
+      return make_error(NimbusErrc::bad_request, "'names' lists at most 100 figures");
+  }
+  return q;
+}
+
 constexpr std::size_t kMaxAuditEntries = 10000;
 // How much of an unauthenticated caller's path an audit entry keeps.
 constexpr std::size_t kMaxAuditedPath = 200;
@@ -273,6 +348,21 @@ void Api::audit(const HttpRequest& request, const Call& call, const std::optiona
 }
 
 Result<Api::Call> Api::resolve(const HttpRequest& request) {
+  // Prometheus's conventional path, beside the API (docs/METRICS.md).
+  if (request.method == "GET" && path_parts(request.target) == std::vector<std::string>{"metrics"})
+    return Call{"metrics",
+                {},
+                {},
+                Permission::metrics_read,
+                false,
+                [this](const Principal&) -> Result<HttpResponse> {
+                  auto topologies = service_.observe();
+                  if (!topologies) return topologies.error();
+                  auto cluster = service_.cluster(leader_.leader());
+                  if (!cluster) return cluster.error();
+                  return HttpResponse{200, std::string(metrics::kExpositionContentType),
+                                      prometheus_text(*topologies, *cluster, std::time(nullptr))};
+                }};
   if (!request.target.starts_with(kPrefix)) return not_found(request);
   auto parts = path_parts(std::string_view(request.target).substr(kPrefix.size()));
   const bool get = request.method == "GET";
@@ -342,6 +432,16 @@ Result<Api::Call> Api::resolve(const HttpRequest& request) {
         [this, name, n = *limit](const Principal&) { return ok(service_.checkpoints(name, n)); },
         name);
   }
+  if (parts.size() == 3 && parts[2] == "metrics" && get) {
+    auto query = history_query(request.target, name, now_());
+    if (!query) return query.error();
+    return read(
+        "metrics.history", Permission::metrics_read,
+        [this, q = std::move(*query)](const Principal&) -> Result<HttpResponse> {
+          return ok(history(q));
+        },
+        name);
+  }
   if (parts.size() == 3 && parts[2] == "blobs" && get)
     return read(
         "blob.list", Permission::topology_read,
@@ -357,6 +457,30 @@ Result<Api::Call> Api::resolve(const HttpRequest& request) {
                   return ok(service_.put_blob(name, key, bytes));
                 }};
   return not_found(request);
+}
+
+Result<json> Api::history(const metric_history::HistoryQuery& q) const {
+  if (!history_)
+    return make_error(NimbusErrc::unavailable,
+                      "the metric history could not be opened on this Nimbus (see its log)");
+  auto record = service_.find(q.topology);
+  auto answer = history_->query(q, now_());
+  if (!answer) return make_error(NimbusErrc::bad_request, answer.error().message);
+  if (!record && answer->series.empty()) return record.error();  // unknown, and no history
+  json series = json::array();
+  for (const auto& s : answer->series) {
+    json labels = json::object();
+    for (const auto& [k, v] : s.labels) labels[k] = v;
+    json points = json::array();
+    for (const auto& [t, v] : s.points) points.push_back({t, v});
+    series.push_back(
+        {{"component", s.component}, {"name", s.name}, {"labels", labels}, {"points", points}});
+  }
+  return json{{"topology", q.topology},
+              {"from", q.from_secs},
+              {"to", q.to_secs},
+              {"resolution_secs", answer->resolution_secs},
+              {"series", series}};
 }
 
 Result<Api::Call> Api::topology_call(const std::string& name, const std::string& action,

@@ -15,6 +15,7 @@
 
 #include "artifact_store.h"
 #include "audit_log.h"
+#include "gale/metric_history/store.h"
 #include "gale/nimbus/access.h"
 #include "gale/nimbus/http_server.h"
 #include "rate_limiter.h"
@@ -36,14 +37,17 @@ struct ApiGuards {
 
 class Api {
  public:
+  // `history`: the metric history, null where it could not be opened (its route answers 503).
   Api(TopologyService& service, const ArtifactStore& artifacts, coordination::ClusterState& state,
-      LeaderView leader, ApiGuards guards, Now now)
+      LeaderView leader, ApiGuards guards, Now now,
+      const metric_history::HistoryStore* history = nullptr)
       : service_(service),
         artifacts_(artifacts),
         state_(state),
         leader_(std::move(leader)),
         guards_(guards),
-        now_(std::move(now)) {}
+        now_(std::move(now)),
+        history_(history) {}
 
   HttpResponse handle(const HttpRequest& request);
   // For a request with a body, from its header alone (HttpServer's HeaderCheck): the 401 (or
@@ -63,6 +67,7 @@ class Api {
 
  private:
   Result<Call> resolve(const HttpRequest& request);
+  Result<nlohmann::json> history(const metric_history::HistoryQuery& q) const;
   Result<Call> topology_call(const std::string& name, const std::string& action,
                              const std::string& body);
   Result<Call> token_call(const HttpRequest& request, const std::vector<std::string>& parts);
@@ -85,6 +90,7 @@ class Api {
   LeaderView leader_;
   ApiGuards guards_;
   Now now_;
+  const metric_history::HistoryStore* history_;
 };
 
 }  // namespace gale::nimbus

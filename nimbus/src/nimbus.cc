@@ -40,12 +40,13 @@ class Nimbus::Impl {
         audit_(std::move(audit)),
         artifacts_(std::filesystem::path(options_.config.get_string(conf::kStormLocalDir)) /
                    "artifacts"),
+        history_(open_history(options_.config)),
         service_(ServiceContext{state_, artifacts_, inspector(), defer(), unix_now,
                                 options_.config.get_int(conf::kNimbusTaskTimeoutSecs),
                                 [&store] { return store.interruptions(); },
                                 options_.config.get_bool(conf::kSecurityEnabled)}),
         api_(service_, artifacts_, state_, leader_view(), ApiGuards{access_, limiter_, *audit_},
-             unix_now),
+             unix_now, history_.get()),
         server_(
             io_, [this](const HttpRequest& request) { return api_.handle(request); },
             static_cast<std::size_t>(options_.config.get_int(conf::kNimbusMaxRequestBytes)),
@@ -59,6 +60,7 @@ class Nimbus::Impl {
     }
     stop_cv_.notify_all();
     if (monitor_.joinable()) monitor_.join();
+    if (history_thread_.joinable()) history_thread_.join();
     work_.reset();
     io_.stop();
     if (io_thread_.joinable()) io_thread_.join();
@@ -82,6 +84,7 @@ class Nimbus::Impl {
     try_lead();
     io_thread_ = std::thread([this] { io_.run(); });
     monitor_ = std::thread([this] { monitor_loop(); });
+    if (history_) history_thread_ = std::thread([this] { history_loop(); });
     return {};
   }
 
@@ -140,12 +143,58 @@ class Nimbus::Impl {
     }
   }
 
+  // The metric history (docs/METRICS.md, "History"): every Nimbus samples the heartbeats, the
+  // standbys too, so that a new leader has the hours before it led. Null (logged) when its file
+  // cannot be opened: Nimbus runs on, and the history's route answers 503.
+  static std::unique_ptr<metric_history::HistoryStore> open_history(const Config& conf) {
+    metric_history::HistoryLimits limits;
+    limits.fine_secs = conf.get_int(conf::kNimbusMetricsHistoryIntervalSecs);
+    limits.coarse_keep_secs = conf.get_int(conf::kNimbusMetricsHistoryDays) * 86400;
+    limits.max_series =
+        static_cast<std::size_t>(conf.get_int(conf::kNimbusMetricsHistoryMaxSeries));
+    auto file =
+        std::filesystem::path(conf.get_string(conf::kStormLocalDir)) / "metrics" / "history.db";
+    auto store = metric_history::HistoryStore::open(file, limits);
+    if (!store) {
+      spdlog::error("{}; Nimbus runs without a metric history", store.error().message);
+      return nullptr;
+    }
+    return std::move(*store);
+  }
+
+  void history_loop() {
+    auto period =
+        std::chrono::seconds(options_.config.get_int(conf::kNimbusMetricsHistoryIntervalSecs));
+    std::unique_lock lock(stop_mutex_);
+    while (!stop_cv_.wait_for(lock, period, [this] { return stopping_; })) {
+      lock.unlock();
+      sample_history();
+      lock.lock();
+    }
+  }
+
+  void sample_history() {
+    auto topologies = service_.observe();
+    if (!topologies) return;  // ZooKeeper away: a gap in the curves, not made-up points
+    std::vector<metric_history::TopologySample> samples;
+    for (const auto& t : *topologies) {
+      auto& sample = samples.emplace_back();
+      sample.topology = t.record.name;
+      for (const auto& beat : t.beats)
+        sample.workers.push_back({beat.host + ":" + std::to_string(beat.port), beat.stats});
+    }
+    auto points = sampler_.sample(samples);
+    if (auto s = history_->record(unix_now(), points); !s) spdlog::warn("{}", s.error().message);
+  }
+
   NimbusOptions options_;
   coordination::ClusterState state_;
   std::unique_ptr<AuditLog> audit_;
   AccessControl access_{state_, options_.config.get_bool(conf::kSecurityEnabled)};
   RateLimiter limiter_{options_.config.get_int(conf::kNimbusRequestsPerSec)};
   ArtifactStore artifacts_;
+  std::unique_ptr<metric_history::HistoryStore> history_;
+  metric_history::Sampler sampler_;
   std::atomic<bool> leader_{false};
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
@@ -155,6 +204,7 @@ class Nimbus::Impl {
   HttpServer server_;
   std::thread io_thread_;
   std::thread monitor_;
+  std::thread history_thread_;
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;

@@ -9,8 +9,9 @@
 
 namespace gale::nimbus {
 
-// {"<component>": {"kind", "executors", "tasks", "emitted", ..., "capacity", "error_count"}}.
-// Malformed or missing fields in a heartbeat count as zero.
+// {"<component>": {"kind", "executors", "tasks", "emitted", ..., "capacity", "error_count",
+// "busy_share", "idle_share", "backpressured_share", "metrics": [series], "last_errors"}}.
+// Malformed or missing fields in a heartbeat count as zero; a malformed series is left out.
 nlohmann::json aggregate_components(const std::vector<coordination::WorkerHeartbeat>& beats);
 
 }  // namespace gale::nimbus

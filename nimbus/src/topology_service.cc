@@ -435,28 +435,52 @@ json shown_config(const std::map<std::string, std::string>& config) {
 
 }  // namespace
 
+Result<ObservedTopology> TopologyService::observe(const coordination::TopologyRecord& record) {
+  auto assignment = ctx_.state.assignment(record.id);
+  if (!assignment) return store_error(assignment);
+  auto beats = ctx_.state.heartbeats(record.id);
+  if (!beats) return store_error(beats);
+  ObservedTopology out{record, *assignment, {}};
+  // Only the workers of the current assignment count: a heartbeat left by a worker whose slot
+  // was taken away (rebalanced to fewer workers, moved) is history.
+  std::set<std::string> assigned;
+  if (out.assignment)
+    for (const auto& slot : slots_of(*out.assignment))
+      assigned.insert(slot_key(slot.host, slot.port));
+  for (auto& beat : *beats)
+    if (assigned.contains(slot_key(beat.host, beat.port))) out.beats.push_back(std::move(beat));
+  return out;
+}
+
+Result<std::vector<ObservedTopology>> TopologyService::observe() {
+  auto ids = ctx_.state.topology_ids();
+  if (!ids) return store_error(ids);
+  std::vector<ObservedTopology> out;
+  for (const auto& id : *ids) {
+    auto record = ctx_.state.topology(id);
+    if (!record) return store_error(record);
+    if (!record->has_value()) continue;
+    auto seen = observe(**record);
+    if (!seen) return seen.error();
+    out.push_back(std::move(*seen));
+  }
+  return out;
+}
+
 Result<json> TopologyService::status(const std::string& name) {
   auto record = find(name);
   if (!record) return record.error();
-  auto assignment = ctx_.state.assignment(record->id);
-  if (!assignment) return store_error(assignment);
-  auto beats = ctx_.state.heartbeats(record->id);
-  if (!beats) return store_error(beats);
+  auto seen = observe(*record);
+  if (!seen) return seen.error();
+  const std::vector<coordination::WorkerHeartbeat>& current = seen->beats;
 
   std::int64_t now = ctx_.now();
-  json out = summary(*record, *assignment, now);
+  json out = summary(*record, seen->assignment, now);
   out["config"] = shown_config(record->config);
   out["artifact_sha256"] = record->artifact_sha256;
   out["owner"] = record->owner;
   out["num_workers"] = record->num_workers;
-  // Only the workers of the current assignment count: a heartbeat left by a worker whose slot
-  // was taken away (rebalanced to fewer workers, moved) is history.
-  auto slots = assignment->has_value() ? slots_of(**assignment) : std::vector<Slot>{};
-  std::set<std::string> assigned;
-  for (const auto& slot : slots) assigned.insert(slot_key(slot.host, slot.port));
-  std::vector<coordination::WorkerHeartbeat> current;
-  for (const auto& beat : *beats)
-    if (assigned.contains(slot_key(beat.host, beat.port))) current.push_back(beat);
+  auto slots = seen->assignment ? slots_of(*seen->assignment) : std::vector<Slot>{};
   out["components"] = aggregate_components(current);
   std::map<std::string, const coordination::WorkerHeartbeat*> beat_of;
   for (const auto& beat : current) beat_of[slot_key(beat.host, beat.port)] = &beat;

@@ -43,6 +43,15 @@ struct ServiceContext {
   bool secure_transport = false;
 };
 
+// What Nimbus sees of one topology at a moment: its record, assignment and the heartbeats of
+// the assignment's current slots (a beat left by a slot given up is history). What /metrics
+// and the metric history read.
+struct ObservedTopology {
+  coordination::TopologyRecord record;
+  std::optional<coordination::Assignment> assignment;
+  std::vector<coordination::WorkerHeartbeat> beats;
+};
+
 // Ranges checked by the API (gale/nimbus/limits.h).
 struct RebalanceRequest {
   std::optional<std::int64_t> wait_secs;
@@ -72,6 +81,8 @@ class TopologyService {
   // The record of the topology named `name`; not_found naming it.
   Result<coordination::TopologyRecord> find(const std::string& name);
   Result<nlohmann::json> list();
+  // Every topology as seen now.
+  Result<std::vector<ObservedTopology>> observe();
   Result<nlohmann::json> status(const std::string& name);
   Result<nlohmann::json> set_active(const std::string& name, bool active);
   // Marks the topology killed now and removes it after the wait (default: its
@@ -102,6 +113,7 @@ class TopologyService {
  private:
   // find(), refusing a topology that is being killed: what status changes and rebalance act on.
   Result<coordination::TopologyRecord> find_changeable(const std::string& name);
+  Result<ObservedTopology> observe(const coordination::TopologyRecord& record);
   void finish_kill(const std::string& id);
   // Deletes a killed topology's checkpoints from its state backend (best effort, logged).
   void drop_state(const std::string& id);

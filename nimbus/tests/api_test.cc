@@ -1,5 +1,7 @@
 // Nimbus's API in-process over an InMemoryStore, with a fake inspector: the scheduling,
 // status, kill, rebalance, monitor and leadership logic.
+#include <gmock/gmock.h>
+
 #include <set>
 
 #include "gale/coordination/in_memory_store.h"
@@ -143,6 +145,144 @@ TEST_F(ApiTest, StatusSumsHeartbeatStatisticsAndListsWorkers) {
   EXPECT_DOUBLE_EQ(bolt["execute_latency_ms"].get<double>(), (100 * 1.0 + 300 * 3.0) / 400);
   ASSERT_EQ((*status)["workers"].size(), 2u);
   EXPECT_EQ((*status)["workers"][0]["uptime_secs"], 5);
+}
+
+TEST_F(ApiTest, MetricsServesEveryWorkersFiguresInPrometheusTextFormat) {
+  start();
+  ASSERT_TRUE(submit("risk", {{"topology.workers", "2"}}).ok());
+  std::string id = only_id();
+  std::set<int> ports;
+  for (const auto& [task, slot] : assignment(id).task_slots) ports.insert(slot.port);
+  ASSERT_EQ(ports.size(), 2u);
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  auto beat = [&](int port, int acked, int alerts) {
+    nlohmann::json alert_series{{"name", "alerts"},
+                                {"kind", "counter"},
+                                {"labels", {{"rule", "night \"transfer\""}}},
+                                {"value", alerts}};
+    nlohmann::json amount{
+        {"name", "amount"},      {"kind", "histogram"},  {"labels", nlohmann::json::object()},
+        {"bounds", {100, 1000}}, {"buckets", {1, 2, 3}}, {"sum", 5000.5}};
+    nlohmann::json bad{{"name", "Bad-Name"}, {"kind", "counter"}, {"value", 1}};
+    nlohmann::json stats{{"components",
+                          {{"rules",
+                            {{"kind", "bolt"},
+                             {"acked", acked},
+                             {"idle_ns", 2'500'000'000},
+                             {"execute_latency_ms", 1.5},
+                             {"metrics", {alert_series, amount, bad}}}}}},
+                         {"rejected_batches", 3}};
+    return coordination::WorkerHeartbeat{id, "127.0.0.1", port, now, 7, stats};
+  };
+  ASSERT_TRUE(state_.write_heartbeat(beat(*ports.begin(), 10, 1)).ok());
+  ASSERT_TRUE(state_.write_heartbeat(beat(*ports.rbegin(), 20, 2)).ok());
+
+  auto reply = nimbus_->client().request("GET", "/metrics");
+  ASSERT_TRUE(reply.ok()) << reply.error().message;
+  ASSERT_EQ(reply->status, 200) << reply->body;
+  const std::string& text = reply->body;
+  std::string w1 = "worker=\"127.0.0.1:" + std::to_string(*ports.begin()) + "\"";
+  std::string w2 = "worker=\"127.0.0.1:" + std::to_string(*ports.rbegin()) + "\"";
+  std::string rules = "topology=\"risk\",component=\"rules\",";
+  using ::testing::HasSubstr;
+  EXPECT_THAT(text, HasSubstr("# TYPE gale_component_acked_total counter\n"
+                              "gale_component_acked_total{" +
+                              rules + w1 +
+                              "} 10\n"
+                              "gale_component_acked_total{" +
+                              rules + w2 + "} 20\n"));
+  // Base units: nanoseconds and milliseconds become seconds.
+  EXPECT_THAT(text, HasSubstr("gale_component_idle_seconds_total{" + rules + w1 + "} 2.5\n"));
+  EXPECT_THAT(text,
+              HasSubstr("gale_component_execute_latency_seconds{" + rules + w1 + "} 0.0015\n"));
+  // The topology's own series, its label value escaped.
+  EXPECT_THAT(text, HasSubstr("# TYPE gale_app_alerts_total counter\n"
+                              "gale_app_alerts_total{" +
+                              rules + w1 + ",rule=\"night \\\"transfer\\\"\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("gale_app_amount_bucket{" + rules + w2 + ",le=\"+Inf\"} 6\n"));
+  EXPECT_THAT(text,
+              HasSubstr("gale_worker_rejected_batches_total{topology=\"risk\"," + w1 + "} 3\n"));
+  EXPECT_THAT(text, HasSubstr("gale_topology_info{topology=\"risk\",id=\"" + id +
+                              "\",status=\"active\",owner=\"admin\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("gale_supervisor_slots{supervisor=\"sup-a\",host=\"127.0.0.1\"} 2\n"));
+  // A malformed series from a worker is left out, the rest kept.
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("Bad-Name")));
+
+  // GET /topologies/<name> sums the same series over the workers.
+  auto status = nimbus_->client().status("risk");
+  ASSERT_TRUE(status.ok());
+  const auto& series = (*status)["components"]["rules"]["metrics"];
+  ASSERT_EQ(series.size(), 2u) << series.dump();
+  EXPECT_EQ(series[0]["name"], "alerts");
+  EXPECT_EQ(series[0]["value"], 3);
+  EXPECT_EQ(series[1]["buckets"], nlohmann::json({2, 4, 6}));
+}
+
+TEST_F(ApiTest, TheMetricHistoryServesCurvesAndOutlivesARestart) {
+  start({{"nimbus.metrics.history.interval.secs", "1"}});
+  ASSERT_TRUE(submit("risk", {{"topology.workers", "1"}}).ok());
+  std::string id = only_id();
+  int port = assignment(id).task_slots.begin()->second.port;
+  // The worker's runtime has run `uptime` seconds and executed 100 tuples a second.
+  auto beat = [&](double uptime) {
+    nlohmann::json stats{{"uptime_secs", uptime},
+                         {"components",
+                          {{"rules",
+                            {{"kind", "bolt"},
+                             {"executors", 1},
+                             {"executed", 100 * uptime},
+                             {"metrics",
+                              {{{"name", "alerts"},
+                                {"kind", "counter"},
+                                {"labels", {{"rule", "night"}}},
+                                {"value", 3 * uptime}}}}}}}}};
+    return coordination::WorkerHeartbeat{id, "127.0.0.1", port, 0, 0, stats};
+  };
+  // The heartbeat moves on while Nimbus samples it once a second.
+  for (double uptime = 1; uptime <= 5; uptime += 1) {
+    ASSERT_TRUE(state_.write_heartbeat(beat(uptime)).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  }
+  auto curve = [&] {
+    auto reply = nimbus_->client().request(
+        "GET", "/api/v1/topologies/risk/metrics?names=executed_per_sec,app.alerts.per_sec");
+    EXPECT_TRUE(reply.ok());
+    EXPECT_EQ(reply->status, 200) << reply->body;
+    return nlohmann::json::parse(reply->body, nullptr, false);
+  };
+  nlohmann::json answer = curve();
+  EXPECT_EQ(answer["resolution_secs"], 1);
+  ASSERT_EQ(answer["series"].size(), 2u) << answer.dump();
+  const auto& alerts = answer["series"][0];
+  const auto& executed = answer["series"][1];
+  EXPECT_EQ(alerts["name"], "app.alerts.per_sec");
+  EXPECT_EQ(alerts["labels"], nlohmann::json({{"rule", "night"}}));
+  EXPECT_EQ(executed["name"], "executed_per_sec");
+  ASSERT_GE(executed["points"].size(), 2u) << answer.dump();
+  for (const auto& p : executed["points"]) EXPECT_DOUBLE_EQ(p[1].get<double>(), 100) << p;
+  for (const auto& p : alerts["points"]) EXPECT_DOUBLE_EQ(p[1].get<double>(), 3) << p;
+  std::size_t before = executed["points"].size();
+
+  // A Nimbus started again on the same directory has the curve (on the same port: the same
+  // id, so it leads again at once).
+  std::string same_port = std::to_string(nimbus_->endpoint("").port);
+  nimbus_.reset();
+  start({{"nimbus.metrics.history.interval.secs", "1"}, {"nimbus.port", same_port}});
+  answer = curve();
+  ASSERT_EQ(answer["series"].size(), 2u) << answer.dump();
+  EXPECT_GE(answer["series"][1]["points"].size(), before);
+
+  // Bad ranges are refused naming the parameter; an unknown topology is 404.
+  auto bad = nimbus_->client().request("GET", "/api/v1/topologies/risk/metrics?from=x");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("'from'"), std::string::npos) << bad->body;
+  auto unknown = nimbus_->client().request("GET", "/api/v1/topologies/nope/metrics");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->status, 404) << unknown->body;
 }
 
 TEST_F(ApiTest, UnknownTopologyIsNotFoundForEveryVerb) {

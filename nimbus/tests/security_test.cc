@@ -158,6 +158,7 @@ TEST_F(SecurityTest, NoRouteButHealthAnswersWithoutAValidToken) {
       {"POST", "/api/v1/tokens"},
       {"GET", "/api/v1/audit"},
       {"GET", "/api/v1/whoami"},
+      {"GET", "/metrics"},
       {"GET", "/api/v1/no-such-route"}};
   for (const auto& token :
        {std::string(), std::string("admin.") + std::string(64, 'f'), std::string("garbage")}) {
@@ -189,6 +190,15 @@ TEST_F(SecurityTest, AViewerReadsAndIsRefusedEveryChangeNamingThePermission) {
   EXPECT_TRUE(viewer.status("words").ok());
   EXPECT_TRUE(viewer.cluster().ok());
   EXPECT_TRUE(viewer.blobs("words").ok());
+  auto scrape = viewer.request("GET", "/metrics");
+  ASSERT_TRUE(scrape.ok());
+  EXPECT_EQ(scrape->status, 200) << scrape->body;
+  // A supervisor's token fetches artifacts only: not the metrics.
+  auto supervisor_scrape = as("sup-a", Role::supervisor).request("GET", "/metrics");
+  ASSERT_TRUE(supervisor_scrape.ok());
+  EXPECT_EQ(supervisor_scrape->status, 403);
+  EXPECT_NE(supervisor_scrape->body.find("metrics.read"), std::string::npos)
+      << supervisor_scrape->body;
   const std::vector<std::pair<std::string, Result<json>>> changes{
       {"topology.kill", viewer.kill("words", 0)},
       {"topology.deactivate", viewer.deactivate("words")},

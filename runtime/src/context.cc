@@ -8,7 +8,10 @@ namespace {
 class TaskContext final : public TopologyContext {
  public:
   TaskContext(const Runtime& runtime, int task)
-      : layout_(runtime.layout()), worker_tasks_(runtime.worker_tasks()), task_(task) {}
+      : layout_(runtime.layout()),
+        worker_tasks_(runtime.worker_tasks()),
+        task_(task),
+        metrics_(runtime.metrics_of(task)) {}
 
   const std::string& topology_name() const override { return layout_.topology_name(); }
   int this_task() const override { return task_; }
@@ -36,11 +39,13 @@ class TaskContext final : public TopologyContext {
   }
   const std::vector<int>& worker_tasks() const override { return worker_tasks_; }
   bool checkpointing() const override { return layout_.checkpointing(); }
+  MetricGroup& metrics() const override { return metrics_; }
 
  private:
   const Layout& layout_;
   const std::vector<int>& worker_tasks_;
   int task_;
+  MetricGroup& metrics_;
 };
 
 }  // namespace

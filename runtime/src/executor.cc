@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <chrono>
 #include <cstring>
 #include <future>
 #include <stdexcept>
@@ -16,6 +17,12 @@ namespace gale::runtime {
 using detail::TupleAccess;
 
 namespace {
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 void pin_to(int cpu) {
   cpu_set_t set;
@@ -100,21 +107,39 @@ void Executor::thread_main() {
   const bool spins = component_.kind != ComponentInfo::Kind::spout;
   ProgressiveWait wait(0, spins ? s.wait_spins : 0, spins ? s.wait_yields : 0);
   int empty_sleeps = 0;
+  // A stretch without work, timed as a whole (two clock reads): backpressured if the output
+  // was held back when last looked at, idle otherwise. time() adds the stretch going on.
+  std::int64_t waiting_since = -1;
+  bool blocked = false;
+  auto end_wait = [&] {
+    if (waiting_since < 0) return;
+    // Closed before it is counted: a reader in between misses it once, never counts it twice.
+    waiting_since_.store(-1, std::memory_order_release);
+    (blocked ? backpressured_ns_ : idle_ns_)
+        .add(static_cast<std::uint64_t>(steady_ns() - waiting_since));
+    waiting_since = -1;
+  };
+  started_ns_.store(steady_ns(), std::memory_order_release);
   while (!stopping()) {
     if (work()) {
+      end_wait();
       idle_.store(false, std::memory_order_release);
       wait.reset();
       empty_sleeps = 0;
       continue;
     }
+    if (waiting_since < 0) waiting_since = steady_ns();
     flush();
-    bool blocked = holds_output();
+    blocked = holds_output();
+    waiting_blocked_.store(blocked, std::memory_order_relaxed);
+    waiting_since_.store(waiting_since, std::memory_order_release);
     idle_.store(dirty_.empty() && self_.empty() && !blocked, std::memory_order_release);
     // Output held back: the batches will not go sooner for spinning.
     if (!blocked && wait.spin()) continue;
     sleep(empty_sleeps);
     empty_sleeps = std::min(empty_sleeps + 1, kMaxEmptySleeps);
   }
+  end_wait();
   flush();
   shutdown();
   for (auto& c : chained_) c->cleanup();
@@ -249,10 +274,24 @@ void Executor::push(int dest, BatchPtr batch) {
 
 void Executor::on_full(int dest, BatchPtr batch) {
   ProgressiveWait wait(runtime_.settings().bolt_park_us);
+  std::int64_t since = steady_ns();
   while (!runtime_.try_deliver(dest, batch)) {
-    if (stopping()) return;  // shutting down: nothing downstream will read it
+    if (stopping()) break;  // shutting down: nothing downstream will read it
     wait.idle();
   }
+  backpressured_ns_.add(static_cast<std::uint64_t>(steady_ns() - since));
+}
+
+Executor::Time Executor::time() const {
+  std::int64_t started = started_ns_.load(std::memory_order_acquire);
+  if (started == 0) return {};
+  std::int64_t now = steady_ns();
+  Time t{static_cast<std::uint64_t>(now - started), idle_ns_.get(), backpressured_ns_.get()};
+  std::int64_t since = waiting_since_.load(std::memory_order_acquire);
+  if (since >= 0 && now > since)
+    (waiting_blocked_.load(std::memory_order_relaxed) ? t.backpressured_ns : t.idle_ns) +=
+        static_cast<std::uint64_t>(now - since);
+  return t;
 }
 
 BatchPtr Executor::take_self_batch() {

@@ -91,6 +91,12 @@ class Executor {
   virtual bool holds_output() const { return false; }
   // Any thread: adds what the checkpoint coordinator knows (its executor only).
   virtual void add_checkpoint_stats(TopologyStats&) const {}
+  // Any thread: how long the thread has run its loop, and of that how long it waited for input
+  // (idle) and for room downstream (backpressured): Flink's busy / idle / backpressured time.
+  struct Time {
+    std::uint64_t alive_ns = 0, idle_ns = 0, backpressured_ns = 0;
+  };
+  Time time() const;
 
   // --- for the stages, on the executor thread ---
   Runtime& runtime() { return runtime_; }
@@ -241,6 +247,11 @@ class Executor {
   std::uint32_t emit_seq_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<bool> idle_{false};
+  // time(): the thread's start on the steady clock (0 before), its waits.
+  std::atomic<std::int64_t> started_ns_{0};
+  Counter idle_ns_, backpressured_ns_;
+  std::atomic<std::int64_t> waiting_since_{-1};  // the wait going on, if any
+  std::atomic<bool> waiting_blocked_{false};
   Doorbell bell_;  // rung by deliver(), wake() and request_stop()
   std::thread thread_;
 };

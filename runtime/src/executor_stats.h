@@ -1,12 +1,16 @@
 #pragma once
 // Counters one executor thread writes and any thread reads. Each counter has a single writer,
 // so increments are a relaxed load and store (no locked instruction on the hot path).
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
 #include <string_view>
+
+#include "gale/metrics/latency.h"
 
 namespace gale::runtime {
 
@@ -24,9 +28,15 @@ class Counter {
 struct LatencyStat {
   Counter total_ns;
   Counter samples;
+  std::array<Counter, metrics::kLatencyBuckets> buckets;  // by metrics::kLatencyBoundsMs
   void record(std::int64_t ns) {
     total_ns.add(static_cast<std::uint64_t>(ns > 0 ? ns : 0));
     samples.add();
+    double ms = static_cast<double>(ns) / 1e6;
+    auto b =
+        std::lower_bound(metrics::kLatencyBoundsMs.begin(), metrics::kLatencyBoundsMs.end(), ms) -
+        metrics::kLatencyBoundsMs.begin();
+    buckets[static_cast<std::size_t>(b)].add();
   }
   double mean_ms() const {
     auto n = samples.get();

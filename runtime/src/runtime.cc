@@ -13,6 +13,7 @@
 #include "gale/common/logging.h"
 #include "gale/state/backend.h"
 #include "gale/state/savepoint.h"
+#include "metric_registry.h"
 #include "spout_executor.h"
 #include "state_writer.h"
 #include "transport_bridge.h"
@@ -80,6 +81,10 @@ Runtime::Runtime(const Layout& layout, std::shared_ptr<Clock> clock, Placement p
       epoch_(placement.epoch),
       cluster_(placement.transport != nullptr) {
   std::size_t n = layout_.executors().size();
+  auto max_series =
+      static_cast<std::size_t>(layout_.config().get_int(conf::kTopologyMetricsMaxSeries));
+  for (std::size_t c = 0; c < layout_.components().size(); ++c)
+    metric_registries_.push_back(std::make_unique<MetricRegistry>(max_series));
   local_.assign(n, placement.local_executors.empty());
   for (int e : placement.local_executors) local_.at(static_cast<std::size_t>(e)) = true;
   const bool remote = std::find(local_.begin(), local_.end(), false) != local_.end();
@@ -283,6 +288,11 @@ state::RestoredTask Runtime::restore(int task) const {
   return std::move(*r);
 }
 
+MetricGroup& Runtime::metrics_of(int task) const {
+  return metric_registries_.at(static_cast<std::size_t>(layout_.component_of_task(task)))
+      ->group(task);
+}
+
 TopologyStats Runtime::stats() const {
   TopologyStats out;
   out.topology = layout_.topology_name();
@@ -297,6 +307,7 @@ TopologyStats Runtime::stats() const {
               : info.kind == ComponentInfo::Kind::acker ? "acker"
                                                         : "checkpoint";
     LatencyStat execute, process, complete;
+    cs.complete_latency_buckets.assign(metrics::kLatencyBuckets, 0);
     // This process's share: executors elsewhere report in their own workers.
     for (const auto& e : executors_) {
       if (!e) continue;
@@ -315,11 +326,22 @@ TopologyStats Runtime::stats() const {
           to->total_ns.add(from->total_ns.get());
           to->samples.add(from->samples.get());
         }
+        for (std::size_t b = 0; b < metrics::kLatencyBuckets; ++b)
+          cs.complete_latency_buckets[b] += s.complete.buckets[b].get();
         s.read_errors([&](std::uint64_t count, const auto& errors) {
           cs.error_count += count;
           cs.last_errors.insert(cs.last_errors.end(), errors.begin(), errors.end());
         });
+        Executor::Time time = e->time();
+        cs.alive_ns += time.alive_ns;
+        cs.idle_ns += time.idle_ns;
+        cs.backpressured_ns += time.backpressured_ns;
       });
+    }
+    metric_registries_[c]->collect(cs.metrics);
+    for (auto& error : metric_registries_[c]->errors()) {
+      cs.error_count += 1;
+      cs.last_errors.push_back(std::move(error));
     }
     cs.execute_latency_ms = execute.mean_ms();
     cs.process_latency_ms = process.mean_ms();

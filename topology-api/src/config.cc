@@ -96,6 +96,11 @@ std::vector<ConfigKey> make_schema() {
               "Share of tuples sampled for latency statistics.")
           .at_least(0)
           .at_most(1),
+      KeySpec(kTopologyMetricsMaxSeries, Type::int64, 200,
+              "Metric series (a name with one set of label values) one task may register; "
+              "later ones work but are not reported.")
+          .at_least(1)
+          .at_most(10000),
       KeySpec(kTopologySpoutWaitParkMicrosec, Type::int64, 100,
               "How long, in microseconds, an idle spout first sleeps once spinning and yielding "
               "found no work; each further empty round doubles it, up to "
@@ -222,6 +227,20 @@ std::vector<ConfigKey> make_schema() {
               "artifact, answer) before it fails with exit code 1.")
           .at_least(1)
           .at_most(3600),
+      KeySpec(kNimbusMetricsHistoryIntervalSecs, Type::int64, 10,
+              "How often Nimbus samples the heartbeats into the metric history: the finest "
+              "resolution, kept 6 hours (minute averages are kept nimbus.metrics.history.days).")
+          .at_least(1)
+          .at_most(60),
+      KeySpec(kNimbusMetricsHistoryDays, Type::int64, 7,
+              "How many days the metric history keeps its minute averages.")
+          .at_least(1)
+          .at_most(90),
+      KeySpec(kNimbusMetricsHistoryMaxSeries, Type::int64, 2000,
+              "The most series (topology, component, figure, labels) the metric history keeps; "
+              "the points of more are not kept.")
+          .at_least(1)
+          .at_most(1000000),
       KeySpec(kQueryHost, Type::string, "127.0.0.1", "Address gale-query's API binds."),
       KeySpec(kQueryPort, Type::int64, 6630, "Port of gale-query's API.")
           .at_least(1)

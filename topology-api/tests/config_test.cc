@@ -24,30 +24,33 @@ TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
   std::vector<std::string> names;
   for (const ConfigKey& key : Config::schema()) names.push_back(key.name);
   EXPECT_THAT(
-      names, ElementsAre(
-                 "topology.name", "topology.workers", "topology.acker.executors",
-                 "topology.max.spout.pending", "topology.message.timeout.secs",
-                 "topology.enable.message.timeouts", "topology.tick.tuple.freq.secs",
-                 "topology.tick.tuple.freq.ms", "topology.debug", "topology.max.task.parallelism",
-                 "topology.producer.batch.size", "topology.batch.flush.interval.millis",
-                 "topology.executor.receive.buffer.size", "topology.stats.sample.rate",
-                 "topology.spout.wait.park.microsec", "topology.spout.wait.park.max.microsec",
-                 "topology.bolt.wait.park.microsec", "topology.wait.spin.count",
-                 "topology.wait.yield.count", "topology.chaining", "topology.worker.cpus",
-                 "topology.blobs.dir", "topology.users", "topology.state.checkpoint.interval.ms",
-                 "topology.state.checkpoint.timeout.ms", "topology.state.backend",
-                 "topology.state.full.every", "topology.state.checkpoints.retained",
-                 "topology.state.savepoint", "storm.zookeeper.servers", "storm.zookeeper.root",
-                 "storm.zookeeper.session.timeout", "storm.zookeeper.operation.timeout",
-                 "storm.zookeeper.auth.payload", "storm.local.dir", "nimbus.host", "nimbus.port",
-                 "nimbus.task.timeout.secs", "nimbus.monitor.freq.secs", "nimbus.max.request.bytes",
-                 "nimbus.max.connections", "nimbus.tls.cert.file", "nimbus.tls.key.file",
-                 "nimbus.requests.per.sec", "nimbus.audit.max.bytes", "nimbus.audit.max.files",
-                 "nimbus.client.timeout.secs", "query.host", "query.port", "query.templates",
-                 "query.page.max.rows", "query.timeout.ms", "query.tls.cert.file",
-                 "query.tls.key.file", "supervisor.id", "supervisor.host", "supervisor.slots.ports",
-                 "supervisor.worker.user", "worker.heartbeat.frequency.secs", "security.enabled",
-                 "security.token", "security.token.file", "security.tls.ca.file"));
+      names,
+      ElementsAre(
+          "topology.name", "topology.workers", "topology.acker.executors",
+          "topology.max.spout.pending", "topology.message.timeout.secs",
+          "topology.enable.message.timeouts", "topology.tick.tuple.freq.secs",
+          "topology.tick.tuple.freq.ms", "topology.debug", "topology.max.task.parallelism",
+          "topology.producer.batch.size", "topology.batch.flush.interval.millis",
+          "topology.executor.receive.buffer.size", "topology.stats.sample.rate",
+          "topology.metrics.max.series", "topology.spout.wait.park.microsec",
+          "topology.spout.wait.park.max.microsec", "topology.bolt.wait.park.microsec",
+          "topology.wait.spin.count", "topology.wait.yield.count", "topology.chaining",
+          "topology.worker.cpus", "topology.blobs.dir", "topology.users",
+          "topology.state.checkpoint.interval.ms", "topology.state.checkpoint.timeout.ms",
+          "topology.state.backend", "topology.state.full.every",
+          "topology.state.checkpoints.retained", "topology.state.savepoint",
+          "storm.zookeeper.servers", "storm.zookeeper.root", "storm.zookeeper.session.timeout",
+          "storm.zookeeper.operation.timeout", "storm.zookeeper.auth.payload", "storm.local.dir",
+          "nimbus.host", "nimbus.port", "nimbus.task.timeout.secs", "nimbus.monitor.freq.secs",
+          "nimbus.max.request.bytes", "nimbus.max.connections", "nimbus.tls.cert.file",
+          "nimbus.tls.key.file", "nimbus.requests.per.sec", "nimbus.audit.max.bytes",
+          "nimbus.audit.max.files", "nimbus.client.timeout.secs",
+          "nimbus.metrics.history.interval.secs", "nimbus.metrics.history.days",
+          "nimbus.metrics.history.max.series", "query.host", "query.port", "query.templates",
+          "query.page.max.rows", "query.timeout.ms", "query.tls.cert.file", "query.tls.key.file",
+          "supervisor.id", "supervisor.host", "supervisor.slots.ports", "supervisor.worker.user",
+          "worker.heartbeat.frequency.secs", "security.enabled", "security.token",
+          "security.token.file", "security.tls.ca.file"));
 }
 
 TEST(ConfigTest, EveryKeyHasADoc) {

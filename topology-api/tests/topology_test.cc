@@ -525,11 +525,27 @@ class NoContext : public TopologyContext {
   const std::string& component_of(int) const override { return empty_; }
   const Fields& output_fields(std::string_view, std::string_view) const override { return fields_; }
   const std::vector<int>& worker_tasks() const override { return tasks_; }
+  MetricGroup& metrics() const override { return metrics_; }
 
  private:
+  class Unreported : public MetricGroup {
+   public:
+    Counter& counter(std::string_view, const MetricLabels&) override { return counter_; }
+    Gauge& gauge(std::string_view, const MetricLabels&, GaugeCombine) override { return gauge_; }
+    Histogram& histogram(std::string_view, const std::vector<double>&,
+                         const MetricLabels&) override {
+      return histogram_;
+    }
+
+   private:
+    Counter counter_;
+    Gauge gauge_;
+    Histogram histogram_{{}};
+  };
   std::string empty_;
   std::vector<int> tasks_;
   Fields fields_;
+  mutable Unreported metrics_;
 };
 
 // A BasicBolt whose execute runs a function given by the test.

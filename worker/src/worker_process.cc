@@ -34,9 +34,24 @@ std::string peer_id(const std::string& host, int port) {
   return host + ":" + std::to_string(port);
 }
 
+// A heartbeat stays well inside ZooKeeper's 1 MB node: past this many metric series in one
+// worker the rest are left out and counted.
+constexpr std::size_t kMaxHeartbeatSeries = 2000;
+
 nlohmann::json stats_json(const runtime::TopologyStats& stats) {
   nlohmann::json components = nlohmann::json::object();
+  std::size_t series = 0;
+  std::uint64_t series_dropped = 0;
   for (const auto& c : stats.components) {
+    nlohmann::json metrics = nlohmann::json::array();
+    for (const auto& s : c.metrics) {
+      if (series++ < kMaxHeartbeatSeries)
+        metrics.push_back(metrics::to_json(s));
+      else
+        ++series_dropped;
+    }
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : c.last_errors) errors.push_back(e.substr(0, 500));
     components[c.id] = {{"kind", c.kind},
                         {"executors", c.executors},
                         {"tasks", c.tasks},
@@ -48,10 +63,19 @@ nlohmann::json stats_json(const runtime::TopologyStats& stats) {
                         {"execute_latency_ms", c.execute_latency_ms},
                         {"process_latency_ms", c.process_latency_ms},
                         {"complete_latency_ms", c.complete_latency_ms},
+                        {"complete_latency_buckets", c.complete_latency_buckets},
                         {"capacity", c.capacity},
-                        {"error_count", c.error_count}};
+                        {"error_count", c.error_count},
+                        {"last_errors", errors},
+                        {"alive_ns", c.alive_ns},
+                        {"idle_ns", c.idle_ns},
+                        {"backpressured_ns", c.backpressured_ns},
+                        {"metrics", metrics}};
   }
-  nlohmann::json out{{"components", components}, {"rejected_batches", stats.rejected_batches}};
+  nlohmann::json out{{"components", components},
+                     {"rejected_batches", stats.rejected_batches},
+                     {"uptime_secs", stats.uptime_secs}};
+  if (series_dropped > 0) out["metrics_dropped"] = series_dropped;
   if (!stats.checkpoints.empty() || stats.checkpoints_abandoned > 0) {
     nlohmann::json recent = nlohmann::json::array();
     for (const auto& c : stats.checkpoints)

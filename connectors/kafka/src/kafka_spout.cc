@@ -145,6 +145,10 @@ class KafkaSpout::Impl {
     bool paused = false;
     std::optional<std::int64_t> commit_sent;  // the last offset handed to a commit
     std::optional<std::int64_t> next;         // past every message emitted, or where it starts
+    // docs/METRICS.md: kafka_committed_offset, kafka_end_offset, kafka_lag{topic, partition}.
+    Gauge* committed = nullptr;
+    Gauge* end = nullptr;
+    Gauge* lag = nullptr;
   };
 
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -175,6 +179,9 @@ class KafkaSpout::Impl {
   void report(const std::string& kind, const std::string& detail);
 
   void maybe_commit(Clock::time_point now);
+  // Once a second: each partition's committed offset, end offset (librdkafka's cached high
+  // watermark, no request) and lag as gauges.
+  void report_offsets(Clock::time_point now);
   // Offsets of `only` (all partitions when null) that moved since they were last sent.
   PartitionList commit_list(const rd_kafka_topic_partition_list_t* only);
   void commit_sync(const rd_kafka_topic_partition_list_t* only);
@@ -184,6 +191,8 @@ class KafkaSpout::Impl {
   const RecordTranslator& translator_;
   KafkaSpoutStats& stats_;
   SpoutCollector& out_;
+  MetricGroup& metrics_;
+  Clock::time_point next_offsets_report_{};
   ClientHandle consumer_;
   rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue, while it wakes the executor
   std::map<TopicPartition, std::unique_ptr<Partition>, PartitionOrder> partitions_;
@@ -209,6 +218,7 @@ KafkaSpout::Impl::Impl(const KafkaSpoutConfig& config, const RecordTranslator& t
       translator_(translator),
       stats_(stats),
       out_(out),
+      metrics_(context.metrics()),
       checkpointing_(context.checkpointing()) {
   std::vector<Property> props = consumer_settings(config_);
   if (!config_.consumer_properties.contains("client.id")) {
@@ -370,6 +380,7 @@ void KafkaSpout::Impl::next_tuple() {
   }
   Clock::time_point now = Clock::now();
   maybe_commit(now);
+  report_offsets(now);
   if (emit_due_replay(now)) return;
   MessageHandle m(rd_kafka_consumer_poll(consumer_.get(), 0));
   if (!m) return;
@@ -481,6 +492,10 @@ KafkaSpout::Impl::Partition& KafkaSpout::Impl::add_partition(const TopicPartitio
                 std::nullopt,
                 std::nullopt});
   Partition& ref = *p;
+  MetricLabels labels{{"topic", tp.topic}, {"partition", std::to_string(tp.partition)}};
+  ref.committed = &metrics_.gauge("kafka_committed_offset", labels);
+  ref.end = &metrics_.gauge("kafka_end_offset", labels);
+  ref.lag = &metrics_.gauge("kafka_lag", labels);
   by_slot_[ref.slot] = &ref;
   partitions_[tp] = std::move(p);
   stats_.record_assigned(tp, true);
@@ -490,6 +505,8 @@ KafkaSpout::Impl::Partition& KafkaSpout::Impl::add_partition(const TopicPartitio
 void KafkaSpout::Impl::drop_partition(const TopicPartition& tp) {
   auto it = partitions_.find(tp);
   if (it == partitions_.end()) return;
+  // Its new owner reports it now; the figures here go to 0 so that sums over tasks hold.
+  for (Gauge* g : {it->second->committed, it->second->end, it->second->lag}) g->set(0);
   by_slot_.erase(it->second->slot);
   partitions_.erase(it);
   stats_.record_assigned(tp, false);
@@ -570,6 +587,25 @@ void KafkaSpout::Impl::report(const std::string& kind, const std::string& detail
 }
 
 // ---- committing
+
+void KafkaSpout::Impl::report_offsets(Clock::time_point now) {
+  if (now < next_offsets_report_ || partitions_.empty()) return;
+  next_offsets_report_ = now + std::chrono::seconds(1);
+  std::map<TopicPartition, std::int64_t> committed = stats_.committed();
+  for (auto& [tp, p] : partitions_) {
+    std::int64_t low = 0, high = 0;
+    bool end_known = rd_kafka_get_watermark_offsets(consumer_.get(), tp.topic.c_str(), tp.partition,
+                                                    &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                     high >= 0;
+    auto c = committed.find(tp);
+    std::optional<std::int64_t> done =
+        c != committed.end() ? std::optional<std::int64_t>(c->second) : p->next;
+    if (c != committed.end()) p->committed->set(static_cast<double>(c->second));
+    if (!end_known) continue;
+    p->end->set(static_cast<double>(high));
+    if (done) p->lag->set(static_cast<double>(std::max<std::int64_t>(0, high - *done)));
+  }
+}
 
 void KafkaSpout::Impl::maybe_commit(Clock::time_point now) {
   if (checkpointing_ || now < next_commit_) return;

@@ -60,6 +60,17 @@ struct SpoutRun {
     });
   }
   std::size_t assigned() const { return stats->assigned().size(); }
+  // The spout's gauge `name` of each partition (docs/METRICS.md), -1 where there is none.
+  std::map<std::int32_t, std::int64_t> gauge(const std::string& name) const {
+    std::map<std::int32_t, std::int64_t> out;
+    for (int p = 0; p < kPartitions; ++p) out[p] = -1;
+    runtime::TopologyStats s = cluster->stats();
+    for (const auto& series : s.find("kafka")->metrics)
+      if (series.name == name)
+        for (const auto& [k, v] : series.labels)
+          if (k == "partition") out[std::stoi(v)] = static_cast<std::int64_t>(series.value);
+    return out;
+  }
 };
 
 std::map<std::int32_t, std::int64_t> each(std::int64_t offset) {
@@ -161,10 +172,17 @@ TEST_F(KafkaSpoutTest, CommittedOffsetNeverPassesAHeldMessage) {
   ASSERT_TRUE(eventually([&] { return run.stats->acked == 87; })) << run.stats->acked;
   ASSERT_TRUE(eventually([&] { return run.stats->committed() == each_of(topic_, 10); }));
   EXPECT_EQ(committed_offsets(bootstrap(), "held", topic_, kPartitions), each(10));
+  // Each partition's lag is what the commit is behind the end.
+  EXPECT_TRUE(eventually([&] { return run.gauge("kafka_lag") == each(20); }))
+      << "lag " << ::testing::PrintToString(run.gauge("kafka_lag"));
+  EXPECT_EQ(run.gauge("kafka_committed_offset"), each(10));
+  EXPECT_EQ(run.gauge("kafka_end_offset"), each(30));
 
   run.probe->with([&] { return run.probe->release = true; });
   ASSERT_TRUE(eventually([&] { return group_committed("held", 30); }));
   EXPECT_EQ(run.stats->acked, 90);
+  EXPECT_TRUE(eventually([&] { return run.gauge("kafka_lag") == each(0); }))
+      << "lag " << ::testing::PrintToString(run.gauge("kafka_lag"));
 }
 
 TEST_F(KafkaSpoutTest, ARestartedTopologyResumesFromTheCommittedOffset) {

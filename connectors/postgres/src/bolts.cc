@@ -35,8 +35,9 @@ Param to_param(const Value& value) {
   return std::nullopt;
 }
 
-void BatchedPostgresBolt::prepare(const Config& config, TopologyContext&,
+void BatchedPostgresBolt::prepare(const Config& config, TopologyContext& context,
                                   OutputCollector& collector) {
+  metrics_ = &context.metrics();
   batch_ = BatchOptions::from_config(config);
   if (batch_.batch_size > 1 && config.get_int(gale::conf::kTopologyTickTupleFreqSecs) <= 0 &&
       config.get_int(gale::conf::kTopologyTickTupleFreqMs) <= 0) {

@@ -86,8 +86,10 @@ class SampleLogSpout : public Spout {
 
 class DecodeBolt : public Bolt {
  public:
-  void prepare(const Config& conf, TopologyContext&, OutputCollector& out) override {
+  void prepare(const Config& conf, TopologyContext& context, OutputCollector& out) override {
     out_ = &out;
+    records_ = &context.metrics().counter("log_records");
+    dead_letters_ = &context.metrics().counter("dead_letters");
     format_ = format_of(conf);
     database_ = conf.get_string("balances.source.database", "");
   }
@@ -98,6 +100,7 @@ class DecodeBolt : public Bolt {
     std::string_view k = key.is_string() ? std::string_view(key.as_string()) : std::string_view{};
     std::string_view v =
         value.is_string() ? std::string_view(value.as_string()) : std::string_view{};
+    records_->add();
     auto changes = cdc::decode(format_, k, v);
     if (!changes) {
       dead_letter(in, changes.error().message);
@@ -145,6 +148,7 @@ class DecodeBolt : public Bolt {
 
  private:
   void dead_letter(const Tuple& in, const std::string& reason) {
+    dead_letters_->add();
     if (logged_.insert(reason.substr(0, reason.find(':'))).second)
       spdlog::warn("balances: a change that cannot be applied went to the dead letters: {}",
                    reason);
@@ -162,6 +166,8 @@ class DecodeBolt : public Bolt {
   cdc::Format format_ = cdc::Format::debezium;
   std::string database_;
   std::set<std::string> logged_;
+  Counter* records_ = nullptr;
+  Counter* dead_letters_ = nullptr;
 };
 
 // ---- accounts: balances and totals in one transaction per batch ------------------------------
@@ -246,6 +252,19 @@ class AccountWriterBolt : public postgres::BatchedPostgresBolt {
     if (!totals) {
       refreshes_due_ = kRefreshes;  // again on the next tick
       return;                       // the next batch reports the outage
+    }
+    // For the console and Prometheus (docs/METRICS.md): each institution's total as last read,
+    // whichever writer read it. A double, for display; the exact decimal is in the table.
+    for (const auto& row : totals.value().rows) {
+      std::string total = row.at(2).value_or("0");
+      char* end = nullptr;
+      double value = std::strtod(total.c_str(), &end);
+      if (end == total.c_str()) continue;
+      metrics()
+          .gauge("institution_balance",
+                 {{"institution", row.at(0).value_or("")}, {"currency", row.at(1).value_or("")}},
+                 GaugeCombine::latest)
+          .set(value);
     }
     if (!redis_) return;
     std::vector<redis::Command> commands;

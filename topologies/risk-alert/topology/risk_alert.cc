@@ -183,17 +183,25 @@ class FileTransactionSpout : public StatefulSpout {
 
 // JSON -> transaction values; a malformed event goes to the dead-letter stream with the reason,
 // so it is counted and kept, never dropped, and the topology goes on.
+// Counts both (metrics `transactions` and `dead_letters`, docs/METRICS.md).
 class ParseBolt : public BasicBolt {
  public:
+  void prepare(const Config&, TopologyContext& context) override {
+    transactions_ = &context.metrics().counter("transactions");
+    dead_letters_ = &context.metrics().counter("dead_letters");
+  }
+
   void execute(const Tuple& in, BasicCollector& out) override {
     const Value& raw = in.get(1);
     std::string_view json =
         raw.is_string() ? std::string_view(raw.as_string()) : std::string_view{};
     auto parsed = events::parse_transaction(json);
     if (parsed) {
+      transactions_->add();
       out.emit(transaction_values(parsed.value()));
       return;
     }
+    dead_letters_->add();
     std::string reason = raw.is_string() ? parsed.error().message : "the message has no value";
     if (logged_.insert(reason.substr(0, reason.find(':'))).second)
       spdlog::warn("risk-alert: malformed transaction sent to the dead letters: {}", reason);
@@ -208,6 +216,8 @@ class ParseBolt : public BasicBolt {
 
  private:
   std::set<std::string> logged_;  // kinds of problems logged once each
+  Counter* transactions_ = nullptr;
+  Counter* dead_letters_ = nullptr;
 };
 
 // ---- rules -----------------------------------------------------------------------------------
@@ -234,9 +244,11 @@ std::string rules_path(const Config& conf) {
 template <typename Base>
 class RulesBoltOn : public Base {
  public:
-  void prepare(const Config& conf, TopologyContext&, OutputCollector& out) override {
+  void prepare(const Config& conf, TopologyContext& context, OutputCollector& out) override {
     out_ = &out;
     conf_ = conf;
+    metrics_ = &context.metrics();
+    evaluated_ = &metrics_->counter("transactions_evaluated");
     path_ = rules_path(conf);
     auto load = path_.empty() ? load_rules(default_rules_yaml()) : load_rules_file(path_);
     if (!load) throw std::invalid_argument("risk.rules: " + load.error().message);
@@ -266,8 +278,11 @@ class RulesBoltOn : public Base {
       out_->fail(in);  // replayed by the spout; its alerts come then
       return;
     }
-    for (const auto& alert : alerts_)
+    evaluated_->add();
+    for (const auto& alert : alerts_) {
+      alerts_by_rule(alert.rule, alert.severity).add();
       out_->emit(kAlertStream, in, {alert.id, alert.rule, alert.severity, alert_to_json(alert)});
+    }
     out_->ack(in);
   }
 
@@ -283,6 +298,13 @@ class RulesBoltOn : public Base {
 
  private:
   using Stamp = std::pair<std::filesystem::file_time_type, std::uintmax_t>;
+
+  // The metric `alerts` of a rule and severity (the rules name them: few series), kept.
+  Counter& alerts_by_rule(const std::string& rule, const std::string& severity) {
+    Counter*& c = alert_counters_[{rule, severity}];
+    if (!c) c = &metrics_->counter("alerts", {{"rule", rule}, {"severity", severity}});
+    return *c;
+  }
 
   Stamp file_stamp() const {
     std::error_code ec;
@@ -348,6 +370,9 @@ class RulesBoltOn : public Base {
   }
 
   OutputCollector* out_ = nullptr;
+  MetricGroup* metrics_ = nullptr;
+  Counter* evaluated_ = nullptr;
+  std::map<std::pair<std::string, std::string>, Counter*> alert_counters_;
   Config conf_;
   std::string path_;
   Stamp stamp_{};

@@ -87,14 +87,20 @@ class SampleChangeSpout : public Spout {
 
 class ParseBolt : public BasicBolt {
  public:
+  void prepare(const Config&, TopologyContext& context) override {
+    changes_ = &context.metrics().counter("account_changes");
+    dead_letters_ = &context.metrics().counter("dead_letters");
+  }
   void execute(const Tuple& in, BasicCollector& out) override {
     const Value& raw = in.get(1);
     auto parsed = events::parse_account_change(raw.is_string() ? std::string_view(raw.as_string())
                                                                : std::string_view{});
     if (parsed) {
+      changes_->add();
       out.emit(change_values(parsed.value()));
       return;
     }
+    dead_letters_->add();
     std::string reason = raw.is_string() ? parsed.error().message : "the message has no value";
     if (logged_.insert(reason.substr(0, reason.find(':'))).second)
       spdlog::warn("sms-notify: malformed account change sent to the dead letters: {}", reason);
@@ -108,6 +114,8 @@ class ParseBolt : public BasicBolt {
 
  private:
   std::set<std::string> logged_;
+  Counter* changes_ = nullptr;
+  Counter* dead_letters_ = nullptr;
 };
 
 // ---- profile lookup and filter ---------------------------------------------------------------
@@ -163,8 +171,14 @@ std::string templates_path(const Config& conf) {
 // (sms:outcomes stream), and fails the input when it is worth retrying.
 class NotifyBolt : public Bolt {
  public:
-  void prepare(const Config& conf, TopologyContext&, OutputCollector& out) override {
+  void prepare(const Config& conf, TopologyContext& context, OutputCollector& out) override {
     out_ = &out;
+    // docs/METRICS.md: sent, refused for good, and sends failed for a retry.
+    MetricGroup& m = context.metrics();
+    sent_ = &m.counter("sms_sent");
+    duplicates_ = &m.counter("sms_duplicates");
+    refused_ = &m.counter("sms_failed", {{"outcome", "refused"}});
+    retried_ = &m.counter("sms_failed", {{"outcome", "retry"}});
     std::string path = templates_path(conf);
     auto load =
         path.empty() ? Templates::load(Templates::default_yaml()) : Templates::load_file(path);
@@ -192,13 +206,16 @@ class NotifyBolt : public Bolt {
         (void)redis_->command({"XADD", outcomes_, "MAXLEN", "~", "100000", "*", "event",
                                change.event_id, "to", profile.phone, "status", "sent", "message_id",
                                outcome.message_id});
+        sent_->add();
         out_->ack(in);
         return;
       case SendOutcome::Kind::duplicate:
+        duplicates_->add();
         out_->ack(in);
         return;
       case SendOutcome::Kind::gateway_error:
         if (!outcome.retryable) {
+          refused_->add();
           out_->report_error("SMS for " + change.event_id + " refused for good: " + outcome.error);
           out_->ack(in);
           return;
@@ -212,6 +229,7 @@ class NotifyBolt : public Bolt {
                        kind_name(outcome.kind));
         }
         failing_ = outcome.kind != SendOutcome::Kind::in_flight;
+        retried_->add();
         out_->fail(in);  // replayed by the spout after its backoff
         return;
     }
@@ -225,6 +243,7 @@ class NotifyBolt : public Bolt {
   std::unique_ptr<IdempotentSender> sender_;
   std::string outcomes_;
   bool failing_ = false;
+  Counter *sent_ = nullptr, *duplicates_ = nullptr, *refused_ = nullptr, *retried_ = nullptr;
 };
 
 // Dead letters kept in Redis (a list) when there is no Kafka to put them on.

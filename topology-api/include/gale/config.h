@@ -35,6 +35,7 @@ inline constexpr const char* kTopologyBatchFlushIntervalMillis =
 inline constexpr const char* kTopologyExecutorReceiveBufferSize =
     "topology.executor.receive.buffer.size";
 inline constexpr const char* kTopologyStatsSampleRate = "topology.stats.sample.rate";
+inline constexpr const char* kTopologyMetricsMaxSeries = "topology.metrics.max.series";
 inline constexpr const char* kTopologySpoutWaitParkMicrosec = "topology.spout.wait.park.microsec";
 inline constexpr const char* kTopologySpoutWaitParkMaxMicrosec =
     "topology.spout.wait.park.max.microsec";
@@ -73,6 +74,11 @@ inline constexpr const char* kNimbusRequestsPerSec = "nimbus.requests.per.sec";
 inline constexpr const char* kNimbusAuditMaxBytes = "nimbus.audit.max.bytes";
 inline constexpr const char* kNimbusAuditMaxFiles = "nimbus.audit.max.files";
 inline constexpr const char* kNimbusClientTimeoutSecs = "nimbus.client.timeout.secs";
+// The metric history (docs/METRICS.md, "History").
+inline constexpr const char* kNimbusMetricsHistoryIntervalSecs =
+    "nimbus.metrics.history.interval.secs";
+inline constexpr const char* kNimbusMetricsHistoryDays = "nimbus.metrics.history.days";
+inline constexpr const char* kNimbusMetricsHistoryMaxSeries = "nimbus.metrics.history.max.series";
 // gale-query, the data service over result tables (query/README.md).
 inline constexpr const char* kQueryHost = "query.host";
 inline constexpr const char* kQueryPort = "query.port";

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gale/metrics.h"
 #include "gale/value.h"
 
 namespace gale {
@@ -31,6 +32,8 @@ class TopologyContext {
   // The topology takes checkpoints (gale/state.h): a source's position is then what the
   // checkpoints hold, and it commits positions only once a checkpoint holding them completed.
   virtual bool checkpointing() const { return false; }
+  // This task's metrics (gale/metrics.h), reported with the worker's heartbeats.
+  virtual MetricGroup& metrics() const = 0;
 };
 
 }  // namespace gale

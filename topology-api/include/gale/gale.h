@@ -7,6 +7,7 @@
 #include "gale/entry.h"
 #include "gale/errors.h"
 #include "gale/grouping.h"
+#include "gale/metrics.h"
 #include "gale/replay.h"
 #include "gale/state.h"
 #include "gale/topology.h"

@@ -6,7 +6,8 @@
 //   1  the first installable SDK
 //   2  the connectors' and events' calls return gale::Result (one result type)
 //   3  SpoutCollector::set_polled / input_available; one_to_one grouping (operator chaining)
-#define GALE_API_VERSION 3
+//   4  TopologyContext::metrics(): counters, gauges and histograms (gale/metrics.h)
+#define GALE_API_VERSION 4
 
 namespace gale {
 inline constexpr int kApiVersion = GALE_API_VERSION;

@@ -13,6 +13,7 @@ enum class CommonErrc {
   io_error,     // a file could not be read (the message names it)
   bad_config,   // a config file is malformed (the message names the file and line)
   bad_setting,  // a config key or value cannot be used (the message names the key)
+  malformed,    // data from elsewhere or a name is not what it must be (the message names it)
 };
 
 // Thread-safe, lives for the whole process.

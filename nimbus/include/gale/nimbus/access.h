@@ -35,7 +35,8 @@ enum class Permission {
   artifact_read,
   token_admin,
   audit_read,
-  data_query,  // gale-query's templated queries over result tables
+  data_query,    // gale-query's templated queries over result tables
+  metrics_read,  // /metrics (Prometheus) and the metric history
 };
 
 // "topology.kill", ...: how a 403 names what is missing.

@@ -26,6 +26,7 @@ namespace gale::runtime {
 class Executor;
 class TransportBridge;
 class StateWriter;
+class MetricRegistry;
 struct Batch;
 
 // Which executors run in this process, and how to reach the others. Local mode: all of them,
@@ -111,6 +112,9 @@ class Runtime {
   void request_recovery(const std::string& reason);
   bool recovery_requested() const { return recovery_.load(std::memory_order_acquire); }
 
+  // A local task's metrics (TopologyContext::metrics()), from construction on.
+  MetricGroup& metrics_of(int task) const;
+
  private:
   const Layout& layout_;
   std::shared_ptr<Clock> clock_;
@@ -131,6 +135,8 @@ class Runtime {
   std::set<int> savepoint_tasks_;  // the tasks a savepoint restored from holds
   bool cluster_ = false;           // a worker of a cluster (it has a transport), not local mode
   std::atomic<bool> recovery_{false};
+  // By component; declared before executors_, whose tasks hold their metrics until cleanup.
+  std::vector<std::unique_ptr<MetricRegistry>> metric_registries_;
   std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere
   std::atomic<bool> active_{false};
   std::int64_t started_ns_ = 0;

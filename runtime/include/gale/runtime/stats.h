@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "gale/metrics/series.h"
+
 namespace gale::runtime {
 
 struct ComponentStats {
@@ -19,9 +21,17 @@ struct ComponentStats {
   double execute_latency_ms = 0;   // bolts: time in execute (sampled)
   double process_latency_ms = 0;   // bolts: from execute start to ack (sampled)
   double complete_latency_ms = 0;  // spouts: from emit to the tree's completion (sampled)
-  double capacity = 0;             // bolts: share of the time spent executing (1.0 = saturated)
+  // Spouts: the sampled complete latencies by metrics::kLatencyBoundsMs.
+  std::vector<std::uint64_t> complete_latency_buckets;
+  double capacity = 0;  // bolts: share of the time spent executing (1.0 = saturated)
   std::uint64_t error_count = 0;
   std::vector<std::string> last_errors;  // newest last, at most 10
+  // The executor threads running it (summed): how long they ran, and of that how long they
+  // waited for input and for room downstream; the rest they were busy. A chained bolt shares
+  // its parent's thread, so both show that thread's time.
+  std::uint64_t alive_ns = 0, idle_ns = 0, backpressured_ns = 0;
+  // The component's registered metrics (gale/metrics.h), summed over its tasks here.
+  std::vector<metrics::Series> metrics;
 };
 
 // A completed checkpoint, as the coordinator saw it (docs/STATE.md).

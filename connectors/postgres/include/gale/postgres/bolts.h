@@ -97,9 +97,12 @@ class BatchedPostgresBolt : public Bolt {
   std::string name_;
   Mode mode_;
   OutputCollector* collector_ = nullptr;
+  MetricGroup* metrics_ = nullptr;
 
  protected:
   std::optional<PostgresClient> client_;
+  // The task's metrics (gale/metrics.h), from prepare on.
+  MetricGroup& metrics() const { return *metrics_; }
 
  private:
   BatchOptions batch_;
