@@ -220,7 +220,9 @@ std::string encode(const WorkerHeartbeat& h) {
               {"epoch", h.epoch},
               {"instance", h.instance},
               {"recover_epoch", h.recover_epoch}}
-      .dump();
+      // A topology's label values and error texts are its own bytes: invalid UTF-8 is
+      // replaced, never a reason for the worker to fail its heartbeat.
+      .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<WorkerHeartbeat> decode_heartbeat(std::string_view text) {

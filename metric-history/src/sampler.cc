@@ -23,13 +23,16 @@ constexpr std::array kRates = {
     Rate{"executed", "executed_per_sec"}, Rate{"acked", "acked_per_sec"},
     Rate{"failed", "failed_per_sec"},     Rate{"error_count", "errors_per_sec"}};
 constexpr std::array kTimes = {"alive_ns", "idle_ns", "backpressured_ns"};
+// A mean latency and the heartbeat's sum and count of the sampled tuples behind it.
 struct Latency {
-  const char* key;
-  const char* weight;
+  const char* name;
+  const char* total_ns;
+  const char* samples;
 };
-constexpr std::array kLatencies = {Latency{"execute_latency_ms", "executed"},
-                                   Latency{"process_latency_ms", "executed"},
-                                   Latency{"complete_latency_ms", "acked"}};
+constexpr std::array kLatencies = {
+    Latency{"execute_latency_ms", "execute_total_ns", "execute_samples"},
+    Latency{"process_latency_ms", "process_total_ns", "process_samples"},
+    Latency{"complete_latency_ms", "complete_total_ns", "complete_samples"}};
 
 double number(const json& object, const char* key) {
   auto it = object.find(key);
@@ -60,17 +63,16 @@ const metrics::Series* find(const std::vector<metrics::Series>& all, const metri
   return nullptr;
 }
 
-// a - b, never below 0 (a runtime that started again counts from 0: b is then taken as 0).
+// a - b of one runtime's count, which only grows: never below 0.
 double minus(double a, double b) {
-  return a >= b ? a - b : a;
+  return a >= b ? a - b : 0;
 }
 
 }  // namespace
 
 // One component of one worker over the worker's last interval.
 struct ComponentDelta {
-  std::map<std::string, double> counts;    // kRates and kTimes keys
-  std::map<std::string, double> weighted;  // latency x weight
+  std::map<std::string, double> counts;  // kRates, kTimes and the latencies' sums and counts
   double executors = 0;
   std::vector<std::uint64_t> latency_buckets;
   std::vector<metrics::Series> series;  // counters and histograms as deltas, gauges as levels
@@ -89,14 +91,15 @@ ComponentDelta delta_of(const json& now, const json* before, bool restarted) {
   ComponentDelta d;
   for (const auto& r : kRates) d.counts[r.key] = minus(number(now, r.key), number(b, r.key));
   for (const char* t : kTimes) d.counts[t] = minus(number(now, t), number(b, t));
-  for (const auto& l : kLatencies)
-    d.weighted[l.key] =
-        minus(number(now, l.key) * number(now, l.weight), number(b, l.key) * number(b, l.weight));
+  for (const auto& l : kLatencies) {
+    d.counts[l.total_ns] = minus(number(now, l.total_ns), number(b, l.total_ns));
+    d.counts[l.samples] = minus(number(now, l.samples), number(b, l.samples));
+  }
   d.executors = number(now, "executors");
   auto latest = buckets_of(now), earlier = buckets_of(b);
   d.latency_buckets.resize(latest.size());
   for (std::size_t i = 0; i < latest.size(); ++i)
-    d.latency_buckets[i] = latest[i] >= earlier[i] ? latest[i] - earlier[i] : latest[i];
+    d.latency_buckets[i] = latest[i] >= earlier[i] ? latest[i] - earlier[i] : 0;
   auto then = series_of(b);
   for (auto s : series_of(now)) {
     const metrics::Series* prior = find(then, s);
@@ -104,8 +107,7 @@ ComponentDelta delta_of(const json& now, const json* before, bool restarted) {
       s.value = minus(s.value, prior ? prior->value : 0);
     } else if (s.kind == metrics::Kind::histogram && prior && prior->bounds == s.bounds) {
       for (std::size_t i = 0; i < s.buckets.size(); ++i)
-        s.buckets[i] =
-            s.buckets[i] >= prior->buckets[i] ? s.buckets[i] - prior->buckets[i] : s.buckets[i];
+        s.buckets[i] = s.buckets[i] >= prior->buckets[i] ? s.buckets[i] - prior->buckets[i] : 0;
       s.sum = minus(s.sum, prior->sum);
     }
     d.series.push_back(std::move(s));
@@ -118,7 +120,6 @@ ComponentDelta delta_of(const json& now, const json* before, bool restarted) {
 struct ComponentTotals {
   std::map<std::string, double> per_sec;
   std::map<std::string, double> counts;
-  std::map<std::string, double> weighted;
   double capacity = 0;
   std::vector<std::uint64_t> latency_buckets = std::vector<std::uint64_t>(metrics::kLatencyBuckets);
   std::vector<metrics::Series> rates;   // counters and histogram counts per second
@@ -129,12 +130,12 @@ struct ComponentTotals {
       counts[k] += v;
       per_sec[k] += v / secs;
     }
-    for (const auto& [k, v] : d.weighted) weighted[k] += v;
-    // Storm's capacity over the interval, the busiest worker's.
-    double executed = d.counts.at("executed");
-    double execute_ms = executed > 0 ? d.weighted.at("execute_latency_ms") / executed : 0;
+    // Storm's capacity over the interval (executed x the interval's mean execute latency), the
+    // busiest worker's.
+    double samples = d.counts.at("execute_samples");
+    double execute_secs = samples > 0 ? d.counts.at("execute_total_ns") / samples / 1e9 : 0;
     if (d.executors > 0)
-      capacity = std::max(capacity, executed * execute_ms / 1e3 / secs / d.executors);
+      capacity = std::max(capacity, d.counts.at("executed") * execute_secs / secs / d.executors);
     for (std::size_t i = 0; i < latency_buckets.size() && i < d.latency_buckets.size(); ++i)
       latency_buckets[i] += d.latency_buckets[i];
     for (auto s : d.series) {
@@ -168,7 +169,9 @@ std::vector<Point> Sampler::sample(const std::vector<TopologySample>& topologies
       double uptime = number(worker.stats, "uptime_secs");
       if (uptime != seen.uptime_secs && seen.uptime_secs >= 0) {
         // A new heartbeat: the interval since the one before.
-        bool restarted = uptime < seen.uptime_secs;
+        // Another runtime (its start changed, or its uptime went down) counts from zero.
+        bool restarted = uptime < seen.uptime_secs ||
+                         number(worker.stats, "started_ms") != number(seen.stats, "started_ms");
         auto delta = std::make_shared<Delta>();
         delta->secs = restarted ? uptime : uptime - seen.uptime_secs;
         auto now_components = worker.stats.find("components");
@@ -203,8 +206,8 @@ std::vector<Point> Sampler::sample(const std::vector<TopologySample>& topologies
         point("busy_share", std::max(0.0, 1.0 - idle - bp));
       }
       for (const auto& l : kLatencies) {
-        double weight = t.counts.at(l.weight);
-        if (weight > 0) point(l.key, t.weighted.at(l.key) / weight);
+        double samples = t.counts.at(l.samples);
+        if (samples > 0) point(l.name, t.counts.at(l.total_ns) / samples / 1e6);
       }
       const std::vector<double> bounds(metrics::kLatencyBoundsMs.begin(),
                                        metrics::kLatencyBoundsMs.end());

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "gale/common/errc.h"
+#include "gale/metric_history/sqlite_file.h"
 
 namespace gale::metric_history {
 
@@ -102,28 +103,25 @@ HistoryStore::~HistoryStore() {
 
 Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const std::filesystem::path& file,
                                                          HistoryLimits limits) {
-  std::error_code ec;
-  std::filesystem::create_directories(file.parent_path(), ec);
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(file.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    Error e = failure(db, "cannot open " + file.string());
-    sqlite3_close(db);
-    return e;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  std::unique_ptr<HistoryStore> store(new HistoryStore(db, limits));
-  if (auto s = store->exec(kSchema); !s)
-    return make_error(CommonErrc::io_error, s.error().message + " (" + file.string() + ")");
-  Statement series(db, "SELECT id, topology, component, name, labels FROM series");
-  if (!series.ok()) return failure(db, "reading " + file.string());
-  while (series.step() == SQLITE_ROW)
-    store->ids_[key_of(series.text(1), series.text(2), series.text(3), series.text(4))] =
-        series.integer(0);
-  Statement rolled(db, "SELECT value FROM meta WHERE key = 'rolled_until'");
-  if (rolled.ok() && rolled.step() == SQLITE_ROW) store->rolled_until_ = rolled.integer(0);
+  auto db = open_sqlite_file(file, kSchema, "metric history");
+  if (!db) return db.error();
+  std::unique_ptr<HistoryStore> store(new HistoryStore(*db, limits));
+  if (auto loaded = store->load(); !loaded)
+    return make_error(CommonErrc::io_error, loaded.error().message + " (" + file.string() + ")");
   return store;
+}
+
+Status HistoryStore::load() {
+  ids_.clear();
+  rolled_until_ = -1;
+  Statement series(db_, "SELECT id, topology, component, name, labels FROM series");
+  if (!series.ok()) return failure(db_, "reading the series");
+  while (series.step() == SQLITE_ROW)
+    ids_[key_of(series.text(1), series.text(2), series.text(3), series.text(4))] =
+        series.integer(0);
+  Statement rolled(db_, "SELECT value FROM meta WHERE key = 'rolled_until'");
+  if (rolled.ok() && rolled.step() == SQLITE_ROW) rolled_until_ = rolled.integer(0);
+  return {};
 }
 
 Status HistoryStore::exec(const char* sql) const {
@@ -184,6 +182,7 @@ Status HistoryStore::record(std::int64_t t_secs, const std::vector<Point>& point
   if (auto s = exec("BEGIN"); !s) return s;
   auto fail = [&](Error e) -> Status {
     (void)exec("ROLLBACK");
+    (void)load();  // what the rollback undid (new series, a roll-up) is forgotten here too
     return e;
   };
   Statement insert(db_, "INSERT OR REPLACE INTO points(series, res, t, value) VALUES(?, 0, ?, ?)");
@@ -259,6 +258,13 @@ Result<HistoryAnswer> HistoryStore::query(const HistoryQuery& q, std::int64_t no
     if (!s.points.empty()) answer.series.push_back(std::move(s));
   }
   return answer;
+}
+
+bool HistoryStore::knows(const std::string& topology) const {
+  std::lock_guard lock(mu_);
+  std::string prefix = topology + '\n';
+  auto it = ids_.lower_bound(prefix);
+  return it != ids_.end() && it->first.starts_with(prefix);
 }
 
 std::size_t HistoryStore::series_count() const {

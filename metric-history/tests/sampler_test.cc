@@ -18,7 +18,9 @@ json beat(double uptime, double executed, double acked, double alive_ns, double 
   json rules{{"kind", "bolt"},
              {"executors", 1},
              {"executed", executed},
-             {"execute_latency_ms", 0.5},
+             // every tuple sampled, 0.5 ms each
+             {"execute_total_ns", executed * 500'000},
+             {"execute_samples", executed},
              {"alive_ns", alive_ns},
              {"idle_ns", idle_ns},
              {"backpressured_ns", bp_ns},
@@ -34,7 +36,8 @@ json beat(double uptime, double executed, double acked, double alive_ns, double 
                                        {"updated_ms", balance_ms}}})}};
   json tx{{"kind", "spout"},
           {"acked", acked},
-          {"complete_latency_ms", 8.0},
+          {"complete_total_ns", acked * 8'000'000},
+          {"complete_samples", acked},
           {"complete_latency_buckets", buckets}};
   return {{"uptime_secs", uptime}, {"components", {{"rules", rules}, {"tx", tx}}}};
 }
@@ -82,6 +85,21 @@ TEST(SamplerTest, FiguresAreOverEachWorkersOwnIntervalAndSummedOverWorkers) {
   EXPECT_DOUBLE_EQ(value(points, "rules", "capacity"), 0.1);
 }
 
+TEST(SamplerTest, AnIntervalsLatencyIsItsOwnMeanNotADifferenceOfRunningMeans) {
+  Sampler sampler;
+  auto with = [](double uptime, double samples, double total_ms) {
+    json stats = beat(uptime, 0, 0, 0, 0, 0, 0, 0);
+    stats["components"]["tx"]["complete_samples"] = samples;
+    stats["components"]["tx"]["complete_total_ns"] = total_ms * 1e6;
+    return stats;
+  };
+  (void)sampler.sample({{"risk", {{"w1", with(10, 100'000, 500'000)}}}});  // 5 ms each
+  // One more sampled tuple, of 1 ms: the interval's mean is 1 ms (the running mean moved a
+  // little, and a difference of mean x count would say about 500,000 ms).
+  auto points = sampler.sample({{"risk", {{"w1", with(20, 100'001, 500'001)}}}});
+  EXPECT_NEAR(value(points, "tx", "complete_latency_ms"), 1.0, 1e-6);
+}
+
 TEST(SamplerTest, ARestartedRuntimeCountsFromZeroAndAnUnchangedBeatRepeatsItsInterval) {
   Sampler sampler;
   (void)sampler.sample({{"risk", {{"w1", beat(100, 10000, 0, 0, 0, 0, 0, 0)}}}});
@@ -93,6 +111,11 @@ TEST(SamplerTest, ARestartedRuntimeCountsFromZeroAndAnUnchangedBeatRepeatsItsInt
   // Started again 4 s ago with 800 executed: 200/s, not a negative rate.
   points = sampler.sample({{"risk", {{"w1", beat(4, 800, 0, 0, 0, 0, 0, 0)}}}});
   EXPECT_DOUBLE_EQ(value(points, "rules", "executed_per_sec"), 200);
+  // Started again and already older than the last uptime seen: its new start tells.
+  json again = beat(12, 1200, 0, 0, 0, 0, 0, 0);
+  again["started_ms"] = 99;
+  points = sampler.sample({{"risk", {{"w1", again}}}});
+  EXPECT_DOUBLE_EQ(value(points, "rules", "executed_per_sec"), 100);
   // No thread time reported: no shares rather than made-up ones.
   EXPECT_FALSE(has(points, "busy_share"));
 }

@@ -187,7 +187,9 @@ Result<Series> series_from_json(const json& j) {
   if (name == j.end() || !name->is_string()) return malformed("a metric series has no name");
   s.name = name->get<std::string>();
   if (auto ok = check_name(s.name); !ok) return ok.error();
-  std::string kind = j.value("kind", "");
+  auto kind_field = j.find("kind");
+  std::string kind =
+      kind_field != j.end() && kind_field->is_string() ? kind_field->get<std::string>() : "";
   if (kind == "counter")
     s.kind = Kind::counter;
   else if (kind == "gauge")
@@ -210,7 +212,9 @@ Result<Series> series_from_json(const json& j) {
       return malformed("metric '" + s.name + "' has no number 'value'");
     s.value = value->get<double>();
     if (s.kind == Kind::gauge) {
-      std::string combine = j.value("combine", "sum");
+      auto field = j.find("combine");
+      std::string combine =
+          field != j.end() && field->is_string() ? field->get<std::string>() : "sum";
       if (combine != "sum" && combine != "latest")
         return malformed("gauge '" + s.name + "' has combine '" + combine + "'");
       s.combine = combine == "latest" ? GaugeCombine::latest : GaugeCombine::sum;
@@ -237,7 +241,8 @@ Result<Series> series_from_json(const json& j) {
   if (s.buckets.size() != s.bounds.size() + 1)
     return malformed("histogram '" + s.name + "' has " + std::to_string(s.buckets.size()) +
                      " buckets for " + std::to_string(s.bounds.size()) + " bounds");
-  s.sum = j.value("sum", 0.0);
+  auto sum = j.find("sum");
+  s.sum = sum != j.end() && sum->is_number() ? sum->get<double>() : 0.0;
   return s;
 }
 

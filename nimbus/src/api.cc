@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "exporter.h"
+#include "gale/anomalies/webhook.h"
 #include "gale/metrics/prometheus.h"
 #include "gale/nimbus/limits.h"
 #include "gale/state/backend.h"
@@ -378,6 +379,28 @@ Result<Api::Call> Api::resolve(const HttpRequest& request) {
     return read("whoami", std::nullopt, [](const Principal& who) {
       return ok(json{{"principal", who.name}, {"role", to_string(who.role)}});
     });
+  if (root == "anomalies" && parts.size() == 1 && get) {
+    auto limit = limit_of(request.target, 100, 10000);
+    if (!limit) return limit.error();
+    std::string state = query_value(request.target, "state").value_or("open");
+    if (state != "open" && state != "all")
+      return make_error(NimbusErrc::bad_request,
+                        "'state' must be open or all, got '" + state + "'");
+    return read("anomalies", Permission::topology_read,
+                [this, open = state == "open", n = *limit,
+                 topology = query_value(request.target, "topology").value_or("")](
+                    const Principal&) -> Result<HttpResponse> {
+                  if (!anomalies_)
+                    return make_error(NimbusErrc::unavailable,
+                                      "the anomaly log could not be opened on this Nimbus (see "
+                                      "its log)");
+                  auto list = anomalies_->list(open, topology, n);
+                  if (!list) return make_error(NimbusErrc::internal, list.error().message);
+                  json out = json::array();
+                  for (const auto& a : *list) out.push_back(anomalies::to_json(a));
+                  return ok(out);
+                });
+  }
   if (root == "cluster" && parts.size() == 1 && get)
     return read("cluster", Permission::cluster_read,
                 [this](const Principal&) { return ok(service_.cluster(leader_.leader())); });
@@ -464,9 +487,9 @@ Result<json> Api::history(const metric_history::HistoryQuery& q) const {
     return make_error(NimbusErrc::unavailable,
                       "the metric history could not be opened on this Nimbus (see its log)");
   auto record = service_.find(q.topology);
+  if (!record && !history_->knows(q.topology)) return record.error();  // unknown, no history
   auto answer = history_->query(q, now_());
   if (!answer) return make_error(NimbusErrc::bad_request, answer.error().message);
-  if (!record && answer->series.empty()) return record.error();  // unknown, and no history
   json series = json::array();
   for (const auto& s : answer->series) {
     json labels = json::object();

@@ -15,6 +15,7 @@
 
 #include "artifact_store.h"
 #include "audit_log.h"
+#include "gale/anomalies/log.h"
 #include "gale/metric_history/store.h"
 #include "gale/nimbus/access.h"
 #include "gale/nimbus/http_server.h"
@@ -37,17 +38,20 @@ struct ApiGuards {
 
 class Api {
  public:
-  // `history`: the metric history, null where it could not be opened (its route answers 503).
+  // `history`, `anomalies`: the metric history and the anomaly log, null where they could not be
+  // opened (their routes answer 503).
   Api(TopologyService& service, const ArtifactStore& artifacts, coordination::ClusterState& state,
       LeaderView leader, ApiGuards guards, Now now,
-      const metric_history::HistoryStore* history = nullptr)
+      const metric_history::HistoryStore* history = nullptr,
+      const anomalies::AnomalyLog* anomalies = nullptr)
       : service_(service),
         artifacts_(artifacts),
         state_(state),
         leader_(std::move(leader)),
         guards_(guards),
         now_(std::move(now)),
-        history_(history) {}
+        history_(history),
+        anomalies_(anomalies) {}
 
   HttpResponse handle(const HttpRequest& request);
   // For a request with a body, from its header alone (HttpServer's HeaderCheck): the 401 (or
@@ -91,6 +95,7 @@ class Api {
   ApiGuards guards_;
   Now now_;
   const metric_history::HistoryStore* history_;
+  const anomalies::AnomalyLog* anomalies_;
 };
 
 }  // namespace gale::nimbus

@@ -7,12 +7,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "api.h"
 #include "artifact_store.h"
 #include "audit_log.h"
+#include "gale/anomalies/log.h"
+#include "gale/anomalies/webhook.h"
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
 #include "gale/nimbus/http_server.h"
@@ -41,12 +45,14 @@ class Nimbus::Impl {
         artifacts_(std::filesystem::path(options_.config.get_string(conf::kStormLocalDir)) /
                    "artifacts"),
         history_(open_history(options_.config)),
+        anomaly_log_(open_anomaly_log(options_.config)),
+        detector_(anomalies::AnomalySettings::from(options_.config)),
         service_(ServiceContext{state_, artifacts_, inspector(), defer(), unix_now,
                                 options_.config.get_int(conf::kNimbusTaskTimeoutSecs),
                                 [&store] { return store.interruptions(); },
                                 options_.config.get_bool(conf::kSecurityEnabled)}),
         api_(service_, artifacts_, state_, leader_view(), ApiGuards{access_, limiter_, *audit_},
-             unix_now, history_.get()),
+             unix_now, history_.get(), anomaly_log_.get()),
         server_(
             io_, [this](const HttpRequest& request) { return api_.handle(request); },
             static_cast<std::size_t>(options_.config.get_int(conf::kNimbusMaxRequestBytes)),
@@ -69,6 +75,11 @@ class Nimbus::Impl {
   Status start() {
     if (auto ready = state_.init(); !ready)
       return make_error(NimbusErrc::internal, ready.error().message);
+    if (auto hooked = start_webhook(); !hooked) return hooked;
+    if (anomaly_log_) {
+      auto open = anomaly_log_->list(true, "", 100000);
+      if (open) detector_.restore(*open);
+    }
     if (!access_.enabled())
       spdlog::warn(
           "SECURITY IS OFF (security.enabled=false): no token is asked for, anyone who reaches "
@@ -168,7 +179,11 @@ class Nimbus::Impl {
     std::unique_lock lock(stop_mutex_);
     while (!stop_cv_.wait_for(lock, period, [this] { return stopping_; })) {
       lock.unlock();
-      sample_history();
+      try {
+        sample_history();
+      } catch (const std::exception& e) {  // a heartbeat no check foresaw: this sample is lost
+        spdlog::warn("metric history: a sample failed: {}", e.what());
+      }
       lock.lock();
     }
   }
@@ -184,7 +199,87 @@ class Nimbus::Impl {
         sample.workers.push_back({beat.host + ":" + std::to_string(beat.port), beat.stats});
     }
     auto points = sampler_.sample(samples);
-    if (auto s = history_->record(unix_now(), points); !s) spdlog::warn("{}", s.error().message);
+    std::int64_t now = unix_now();
+    if (auto s = history_->record(now, points); !s) spdlog::warn("{}", s.error().message);
+    watch_anomalies(now, points, *topologies);
+  }
+
+  // The log beside the history; null (logged) when it cannot be opened: anomalies are then
+  // still logged and sent to the webhook, not kept.
+  static std::unique_ptr<anomalies::AnomalyLog> open_anomaly_log(const Config& conf) {
+    auto file =
+        std::filesystem::path(conf.get_string(conf::kStormLocalDir)) / "metrics" / "anomalies.db";
+    auto log =
+        anomalies::AnomalyLog::open(file, conf.get_int(conf::kNimbusMetricsHistoryDays) * 86400);
+    if (!log) {
+      spdlog::error("{}; anomalies are not kept", log.error().message);
+      return nullptr;
+    }
+    return std::move(*log);
+  }
+
+  Status start_webhook() {
+    std::string url = options_.config.get_string(conf::kNimbusAnomalyWebhookUrl);
+    if (url.empty()) return {};
+    std::string token;
+    if (std::string file = options_.config.get_string(conf::kNimbusAnomalyWebhookTokenFile);
+        !file.empty()) {
+      std::ifstream in(file);
+      if (!in)
+        return make_error(NimbusErrc::bad_request,
+                          "nimbus.anomaly.webhook.token.file: cannot read " + file);
+      std::getline(in, token);
+    }
+    auto hook = anomalies::Webhook::start(
+        url, options_.config.get_string(conf::kNimbusAnomalyWebhookCaFile), token);
+    if (!hook) return make_error(NimbusErrc::bad_request, hook.error().message);
+    webhook_ = std::move(*hook);
+    return {};
+  }
+
+  // Anomaly monitoring (docs/METRICS.md, "Anomalies"), on this sample. Every Nimbus evaluates
+  // (a new leader knows what is open), only the leader records and sends: one webhook call per
+  // anomaly, not one per Nimbus.
+  void watch_anomalies(std::int64_t now, const std::vector<metric_history::Point>& points,
+                       const std::vector<ObservedTopology>& observed) {
+    std::vector<anomalies::TopologyState> states;
+    for (const auto& t : observed) {
+      anomalies::TopologyState s;
+      s.topology = t.record.name;
+      s.active = t.record.status == coordination::TopologyStatus::active;
+      std::set<std::string> spouts;
+      for (const auto& beat : t.beats) {
+        anomalies::TopologyState::Worker w{beat.host + ":" + std::to_string(beat.port),
+                                           beat.instance, 0};
+        if (auto c = beat.stats.find("checkpoints"); c != beat.stats.end() && c->is_object())
+          if (auto a = c->find("abandoned"); a != c->end() && a->is_number())
+            w.checkpoints_abandoned = a->get<double>();
+        s.workers.push_back(std::move(w));
+        if (auto cs = beat.stats.find("components"); cs != beat.stats.end() && cs->is_object())
+          for (const auto& [id, c] : cs->items())
+            if (auto kind = c.find("kind"); c.is_object() && kind != c.end() && *kind == "spout")
+              spouts.insert(id);
+      }
+      s.spouts.assign(spouts.begin(), spouts.end());
+      states.push_back(std::move(s));
+    }
+    anomalies::Changes changes = detector_.evaluate(now, points, states);
+    if (!leader_.load()) return;
+    for (auto& a : changes.raised) {
+      spdlog::warn("anomaly raised: {} ({})", a.message, a.rule);
+      if (anomaly_log_) {
+        if (auto s = anomaly_log_->raised(a); !s) spdlog::warn("{}", s.error().message);
+        detector_.recorded(a);
+      }
+      if (webhook_) webhook_->send("raised", a);
+    }
+    for (const auto& a : changes.cleared) {
+      spdlog::info("anomaly cleared: {} ({})", a.message, a.rule);
+      if (anomaly_log_ && a.id > 0)
+        if (auto s = anomaly_log_->cleared(a); !s) spdlog::warn("{}", s.error().message);
+      if (webhook_) webhook_->send("cleared", a);
+    }
+    if (anomaly_log_ && !changes.cleared.empty()) (void)anomaly_log_->expire(now);
   }
 
   NimbusOptions options_;
@@ -195,6 +290,9 @@ class Nimbus::Impl {
   ArtifactStore artifacts_;
   std::unique_ptr<metric_history::HistoryStore> history_;
   metric_history::Sampler sampler_;
+  std::unique_ptr<anomalies::AnomalyLog> anomaly_log_;
+  anomalies::AnomalyDetector detector_;
+  std::unique_ptr<anomalies::Webhook> webhook_;
   std::atomic<bool> leader_{false};
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{

@@ -262,6 +262,7 @@ TEST_F(ApiTest, TheMetricHistoryServesCurvesAndOutlivesARestart) {
   EXPECT_EQ(alerts["labels"], nlohmann::json({{"rule", "night"}}));
   EXPECT_EQ(executed["name"], "executed_per_sec");
   ASSERT_GE(executed["points"].size(), 2u) << answer.dump();
+  ASSERT_GE(alerts["points"].size(), 2u) << answer.dump();
   for (const auto& p : executed["points"]) EXPECT_DOUBLE_EQ(p[1].get<double>(), 100) << p;
   for (const auto& p : alerts["points"]) EXPECT_DOUBLE_EQ(p[1].get<double>(), 3) << p;
   std::size_t before = executed["points"].size();
@@ -283,6 +284,36 @@ TEST_F(ApiTest, TheMetricHistoryServesCurvesAndOutlivesARestart) {
   auto unknown = nimbus_->client().request("GET", "/api/v1/topologies/nope/metrics");
   ASSERT_TRUE(unknown.ok());
   EXPECT_EQ(unknown->status, 404) << unknown->body;
+}
+
+TEST_F(ApiTest, AWorkerThatRestartedIsAnAnomalyShownByTheApi) {
+  start({{"nimbus.metrics.history.interval.secs", "1"}});
+  ASSERT_TRUE(submit("risk", {{"topology.workers", "1"}}).ok());
+  std::string id = only_id();
+  int port = assignment(id).task_slots.begin()->second.port;
+  auto beat = [&](const std::string& instance, double uptime) {
+    coordination::WorkerHeartbeat b{id, "127.0.0.1", port, 0, 0, {{"uptime_secs", uptime}}};
+    b.instance = instance;
+    return b;
+  };
+  ASSERT_TRUE(state_.write_heartbeat(beat("first", 5)).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // seen by a sample
+  ASSERT_TRUE(state_.write_heartbeat(beat("second", 1)).ok());   // a new process in the slot
+  nlohmann::json open;
+  for (int i = 0; i < 50 && (open.empty() || !open.is_array() || open.empty()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto reply = nimbus_->client().request("GET", "/api/v1/anomalies?topology=risk");
+    ASSERT_TRUE(reply.ok());
+    ASSERT_EQ(reply->status, 200) << reply->body;
+    open = nlohmann::json::parse(reply->body);
+  }
+  ASSERT_EQ(open.size(), 1u) << open.dump();
+  EXPECT_EQ(open[0]["rule"], "worker_restarted");
+  EXPECT_EQ(open[0]["worker"], "127.0.0.1:" + std::to_string(port));
+  EXPECT_TRUE(open[0]["cleared_secs"].is_null());
+  auto bad = nimbus_->client().request("GET", "/api/v1/anomalies?state=some");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->status, 400);
 }
 
 TEST_F(ApiTest, UnknownTopologyIsNotFoundForEveryVerb) {

@@ -107,18 +107,6 @@ void Executor::thread_main() {
   const bool spins = component_.kind != ComponentInfo::Kind::spout;
   ProgressiveWait wait(0, spins ? s.wait_spins : 0, spins ? s.wait_yields : 0);
   int empty_sleeps = 0;
-  // A stretch without work, timed as a whole (two clock reads): backpressured if the output
-  // was held back when last looked at, idle otherwise. time() adds the stretch going on.
-  std::int64_t waiting_since = -1;
-  bool blocked = false;
-  auto end_wait = [&] {
-    if (waiting_since < 0) return;
-    // Closed before it is counted: a reader in between misses it once, never counts it twice.
-    waiting_since_.store(-1, std::memory_order_release);
-    (blocked ? backpressured_ns_ : idle_ns_)
-        .add(static_cast<std::uint64_t>(steady_ns() - waiting_since));
-    waiting_since = -1;
-  };
   started_ns_.store(steady_ns(), std::memory_order_release);
   while (!stopping()) {
     if (work()) {
@@ -128,11 +116,9 @@ void Executor::thread_main() {
       empty_sleeps = 0;
       continue;
     }
-    if (waiting_since < 0) waiting_since = steady_ns();
     flush();
-    blocked = holds_output();
-    waiting_blocked_.store(blocked, std::memory_order_relaxed);
-    waiting_since_.store(waiting_since, std::memory_order_release);
+    bool blocked = holds_output();
+    begin_wait(blocked);
     idle_.store(dirty_.empty() && self_.empty() && !blocked, std::memory_order_release);
     // Output held back: the batches will not go sooner for spinning.
     if (!blocked && wait.spin()) continue;
@@ -274,6 +260,7 @@ void Executor::push(int dest, BatchPtr batch) {
 
 void Executor::on_full(int dest, BatchPtr batch) {
   ProgressiveWait wait(runtime_.settings().bolt_park_us);
+  end_wait();  // a stretch without work ends here: this wait is counted below, once
   std::int64_t since = steady_ns();
   while (!runtime_.try_deliver(dest, batch)) {
     if (stopping()) break;  // shutting down: nothing downstream will read it
@@ -282,16 +269,53 @@ void Executor::on_full(int dest, BatchPtr batch) {
   backpressured_ns_.add(static_cast<std::uint64_t>(steady_ns() - since));
 }
 
+// The time accounting is a seqlock: the executor thread writes (an odd sequence while it
+// does), time() reads until it saw one even sequence on both sides, so that a stretch moving
+// from "going on" to "counted" is never seen twice or not at all: time() never goes back.
+void Executor::begin_wait(bool blocked) {
+  if (stretch_start_ >= 0 && blocked == stretch_blocked_) return;
+  end_wait();  // held back now and not before (or the other way): a new stretch
+  stretch_start_ = steady_ns();
+  stretch_blocked_ = blocked;
+  std::uint32_t seq = time_seq_.load(std::memory_order_relaxed);
+  time_seq_.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  waiting_blocked_.store(blocked, std::memory_order_relaxed);
+  waiting_since_.store(stretch_start_, std::memory_order_relaxed);
+  time_seq_.store(seq + 2, std::memory_order_release);
+}
+
+void Executor::end_wait() {
+  if (stretch_start_ < 0) return;
+  auto waited = static_cast<std::uint64_t>(steady_ns() - stretch_start_);
+  std::uint32_t seq = time_seq_.load(std::memory_order_relaxed);
+  time_seq_.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  (stretch_blocked_ ? backpressured_ns_ : idle_ns_).add(waited);
+  waiting_since_.store(-1, std::memory_order_relaxed);
+  time_seq_.store(seq + 2, std::memory_order_release);
+  stretch_start_ = -1;
+}
+
 Executor::Time Executor::time() const {
   std::int64_t started = started_ns_.load(std::memory_order_acquire);
   if (started == 0) return {};
-  std::int64_t now = steady_ns();
-  Time t{static_cast<std::uint64_t>(now - started), idle_ns_.get(), backpressured_ns_.get()};
-  std::int64_t since = waiting_since_.load(std::memory_order_acquire);
-  if (since >= 0 && now > since)
-    (waiting_blocked_.load(std::memory_order_relaxed) ? t.backpressured_ns : t.idle_ns) +=
-        static_cast<std::uint64_t>(now - since);
-  return t;
+  while (true) {
+    std::uint32_t before = time_seq_.load(std::memory_order_acquire);
+    if (before & 1) {
+      std::this_thread::yield();
+      continue;
+    }
+    std::int64_t now = steady_ns();
+    Time t{static_cast<std::uint64_t>(now - started), idle_ns_.get(), backpressured_ns_.get()};
+    std::int64_t since = waiting_since_.load(std::memory_order_relaxed);
+    bool blocked = waiting_blocked_.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (time_seq_.load(std::memory_order_relaxed) != before) continue;
+    if (since >= 0 && now > since)
+      (blocked ? t.backpressured_ns : t.idle_ns) += static_cast<std::uint64_t>(now - since);
+    return t;
+  }
 }
 
 BatchPtr Executor::take_self_batch() {

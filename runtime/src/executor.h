@@ -252,6 +252,13 @@ class Executor {
   Counter idle_ns_, backpressured_ns_;
   std::atomic<std::int64_t> waiting_since_{-1};  // the wait going on, if any
   std::atomic<bool> waiting_blocked_{false};
+  std::atomic<std::uint32_t> time_seq_{0};  // odd while the executor thread writes the above
+  std::int64_t stretch_start_ = -1;         // executor thread: the wait going on
+  bool stretch_blocked_ = false;
+  // Executor thread: a stretch without work starts (or changes from idle to held back, or
+  // back), or ends; counted as idle or backpressured time (time()).
+  void begin_wait(bool blocked);
+  void end_wait();
   Doorbell bell_;  // rung by deliver(), wake() and request_stop()
   std::thread thread_;
 };

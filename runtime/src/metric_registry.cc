@@ -68,7 +68,11 @@ MetricRegistry::Entry* MetricRegistry::find_or_add(int task, std::string_view na
   if (bounds)
     if (auto ok = metrics::check_bounds(*bounds); !ok)
       throw std::invalid_argument(ok.error().message + " (histogram '" + std::string(name) + "')");
-  std::string key = std::to_string(task) + ' ' + describe(name, labels);
+  // Each part with its length before it: no label value can make two series one key.
+  std::string key =
+      std::to_string(task) + ':' + std::to_string(name.size()) + ':' + std::string(name);
+  for (const auto& [k, v] : labels)
+    key += std::to_string(k.size()) + ':' + k + std::to_string(v.size()) + ':' + v;
   std::lock_guard lock(mu_);
   if (auto it = entries_.find(key); it != entries_.end()) {
     Entry& e = it->second;

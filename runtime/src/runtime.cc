@@ -3,6 +3,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <set>
@@ -155,6 +156,9 @@ Runtime::~Runtime() {
 
 void Runtime::start() {
   started_ns_ = clock_->now_ns();
+  started_unix_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
   if (layout_.checkpointing()) {
     auto backend = state::make_backend(layout_.config(), cluster_);  // "auto": redis on a cluster
     if (!backend.ok()) throw std::runtime_error(backend.error().message);
@@ -298,6 +302,7 @@ TopologyStats Runtime::stats() const {
   out.topology = layout_.topology_name();
   double uptime_ns = static_cast<double>(clock_->now_ns() - started_ns_);
   out.uptime_secs = uptime_ns / 1e9;
+  out.started_unix_ms = started_unix_ms_;
   for (std::size_t c = 0; c < layout_.components().size(); ++c) {
     const ComponentInfo& info = layout_.components()[c];
     ComponentStats cs;
@@ -343,6 +348,12 @@ TopologyStats Runtime::stats() const {
       cs.error_count += 1;
       cs.last_errors.push_back(std::move(error));
     }
+    cs.execute_total_ns = execute.total_ns.get();
+    cs.execute_samples = execute.samples.get();
+    cs.process_total_ns = process.total_ns.get();
+    cs.process_samples = process.samples.get();
+    cs.complete_total_ns = complete.total_ns.get();
+    cs.complete_samples = complete.samples.get();
     cs.execute_latency_ms = execute.mean_ms();
     cs.process_latency_ms = process.mean_ms();
     cs.complete_latency_ms = complete.mean_ms();

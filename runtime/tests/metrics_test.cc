@@ -179,6 +179,13 @@ class SlowBolt : public BasicBolt {
   void declare_outputs(OutputDeclarer&) const override {}
 };
 
+// Passes each input on.
+class RelayBolt : public BasicBolt {
+ public:
+  void execute(const Tuple& in, BasicCollector& out) override { out.emit(in.values()); }
+  void declare_outputs(OutputDeclarer& d) const override { d.declare({"id"}); }
+};
+
 class FloodSpout : public Spout {
  public:
   void open(const Config&, TopologyContext&, SpoutCollector& out) override { out_ = &out; }
@@ -197,13 +204,16 @@ TEST(MetricsTest, TimeIsSplitIntoBusyIdleAndBackpressured) {
   auto probe = std::make_shared<Probe>();
   TopologyBuilder b;
   b.set_spout("flood", [] { return std::make_unique<FloodSpout>(); });
-  b.set_bolt("slow", BasicBoltFactory([] { return std::make_unique<SlowBolt>(); }))
+  b.set_bolt("relay", BasicBoltFactory([] { return std::make_unique<RelayBolt>(); }))
       .shuffle_grouping("flood");
+  b.set_bolt("slow", BasicBoltFactory([] { return std::make_unique<SlowBolt>(); }))
+      .shuffle_grouping("relay");
   b.set_spout("quiet", [probe] { return std::make_unique<CountingSpout>(probe, 0); });
   Config conf = test_config();
   conf.set(conf::kTopologyAckerExecutors, 0);
   conf.set(conf::kTopologyProducerBatchSize, 8);
   conf.set(conf::kTopologyExecutorReceiveBufferSize, 64);
+  conf.set(conf::kTopologyChaining, false);  // the relay in its own thread, waiting on "slow"
   runtime::LocalCluster cluster("time", b.build(), conf);
   cluster.start();
   std::this_thread::sleep_for(1s);
@@ -213,8 +223,14 @@ TEST(MetricsTest, TimeIsSplitIntoBusyIdleAndBackpressured) {
   const runtime::ComponentStats* flood = stats.find("flood");
   const runtime::ComponentStats* slow = stats.find("slow");
   const runtime::ComponentStats* quiet = stats.find("quiet");
-  ASSERT_TRUE(flood && slow && quiet);
-  // The flooding spout is held back by the slow bolt most of the time; the slow bolt always
+  const runtime::ComponentStats* relay = stats.find("relay");
+  ASSERT_TRUE(flood && slow && quiet && relay);
+  // No wait is counted twice: the waits never add up to more than the time run.
+  for (const auto* c : {flood, slow, quiet, relay})
+    EXPECT_LE(c->idle_ns + c->backpressured_ns, c->alive_ns) << c->id << "\n" << table;
+  // The relay waits for room in the slow bolt's queue (on a full queue, not a held output).
+  EXPECT_GT(share(relay->backpressured_ns, relay->alive_ns), 0.5) << table;
+  // The flooding spout is held back most of the time; the slow bolt always
   // has input; the spout with nothing to emit waits for input all the time. The bounds leave
   // room for a loaded machine (and TSan), not for the wrong split.
   EXPECT_GT(flood->alive_ns, 500'000'000u) << table;

@@ -231,7 +231,7 @@ std::vector<ConfigKey> make_schema() {
               "How often Nimbus samples the heartbeats into the metric history: the finest "
               "resolution, kept 6 hours (minute averages are kept nimbus.metrics.history.days).")
           .at_least(1)
-          .at_most(60),
+          .at_most(30),
       KeySpec(kNimbusMetricsHistoryDays, Type::int64, 7,
               "How many days the metric history keeps its minute averages.")
           .at_least(1)
@@ -241,6 +241,36 @@ std::vector<ConfigKey> make_schema() {
               "the points of more are not kept.")
           .at_least(1)
           .at_most(1000000),
+      KeySpec(kNimbusAnomalyNoThroughputSecs, Type::int64, 120,
+              "Anomaly no_throughput: an active topology's spouts emitted nothing this long.")
+          .at_least(1)
+          .at_most(86400),
+      KeySpec(kNimbusAnomalyFailedPerSec, Type::float64, 1.0,
+              "Anomaly failed_tuples: a component failed more tuples a second than this.")
+          .at_least(0),
+      KeySpec(kNimbusAnomalyCapacity, Type::float64, 0.9,
+              "Anomaly capacity: a component's capacity above this for "
+              "nimbus.anomaly.capacity.secs.")
+          .at_least(0),
+      KeySpec(kNimbusAnomalyCapacitySecs, Type::int64, 60,
+              "How long a capacity above nimbus.anomaly.capacity lasts before it is an anomaly.")
+          .at_least(0)
+          .at_most(86400),
+      KeySpec(kNimbusAnomalyKafkaLagSecs, Type::int64, 300,
+              "Anomaly kafka_lag_growing: a topology's Kafka lag grew at every sample this long.")
+          .at_least(1)
+          .at_most(86400),
+      KeySpec(kNimbusAnomalyEventOpenSecs, Type::int64, 300,
+              "How long an event anomaly (worker_restarted, checkpoint_failed) stays open.")
+          .at_least(1)
+          .at_most(86400),
+      KeySpec(kNimbusAnomalyWebhookUrl, Type::string, "",
+              "Where raised and cleared anomalies are POSTed as JSON (http:// or https://); "
+              "empty: nowhere."),
+      KeySpec(kNimbusAnomalyWebhookCaFile, Type::string, "",
+              "The CA certificates an https webhook is verified against."),
+      KeySpec(kNimbusAnomalyWebhookTokenFile, Type::string, "",
+              "A file whose content is sent to the webhook as a bearer token; empty: none."),
       KeySpec(kQueryHost, Type::string, "127.0.0.1", "Address gale-query's API binds."),
       KeySpec(kQueryPort, Type::int64, 6630, "Port of gale-query's API.")
           .at_least(1)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 namespace gale {
 
@@ -22,11 +23,13 @@ std::int64_t now_ms() {
 }  // namespace
 
 void Gauge::set(double v) {
+  if (!std::isfinite(v)) return;
   value_.store(v, std::memory_order_relaxed);
   updated_ms_.store(now_ms(), std::memory_order_relaxed);
 }
 
 void Gauge::add(double d) {
+  if (!std::isfinite(d)) return;
   add_to(value_, d);
   updated_ms_.store(now_ms(), std::memory_order_relaxed);
 }
@@ -35,6 +38,7 @@ Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)), counts_(bounds_.size() + 1) {}
 
 void Histogram::observe(double v) {
+  if (!std::isfinite(v)) return;
   auto bucket = std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin();
   counts_[static_cast<std::size_t>(bucket)].fetch_add(1, std::memory_order_relaxed);
   add_to(sum_, v);

@@ -46,11 +46,15 @@ TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
           "nimbus.tls.key.file", "nimbus.requests.per.sec", "nimbus.audit.max.bytes",
           "nimbus.audit.max.files", "nimbus.client.timeout.secs",
           "nimbus.metrics.history.interval.secs", "nimbus.metrics.history.days",
-          "nimbus.metrics.history.max.series", "query.host", "query.port", "query.templates",
-          "query.page.max.rows", "query.timeout.ms", "query.tls.cert.file", "query.tls.key.file",
-          "supervisor.id", "supervisor.host", "supervisor.slots.ports", "supervisor.worker.user",
-          "worker.heartbeat.frequency.secs", "security.enabled", "security.token",
-          "security.token.file", "security.tls.ca.file"));
+          "nimbus.metrics.history.max.series", "nimbus.anomaly.no.throughput.secs",
+          "nimbus.anomaly.failed.per.sec", "nimbus.anomaly.capacity",
+          "nimbus.anomaly.capacity.secs", "nimbus.anomaly.kafka.lag.secs",
+          "nimbus.anomaly.event.open.secs", "nimbus.anomaly.webhook.url",
+          "nimbus.anomaly.webhook.ca.file", "nimbus.anomaly.webhook.token.file", "query.host",
+          "query.port", "query.templates", "query.page.max.rows", "query.timeout.ms",
+          "query.tls.cert.file", "query.tls.key.file", "supervisor.id", "supervisor.host",
+          "supervisor.slots.ports", "supervisor.worker.user", "worker.heartbeat.frequency.secs",
+          "security.enabled", "security.token", "security.token.file", "security.tls.ca.file"));
 }
 
 TEST(ConfigTest, EveryKeyHasADoc) {

@@ -34,21 +34,27 @@ std::string peer_id(const std::string& host, int port) {
   return host + ":" + std::to_string(port);
 }
 
-// A heartbeat stays well inside ZooKeeper's 1 MB node: past this many metric series in one
-// worker the rest are left out and counted.
+// A heartbeat stays well inside ZooKeeper's 1 MB node: past this many metric series, or this
+// many bytes of them, in one worker the rest are left out and counted.
 constexpr std::size_t kMaxHeartbeatSeries = 2000;
+constexpr std::size_t kMaxHeartbeatSeriesBytes = 512 * 1024;
 
 nlohmann::json stats_json(const runtime::TopologyStats& stats) {
   nlohmann::json components = nlohmann::json::object();
-  std::size_t series = 0;
+  std::size_t series = 0, series_bytes = 0;
   std::uint64_t series_dropped = 0;
   for (const auto& c : stats.components) {
     nlohmann::json metrics = nlohmann::json::array();
     for (const auto& s : c.metrics) {
-      if (series++ < kMaxHeartbeatSeries)
-        metrics.push_back(metrics::to_json(s));
-      else
+      nlohmann::json j = metrics::to_json(s);
+      std::size_t bytes = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+      if (series < kMaxHeartbeatSeries && series_bytes + bytes <= kMaxHeartbeatSeriesBytes) {
+        ++series;
+        series_bytes += bytes;
+        metrics.push_back(std::move(j));
+      } else {
         ++series_dropped;
+      }
     }
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& e : c.last_errors) errors.push_back(e.substr(0, 500));
@@ -64,6 +70,12 @@ nlohmann::json stats_json(const runtime::TopologyStats& stats) {
                         {"process_latency_ms", c.process_latency_ms},
                         {"complete_latency_ms", c.complete_latency_ms},
                         {"complete_latency_buckets", c.complete_latency_buckets},
+                        {"execute_total_ns", c.execute_total_ns},
+                        {"execute_samples", c.execute_samples},
+                        {"process_total_ns", c.process_total_ns},
+                        {"process_samples", c.process_samples},
+                        {"complete_total_ns", c.complete_total_ns},
+                        {"complete_samples", c.complete_samples},
                         {"capacity", c.capacity},
                         {"error_count", c.error_count},
                         {"last_errors", errors},
@@ -74,7 +86,8 @@ nlohmann::json stats_json(const runtime::TopologyStats& stats) {
   }
   nlohmann::json out{{"components", components},
                      {"rejected_batches", stats.rejected_batches},
-                     {"uptime_secs", stats.uptime_secs}};
+                     {"uptime_secs", stats.uptime_secs},
+                     {"started_ms", stats.started_unix_ms}};
   if (series_dropped > 0) out["metrics_dropped"] = series_dropped;
   if (!stats.checkpoints.empty() || stats.checkpoints_abandoned > 0) {
     nlohmann::json recent = nlohmann::json::array();

@@ -79,6 +79,16 @@ inline constexpr const char* kNimbusMetricsHistoryIntervalSecs =
     "nimbus.metrics.history.interval.secs";
 inline constexpr const char* kNimbusMetricsHistoryDays = "nimbus.metrics.history.days";
 inline constexpr const char* kNimbusMetricsHistoryMaxSeries = "nimbus.metrics.history.max.series";
+// Anomaly monitoring (docs/METRICS.md, "Anomalies").
+inline constexpr const char* kNimbusAnomalyNoThroughputSecs = "nimbus.anomaly.no.throughput.secs";
+inline constexpr const char* kNimbusAnomalyFailedPerSec = "nimbus.anomaly.failed.per.sec";
+inline constexpr const char* kNimbusAnomalyCapacity = "nimbus.anomaly.capacity";
+inline constexpr const char* kNimbusAnomalyCapacitySecs = "nimbus.anomaly.capacity.secs";
+inline constexpr const char* kNimbusAnomalyKafkaLagSecs = "nimbus.anomaly.kafka.lag.secs";
+inline constexpr const char* kNimbusAnomalyEventOpenSecs = "nimbus.anomaly.event.open.secs";
+inline constexpr const char* kNimbusAnomalyWebhookUrl = "nimbus.anomaly.webhook.url";
+inline constexpr const char* kNimbusAnomalyWebhookCaFile = "nimbus.anomaly.webhook.ca.file";
+inline constexpr const char* kNimbusAnomalyWebhookTokenFile = "nimbus.anomaly.webhook.token.file";
 // gale-query, the data service over result tables (query/README.md).
 inline constexpr const char* kQueryHost = "query.host";
 inline constexpr const char* kQueryPort = "query.port";

@@ -10,8 +10,10 @@
 //   Counter& alerts = context.metrics().counter("alerts", {{"rule", r}, {"severity", s}});
 //   tx.add();                                                             // in execute()
 //
-// A metric lives as long as its task. Each call is safe from any thread, and cheap: one
-// relaxed atomic operation (a histogram: two, plus a search of its bounds).
+// A metric lives as long as its task. Each call is safe from any thread, and cheap: a counter's
+// add is one relaxed atomic add; a gauge's set reads the clock (for GaugeCombine::latest); a
+// histogram searches its bounds and adds to a bucket and its sum. A value that is not a finite
+// number (NaN, infinity) is left out of gauges and histograms.
 #include <atomic>
 #include <cstdint>
 #include <string>

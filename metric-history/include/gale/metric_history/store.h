@@ -66,12 +66,17 @@ class HistoryStore {
   // At most 100,000 points in all; a query over that is refused naming the figures.
   Result<HistoryAnswer> query(const HistoryQuery& q, std::int64_t now_secs) const;
   std::size_t series_count() const;
+  // Whether any series of `topology` is kept (a killed topology's history stays until it ages
+  // out).
+  bool knows(const std::string& topology) const;
 
   static constexpr std::int64_t kMaxPoints = 100000;
 
  private:
   HistoryStore(sqlite3* db, HistoryLimits limits);
   Status exec(const char* sql) const;
+  // Reads the series' ids and the roll-up mark from the file (at open, after a rollback).
+  Status load();
   Result<std::int64_t> series_id(const Point& p);
   Status roll_up(std::int64_t t_secs);
 

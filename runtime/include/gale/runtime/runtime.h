@@ -140,6 +140,7 @@ class Runtime {
   std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere
   std::atomic<bool> active_{false};
   std::int64_t started_ns_ = 0;
+  std::int64_t started_unix_ms_ = 0;
 };
 
 }  // namespace gale::runtime

@@ -23,6 +23,10 @@ struct ComponentStats {
   double complete_latency_ms = 0;  // spouts: from emit to the tree's completion (sampled)
   // Spouts: the sampled complete latencies by metrics::kLatencyBoundsMs.
   std::vector<std::uint64_t> complete_latency_buckets;
+  // The sums and counts behind the three means, so that an interval's mean can be taken.
+  std::uint64_t execute_total_ns = 0, execute_samples = 0;
+  std::uint64_t process_total_ns = 0, process_samples = 0;
+  std::uint64_t complete_total_ns = 0, complete_samples = 0;
   double capacity = 0;  // bolts: share of the time spent executing (1.0 = saturated)
   std::uint64_t error_count = 0;
   std::vector<std::string> last_errors;  // newest last, at most 10
@@ -46,6 +50,8 @@ struct CheckpointSummary {
 struct TopologyStats {
   std::string topology;
   double uptime_secs = 0;
+  // Unix time (ms) this runtime started: a new one is a new runtime, whose counts start at 0.
+  std::int64_t started_unix_ms = 0;
   std::vector<ComponentStats> components;
   // Messages from other workers this process refused (corrupt, another epoch, wrong executor).
   std::uint64_t rejected_batches = 0;
