@@ -14,6 +14,7 @@
 #include "gale/common/daemon_config.h"
 #include "gale/common/errc.h"
 #include "gale/common/result.h"
+#include "gale/common/rfc3339.h"
 #include "gale/nimbus/client.h"
 #include "gale/nimbus/limits.h"
 
@@ -35,6 +36,8 @@ struct ClusterOptions {
   std::vector<std::string> executors;  // component=P
   std::vector<std::string> blobs;      // key=file, at submit
   std::string from_savepoint;          // at submit
+  std::string start_at;                // at submit, and gale schedule
+  bool cancel = false;                 // gale schedule --cancel
   std::string savepoint;               // gale savepoint's name
   std::string blob_key;
   std::string blob_file;
@@ -140,7 +143,10 @@ int submit(const NimbusClient& client) {
   if (!blobs) return fail("submit", blobs.error().message, 2);
   auto bytes = read_file(options.artifact);
   if (!bytes) return fail("submit", "cannot read '" + options.artifact + "'");
-  return report("submit", client.submit(options.name, *config, *bytes, *blobs),
+  if (!options.start_at.empty())
+    if (auto valid = parse_rfc3339(options.start_at); !valid)
+      return fail("submit", "--start-at: " + valid.error().message, 2);
+  return report("submit", client.submit(options.name, *config, *bytes, *blobs, options.start_at),
                 [](const json& answer) {
                   fmt::print("submitted topology '{}' as {}\n", answer.value("name", ""),
                              answer.value("id", ""));
@@ -153,12 +159,13 @@ int list(const NimbusClient& client) {
       fmt::print("no topologies running\n");
       return;
     }
-    fmt::print("{:<24} {:<10} {:>8} {:>10} {:>6} {:>10}\n", "name", "status", "workers",
-               "executors", "tasks", "uptime_s");
+    fmt::print("{:<24} {:<10} {:>8} {:>10} {:>6} {:>10}  {}\n", "name", "status", "workers",
+               "executors", "tasks", "uptime_s", "starts_at");
     for (const auto& t : topologies)
-      fmt::print("{:<24} {:<10} {:>8} {:>10} {:>6} {:>10}\n", t.value("name", ""),
+      fmt::print("{:<24} {:<10} {:>8} {:>10} {:>6} {:>10}  {}\n", t.value("name", ""),
                  t.value("status", ""), t.value("workers", 0), t.value("executors", 0),
-                 t.value("tasks", 0), t.value("uptime_secs", 0));
+                 t.value("tasks", 0), t.value("uptime_secs", 0),
+                 t["start_at"].is_string() ? t["start_at"].get<std::string>() : "-");
   });
 }
 
@@ -166,6 +173,9 @@ int status(const NimbusClient& client) {
   return report("status", client.status(options.name), [](const json& t) {
     fmt::print("{} ({}): {}, {} workers, uptime {} s\n", t.value("name", ""), t.value("id", ""),
                t.value("status", ""), t["workers"].size(), t.value("uptime_secs", 0));
+    if (t["start_at"].is_string())
+      fmt::print("starts at {} (gale schedule {} --cancel to cancel)\n",
+                 t["start_at"].get<std::string>(), t.value("name", ""));
     fmt::print("{:<16} {:<6} {:>9} {:>12} {:>12} {:>10} {:>8} {:>12} {:>12} {:>9}\n", "component",
                "kind", "executors", "emitted", "executed", "acked", "failed", "execute_ms",
                "complete_ms", "capacity");
@@ -203,6 +213,21 @@ int status(const NimbusClient& client) {
             c.value("abandoned", 0));
       }
     }
+  });
+}
+
+int schedule(const NimbusClient& client) {
+  if (options.cancel == !options.start_at.empty())
+    return fail("schedule", "give a time (RFC 3339 with an offset) or --cancel, one of them", 2);
+  if (!options.cancel)
+    if (auto valid = parse_rfc3339(options.start_at); !valid)
+      return fail("schedule", valid.error().message, 2);
+  return report("schedule", client.schedule(options.name, options.start_at), [](const json& a) {
+    if (a["start_at"].is_string())
+      fmt::print("topology '{}' starts at {}\n", options.name, a["start_at"].get<std::string>());
+    else
+      fmt::print("topology '{}' has no scheduled start; it is {}\n", options.name,
+                 a.value("status", ""));
   });
 }
 
@@ -364,6 +389,14 @@ void add_cluster_commands(CLI::App& app) {
       "A blob the topology reads, key=file (repeatable; see topology.blobs.dir)");
   submit_app->add_option("--from-savepoint", options.from_savepoint,
                          "Start the topology's state from this savepoint (gale savepoint)");
+  submit_app->add_option("--start-at", options.start_at,
+                         "Keep the topology inactive until this time, RFC 3339 with an offset "
+                         "(2026-12-05T18:00:00+08:00); Nimbus activates it then");
+  auto* schedule_app =
+      add_verb(app, "schedule", "Schedule an inactive topology's start, or cancel it", schedule);
+  add_name(schedule_app);
+  schedule_app->add_option("time", options.start_at, "RFC 3339 with an offset");
+  schedule_app->add_flag("--cancel", options.cancel, "Cancel the scheduled start");
   add_verb(app, "list", "List the running topologies", list);
   add_name(add_verb(app, "status", "Show a topology's status and statistics", status));
   add_name(add_verb(app, "activate", "Activate a topology's spouts",

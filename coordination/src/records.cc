@@ -86,7 +86,8 @@ std::string encode(const TopologyRecord& r) {
               {"config", r.config},
               {"artifact_sha256", r.artifact_sha256},
               {"num_workers", r.num_workers},
-              {"owner", r.owner}}
+              {"owner", r.owner},
+              {"start_at_secs", r.start_at_secs}}
       .dump();
 }
 
@@ -146,6 +147,7 @@ Result<TopologyRecord> decode_topology(std::string_view text) {
     r.artifact_sha256 = j.at("artifact_sha256").get<std::string>();
     r.num_workers = j.at("num_workers").get<int>();
     r.owner = j.value("owner", "");  // records written before owners were kept have none
+    r.start_at_secs = j.value("start_at_secs", std::int64_t{0});
     return r;
   });
 }

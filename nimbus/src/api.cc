@@ -520,6 +520,17 @@ Result<Api::Call> Api::topology_call(const std::string& name, const std::string&
                 [this, name, active](const Principal&) {
                   return ok(service_.set_active(name, active)); }};
   }
+  if (action == "schedule") {
+    // Scheduling a start and cancelling one both decide when the spouts run: activate's right.
+    return Call{"schedule",
+                name,
+                {},
+                Permission::topology_activate,
+                true,
+                [this, name, body = std::move(*body)](const Principal&) {
+                  return ok(service_.schedule(name, body));
+                }};
+  }
   if (action == "kill") {
     auto wait = optional_int(*body, "wait_secs", 0, kMaxWaitSecs);
     if (!wait) return wait.error();

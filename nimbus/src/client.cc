@@ -279,14 +279,21 @@ Result<json> NimbusClient::call_with_text(const std::string& method, const std::
 Result<json> NimbusClient::submit(const std::string& name,
                                   const std::map<std::string, std::string>& config,
                                   const std::string& so_bytes,
-                                  const std::map<std::string, std::string>& blobs) const {
+                                  const std::map<std::string, std::string>& blobs,
+                                  const std::string& start_at) const {
   json encoded = json::object();
   for (const auto& [key, bytes] : blobs) encoded[key] = gale::base64_encode(bytes);
-  return call("POST", "/api/v1/topologies",
-              json{{"name", name},
-                   {"config", config},
-                   {"artifact", gale::base64_encode(so_bytes)},
-                   {"blobs", encoded}});
+  json body{{"name", name},
+            {"config", config},
+            {"artifact", gale::base64_encode(so_bytes)},
+            {"blobs", encoded}};
+  if (!start_at.empty()) body["start_at"] = start_at;
+  return call("POST", "/api/v1/topologies", body);
+}
+
+Result<json> NimbusClient::schedule(const std::string& name, const std::string& start_at) const {
+  return call("POST", topology_path(name, "schedule"),
+              json{{"start_at", start_at.empty() ? json() : json(start_at)}});
 }
 
 Result<json> NimbusClient::put_blob(const std::string& name, const std::string& key,

@@ -17,6 +17,7 @@
 #include "audit_log.h"
 #include "gale/anomalies/log.h"
 #include "gale/anomalies/webhook.h"
+#include "gale/common/rfc3339.h"
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
 #include "gale/nimbus/http_server.h"
@@ -50,7 +51,10 @@ class Nimbus::Impl {
         service_(ServiceContext{state_, artifacts_, inspector(), defer(), unix_now,
                                 options_.config.get_int(conf::kNimbusTaskTimeoutSecs),
                                 [&store] { return store.interruptions(); },
-                                options_.config.get_bool(conf::kSecurityEnabled)}),
+                                options_.config.get_bool(conf::kSecurityEnabled),
+                                [this](const coordination::TopologyRecord& r, std::int64_t due) {
+                                  audit_scheduled_start(r, due);
+                                }}),
         api_(service_, artifacts_, state_, leader_view(), ApiGuards{access_, limiter_, *audit_},
              unix_now, history_.get(), anomaly_log_.get()),
         server_(
@@ -67,6 +71,7 @@ class Nimbus::Impl {
     stop_cv_.notify_all();
     if (monitor_.joinable()) monitor_.join();
     if (history_thread_.joinable()) history_thread_.join();
+    if (schedule_thread_.joinable()) schedule_thread_.join();
     work_.reset();
     io_.stop();
     if (io_thread_.joinable()) io_thread_.join();
@@ -95,6 +100,7 @@ class Nimbus::Impl {
     try_lead();
     io_thread_ = std::thread([this] { io_.run(); });
     monitor_ = std::thread([this] { monitor_loop(); });
+    schedule_thread_ = std::thread([this] { schedule_loop(); });
     if (history_) history_thread_ = std::thread([this] { history_loop(); });
     return {};
   }
@@ -171,6 +177,30 @@ class Nimbus::Impl {
       return nullptr;
     }
     return std::move(*store);
+  }
+
+  // Scheduled starts are due to the second: looked at every second, by the leader.
+  void schedule_loop() {
+    std::unique_lock lock(stop_mutex_);
+    while (!stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+      lock.unlock();
+      if (leader_.load()) service_.start_scheduled();
+      lock.lock();
+    }
+  }
+
+  void audit_scheduled_start(const coordination::TopologyRecord& r, std::int64_t due) {
+    nlohmann::json entry{{"time", format_rfc3339(unix_now())},
+                         {"principal", "nimbus"},
+                         {"role", nullptr},
+                         {"source", "scheduled start"},
+                         {"action", "activate"},
+                         {"topology", r.name},
+                         {"outcome", "ok"},
+                         {"status", 200},
+                         {"detail", "scheduled for " + format_rfc3339(due)}};
+    if (auto written = audit_->append(entry); !written)
+      spdlog::error("{} (entry: {})", written.error().message, entry.dump());
   }
 
   void history_loop() {
@@ -303,6 +333,7 @@ class Nimbus::Impl {
   std::thread io_thread_;
   std::thread monitor_;
   std::thread history_thread_;
+  std::thread schedule_thread_;
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;

@@ -6,6 +6,7 @@
 
 #include "gale/common/base64.h"
 #include "gale/common/logging.h"
+#include "gale/common/rfc3339.h"
 #include "gale/config.h"
 #include "gale/nimbus/access.h"
 #include "gale/nimbus/tokens.h"
@@ -177,16 +178,32 @@ std::string slot_key(const std::string& host, int port) {
   return host + "-" + std::to_string(port);
 }
 
+// The body's "start_at" (RFC 3339 with an offset; absent or null: none) as Unix seconds, 0 for
+// none. A time in the past is refused: nothing would wait for it.
+Result<std::int64_t> start_time(const json& body, std::int64_t now) {
+  auto it = body.find("start_at");
+  if (it == body.end() || it->is_null()) return std::int64_t{0};
+  if (!it->is_string()) return bad_request("'start_at' must be a time in RFC 3339 or null");
+  auto secs = parse_rfc3339(it->get<std::string>());
+  if (!secs) return bad_request("'start_at': " + secs.error().message);
+  if (*secs <= now)
+    return bad_request("'start_at' " + it->get<std::string>() + " is not in the future (now is " +
+                       format_rfc3339(now) + ")");
+  return *secs;
+}
+
 json summary(const TopologyRecord& record, const std::optional<Assignment>& assignment,
              std::int64_t now) {
   std::size_t workers = assignment ? slots_of(*assignment).size() : 0;
-  return json{{"id", record.id},
-              {"name", record.name},
-              {"status", coordination::to_string(record.status)},
-              {"workers", workers},
-              {"executors", assignment ? assignment->executors.size() : 0},
-              {"tasks", assignment ? assignment->task_slots.size() : 0},
-              {"uptime_secs", std::max<std::int64_t>(0, now - submitted_at(record.id))}};
+  return json{
+      {"id", record.id},
+      {"name", record.name},
+      {"status", coordination::to_string(record.status)},
+      {"start_at", record.start_at_secs ? json(format_rfc3339(record.start_at_secs)) : json()},
+      {"workers", workers},
+      {"executors", assignment ? assignment->executors.size() : 0},
+      {"tasks", assignment ? assignment->task_slots.size() : 0},
+      {"uptime_secs", std::max<std::int64_t>(0, now - submitted_at(record.id))}};
 }
 
 // A store error, or the absence of a record, as the API answers it.
@@ -248,6 +265,8 @@ Result<json> TopologyService::submit(const json& body, const Principal& who) {
   if (!bytes || bytes->empty()) return bad_request("'artifact' is not valid base64");
   auto blobs = submitted_blobs(body.value("blobs", json::object()));
   if (!blobs) return blobs.error();
+  auto start_at = start_time(body, ctx_.now());
+  if (!start_at) return start_at.error();
 
   // Tasks are fixed at submit, as in Storm: pin the ackers' count, which would otherwise follow
   // topology.workers and change on rebalance.
@@ -278,11 +297,12 @@ Result<json> TopologyService::submit(const json& body, const Principal& who) {
   std::int64_t now = ctx_.now();
   TopologyRecord record{make_topology_id(name, now),
                         name,
-                        TopologyStatus::active,
+                        *start_at ? TopologyStatus::inactive : TopologyStatus::active,
                         *entries,
                         (*staged)->sha256(),
                         workers,
-                        owner};
+                        owner,
+                        *start_at};
   auto executors = layout->executors();
   Assignment assignment{record.id, plan(executors, *slots), executors, now};
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
@@ -309,7 +329,8 @@ Result<json> TopologyService::submit(const json& body, const Principal& who) {
     (void)ctx_.state.remove_topology(record.id);
     return store_error(written);
   }
-  spdlog::info("{} submitted topology {} as {} on {} workers", owner, name, record.id, workers);
+  spdlog::info("{} submitted topology {} as {} on {} workers{}", owner, name, record.id, workers,
+               *start_at ? ", to start at " + format_rfc3339(*start_at) : "");
   return json{{"id", record.id}, {"name", name}, {"owner", owner}};
 }
 
@@ -543,8 +564,48 @@ Result<json> TopologyService::set_active(const std::string& name, bool active) {
   if (!found) return found.error();
   TopologyRecord record = found.value();
   record.status = active ? TopologyStatus::active : TopologyStatus::inactive;
+  record.start_at_secs = 0;  // activated or deactivated by hand: no scheduled start any more
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
   return json{{"status", coordination::to_string(record.status)}};
+}
+
+Result<json> TopologyService::schedule(const std::string& name, const json& body) {
+  std::lock_guard lock(mutex_);
+  auto found = find_changeable(name);
+  if (!found) return found.error();
+  TopologyRecord record = found.value();
+  if (!body.is_object() || !body.contains("start_at"))
+    return bad_request("the body must be {\"start_at\": \"<RFC 3339>\" or null}");
+  auto start_at = start_time(body, ctx_.now());
+  if (!start_at) return start_at.error();
+  if (*start_at && record.status == TopologyStatus::active)
+    return bad_request("topology '" + name +
+                       "' is active; deactivate it first to schedule its start");
+  record.start_at_secs = *start_at;
+  if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
+  return json{{"status", coordination::to_string(record.status)},
+              {"start_at", *start_at ? json(format_rfc3339(*start_at)) : json()}};
+}
+
+void TopologyService::start_scheduled() {
+  std::lock_guard lock(mutex_);
+  auto ids = ctx_.state.topology_ids();
+  if (!ids) return;
+  std::int64_t now = ctx_.now();
+  for (const auto& id : *ids) {
+    auto record = ctx_.state.topology(id);
+    if (!record || !record->has_value()) continue;
+    TopologyRecord r = **record;
+    if (r.start_at_secs == 0 || r.start_at_secs > now || r.status != TopologyStatus::inactive)
+      continue;
+    r.status = TopologyStatus::active;
+    std::int64_t due = r.start_at_secs;
+    r.start_at_secs = 0;
+    if (auto written = ctx_.state.set_topology(r); !written) continue;  // next round
+    spdlog::info("topology {} activated as scheduled for {} ({} s late)", r.name,
+                 format_rfc3339(due), now - due);
+    if (ctx_.on_scheduled_start) ctx_.on_scheduled_start(r, due);
+  }
 }
 
 std::int64_t TopologyService::wait_for(const TopologyRecord& record,

@@ -41,6 +41,9 @@ struct ServiceContext {
   std::function<std::uint64_t()> interruptions = [] { return std::uint64_t{0}; };
   // security.enabled: each topology gets a CURVE key pair for its workers' connections.
   bool secure_transport = false;
+  // Called when a scheduled start activated a topology (for the audit log): the record and
+  // the time it was due.
+  std::function<void(const coordination::TopologyRecord&, std::int64_t)> on_scheduled_start;
 };
 
 // What Nimbus sees of one topology at a moment: its record, assignment and the heartbeats of
@@ -84,7 +87,14 @@ class TopologyService {
   // Every topology as seen now.
   Result<std::vector<ObservedTopology>> observe();
   Result<nlohmann::json> status(const std::string& name);
+  // Activating or deactivating by hand cancels a scheduled start.
   Result<nlohmann::json> set_active(const std::string& name, bool active);
+  // Body {"start_at": "<RFC 3339 with an offset>"} schedules an inactive topology's start (a
+  // time in the past, or an active topology, is refused), {"start_at": null} cancels it.
+  Result<nlohmann::json> schedule(const std::string& name, const nlohmann::json& body);
+  // The leader, every second: activates the inactive topologies whose start is due. The time
+  // is in the record (ZooKeeper), so a restarted or new leader keeps it.
+  void start_scheduled();
   // Marks the topology killed now and removes it after the wait (default: its
   // topology.message.timeout.secs).
   Result<nlohmann::json> kill(const std::string& name, std::optional<std::int64_t> wait_secs);

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "gale/common/rfc3339.h"
 #include "gale/coordination/in_memory_store.h"
 #include "nimbus_fixture.h"
 
@@ -314,6 +315,61 @@ TEST_F(ApiTest, AWorkerThatRestartedIsAnAnomalyShownByTheApi) {
   auto bad = nimbus_->client().request("GET", "/api/v1/anomalies?state=some");
   ASSERT_TRUE(bad.ok());
   EXPECT_EQ(bad->status, 400);
+}
+
+TEST_F(ApiTest, AScheduledStartKeepsTheTopologyInactiveUntilItsTimeAndCanBeCancelled) {
+  start();
+  auto in = [](int secs) {
+    return format_rfc3339(std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() +
+                          secs);
+  };
+  auto submitted =
+      nimbus_->client().submit("later", {{"topology.workers", "1"}}, "not really", {}, in(3));
+  ASSERT_TRUE(submitted.ok()) << submitted.error().message;
+  auto record = nimbus_->client().status("later");
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ((*record)["status"], "inactive");
+  EXPECT_TRUE((*record)["start_at"].is_string());
+  // Nimbus restarts before the time: the schedule is in the record, the next leader keeps it.
+  std::string same_port = std::to_string(nimbus_->endpoint("").port);
+  nimbus_.reset();
+  start({{"nimbus.port", same_port}});
+  // Activated on time (the leader looks every second), with an audit line.
+  bool activated = false;
+  for (int i = 0; i < 40 && !activated; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto now = nimbus_->client().status("later");
+    activated = now.ok() && (*now)["status"] == "active";
+  }
+  ASSERT_TRUE(activated);
+  EXPECT_TRUE((*nimbus_->client().status("later"))["start_at"].is_null());
+  auto audit = nimbus_->client().audit(100);
+  ASSERT_TRUE(audit.ok());
+  bool audited = false;
+  for (const auto& e : *audit)
+    audited |= e["principal"] == "nimbus" && e["action"] == "activate" && e["topology"] == "later";
+  EXPECT_TRUE(audited) << audit->dump();
+
+  // Scheduling an active topology, or a time gone, or no offset: refused naming it.
+  auto active = nimbus_->client().schedule("later", in(60));
+  ASSERT_FALSE(active.ok());
+  EXPECT_NE(active.error().message.find("deactivate it first"), std::string::npos);
+  ASSERT_TRUE(nimbus_->client().deactivate("later").ok());
+  auto past = nimbus_->client().schedule("later", in(-60));
+  ASSERT_FALSE(past.ok());
+  EXPECT_NE(past.error().message.find("not in the future"), std::string::npos);
+  auto no_offset = nimbus_->client().schedule("later", "2030-01-01T00:00:00");
+  ASSERT_FALSE(no_offset.ok());
+  EXPECT_NE(no_offset.error().message.find("RFC 3339 with an offset"), std::string::npos);
+  // Scheduled, then cancelled: it stays inactive past the time.
+  ASSERT_TRUE(nimbus_->client().schedule("later", in(2)).ok());
+  auto cancelled = nimbus_->client().schedule("later", "");
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_TRUE((*cancelled)["start_at"].is_null());
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ((*nimbus_->client().status("later"))["status"], "inactive");
 }
 
 TEST_F(ApiTest, UnknownTopologyIsNotFoundForEveryVerb) {

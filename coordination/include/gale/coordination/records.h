@@ -27,6 +27,9 @@ struct TopologyRecord {
   std::string artifact_sha256;                // of the packaged .so, lower-case hex
   int num_workers = 0;
   std::string owner;  // the principal that submitted it ("" when security is off)
+  // Scheduled start (`gale submit --start-at`): Unix seconds at which Nimbus activates the
+  // topology, which stays inactive until then; 0: none.
+  std::int64_t start_at_secs = 0;
   bool operator==(const TopologyRecord&) const = default;
 };
 

@@ -58,10 +58,14 @@ class NimbusClient {
                   std::uint64_t max_bytes) const;
 
   // `so_bytes`: the topology's shared library; `blobs`: key -> bytes, stored with it.
+  // `start_at`: RFC 3339 with an offset; the topology stays inactive until then ("": now).
   Result<nlohmann::json> submit(const std::string& name,
                                 const std::map<std::string, std::string>& config,
                                 const std::string& so_bytes,
-                                const std::map<std::string, std::string>& blobs = {}) const;
+                                const std::map<std::string, std::string>& blobs = {},
+                                const std::string& start_at = {}) const;
+  // Schedules an inactive topology's start (RFC 3339), or cancels it (`start_at` empty).
+  Result<nlohmann::json> schedule(const std::string& name, const std::string& start_at) const;
   Result<nlohmann::json> list() const;
   Result<nlohmann::json> status(const std::string& name) const;
   Result<nlohmann::json> activate(const std::string& name) const;
