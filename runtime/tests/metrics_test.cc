@@ -230,12 +230,15 @@ TEST(MetricsTest, TimeIsSplitIntoBusyIdleAndBackpressured) {
     EXPECT_LE(c->idle_ns + c->backpressured_ns, c->alive_ns) << c->id << "\n" << table;
   // The relay waits for room in the slow bolt's queue (on a full queue, not a held output).
   EXPECT_GT(share(relay->backpressured_ns, relay->alive_ns), 0.5) << table;
-  // The flooding spout is held back most of the time; the slow bolt always
-  // has input; the spout with nothing to emit waits for input all the time. The bounds leave
+  // The flooding spout is held back most of the time; the spout with nothing to emit waits for
+  // input all the time. The bounds leave
   // room for a loaded machine (and TSan), not for the wrong split.
   EXPECT_GT(flood->alive_ns, 500'000'000u) << table;
   EXPECT_GT(share(flood->backpressured_ns, flood->alive_ns), 0.5) << table;
-  EXPECT_LT(share(slow->idle_ns + slow->backpressured_ns, slow->alive_ns), 0.3) << table;
+  // The slow bolt emits nothing: it never waits downstream, and it is busy a good part of the
+  // time (all of it on an idle machine; under TSan the relay feeding it is slower than it).
+  EXPECT_EQ(slow->backpressured_ns, 0u) << table;
+  EXPECT_GT(1 - share(slow->idle_ns, slow->alive_ns), 0.2) << table;
   EXPECT_GT(share(quiet->idle_ns, quiet->alive_ns), 0.9) << table;
   EXPECT_EQ(quiet->backpressured_ns, 0u) << table;
 }
