@@ -38,6 +38,7 @@ AnomalySettings AnomalySettings::from(const Config& conf) {
   s.capacity_secs = conf.get_int(conf::kNimbusAnomalyCapacitySecs);
   s.kafka_lag_secs = conf.get_int(conf::kNimbusAnomalyKafkaLagSecs);
   s.event_open_secs = conf.get_int(conf::kNimbusAnomalyEventOpenSecs);
+  s.sample_secs = conf.get_int(conf::kNimbusMetricsHistoryIntervalSecs);
   return s;
 }
 
@@ -97,9 +98,10 @@ Changes AnomalyDetector::evaluate(std::int64_t now,
       } else if (p.name == "failed_per_sec" && p.value > settings_.failed_per_sec) {
         hold(make("failed_tuples", "warning", t.topology, p.component, p.name, p.value,
                   settings_.failed_per_sec,
-                  fmt::format("{}/{}: {:.3g} tuples failed a second (more than {:.3g})", t.topology,
-                              p.component, p.value, settings_.failed_per_sec)),
-             0);
+                  fmt::format("{}/{}: {:.3g} tuples failed a second (more than {:.3g}) for {} s",
+                              t.topology, p.component, p.value, settings_.failed_per_sec,
+                              settings_.failed_secs)),
+             settings_.failed_secs);
       } else if (p.name == "capacity" && p.value > settings_.capacity) {
         hold(make("capacity", "warning", t.topology, p.component, p.name, p.value,
                   settings_.capacity,
@@ -114,7 +116,8 @@ Changes AnomalyDetector::evaluate(std::int64_t now,
         lag_component = p.component;
       }
     }
-    if (t.active && spout_figures && emitted == 0)
+    // No figure from any spout (their workers gone or crash-looping) is no throughput either.
+    if (t.active && !t.spouts.empty() && (!spout_figures || emitted == 0))
       hold(make("no_throughput", "critical", t.topology, "", "emitted_per_sec", 0, 0,
                 fmt::format("{}: its spouts emitted nothing for {} s while it is active",
                             t.topology, settings_.no_throughput_secs)),
@@ -123,12 +126,15 @@ Changes AnomalyDetector::evaluate(std::int64_t now,
     // Kafka lag growing: every sample of the window at least the one before, the last above
     // the first, and the window as long as asked.
     auto& window = lag_[t.topology];
+    // A gap in the samples (ZooKeeper away, Nimbus restarted) starts the window again.
+    if (!window.empty() && now - window.back().first > 3 * settings_.sample_secs) window.clear();
+    bool lag_judged = false;
     if (lag_figures) {
       window.emplace_back(now, lag);
       while (window.size() > 2 && window[1].first <= now - settings_.kafka_lag_secs)
         window.pop_front();
-      bool growing = window.front().first <= now - settings_.kafka_lag_secs &&
-                     window.back().second > window.front().second;
+      lag_judged = window.front().first <= now - settings_.kafka_lag_secs;  // a whole window
+      bool growing = lag_judged && window.back().second > window.front().second;
       for (std::size_t i = 1; growing && i < window.size(); ++i)
         growing = window[i].second >= window[i - 1].second;
       if (growing)
@@ -137,6 +143,12 @@ Changes AnomalyDetector::evaluate(std::int64_t now,
                   fmt::format("{}: Kafka lag grew for {} s, from {:.0f} to {:.0f} messages",
                               t.topology, now - window.front().first, window.front().second, lag)),
              0);
+    }
+    // No lag figures, or not a whole window since a gap or a restart: no news, an open one
+    // stays.
+    if (!lag_judged) {
+      for (const auto& [k, a] : open_)
+        if (a.rule == "kafka_lag_growing" && a.topology == t.topology) held.insert(k);
     }
 
     for (const auto& w : t.workers) {

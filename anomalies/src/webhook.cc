@@ -88,6 +88,8 @@ Webhook::~Webhook() {
 void Webhook::send(const std::string& event, const Anomaly& a) {
   std::lock_guard lock(mu_);
   if (queue_.size() >= kMaxQueued) {
+    spdlog::warn("anomaly webhook: {} waiting, the oldest dropped (it stays in the log)",
+                 queue_.size());
     queue_.pop_front();
     ++dropped_;
   }
@@ -108,11 +110,12 @@ std::uint64_t Webhook::dropped() const {
 void Webhook::run() {
   nimbus::NimbusClient client(endpoint_);
   std::unique_lock lock(mu_);
-  bool failing = false;
   while (true) {
     cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
     if (stopping_) return;
-    std::string body = queue_.front();
+    // Taken off the queue while it is sent: an overflow meanwhile drops a waiting one.
+    std::string body = std::move(queue_.front());
+    queue_.pop_front();
     lock.unlock();
     std::string problem;
     bool ok = false;
@@ -125,19 +128,11 @@ void Webhook::run() {
       ok = reply && reply->status / 100 == 2;
       problem = reply ? "answered " + std::to_string(reply->status) : reply.error().message;
     }
+    if (!ok)
+      spdlog::warn("anomaly webhook {}:{}{}: {}; dropped after 3 tries (it stays in the log): {}",
+                   endpoint_.host, endpoint_.port, path_, problem, body.substr(0, 300));
     lock.lock();
-    if (!queue_.empty() && queue_.front() == body) queue_.pop_front();
-    if (ok) {
-      ++delivered_;
-      if (failing) spdlog::info("anomaly webhook: delivering again");
-      failing = false;
-    } else {
-      ++dropped_;
-      if (!failing)
-        spdlog::warn("anomaly webhook {}:{}{}: {}; the anomaly is dropped (it stays in the log)",
-                     endpoint_.host, endpoint_.port, path_, problem);
-      failing = true;
-    }
+    ++(ok ? delivered_ : dropped_);
   }
 }
 

@@ -13,8 +13,16 @@ Point p(const std::string& component, const std::string& name, double value) {
   return {"risk", component, name, {}, value};
 }
 
+// No spouts but where a test is about them: an active topology whose spouts report nothing is
+// itself an anomaly (no_throughput).
 TopologyState risk(std::vector<TopologyState::Worker> workers = {{"h:1", "a", 0}}) {
-  return {"risk", true, {"tx"}, std::move(workers)};
+  return {"risk", true, {}, std::move(workers)};
+}
+
+TopologyState with_spout() {
+  TopologyState t = risk();
+  t.spouts = {"tx"};
+  return t;
 }
 
 AnomalySettings settings() {
@@ -54,22 +62,30 @@ TEST(AnomalyDetectorTest, ACapacityAboveTheLimitRaisesOnlyOnceHeldLongEnoughAndC
 TEST(AnomalyDetectorTest, NoThroughputIsAboutActiveTopologiesSpouts) {
   AnomalyDetector d(settings());
   std::vector<Point> quiet{p("tx", "emitted_per_sec", 0), p("rules", "emitted_per_sec", 5)};
-  EXPECT_TRUE(d.evaluate(0, quiet, {risk()}).raised.empty());
-  Changes c = d.evaluate(30, quiet, {risk()});
+  EXPECT_TRUE(d.evaluate(0, quiet, {with_spout()}).raised.empty());
+  Changes c = d.evaluate(30, quiet, {with_spout()});
   ASSERT_EQ(c.raised.size(), 1u);
   EXPECT_EQ(c.raised[0].rule, "no_throughput");
   EXPECT_EQ(c.raised[0].severity, "critical");
   // Deactivated on purpose: not an anomaly, and the open one clears.
-  TopologyState inactive = risk();
+  TopologyState inactive = with_spout();
   inactive.active = false;
   EXPECT_EQ(d.evaluate(40, quiet, {inactive}).cleared.size(), 1u);
   EXPECT_TRUE(d.evaluate(100, quiet, {inactive}).raised.empty());
+  // The spout's worker gone, the bolts still reporting: no throughput too.
+  AnomalyDetector e(settings());
+  std::vector<Point> bolts_only{p("rules", "emitted_per_sec", 5)};
+  EXPECT_TRUE(e.evaluate(0, bolts_only, {with_spout()}).raised.empty());
+  EXPECT_EQ(e.evaluate(30, bolts_only, {with_spout()}).raised.size(), 1u);
 }
 
-TEST(AnomalyDetectorTest, FailedTuplesOverTheRateRaiseAtOnce) {
+TEST(AnomalyDetectorTest, FailedTuplesOverTheRateForHalfAMinuteRaise) {
   AnomalyDetector d(settings());
   EXPECT_TRUE(d.evaluate(0, {p("rules", "failed_per_sec", 0.5)}, {risk()}).raised.empty());
-  Changes c = d.evaluate(10, {p("rules", "failed_per_sec", 4)}, {risk()});
+  EXPECT_TRUE(d.evaluate(10, {p("rules", "failed_per_sec", 4)}, {risk()}).raised.empty());
+  EXPECT_TRUE(d.evaluate(20, {p("rules", "failed_per_sec", 0.9)}, {risk()}).raised.empty());
+  EXPECT_TRUE(d.evaluate(30, {p("rules", "failed_per_sec", 4)}, {risk()}).raised.empty());
+  Changes c = d.evaluate(60, {p("rules", "failed_per_sec", 4)}, {risk()});
   ASSERT_EQ(c.raised.size(), 1u);
   EXPECT_EQ(c.raised[0].rule, "failed_tuples");
   EXPECT_EQ(c.raised[0].value, 4);
@@ -86,7 +102,15 @@ TEST(AnomalyDetectorTest, KafkaLagThatGrowsForTheWholeWindowRaises) {
   EXPECT_EQ(c.raised[0].rule, "kafka_lag_growing");
   EXPECT_THAT(c.raised[0].message, HasSubstr("from 100 to 200"));
   // It shrinks: cleared.
-  EXPECT_EQ(d.evaluate(40, lag(150), {risk()}).cleared.size(), 1u);
+  // No lag figure this time: no news.
+  EXPECT_TRUE(d.evaluate(40, {p("rules", "capacity", 0.1)}, {risk()}).cleared.empty());
+  EXPECT_EQ(d.evaluate(50, lag(150), {risk()}).cleared.size(), 1u);
+  // A gap in the samples starts the window again: 100 before a 6-minute gap and 101 after is not
+  // "grew for 6 minutes".
+  AnomalyDetector g(settings());
+  EXPECT_TRUE(g.evaluate(0, lag(100), {risk()}).raised.empty());
+  EXPECT_TRUE(g.evaluate(360, lag(101), {risk()}).raised.empty());
+  EXPECT_TRUE(g.evaluate(370, lag(102), {risk()}).raised.empty());
   // A lag that goes up and down is not "growing".
   AnomalyDetector e(settings());
   for (std::int64_t t = 0; t <= 60; t += 10)
@@ -126,7 +150,8 @@ TEST(AnomalyDetectorTest, AGoneTopologysAnomaliesClearAndRestoredOnesClearWhenTh
 
   AnomalyDetector e(settings());
   (void)e.evaluate(0, {p("rules", "failed_per_sec", 9)}, {risk()});
-  EXPECT_EQ(e.evaluate(10, {}, {}).cleared.size(), 1u);  // killed
+  ASSERT_EQ(e.evaluate(30, {p("rules", "failed_per_sec", 9)}, {risk()}).raised.size(), 1u);
+  EXPECT_EQ(e.evaluate(40, {}, {}).cleared.size(), 1u);  // killed
 }
 
 }  // namespace

@@ -87,7 +87,8 @@ std::string encode(const TopologyRecord& r) {
               {"artifact_sha256", r.artifact_sha256},
               {"num_workers", r.num_workers},
               {"owner", r.owner},
-              {"start_at_secs", r.start_at_secs}}
+              {"start_at_secs", r.start_at_secs},
+              {"graph", r.graph}}
       .dump();
 }
 
@@ -148,6 +149,7 @@ Result<TopologyRecord> decode_topology(std::string_view text) {
     r.num_workers = j.at("num_workers").get<int>();
     r.owner = j.value("owner", "");  // records written before owners were kept have none
     r.start_at_secs = j.value("start_at_secs", std::int64_t{0});
+    if (auto graph = j.find("graph"); graph != j.end() && graph->is_object()) r.graph = *graph;
     return r;
   });
 }

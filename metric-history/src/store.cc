@@ -215,7 +215,8 @@ Status HistoryStore::record(std::int64_t t_secs, const std::vector<Point>& point
     std::erase_if(ids_, [&](const auto& entry) { return !kept.contains(entry.second); });
     full_logged_ = full_logged_ && ids_.size() >= limits_.max_series;
   }
-  return exec("COMMIT");
+  if (auto committed = exec("COMMIT"); !committed) return fail(committed.error());
+  return {};
 }
 
 Result<HistoryAnswer> HistoryStore::query(const HistoryQuery& q, std::int64_t now_secs) const {

@@ -19,6 +19,18 @@ std::vector<coordination::Executor> TopologyLayout::executors() const {
   return all;
 }
 
+nlohmann::json TopologyLayout::graph() const {
+  nlohmann::json nodes = nlohmann::json::array(), edges = nlohmann::json::array();
+  for (const auto& c : components) {
+    if (c.kind != "spout" && c.kind != "bolt") continue;
+    nodes.push_back({{"id", c.id}, {"kind", c.kind}});
+    for (const auto& o : c.outputs)
+      edges.push_back(
+          {{"from", c.id}, {"stream", o["stream"]}, {"to", o["to"]}, {"grouping", o["grouping"]}});
+  }
+  return {{"components", nodes}, {"edges", edges}};
+}
+
 Result<TopologyLayout> parse_layout(const std::string& text) {
   try {
     auto json = nlohmann::json::parse(text);
@@ -37,6 +49,11 @@ Result<TopologyLayout> parse_layout(const std::string& text) {
                                       "' is not [first, last] or [first, last, chained to]");
         component.executors.push_back({bounds[0], bounds[1], bounds.size() > 2 ? bounds[2] : 0});
       }
+      if (auto outputs = c.find("outputs"); outputs != c.end() && outputs->is_array())
+        for (const auto& o : *outputs)
+          component.outputs.push_back({{"stream", o.at("stream").get<std::string>()},
+                                       {"to", o.at("to").get<std::string>()},
+                                       {"grouping", o.at("grouping").get<std::string>()}});
       layout.components.push_back(std::move(component));
     }
     return layout;

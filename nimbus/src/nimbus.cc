@@ -184,7 +184,8 @@ class Nimbus::Impl {
     std::unique_lock lock(stop_mutex_);
     while (!stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
       lock.unlock();
-      if (leader_.load()) service_.start_scheduled();
+      // A change no one could hear of is not made: while the audit log fails, it waits.
+      if (leader_.load() && !audit_->failing()) service_.start_scheduled();
       lock.lock();
     }
   }
@@ -268,8 +269,8 @@ class Nimbus::Impl {
   }
 
   // Anomaly monitoring (docs/METRICS.md, "Anomalies"), on this sample. Every Nimbus evaluates
-  // (a new leader knows what is open), only the leader records and sends: one webhook call per
-  // anomaly, not one per Nimbus.
+  // and keeps its own log (a new leader knows what is open and has the past); only the leader
+  // logs them and calls the webhook: one call per anomaly, not one per Nimbus.
   void watch_anomalies(std::int64_t now, const std::vector<metric_history::Point>& points,
                        const std::vector<ObservedTopology>& observed) {
     std::vector<anomalies::TopologyState> states;
@@ -294,20 +295,21 @@ class Nimbus::Impl {
       states.push_back(std::move(s));
     }
     anomalies::Changes changes = detector_.evaluate(now, points, states);
-    if (!leader_.load()) return;
+    // Each Nimbus keeps its own log (so a new leader's is whole); the leader alone tells.
+    const bool leader = leader_.load();
     for (auto& a : changes.raised) {
-      spdlog::warn("anomaly raised: {} ({})", a.message, a.rule);
+      if (leader) spdlog::warn("anomaly raised: {} ({})", a.message, a.rule);
       if (anomaly_log_) {
         if (auto s = anomaly_log_->raised(a); !s) spdlog::warn("{}", s.error().message);
         detector_.recorded(a);
       }
-      if (webhook_) webhook_->send("raised", a);
+      if (webhook_ && leader) webhook_->send("raised", a);
     }
     for (const auto& a : changes.cleared) {
-      spdlog::info("anomaly cleared: {} ({})", a.message, a.rule);
+      if (leader) spdlog::info("anomaly cleared: {} ({})", a.message, a.rule);
       if (anomaly_log_ && a.id > 0)
         if (auto s = anomaly_log_->cleared(a); !s) spdlog::warn("{}", s.error().message);
-      if (webhook_) webhook_->send("cleared", a);
+      if (webhook_ && leader) webhook_->send("cleared", a);
     }
     if (anomaly_log_ && !changes.cleared.empty()) (void)anomaly_log_->expire(now);
   }

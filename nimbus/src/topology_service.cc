@@ -302,7 +302,8 @@ Result<json> TopologyService::submit(const json& body, const Principal& who) {
                         (*staged)->sha256(),
                         workers,
                         owner,
-                        *start_at};
+                        *start_at,
+                        layout->graph()};
   auto executors = layout->executors();
   Assignment assignment{record.id, plan(executors, *slots), executors, now};
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
@@ -501,6 +502,7 @@ Result<json> TopologyService::status(const std::string& name) {
   out["artifact_sha256"] = record->artifact_sha256;
   out["owner"] = record->owner;
   out["num_workers"] = record->num_workers;
+  out["graph"] = record->graph;
   auto slots = seen->assignment ? slots_of(*seen->assignment) : std::vector<Slot>{};
   out["components"] = aggregate_components(current);
   std::map<std::string, const coordination::WorkerHeartbeat*> beat_of;
@@ -578,6 +580,9 @@ Result<json> TopologyService::schedule(const std::string& name, const json& body
     return bad_request("the body must be {\"start_at\": \"<RFC 3339>\" or null}");
   auto start_at = start_time(body, ctx_.now());
   if (!start_at) return start_at.error();
+  if (rebalancing_.contains(record.id))
+    return bad_request("topology '" + name +
+                       "' is being rebalanced; schedule its start once the rebalance is over");
   if (*start_at && record.status == TopologyStatus::active)
     return bad_request("topology '" + name +
                        "' is active; deactivate it first to schedule its start");
@@ -588,15 +593,21 @@ Result<json> TopologyService::schedule(const std::string& name, const json& body
 }
 
 void TopologyService::start_scheduled() {
-  std::lock_guard lock(mutex_);
+  // Read without the lock (most seconds nothing is due); the lock only to act, on a fresh read.
   auto ids = ctx_.state.topology_ids();
   if (!ids) return;
   std::int64_t now = ctx_.now();
   for (const auto& id : *ids) {
+    auto peek = ctx_.state.topology(id);
+    if (!peek || !peek->has_value() || (*peek)->start_at_secs == 0 || (*peek)->start_at_secs > now)
+      continue;
+    std::lock_guard lock(mutex_);
     auto record = ctx_.state.topology(id);
     if (!record || !record->has_value()) continue;
     TopologyRecord r = **record;
-    if (r.start_at_secs == 0 || r.start_at_secs > now || r.status != TopologyStatus::inactive)
+    // A rebalance owns the status until it ends: the start waits for it (a second later).
+    if (r.start_at_secs == 0 || r.start_at_secs > now || r.status != TopologyStatus::inactive ||
+        rebalancing_.contains(id))
       continue;
     r.status = TopologyStatus::active;
     std::int64_t due = r.start_at_secs;
@@ -721,6 +732,7 @@ Result<json> TopologyService::rebalance(const std::string& name, const Rebalance
   TopologyStatus restore = record.status;
   record.status = TopologyStatus::inactive;
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
+  rebalancing_.insert(record.id);  // its status is the rebalance's until it ends
   std::int64_t wait = wait_for(record, request.wait_secs);
   ctx_.defer(std::chrono::seconds(wait),
              [this, id = record.id, request, restore] { finish_rebalance(id, request, restore); });
@@ -739,6 +751,7 @@ void TopologyService::finish_rebalance(const std::string& id, const RebalanceReq
                [this, id, request, restore] { finish_rebalance(id, request, restore); });
     return;
   }
+  rebalancing_.erase(id);
   if (!stored || !stored->has_value() || (*stored)->status == TopologyStatus::killed) return;
   // What changed since the request was checked (slots taken meanwhile, ZooKeeper unreachable)
   // can still fail it: then the topology keeps its assignment and gets its status back.

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "artifact_store.h"
@@ -142,8 +143,9 @@ class TopologyService {
                         std::optional<std::int64_t> wait_secs) const;
 
   ServiceContext ctx_;
-  std::mutex mutex_;            // serializes read-modify-writes of records and assignments
-  std::mutex savepoint_mutex_;  // one savepoint taken at a time
+  std::mutex mutex_;                   // serializes read-modify-writes of records and assignments
+  std::set<std::string> rebalancing_;  // topology ids between rebalance() and its end
+  std::mutex savepoint_mutex_;         // one savepoint taken at a time
   Liveness liveness_{ctx_.task_timeout_secs};  // the monitor's, under mutex_
   std::uint64_t interruptions_seen_ = 0;       // ctx_.interruptions() at the last pass
 };

@@ -326,7 +326,7 @@ TEST_F(ApiTest, AScheduledStartKeepsTheTopologyInactiveUntilItsTimeAndCanBeCance
                           secs);
   };
   auto submitted =
-      nimbus_->client().submit("later", {{"topology.workers", "1"}}, "not really", {}, in(3));
+      nimbus_->client().submit("later", {{"topology.workers", "1"}}, "not really", {}, in(4));
   ASSERT_TRUE(submitted.ok()) << submitted.error().message;
   auto record = nimbus_->client().status("later");
   ASSERT_TRUE(record.ok());
@@ -336,6 +336,7 @@ TEST_F(ApiTest, AScheduledStartKeepsTheTopologyInactiveUntilItsTimeAndCanBeCance
   std::string same_port = std::to_string(nimbus_->endpoint("").port);
   nimbus_.reset();
   start({{"nimbus.port", same_port}});
+  EXPECT_EQ((*nimbus_->client().status("later"))["status"], "inactive") << "started early";
   // Activated on time (the leader looks every second), with an audit line.
   bool activated = false;
   for (int i = 0; i < 40 && !activated; ++i) {

@@ -75,6 +75,17 @@ TEST_F(InspectTest, AGoodTopologyIsScheduledWithAllItsTasksIncludingAckers) {
   EXPECT_FALSE((*assignment)->task_slots.empty());
   int last_task = (*assignment)->task_slots.rbegin()->first;
   EXPECT_EQ(static_cast<int>((*assignment)->task_slots.size()), last_task);  // tasks 1..n
+  // The status carries the graph the console draws: the components and the streams between
+  // them, as inspected.
+  auto status = nimbus_->client().status("words");
+  ASSERT_TRUE(status.ok());
+  const auto& graph = (*status)["graph"];
+  EXPECT_EQ(graph["components"].size(), 4u) << graph.dump();
+  EXPECT_EQ(graph["edges"].size(), 3u) << graph.dump();
+  EXPECT_NE(graph["edges"].dump().find(
+                R"({"from":"split","grouping":"fields","stream":"default","to":"count"})"),
+            std::string::npos)
+      << graph.dump();
 }
 
 TEST(ChildProcessTest, CapturesOutputAndExitCodeAndKillsAHungChild) {

@@ -109,8 +109,11 @@ void Executor::thread_main() {
   int empty_sleeps = 0;
   started_ns_.store(steady_ns(), std::memory_order_release);
   while (!stopping()) {
+    // While waiting, the time before each look: work found there ends the wait then, not after
+    // the work is done.
+    std::int64_t looked = stretch_start_ >= 0 ? steady_ns() : -1;
     if (work()) {
-      end_wait();
+      end_wait(looked);
       idle_.store(false, std::memory_order_release);
       wait.reset();
       empty_sleeps = 0;
@@ -266,7 +269,11 @@ void Executor::on_full(int dest, BatchPtr batch) {
     if (stopping()) break;  // shutting down: nothing downstream will read it
     wait.idle();
   }
+  std::uint32_t seq = time_seq_.load(std::memory_order_relaxed);
+  time_seq_.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
   backpressured_ns_.add(static_cast<std::uint64_t>(steady_ns() - since));
+  time_seq_.store(seq + 2, std::memory_order_release);
 }
 
 // The time accounting is a seqlock: the executor thread writes (an odd sequence while it
@@ -285,9 +292,10 @@ void Executor::begin_wait(bool blocked) {
   time_seq_.store(seq + 2, std::memory_order_release);
 }
 
-void Executor::end_wait() {
+void Executor::end_wait(std::int64_t at) {
   if (stretch_start_ < 0) return;
-  auto waited = static_cast<std::uint64_t>(steady_ns() - stretch_start_);
+  auto waited = static_cast<std::uint64_t>(
+      std::max<std::int64_t>(0, (at >= 0 ? at : steady_ns()) - stretch_start_));
   std::uint32_t seq = time_seq_.load(std::memory_order_relaxed);
   time_seq_.store(seq + 1, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_release);

@@ -258,7 +258,8 @@ class Executor {
   // Executor thread: a stretch without work starts (or changes from idle to held back, or
   // back), or ends; counted as idle or backpressured time (time()).
   void begin_wait(bool blocked);
-  void end_wait();
+  // `at`: when it ended (steady ns), -1: now.
+  void end_wait(std::int64_t at = -1);
   Doorbell bell_;  // rung by deliver(), wake() and request_stop()
   std::thread thread_;
 };

@@ -35,10 +35,24 @@ nlohmann::json describe(const runtime::Layout& layout, const std::string& name) 
         range.push_back(layout.executors()[static_cast<std::size_t>(e.chain_parent)].tasks.front());
       executors.push_back(std::move(range));
     }
+    // The streams to the components of the topology (not the acker's or the checkpoints'): the
+    // edges the console draws.
+    nlohmann::json outputs = nlohmann::json::array();
+    for (const auto& s : info.streams)
+      for (const auto& sub : s->subscribers) {
+        const auto& to = layout.component(sub.component);
+        if (to.kind == runtime::ComponentInfo::Kind::acker ||
+            to.kind == runtime::ComponentInfo::Kind::checkpoint || !to.def || !info.def)
+          continue;
+        outputs.push_back({{"stream", s->schema.stream},
+                           {"to", to.id},
+                           {"grouping", grouping_name(sub.grouping.kind)}});
+      }
     components.push_back({{"id", info.id},
                           {"kind", kind_name(info.kind)},
                           {"tasks", info.tasks},
-                          {"executors", executors}});
+                          {"executors", executors},
+                          {"outputs", outputs}});
   }
   return {{"name", name}, {"tasks", layout.task_count()}, {"components", components}};
 }

@@ -40,6 +40,14 @@ TEST(InspectTest, DescribesTasksAndExecutorsOfWordCount) {
   EXPECT_EQ(c[4]["id"], "__acker");
   EXPECT_EQ(c[4]["kind"], "acker");
   EXPECT_EQ(c[4]["executors"], nlohmann::json({{9, 9}, {10, 10}}));
+  // The streams between the topology's own components, for the console's graph (the acker's
+  // streams left out).
+  EXPECT_EQ(c[2]["id"], "sentences");
+  EXPECT_EQ(c[2]["outputs"],
+            nlohmann::json::parse(R"([{"stream":"default","to":"split","grouping":"shuffle"}])"));
+  EXPECT_EQ(c[3]["outputs"],
+            nlohmann::json::parse(R"([{"stream":"default","to":"count","grouping":"fields"}])"));
+  EXPECT_EQ(c[4]["outputs"], nlohmann::json::array());
 }
 
 TEST(InspectTest, ExecutorOverridesSplitTasksAgainWithoutRenumbering) {

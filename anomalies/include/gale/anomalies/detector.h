@@ -19,10 +19,12 @@ namespace gale::anomalies {
 struct AnomalySettings {
   std::int64_t no_throughput_secs = 120;  // an active topology's spouts emitted nothing
   double failed_per_sec = 1;              // a component failed more tuples a second than this
+  std::int64_t failed_secs = 30;          // ... for this long (a rate near the limit: no flapping)
   double capacity = 0.9;                  // a component's capacity above this ...
   std::int64_t capacity_secs = 60;        // ... for this long
   std::int64_t kafka_lag_secs = 300;      // a topology's Kafka lag grew all this time
   std::int64_t event_open_secs = 300;     // how long an event stays open
+  std::int64_t sample_secs = 10;          // the samples' spacing: a longer gap restarts windows
   // From the nimbus.anomaly.* keys (defaults in the config schema).
   static AnomalySettings from(const Config& conf);
 };

@@ -30,6 +30,9 @@ struct TopologyRecord {
   // Scheduled start (`gale submit --start-at`): Unix seconds at which Nimbus activates the
   // topology, which stays inactive until then; 0: none.
   std::int64_t start_at_secs = 0;
+  // Its components and the streams between them, as inspected at submit (TopologyLayout::
+  // graph(), for the console); null in records written before it was kept.
+  nlohmann::json graph = nullptr;
   bool operator==(const TopologyRecord&) const = default;
 };
 

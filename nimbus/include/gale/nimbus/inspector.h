@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct ComponentLayout {
   std::string kind;  // spout, bolt or acker
   std::vector<int> tasks;
   std::vector<coordination::Executor> executors;
+  // Its streams to the topology's other components: [{"stream", "to", "grouping"}].
+  nlohmann::json outputs = nlohmann::json::array();
 };
 
 struct TopologyLayout {
@@ -27,6 +30,9 @@ struct TopologyLayout {
 
   // Every component's executors, in component order.
   std::vector<coordination::Executor> executors() const;
+  // {"components": [{"id", "kind"}], "edges": [{"from", "stream", "to", "grouping"}]}: what the
+  // console draws (the acker and the checkpoint coordinator left out).
+  nlohmann::json graph() const;
 };
 
 struct InspectRequest {
