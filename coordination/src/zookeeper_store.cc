@@ -336,29 +336,47 @@ class ZooKeeperStore::Impl {
   // Replaces the handle with a new session's. The old handle closes after the lock is released
   // (its client threads may be waiting for the lock).
   Status open_handle() {
-    ZHandle replaced;
-    std::lock_guard lock(mutex_);  // held across init so that session events see handle_ set
-    zhandle_t* zh = zookeeper_init2(options_.connect_string.c_str(), &Impl::on_session_event,
-                                    static_cast<int>(options_.session_timeout.count()), nullptr,
-                                    this, 0, &log_to_spdlog);
-    if (!zh) {
-      return make_error(StoreErrc::other,
-                        "connect '" + options_.connect_string + "': zookeeper_init failed");
+    // A server that drops the very first connection (one just started, seen in CI as "Host is
+    // down") can leave the new handle unusable before the credentials are queued on it
+    // (ZINVALIDSTATE): such a handle is closed and a new one made, a few times.
+    for (int attempt = 1;; ++attempt) {
+      ZHandle unusable;  // closed after the lock is released: its threads may wait for the lock
+      {
+        ZHandle replaced;
+        std::lock_guard lock(mutex_);  // held across init so that session events see handle_
+        zhandle_t* zh = zookeeper_init2(options_.connect_string.c_str(), &Impl::on_session_event,
+                                        static_cast<int>(options_.session_timeout.count()), nullptr,
+                                        this, 0, &log_to_spdlog);
+        if (!zh) {
+          return make_error(StoreErrc::other,
+                            "connect '" + options_.connect_string + "': zookeeper_init failed");
+        }
+        ZHandle fresh(zh, [](zhandle_t* h) { zookeeper_close(h); });
+        // Queued before any request of this session, and re-sent by the client on
+        // reconnection.
+        if (!options_.auth_payload.empty()) {
+          const int rc =
+              zoo_add_auth(zh, "digest", options_.auth_payload.data(),
+                           static_cast<int>(options_.auth_payload.size()), nullptr, nullptr);
+          if (rc == ZINVALIDSTATE && attempt < 5) {
+            unusable = std::move(fresh);
+          } else if (rc != ZOK) {
+            return make_error(
+                StoreErrc::other,
+                std::string("zookeeper: cannot add the digest credentials: ") + zerror(rc));
+          }
+        }
+        if (!unusable) {
+          replaced = std::exchange(handle_, std::move(fresh));
+          link_ = Link::connecting;
+          session_connected_ = false;
+          ++generation_;
+          return {};
+        }
+      }
+      unusable.reset();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
     }
-    replaced = std::exchange(handle_, ZHandle(zh, [](zhandle_t* h) { zookeeper_close(h); }));
-    // Queued before any request of this session, and re-sent by the client on reconnection.
-    if (!options_.auth_payload.empty()) {
-      const int rc = zoo_add_auth(zh, "digest", options_.auth_payload.data(),
-                                  static_cast<int>(options_.auth_payload.size()), nullptr, nullptr);
-      if (rc != ZOK)
-        return make_error(StoreErrc::other, std::string("zookeeper: cannot add the digest "
-                                                        "credentials: ") +
-                                                zerror(rc));
-    }
-    link_ = Link::connecting;
-    session_connected_ = false;
-    ++generation_;
-    return {};
   }
 
   // False if the deadline passed (none: wait as long as the store is open) or the store closes.
