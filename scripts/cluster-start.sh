@@ -19,7 +19,8 @@
 # Binaries come from
 # ${GALE_BIN_DIR:-${GALE_BUILD_DIR:-<repo>/build}/bin} (GALE_BIN_DIR=/opt/gale/bin runs an
 # installed Gale). Ports: ZooKeeper ${GALE_ZK_PORT:-2181}, Nimbus ${GALE_NIMBUS_PORT:-6627},
-# supervisor i's slots ${GALE_SLOT_BASE:-6700}+10*(i-1) .. +3.
+# supervisor i's slots ${GALE_SLOT_BASE:-6700}+10*(i-1) .. +3. GALE_EXTRA_CONFIG: YAML lines added
+# to gale.yaml. The console: https://127.0.0.1:<Nimbus port>/ui/, signed in with admin.token.
 set -euo pipefail
 
 count="${1:-2}"
@@ -119,6 +120,9 @@ nimbus.tls.key.file: $run/tls/nimbus.key
 security.tls.ca.file: $run/tls/ca.pem
 security.token.file: $run/admin.token
 YAML
+# GALE_EXTRA_CONFIG: more YAML lines for the daemons and the CLI (the console's browser test
+# samples the metric history every 2 s).
+if [[ -n "${GALE_EXTRA_CONFIG:-}" ]]; then printf '%s\n' "$GALE_EXTRA_CONFIG" >>"$run/gale.yaml"; fi
 "$root/scripts/make-tls.sh" "$run/tls" >/dev/null
 
 # The classpath the Debian package's own scripts use (zookeeper.jar's manifest names the rest).

@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that Gale's build, tests and benchmarks need.
 # Idempotent: packages already present are skipped; apt-get runs only when something is missing.
+#   scripts/setup.sh             what the build and the demo need
+#   scripts/setup.sh --browser   also Chromium, for the console's browser tests (scripts/test.sh)
 set -euo pipefail
+browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) browser=1 ;;
+    *)
+      echo "usage: $0 [--browser]" >&2
+      exit 2
+      ;;
+  esac
+done
 
 PACKAGES=(
   # toolchain
@@ -31,6 +43,12 @@ PACKAGES=(
   # relays to servers that listen on loopback only
   iproute2 socat
 )
+
+# The console (console/, scripts/build-console.sh): Debian's Node.js and npm, unless the machine
+# already has a node and an npm (another packaging of Node.js is used as it is).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi
+# The console's browser tests: Debian's Chromium, driven by playwright-core (no browser download).
+if ((browser)); then PACKAGES+=(chromium); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -5,7 +5,7 @@
 # they are not tests, and leaving them out keeps CI's build shorter.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-"$root/scripts/setup.sh"
+"$root/scripts/setup.sh" --browser
 "$root/scripts/check-format.sh"
 "$root/scripts/build.sh"
 build="${GALE_BUILD_DIR:-$root/build}"

@@ -225,6 +225,8 @@ constexpr std::size_t kMaxAuditedPath = 200;
 }  // namespace
 
 HttpResponse Api::handle(const HttpRequest& request) {
+  if (console_ && request.method == "GET")
+    if (auto page = console_->serve(request.target)) return std::move(*page);
   // The one call that needs no token: whether this Nimbus is up (and leads), for load
   // balancers and service managers.
   if (request.method == "GET" &&

@@ -3,7 +3,8 @@
 // calls TopologyService, ArtifactStore or the token store, answers JSON ({"error": "..."} on
 // failure, with the status of the error's NimbusErrc).
 //
-// Every request but GET /health goes through, in this order: the route (404), authentication
+// The console's files (GET / and /ui/...) hold no data and are served to anyone, as GET /health
+// is. Every other request goes through, in this order: the route (404), authentication
 // (401; failures are rate-limited per source address), the caller's rate limit (429), the
 // leadership (503 from a Nimbus that is not the leader), authorization (403, docs/SECURITY.md),
 // then the call. Every state-changing call and every refused call is written to the audit log
@@ -15,6 +16,7 @@
 
 #include "artifact_store.h"
 #include "audit_log.h"
+#include "console_assets.h"
 #include "gale/anomalies/log.h"
 #include "gale/metric_history/store.h"
 #include "gale/nimbus/access.h"
@@ -39,11 +41,12 @@ struct ApiGuards {
 class Api {
  public:
   // `history`, `anomalies`: the metric history and the anomaly log, null where they could not be
-  // opened (their routes answer 503).
+  // opened (their routes answer 503). `console`: the console's files, served at /ui/ (null: no
+  // console, /ui/ is 404).
   Api(TopologyService& service, const ArtifactStore& artifacts, coordination::ClusterState& state,
       LeaderView leader, ApiGuards guards, Now now,
       const metric_history::HistoryStore* history = nullptr,
-      const anomalies::AnomalyLog* anomalies = nullptr)
+      const anomalies::AnomalyLog* anomalies = nullptr, const ConsoleAssets* console = nullptr)
       : service_(service),
         artifacts_(artifacts),
         state_(state),
@@ -51,7 +54,8 @@ class Api {
         guards_(guards),
         now_(std::move(now)),
         history_(history),
-        anomalies_(anomalies) {}
+        anomalies_(anomalies),
+        console_(console) {}
 
   HttpResponse handle(const HttpRequest& request);
   // For a request with a body, from its header alone (HttpServer's HeaderCheck): the 401 (or
@@ -96,6 +100,7 @@ class Api {
   Now now_;
   const metric_history::HistoryStore* history_;
   const anomalies::AnomalyLog* anomalies_;
+  const ConsoleAssets* console_;
 };
 
 }  // namespace gale::nimbus

@@ -215,6 +215,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     response_.result(static_cast<http::status>(reply.status));
     response_.set(http::field::server, "gale-nimbus");
     response_.set(http::field::content_type, reply.content_type);
+    // No answer is ever to be sniffed as another type than the one it names.
+    response_.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : reply.headers) response_.set(name, value);
     response_.keep_alive(keep_alive);
     response_.body() = std::move(reply.body);
     response_.prepare_payload();

@@ -56,7 +56,7 @@ class Nimbus::Impl {
                                   audit_scheduled_start(r, due);
                                 }}),
         api_(service_, artifacts_, state_, leader_view(), ApiGuards{access_, limiter_, *audit_},
-             unix_now, history_.get(), anomaly_log_.get()),
+             unix_now, history_.get(), anomaly_log_.get(), console_ ? &*console_ : nullptr),
         server_(
             io_, [this](const HttpRequest& request) { return api_.handle(request); },
             static_cast<std::size_t>(options_.config.get_int(conf::kNimbusMaxRequestBytes)),
@@ -81,6 +81,7 @@ class Nimbus::Impl {
     if (auto ready = state_.init(); !ready)
       return make_error(NimbusErrc::internal, ready.error().message);
     if (auto hooked = start_webhook(); !hooked) return hooked;
+    if (!console_) return console_.error();
     if (anomaly_log_) {
       auto open = anomaly_log_->list(true, "", 100000);
       if (open) detector_.restore(*open);
@@ -177,6 +178,29 @@ class Nimbus::Impl {
       return nullptr;
     }
     return std::move(*store);
+  }
+
+  // The console's files (nimbus.ui.dir, or found beside gale-nimbus): an error only for a
+  // folder named in the config (Nimbus then stops at start); none found, or one found beside
+  // gale-nimbus that cannot be served, is no console (logged).
+  static Result<ConsoleAssets> load_console(const Config& conf) {
+    std::string configured = conf.get_string(conf::kNimbusUiDir);
+    std::optional<std::filesystem::path> dir =
+        configured.empty() ? default_console_dir() : std::filesystem::path(configured);
+    if (!dir) {
+      spdlog::warn(
+          "no console found beside gale-nimbus (scripts/build-console.sh builds it); "
+          "/ui/ answers 404");
+      return ConsoleAssets{};
+    }
+    auto loaded = ConsoleAssets::load(*dir);
+    if (loaded) {
+      spdlog::info("console: {} files from {}, at /ui/", loaded->size(), dir->string());
+    } else if (configured.empty()) {
+      spdlog::error("{}; Nimbus runs without a console", loaded.error().message);
+      return ConsoleAssets{};
+    }
+    return loaded;
   }
 
   // Scheduled starts are due to the second: looked at every second, by the leader.
@@ -325,6 +349,7 @@ class Nimbus::Impl {
   std::unique_ptr<anomalies::AnomalyLog> anomaly_log_;
   anomalies::AnomalyDetector detector_;
   std::unique_ptr<anomalies::Webhook> webhook_;
+  Result<ConsoleAssets> console_ = load_console(options_.config);
   std::atomic<bool> leader_{false};
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{

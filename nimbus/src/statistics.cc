@@ -13,6 +13,7 @@ namespace gale::nimbus {
 namespace {
 
 constexpr std::size_t kMaxErrors = 20;
+constexpr std::size_t kMaxInputs = 256;  // inputs kept per component (a worker's are bounded too)
 
 constexpr std::array kCounts = {"executors", "tasks",   "emitted",         "transferred",
                                 "executed",  "acked",   "failed",          "error_count",
@@ -39,6 +40,7 @@ struct Totals {
   double capacity = 0;
   std::vector<metrics::Series> series;
   std::vector<std::string> errors;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> inputs;  // (from, stream)
   std::vector<std::uint64_t> latency_buckets = std::vector<std::uint64_t>(metrics::kLatencyBuckets);
 
   void add(const nlohmann::json& stats) {
@@ -55,6 +57,15 @@ struct Totals {
         list != stats.end() && list->is_array() && list->size() == metrics::kLatencyBuckets)
       for (std::size_t b = 0; b < metrics::kLatencyBuckets; ++b)
         if ((*list)[b].is_number_unsigned()) latency_buckets[b] += (*list)[b].get<std::uint64_t>();
+    if (auto list = stats.find("inputs"); list != stats.end() && list->is_array())
+      for (const auto& i : *list)
+        if (i.is_object() && i.value("from", nlohmann::json()).is_string() &&
+            i.value("stream", nlohmann::json()).is_string() &&
+            i.value("executed", nlohmann::json()).is_number_unsigned() &&
+            (inputs.size() < kMaxInputs ||
+             inputs.contains({i["from"].get<std::string>(), i["stream"].get<std::string>()})))
+          inputs[{i["from"].get<std::string>(), i["stream"].get<std::string>()}] +=
+              i["executed"].get<std::uint64_t>();
     if (auto list = stats.find("last_errors"); list != stats.end() && list->is_array())
       for (const auto& e : *list)
         if (e.is_string() && errors.size() < kMaxErrors) errors.push_back(e.get<std::string>());
@@ -77,6 +88,11 @@ struct Totals {
     out["complete_latency_p99_ms"] = metrics::quantile(bounds, latency_buckets, 0.99);
     out["metrics"] = metrics::to_json(series);
     out["last_errors"] = errors;
+    // Bolts: tuples executed per input (estimated from the sampled ones), for per-edge rates.
+    out["inputs"] = nlohmann::json::array();
+    for (const auto& [input, executed] : inputs)
+      out["inputs"].push_back(
+          {{"from", input.first}, {"stream", input.second}, {"executed", executed}});
     for (const auto& latency : kLatencies) {
       double weight = counts.at(latency.weight);
       out[latency.key] = weight > 0 ? weighted.at(latency.key) / weight : 0.0;

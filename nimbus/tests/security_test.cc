@@ -182,6 +182,39 @@ TEST_F(SecurityTest, NoRouteButHealthAnswersWithoutAValidToken) {
   EXPECT_TRUE(refused.front()["principal"].is_null());
 }
 
+// The console's files hold no data: served without a token (from memory, nothing of the path
+// reaches the disk), while every API call the pages make still needs one. A nimbus.ui.dir that
+// cannot be served stops Nimbus at start, naming it.
+TEST_F(SecurityTest, TheConsolesFilesAreServedWithoutATokenAndNothingElseIs) {
+  std::filesystem::create_directories(dir_.path() / "ui");
+  std::ofstream(dir_.path() / "ui" / "index.html") << "<!doctype html><title>Gale</title>";
+  start({{conf::kNimbusUiDir, (dir_.path() / "ui").string()}});
+  auto anonymous = nimbus_->client_with("");
+  auto page = anonymous.request("GET", "/ui/");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->body, "<!doctype html><title>Gale</title>");
+  auto traversal = anonymous.request("GET", "/ui/../tls/nimbus.key");
+  ASSERT_TRUE(traversal.ok());
+  EXPECT_EQ(traversal->status, 404);
+  EXPECT_EQ(traversal->body, "no such file\n");
+  auto api = anonymous.request("GET", "/api/v1/topologies");
+  ASSERT_TRUE(api.ok());
+  EXPECT_EQ(api->status, 401);
+  nimbus_.reset();
+
+  EXPECT_THROW(
+      {
+        try {
+          start({{conf::kNimbusUiDir, (dir_.path() / "absent").string()}});
+        } catch (const std::runtime_error& e) {
+          EXPECT_NE(std::string(e.what()).find("nimbus.ui.dir"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      std::runtime_error);
+}
+
 TEST_F(SecurityTest, AViewerReadsAndIsRefusedEveryChangeNamingThePermission) {
   start();
   ASSERT_TRUE(submit(nimbus_->client(), "words").ok());

@@ -144,9 +144,13 @@ void BoltStage::release(Task& task) {
 void BoltStage::execute(Task& task, const Tuple& t) {
   if (checkpointing_ && align(task, t)) return;
   std::int64_t start = 0;
-  if (sample_now(executor_.runtime().settings().sample_every)) {
+  const int sample_every = executor_.runtime().settings().sample_every;
+  if (sample_now(sample_every)) {
     start = executor_.now();
     TupleAccess::sample_ns(const_cast<Tuple&>(t)) = start;
+    const std::string& from = t.source_component();
+    if (!from.empty() && !from.starts_with("__"))  // not ticks, not the system's streams
+      stats.inputs.add(from, t.source_stream(), static_cast<std::uint64_t>(sample_every));
   }
   try {
     task.bolt->execute(t);

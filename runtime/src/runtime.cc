@@ -333,6 +333,16 @@ TopologyStats Runtime::stats() const {
         }
         for (std::size_t b = 0; b < metrics::kLatencyBuckets; ++b)
           cs.complete_latency_buckets[b] += s.complete.buckets[b].get();
+        s.inputs.read([&](const std::string& from, const std::string& stream, std::uint64_t n) {
+          auto same = [&](const ComponentStats::Input& i) {
+            return i.from == from && i.stream == stream;
+          };
+          if (auto it = std::find_if(cs.inputs.begin(), cs.inputs.end(), same);
+              it != cs.inputs.end())
+            it->executed += n;
+          else
+            cs.inputs.push_back({from, stream, n});
+        });
         s.read_errors([&](std::uint64_t count, const auto& errors) {
           cs.error_count += count;
           cs.last_errors.insert(cs.last_errors.end(), errors.begin(), errors.end());

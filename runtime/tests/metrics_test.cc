@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "gale/testing/runtime_test_support.h"
 
 namespace gale::testing {
@@ -241,6 +243,45 @@ TEST(MetricsTest, TimeIsSplitIntoBusyIdleAndBackpressured) {
   EXPECT_GT(1 - share(slow->idle_ns, slow->alive_ns), 0.2) << table;
   EXPECT_GT(share(quiet->idle_ns, quiet->alive_ns), 0.9) << table;
   EXPECT_EQ(quiet->backpressured_ns, 0u) << table;
+}
+
+}  // namespace
+}  // namespace gale::testing
+
+namespace gale::testing {
+namespace {
+
+// The per-input counts behind the console's per-edge rates: with every tuple sampled, each
+// (source component, stream) a bolt executed from is counted exactly; ticks are not inputs.
+TEST(MetricsTest, BoltsCountTheTuplesExecutedFromEachInput) {
+  auto a = std::make_shared<Probe>();
+  auto b = std::make_shared<Probe>();
+  auto seen = std::make_shared<Probe>();
+  TopologyBuilder builder;
+  builder.set_spout("a", [a] { return std::make_unique<CountingSpout>(a, 600); });
+  builder.set_spout("b", [b] { return std::make_unique<CountingSpout>(b, 400); });
+  builder
+      .set_bolt(
+          "sink", [seen] { return std::make_unique<RecordingBolt>(seen); }, 2)
+      .shuffle_grouping("a")
+      .shuffle_grouping("b")
+      .add_configuration(conf::kTopologyTickTupleFreqMs, 50);
+  Config conf = test_config();
+  conf.set(conf::kTopologyStatsSampleRate, 1.0);
+  runtime::LocalCluster cluster("inputs", builder.build(), conf);
+  cluster.start();
+  ASSERT_TRUE(eventually([&] { return a->acked_count() == 600 && b->acked_count() == 400; }));
+  ASSERT_TRUE(cluster.drain(10s));
+
+  runtime::TopologyStats stats = cluster.stats();
+  const runtime::ComponentStats* sink = stats.find("sink");
+  ASSERT_NE(sink, nullptr);
+  std::map<std::string, std::uint64_t> by_input;
+  for (const auto& input : sink->inputs) by_input[input.from + "/" + input.stream] = input.executed;
+  EXPECT_EQ(by_input,
+            (std::map<std::string, std::uint64_t>{{"a/default", 600}, {"b/default", 400}}))
+      << runtime::format_stats(stats);
+  EXPECT_TRUE(stats.find("a")->inputs.empty());  // a spout has none
 }
 
 }  // namespace

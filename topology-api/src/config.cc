@@ -271,6 +271,9 @@ std::vector<ConfigKey> make_schema() {
               "The CA certificates an https webhook is verified against."),
       KeySpec(kNimbusAnomalyWebhookTokenFile, Type::string, "",
               "A file whose content is sent to the webhook as a bearer token; empty: none."),
+      KeySpec(kNimbusUiDir, Type::string, "",
+              "The console's files (scripts/build-console.sh), served at /ui/; empty: "
+              "<gale-nimbus's folder>/../share/gale/console if it is there, else no console."),
       KeySpec(kQueryHost, Type::string, "127.0.0.1", "Address gale-query's API binds."),
       KeySpec(kQueryPort, Type::int64, 6630, "Port of gale-query's API.")
           .at_least(1)

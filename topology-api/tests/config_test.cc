@@ -50,8 +50,8 @@ TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
           "nimbus.anomaly.failed.per.sec", "nimbus.anomaly.capacity",
           "nimbus.anomaly.capacity.secs", "nimbus.anomaly.kafka.lag.secs",
           "nimbus.anomaly.event.open.secs", "nimbus.anomaly.webhook.url",
-          "nimbus.anomaly.webhook.ca.file", "nimbus.anomaly.webhook.token.file", "query.host",
-          "query.port", "query.templates", "query.page.max.rows", "query.timeout.ms",
+          "nimbus.anomaly.webhook.ca.file", "nimbus.anomaly.webhook.token.file", "nimbus.ui.dir",
+          "query.host", "query.port", "query.templates", "query.page.max.rows", "query.timeout.ms",
           "query.tls.cert.file", "query.tls.key.file", "supervisor.id", "supervisor.host",
           "supervisor.slots.ports", "supervisor.worker.user", "worker.heartbeat.frequency.secs",
           "security.enabled", "security.token", "security.token.file", "security.tls.ca.file"));

@@ -58,6 +58,9 @@ nlohmann::json stats_json(const runtime::TopologyStats& stats) {
     }
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& e : c.last_errors) errors.push_back(e.substr(0, 500));
+    nlohmann::json inputs = nlohmann::json::array();
+    for (const auto& i : c.inputs)
+      inputs.push_back({{"from", i.from}, {"stream", i.stream}, {"executed", i.executed}});
     components[c.id] = {{"kind", c.kind},
                         {"executors", c.executors},
                         {"tasks", c.tasks},
@@ -82,7 +85,8 @@ nlohmann::json stats_json(const runtime::TopologyStats& stats) {
                         {"alive_ns", c.alive_ns},
                         {"idle_ns", c.idle_ns},
                         {"backpressured_ns", c.backpressured_ns},
-                        {"metrics", metrics}};
+                        {"metrics", metrics},
+                        {"inputs", inputs}};
   }
   nlohmann::json out{{"components", components},
                      {"rejected_batches", stats.rejected_batches},

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -78,16 +79,40 @@ class SampleTransactionSpout : public StatefulSpout {
     double malformed = conf.get_double("risk.sample.malformed", 0.001);
     malformed_every_ = malformed > 0 ? static_cast<std::int64_t>(1.0 / malformed) : 0;
     count_ = conf.get_int("risk.sample.count", 20000);
+    if (count_ < 0) throw std::invalid_argument("risk.sample.count must be 0 (endless) or more");
+    if (count_ == 0) count_ = kEndless;
     // Every spout task generates the same stream; each emits its share of it.
     share_ = static_cast<std::int64_t>(context.this_task_index());
     tasks_ = static_cast<std::int64_t>(context.component_tasks(context.this_component()).size());
+    double rate = conf.get_double("risk.sample.rate", 0);
+    if (!(rate >= 0)) throw std::invalid_argument("risk.sample.rate must be 0 or more");
+    // Each task paces its share: its n-th transaction of the stream is due at n / rate.
+    ns_per_transaction_ = rate > 0 ? 1e9 / rate : 0;
+    pace_from_now();
     generator_ = std::make_unique<events::TransactionGenerator>(options);
     malformed_lines_ = std::make_unique<events::MalformedLines>(options.seed);
   }
 
   void next_tuple() override {
     if (replay_.replay_one(*out_)) return;
+    if (ns_per_transaction_ > 0) {
+      auto now = std::chrono::steady_clock::now();
+      auto due = started_ + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                                static_cast<double>(next_ - paced_from_) * ns_per_transaction_));
+      if (now < due) return;  // the spout wait strategy sleeps
+      // Held back longer than a second (backpressure, a slow start): the pace starts again
+      // from here, rather than catching up in a burst.
+      if (now - due > std::chrono::seconds(1)) pace_from_now();
+    }
     generate(true);
+  }
+
+  // Inactive time (deactivated, waiting for a scheduled start) is not owed either.
+  void activate() override { pace_from_now(); }
+
+  void pace_from_now() {
+    paced_from_ = next_;
+    started_ = std::chrono::steady_clock::now();
   }
 
   std::string snapshot_position() override {
@@ -96,6 +121,7 @@ class SampleTransactionSpout : public StatefulSpout {
   void restore_position(const std::vector<std::string>& positions, std::size_t own) override {
     const std::int64_t to = own_position(positions, own, static_cast<std::size_t>(tasks_));
     while (next_ < std::min(to, count_)) generate(false);
+    pace_from_now();  // paced from where it resumes, not from the stream's start
   }
 
   // Generates up to this task's next transaction (and, now and then, a corrupted copy besides
@@ -131,10 +157,15 @@ class SampleTransactionSpout : public StatefulSpout {
   std::unique_ptr<events::MalformedLines> malformed_lines_;
   std::int64_t malformed_every_ = 0;
   ReplayBuffer replay_;
+  // risk.sample.count 0: a stream without end (ids of corrupted copies, count_ + n, still fit).
+  static constexpr std::int64_t kEndless = std::int64_t{1} << 60;
   std::int64_t count_ = 0;
   std::int64_t next_ = 0;
   std::int64_t share_ = 0;
   std::int64_t tasks_ = 1;
+  double ns_per_transaction_ = 0;  // risk.sample.rate: 0 is as fast as it can
+  std::int64_t paced_from_ = 0;
+  std::chrono::steady_clock::time_point started_;
 };
 
 // Transactions from a file of JSON lines (e.g. written by `gale-gen transactions --out F`),

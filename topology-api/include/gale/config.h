@@ -89,6 +89,7 @@ inline constexpr const char* kNimbusAnomalyEventOpenSecs = "nimbus.anomaly.event
 inline constexpr const char* kNimbusAnomalyWebhookUrl = "nimbus.anomaly.webhook.url";
 inline constexpr const char* kNimbusAnomalyWebhookCaFile = "nimbus.anomaly.webhook.ca.file";
 inline constexpr const char* kNimbusAnomalyWebhookTokenFile = "nimbus.anomaly.webhook.token.file";
+inline constexpr const char* kNimbusUiDir = "nimbus.ui.dir";
 // gale-query, the data service over result tables (query/README.md).
 inline constexpr const char* kQueryHost = "query.host";
 inline constexpr const char* kQueryPort = "query.port";

@@ -19,6 +19,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gale/nimbus/errors.h"
 
@@ -36,6 +38,8 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Further header fields (the console's Content-Security-Policy, a redirect's Location).
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

@@ -36,6 +36,13 @@ struct ComponentStats {
   std::uint64_t alive_ns = 0, idle_ns = 0, backpressured_ns = 0;
   // The component's registered metrics (gale/metrics.h), summed over its tasks here.
   std::vector<metrics::Series> metrics;
+  // Bolts: tuples executed per input, estimated from the sampled ones (runtime/README.md).
+  struct Input {
+    std::string from;  // the source component
+    std::string stream;
+    std::uint64_t executed = 0;
+  };
+  std::vector<Input> inputs;
 };
 
 // A completed checkpoint, as the coordinator saw it (docs/STATE.md).
