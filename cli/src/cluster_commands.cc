@@ -38,6 +38,7 @@ struct ClusterOptions {
   std::string from_savepoint;          // at submit
   std::string start_at;                // at submit, and gale schedule
   bool cancel = false;                 // gale schedule --cancel
+  std::vector<std::string> reset;      // gale set --reset key
   std::string savepoint;               // gale savepoint's name
   std::string blob_key;
   std::string blob_file;
@@ -231,6 +232,29 @@ int schedule(const NimbusClient& client) {
   });
 }
 
+// `gale set NAME [key=value ...] [--reset key ...]`: changes the settings that change while
+// the topology runs; with neither, shows them.
+int set_settings(const NimbusClient& client) {
+  std::map<std::string, std::string> set;
+  for (const auto& s : options.settings) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) return fail("set", "'" + s + "' is not key=value", 2);
+    set[s.substr(0, eq)] = s.substr(eq + 1);
+  }
+  auto answer = set.empty() && options.reset.empty()
+                    ? client.settings(options.name)
+                    : client.change_settings(options.name, set, options.reset);
+  return report("set", answer, [](const json& a) {
+    fmt::print("{:<32} {:<24} {}\n", "setting", "value", "config");
+    for (const auto& s : a.value("settings", json::array())) {
+      auto text = [](const json& v) { return v.is_string() ? v.get<std::string>() : "-"; };
+      fmt::print("{:<32} {:<24} {}{}\n", s.value("key", ""), text(s["value"]), text(s["config"]),
+                 s.value("changed", false) ? "  (changed)" : "");
+    }
+    fmt::print("version {}: the workers apply a change within a second\n", a.value("version", 0));
+  });
+}
+
 int set_active(const NimbusClient& client, bool active) {
   const char* verb = active ? "activate" : "deactivate";
   auto answer = active ? client.activate(options.name) : client.deactivate(options.name);
@@ -392,6 +416,15 @@ void add_cluster_commands(CLI::App& app) {
   submit_app->add_option("--start-at", options.start_at,
                          "Keep the topology inactive until this time, RFC 3339 with an offset "
                          "(2026-12-05T18:00:00+08:00); Nimbus activates it then");
+  auto* set_app = add_verb(app, "set",
+                           "Change settings while the topology runs (log level, debug, its "
+                           "declared keys); without any, show them",
+                           set_settings);
+  add_name(set_app);
+  set_app->add_option("settings", options.settings, "key=value (repeatable)");
+  set_app->add_option("--reset", options.reset, "Back to the config's value (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   auto* schedule_app =
       add_verb(app, "schedule", "Schedule an inactive topology's start, or cancel it", schedule);
   add_name(schedule_app);

@@ -61,6 +61,22 @@ async function call(method, path, body) {
 export const get = (path) => call('GET', path);
 export const post = (path, body = {}) => call('POST', path, body);
 
+// A blob's new bytes (a file the operator chose), as `gale blob put` sends them.
+export async function putBlob(name, key, bytes) {
+  const response = await fetch(`/api/v1${topologyPath(name)}/blobs/${encodeURIComponent(key)}`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${token()}`, 'Content-Type': 'application/octet-stream' },
+    body: bytes,
+    cache: 'no-store',
+    credentials: 'omit',
+  });
+  const text = await response.text();
+  let answer = null;
+  try { answer = text ? JSON.parse(text) : null; } catch { answer = { error: text }; }
+  if (!response.ok) throw new ApiError(response.status, (answer && answer.error) || response.statusText);
+  return answer;
+}
+
 export const topologyPath = (name) => `/topologies/${encodeURIComponent(name)}`;
 
 // The figures of a topology between `from` and `to` (Unix seconds), [{component, name, labels,

@@ -22,7 +22,8 @@ export function align(lines) {
 
 // A chart with a title in `el`, drawn again by update(lines). `format` labels the values.
 export class TimeChart {
-  constructor(el, { title, format = (v) => String(v), height = 200, stacked = false, testid }) {
+  // `range`: the value axis's [min, max] (shares: [0, 1]); none: fitted to the points.
+  constructor(el, { title, format = (v) => String(v), height = 200, range = null, testid }) {
     this.el = el;
     this.title = title;
     this.format = format;
@@ -31,7 +32,7 @@ export class TimeChart {
     this.labels = '';
     this.box = h('div', { class: 'chart', dataset: { chart: testid || title } },
       h('h3', {}, title), this.area = h('div', { class: 'plot' }));
-    this.stacked = stacked;
+    this.range = range;
     el.append(this.box);
     this.resize = () => this.plot && this.plot.setSize(this.size());
     window.addEventListener('resize', this.resize);
@@ -65,7 +66,7 @@ export class TimeChart {
     this.plot = new uPlot({
       ...this.size(),
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: true } },
+      scales: { x: { time: true }, ...(this.range ? { y: { range: this.range } } : {}) },
       axes: [{}, { values: (u, vals) => vals.map((v) => format(v)), size: 70 }],
       series: [{}, ...lines.map((l, i) => ({
         label: l.label,

@@ -88,7 +88,10 @@ std::string encode(const TopologyRecord& r) {
               {"num_workers", r.num_workers},
               {"owner", r.owner},
               {"start_at_secs", r.start_at_secs},
-              {"graph", r.graph}}
+              {"graph", r.graph},
+              {"changeable", r.changeable},
+              {"settings", r.settings},
+              {"settings_version", r.settings_version}}
       .dump();
 }
 
@@ -150,6 +153,10 @@ Result<TopologyRecord> decode_topology(std::string_view text) {
     r.owner = j.value("owner", "");  // records written before owners were kept have none
     r.start_at_secs = j.value("start_at_secs", std::int64_t{0});
     if (auto graph = j.find("graph"); graph != j.end() && graph->is_object()) r.graph = *graph;
+    // Records written before runtime settings were kept have none.
+    r.changeable = j.value("changeable", std::vector<std::string>{});
+    r.settings = j.value("settings", std::map<std::string, std::string>{});
+    r.settings_version = j.value("settings_version", std::uint64_t{0});
     return r;
   });
 }

@@ -43,6 +43,7 @@ bool controls_a_topology(Permission permission) {
     case Permission::topology_deactivate:
     case Permission::topology_blob_write:
     case Permission::topology_savepoint:
+    case Permission::topology_settings:
       return true;
     default:
       return false;
@@ -67,6 +68,8 @@ std::string_view to_string(Permission permission) {
       return "topology.blob.write";
     case Permission::topology_savepoint:
       return "topology.savepoint";
+    case Permission::topology_settings:
+      return "topology.settings";
     case Permission::cluster_read:
       return "cluster.read";
     case Permission::artifact_read:

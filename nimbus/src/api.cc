@@ -218,6 +218,24 @@ Result<metric_history::HistoryQuery> history_query(std::string_view target,
   return q;
 }
 
+// What a settings change sets, for the audit log: "key=value, key2 reset", a secret's value left
+// out, at most 500 characters.
+std::string settings_change_summary(const json& body) {
+  std::string out;
+  auto add = [&out](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
+  if (auto set = body.find("set"); set != body.end() && set->is_object())
+    for (const auto& [key, value] : set->items())
+      add(key + "=" +
+          (names_a_secret(key) ? "******"
+           : value.is_string() ? value.get<std::string>()
+                               : value.dump()));
+  if (auto reset = body.find("reset"); reset != body.end() && reset->is_array())
+    for (const auto& key : *reset)
+      if (key.is_string()) add(key.get<std::string>() + " reset");
+  if (out.size() > 500) out = out.substr(0, 500) + "...";
+  return out;
+}
+
 constexpr std::size_t kMaxAuditEntries = 10000;
 // How much of an unauthenticated caller's path an audit entry keeps.
 constexpr std::size_t kMaxAuditedPath = 200;
@@ -466,6 +484,22 @@ Result<Api::Call> Api::resolve(const HttpRequest& request) {
           return ok(history(q));
         },
         name);
+  }
+  if (parts.size() == 3 && parts[2] == "settings" && get)
+    return read(
+        "settings", Permission::topology_read,
+        [this, name](const Principal&) { return ok(service_.settings(name)); }, name);
+  if (parts.size() == 3 && parts[2] == "settings" && post) {
+    auto body = parse_object(request.body);
+    if (!body) return body.error();
+    return Call{"settings.change",
+                name,
+                settings_change_summary(*body),
+                Permission::topology_settings,
+                true,
+                [this, name, body = std::move(*body)](const Principal&) {
+                  return ok(service_.change_settings(name, body));
+                }};
   }
   if (parts.size() == 3 && parts[2] == "blobs" && get)
     return read(

@@ -296,6 +296,16 @@ Result<json> NimbusClient::schedule(const std::string& name, const std::string& 
               json{{"start_at", start_at.empty() ? json() : json(start_at)}});
 }
 
+Result<json> NimbusClient::settings(const std::string& name) const {
+  return call("GET", topology_path(name, "settings"));
+}
+
+Result<json> NimbusClient::change_settings(const std::string& name,
+                                           const std::map<std::string, std::string>& set,
+                                           const std::vector<std::string>& reset) const {
+  return call("POST", topology_path(name, "settings"), json{{"set", set}, {"reset", reset}});
+}
+
 Result<json> NimbusClient::put_blob(const std::string& name, const std::string& key,
                                     const std::string& bytes) const {
   return call_with_text("PUT", topology_path(name, "blobs/" + key), bytes);

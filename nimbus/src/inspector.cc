@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "child_process.h"
+#include "gale/settings.h"
 
 namespace gale::nimbus {
 
@@ -56,6 +57,15 @@ Result<TopologyLayout> parse_layout(const std::string& text) {
                                        {"grouping", o.at("grouping").get<std::string>()}});
       layout.components.push_back(std::move(component));
     }
+    // Printed by the topology's own code: checked again here, as build() checks them.
+    if (auto changeable = json.find("changeable"); changeable != json.end())
+      layout.changeable = changeable->get<std::vector<std::string>>();
+    if (layout.changeable.size() > kMaxChangeable)
+      throw std::invalid_argument("more than " + std::to_string(kMaxChangeable) +
+                                  " changeable keys");
+    for (const auto& key : layout.changeable)
+      if (auto problem = check_changeable_key(key); !problem.empty())
+        throw std::invalid_argument(problem);
     return layout;
   } catch (const std::exception& e) {
     return make_error(NimbusErrc::internal,

@@ -1,6 +1,7 @@
 #include "topology_service.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <set>
 
@@ -50,12 +51,17 @@ Result<std::map<std::string, std::string>> config_strings(const json& config) {
   return out;
 }
 
-// Every key checked by gale::Config's setter: the first bad key's message, naming it.
+Status check_setting(const std::string& key, const std::string& value);  // below
+
+// Every key checked by gale::Config's setter: the first bad key's message, naming it (and the
+// log level by the names a worker knows).
 Result<Config> checked_config(const std::map<std::string, std::string>& entries) {
   Config conf;
   for (const auto& [key, value] : entries) {
     if (auto result = conf.set(key, value); !result) return bad_request(result.message);
   }
+  if (auto level = entries.find(conf::kTopologyLogLevel); level != entries.end())
+    if (auto known = check_setting(level->first, level->second); !known) return known.error();
   return conf;
 }
 
@@ -303,7 +309,8 @@ Result<json> TopologyService::submit(const json& body, const Principal& who) {
                         workers,
                         owner,
                         *start_at,
-                        layout->graph()};
+                        layout->graph(),
+                        layout->changeable};
   auto executors = layout->executors();
   Assignment assignment{record.id, plan(executors, *slots), executors, now};
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
@@ -444,18 +451,20 @@ constexpr std::string_view kSecretWords[] = {"password",    "passwd",  "secret",
 
 json shown_config(const std::map<std::string, std::string>& config) {
   json out = json::object();
-  for (const auto& [key, value] : config) {
-    std::string lower = key;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    bool secret = false;
-    for (auto word : kSecretWords) secret = secret || lower.find(word) != std::string::npos;
-    out[key] = secret ? "******" : value;
-  }
+  for (const auto& [key, value] : config) out[key] = names_a_secret(key) ? "******" : value;
   return out;
 }
 
 }  // namespace
+
+bool names_a_secret(std::string_view key) {
+  std::string lower(key);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  bool secret = false;
+  for (auto word : kSecretWords) secret = secret || lower.find(word) != std::string::npos;
+  return secret;
+}
 
 Result<ObservedTopology> TopologyService::observe(const coordination::TopologyRecord& record) {
   auto assignment = ctx_.state.assignment(record.id);
@@ -503,6 +512,7 @@ Result<json> TopologyService::status(const std::string& name) {
   out["owner"] = record->owner;
   out["num_workers"] = record->num_workers;
   out["graph"] = record->graph;
+  out["settings_version"] = record->settings_version;
   auto slots = seen->assignment ? slots_of(*seen->assignment) : std::vector<Slot>{};
   out["components"] = aggregate_components(current);
   std::map<std::string, const coordination::WorkerHeartbeat*> beat_of;
@@ -515,14 +525,15 @@ Result<json> TopologyService::status(const std::string& name) {
                 {"uptime_secs", nullptr},
                 {"last_beat_secs_ago", nullptr},
                 {"refused_peers", 0},
-                {"rejected_batches", 0}};
+                {"rejected_batches", 0},
+                {"settings_version", nullptr}};
     if (auto it = beat_of.find(slot_key(slot.host, slot.port)); it != beat_of.end()) {
       const coordination::WorkerHeartbeat& beat = *it->second;
       worker["uptime_secs"] = beat.uptime_secs;
       worker["last_beat_secs_ago"] = std::max<std::int64_t>(0, now - beat.time_secs);
       // What the worker refused: handshakes without the topology's key, undecodable or
       // misrouted messages. Non-zero means something is knocking (docs/SECURITY.md).
-      for (const char* key : {"refused_peers", "rejected_batches"})
+      for (const char* key : {"refused_peers", "rejected_batches", "settings_version"})
         if (auto v = beat.stats.find(key); v != beat.stats.end() && v->is_number_unsigned())
           worker[key] = *v;
     }
@@ -590,6 +601,108 @@ Result<json> TopologyService::schedule(const std::string& name, const json& body
   if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
   return json{{"status", coordination::to_string(record.status)},
               {"start_at", *start_at ? json(format_rfc3339(*start_at)) : json()}};
+}
+
+namespace {
+
+// The settings every topology may change while it runs (docs/CONSOLE.md, "Runtime settings").
+constexpr std::array kBuiltInSettings = {conf::kTopologyLogLevel, conf::kTopologyDebug,
+                                         conf::kTopologyDebugSampleRate};
+constexpr std::array kLogLevels = {"", "trace", "debug", "info", "warn", "error", "off"};
+constexpr std::size_t kMaxSettingBytes = 1024;
+
+bool changeable(const TopologyRecord& record, const std::string& key) {
+  return std::find(kBuiltInSettings.begin(), kBuiltInSettings.end(), key) !=
+             kBuiltInSettings.end() ||
+         std::find(record.changeable.begin(), record.changeable.end(), key) !=
+             record.changeable.end();
+}
+
+// Whether `value` may be `key`'s: a built-in one as its schema says, any of the topology's own
+// up to 1 KiB of one line.
+Status check_setting(const std::string& key, const std::string& value) {
+  if (key == conf::kTopologyLogLevel) {
+    if (std::find(kLogLevels.begin(), kLogLevels.end(), value) == kLogLevels.end())
+      return bad_request(std::string(conf::kTopologyLogLevel) + ": '" + value +
+                         "' is not trace, debug, info, warn, error, off or empty");
+    return {};
+  }
+  if (key == conf::kTopologyDebug || key == conf::kTopologyDebugSampleRate) {
+    Config scratch;
+    if (auto set = scratch.set(key, std::string_view(value)); !set) return bad_request(set.message);
+    return {};
+  }
+  if (value.size() > kMaxSettingBytes || value.find_first_of("\r\n") != std::string::npos)
+    return bad_request("'" + key + "': a value is one line of at most " +
+                       std::to_string(kMaxSettingBytes) + " bytes");
+  return {};
+}
+
+json settings_of(const TopologyRecord& record) {
+  json list = json::array();
+  std::vector<std::string> keys(kBuiltInSettings.begin(), kBuiltInSettings.end());
+  keys.insert(keys.end(), record.changeable.begin(), record.changeable.end());
+  for (const auto& key : keys) {
+    auto configured = record.config.find(key);
+    json config = configured != record.config.end() ? json(configured->second) : json();
+    if (config.is_null() && key != conf::kTopologyLogLevel)
+      if (const ConfigKey* spec = Config::find_key(key); spec && !spec->default_value.is_null())
+        config = spec->default_value.to_string();
+    auto set = record.settings.find(key);
+    json value = set != record.settings.end() ? json(set->second) : config;
+    if (names_a_secret(key)) {
+      if (!config.is_null()) config = "******";
+      if (!value.is_null()) value = "******";
+    }
+    list.push_back({{"key", key},
+                    {"value", value},
+                    {"config", config},
+                    {"changed", set != record.settings.end()},
+                    {"built_in", key.starts_with("topology.")}});
+  }
+  return json{{"version", record.settings_version}, {"settings", list}};
+}
+
+}  // namespace
+
+Result<json> TopologyService::settings(const std::string& name) {
+  auto record = find(name);
+  if (!record) return record.error();
+  return settings_of(*record);
+}
+
+Result<json> TopologyService::change_settings(const std::string& name, const json& body) {
+  if (!body.is_object() || (!body.contains("set") && !body.contains("reset")) ||
+      (body.contains("set") && !body["set"].is_object()) ||
+      (body.contains("reset") && !body["reset"].is_array()))
+    return bad_request(
+        "the body must be {\"set\": {key: value, ...}, \"reset\": [key, ...]} (either or both)");
+  std::lock_guard lock(mutex_);
+  auto found = find_changeable(name);
+  if (!found) return found.error();
+  TopologyRecord record = found.value();
+  auto refuse = [&](const std::string& key) {
+    std::string keys;
+    for (const char* k : kBuiltInSettings) keys += std::string(keys.empty() ? "" : ", ") + k;
+    for (const auto& k : record.changeable) keys += ", " + k;
+    return bad_request("'" + key + "' cannot change while topology '" + name +
+                       "' runs; these can: " + keys);
+  };
+  for (const auto& key : body.value("reset", json::array())) {
+    if (!key.is_string()) return bad_request("'reset' lists keys, as strings");
+    if (!changeable(record, key.get<std::string>())) return refuse(key.get<std::string>());
+    record.settings.erase(key.get<std::string>());
+  }
+  const json set = body.value("set", json::object());  // items() only borrows
+  for (const auto& [key, value] : set.items()) {
+    if (!changeable(record, key)) return refuse(key);
+    std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+    if (auto ok = check_setting(key, text); !ok) return ok.error();
+    record.settings[key] = text;
+  }
+  record.settings_version += 1;
+  if (auto written = ctx_.state.set_topology(record); !written) return store_error(written);
+  return settings_of(record);
 }
 
 void TopologyService::start_scheduled() {

@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "artifact_store.h"
 #include "gale/coordination/cluster_state.h"
@@ -26,6 +27,10 @@
 #include "liveness.h"
 
 namespace gale::nimbus {
+
+// Whether a config key's name marks its value as a secret (password, token, ...): shown as
+// "******" by the status, and left out of the audit log.
+bool names_a_secret(std::string_view key);
 
 using Defer = std::function<void(std::chrono::seconds delay, std::function<void()> step)>;
 // Unix time in seconds; replaceable for tests.
@@ -93,6 +98,14 @@ class TopologyService {
   // Body {"start_at": "<RFC 3339 with an offset>"} schedules an inactive topology's start (a
   // time in the past, or an active topology, is refused), {"start_at": null} cancels it.
   Result<nlohmann::json> schedule(const std::string& name, const nlohmann::json& body);
+  // The settings that change while it runs (docs/CONSOLE.md, "Runtime settings"): the built-in
+  // ones and those the topology declared, each with its value now and in its config:
+  // {"version", "settings": [{"key", "value", "config", "changed"}]}.
+  Result<nlohmann::json> settings(const std::string& name);
+  // Body {"set": {key: value, ...}, "reset": [key, ...]}: changes them (the workers apply the
+  // change within a second); bad_request naming a key that cannot change or a bad value.
+  // Answers as settings().
+  Result<nlohmann::json> change_settings(const std::string& name, const nlohmann::json& body);
   // The leader, every second: activates the inactive topologies whose start is due. The time
   // is in the record (ZooKeeper), so a restarted or new leader keeps it.
   void start_scheduled();

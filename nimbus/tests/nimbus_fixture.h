@@ -96,6 +96,7 @@ struct FakeInspector {
       add("spout", "spout", 1, 2);
       add("bolt", "bolt", 3, 6);
       add("__acker", "acker", 7, 7);
+      layout.changeable = {"fake.rate", "fake.password"};
       return layout;
     };
   }

@@ -215,6 +215,78 @@ TEST_F(SecurityTest, TheConsolesFilesAreServedWithoutATokenAndNothingElseIs) {
       std::runtime_error);
 }
 
+// Runtime settings (`gale set`): the built-in ones and the keys the topology declared change,
+// each checked; anything else is refused naming what may change; only an admin or the
+// owning deployer changes them; every change is audited with what it set, a secret's value
+// hidden; the record counts the changes.
+TEST_F(SecurityTest, SettingsChangeWhileRunningCheckedAuditedAndOnlyByTheOwner) {
+  start();
+  auto alice = as("alice", Role::deployer);
+  ASSERT_TRUE(submit(alice, "words", {{"fake.rate", "10"}, {"fake.password", "hunter2"}}).ok());
+  auto shown = alice.settings("words");
+  ASSERT_TRUE(shown.ok()) << shown.error().message;
+  EXPECT_EQ((*shown)["version"], 0);
+  std::map<std::string, json> by_key;
+  for (const auto& s : (*shown)["settings"]) by_key[s["key"]] = s;
+  ASSERT_EQ(by_key.size(), 5u) << shown->dump();
+  EXPECT_EQ(by_key["fake.rate"]["value"], "10");
+  EXPECT_EQ(by_key["fake.password"]["value"], "******");
+  EXPECT_EQ(by_key["topology.debug"]["config"], "false");
+
+  auto changed = alice.change_settings(
+      "words", {{"fake.rate", "25"}, {"topology.log.level", "debug"}, {"fake.password", "pw2"}},
+      {});
+  ASSERT_TRUE(changed.ok()) << changed.error().message;
+  EXPECT_EQ((*changed)["version"], 1);
+  auto record = state_.topology((*nimbus_->client().status("words"))["id"].get<std::string>());
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->settings,
+            (std::map<std::string, std::string>{
+                {"fake.password", "pw2"}, {"fake.rate", "25"}, {"topology.log.level", "debug"}}));
+  EXPECT_EQ((*record)->settings_version, 1u);
+  EXPECT_EQ((*record)->config.at("fake.rate"), "10");  // the config stays as submitted
+  auto entries = audited("action", "settings.change");
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0]["principal"], "alice");
+  EXPECT_EQ(entries[0]["target"], "fake.password=******, fake.rate=25, topology.log.level=debug");
+
+  auto reset = alice.change_settings("words", {}, {"fake.rate"});
+  ASSERT_TRUE(reset.ok()) << reset.error().message;
+  for (const auto& s : (*reset)["settings"]) {
+    if (s["key"] == "fake.rate") {
+      EXPECT_EQ(s["value"], "10");
+    }
+  }
+
+  struct Refusal {
+    std::map<std::string, std::string> set;
+    std::string says;
+  };
+  for (const auto& [set, says] : std::vector<Refusal>{
+           {{{"topology.workers", "3"}},
+            "'topology.workers' cannot change while topology 'words' runs; these can: "
+            "topology.log.level, topology.debug, topology.debug.sample.rate, fake.rate, "
+            "fake.password"},
+           {{{"topology.log.level", "loud"}}, "'loud' is not trace, debug, info"},
+           {{{"topology.debug.sample.rate", "2"}}, "topology.debug.sample.rate"},
+           {{{"fake.rate", std::string(2000, 'x')}}, "one line of at most 1024 bytes"}}) {
+    auto refused = alice.change_settings("words", set, {});
+    ASSERT_FALSE(refused.ok()) << set.begin()->first;
+    EXPECT_EQ(refused.code(), make_error_code(NimbusErrc::bad_request));
+    EXPECT_NE(refused.error().message.find(says), std::string::npos) << refused.error().message;
+  }
+  auto bob = as("bob", Role::deployer);
+  auto not_his = bob.change_settings("words", {{"fake.rate", "1"}}, {});
+  ASSERT_FALSE(not_his.ok());
+  EXPECT_EQ(not_his.code(), make_error_code(NimbusErrc::forbidden));
+  auto viewer = as("vera", Role::viewer);
+  EXPECT_TRUE(viewer.settings("words").ok());
+  auto refused = viewer.change_settings("words", {{"fake.rate", "1"}}, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("topology.settings"), std::string::npos)
+      << refused.error().message;
+}
+
 TEST_F(SecurityTest, AViewerReadsAndIsRefusedEveryChangeNamingThePermission) {
   start();
   ASSERT_TRUE(submit(nimbus_->client(), "words").ok());

@@ -201,7 +201,9 @@ void BoltStage::emit(Task& task, std::string_view stream, std::span<const Tuple*
   }
   stats.emitted.add();
   stats.transferred.add(targets.size());
-  if (debug) executor_.log_emit(*this, task.id, s, values);
+  if ((debug || executor_.runtime().debug_forced()) && executor_.runtime().debug_emit(*this))
+      [[unlikely]]
+    executor_.log_emit(*this, task.id, s, values);
 }
 
 void BoltStage::ack(const Tuple& input) {

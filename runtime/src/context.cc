@@ -11,7 +11,8 @@ class TaskContext final : public TopologyContext {
       : layout_(runtime.layout()),
         worker_tasks_(runtime.worker_tasks()),
         task_(task),
-        metrics_(runtime.metrics_of(task)) {}
+        metrics_(runtime.metrics_of(task)),
+        settings_(runtime.live_settings()) {}
 
   const std::string& topology_name() const override { return layout_.topology_name(); }
   int this_task() const override { return task_; }
@@ -40,12 +41,14 @@ class TaskContext final : public TopologyContext {
   const std::vector<int>& worker_tasks() const override { return worker_tasks_; }
   bool checkpointing() const override { return layout_.checkpointing(); }
   MetricGroup& metrics() const override { return metrics_; }
+  const LiveSettings& settings() const override { return settings_; }
 
  private:
   const Layout& layout_;
   const std::vector<int>& worker_tasks_;
   int task_;
   MetricGroup& metrics_;
+  const LiveSettings& settings_;
 };
 
 }  // namespace

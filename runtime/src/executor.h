@@ -52,6 +52,7 @@ struct Stage {
     return sample_every > 0;
   }
   std::int64_t sample_countdown = 1;
+  std::int64_t debug_countdown = 1;  // the same for topology.debug.sample.rate
 };
 
 class Executor {

@@ -55,7 +55,7 @@ std::vector<int> parse_cpu_list(const std::string& text, std::vector<std::string
 
 Layout::Layout(std::string topology_name, const Topology& topology, const Config& config,
                const std::map<std::string, int, std::less<>>& executors)
-    : name_(std::move(topology_name)), config_(config) {
+    : name_(std::move(topology_name)), config_(config), changeable_(topology.changeable) {
   std::vector<std::string> errors = validate(topology);
   if (auto e = check_name("topology name", name_); !e.empty()) errors.push_back(e);
   worker_cpus_ = parse_cpu_list(config_.get_string(conf::kTopologyWorkerCpus), errors);

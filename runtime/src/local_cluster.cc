@@ -42,6 +42,7 @@ void LocalCluster::watch_recoveries(std::stop_token stop) {
     runtime_->stop();
     runtime_.reset();
     runtime_ = std::make_unique<Runtime>(*layout_, clock_);
+    runtime_->apply_settings(settings_);
     try {
       runtime_->start();
     } catch (const std::exception& e) {
@@ -118,6 +119,12 @@ void LocalCluster::stop() {
   }
   std::lock_guard lock(mutex_);
   if (runtime_) runtime_->stop();
+}
+
+void LocalCluster::apply_settings(const std::map<std::string, std::string>& changed) {
+  std::lock_guard lock(mutex_);
+  settings_ = changed;
+  runtime_->apply_settings(changed);
 }
 
 TopologyStats LocalCluster::stats() const {

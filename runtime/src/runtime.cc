@@ -28,6 +28,14 @@ std::unique_ptr<Executor> make_checkpoint_executor(Runtime& runtime, int index);
 
 namespace {
 
+// The changeable keys' values in the topology's config: LiveSettings's starting point.
+std::map<std::string, std::string, std::less<>> initial_settings(const Layout& layout) {
+  std::map<std::string, std::string, std::less<>> out;
+  for (const auto& key : layout.changeable())
+    if (layout.config().contains(key)) out[key] = layout.config().get(key).to_string();
+  return out;
+}
+
 // The CPUs this process may run on (its affinity mask: taskset, cgroup cpusets), at least 1.
 std::size_t available_cpus() {
   cpu_set_t set;
@@ -80,7 +88,9 @@ Runtime::Runtime(const Layout& layout, std::shared_ptr<Clock> clock, Placement p
       clock_(std::move(clock)),
       settings_(RuntimeSettings::from(layout.config())),
       epoch_(placement.epoch),
-      cluster_(placement.transport != nullptr) {
+      cluster_(placement.transport != nullptr),
+      live_settings_(initial_settings(layout)) {
+  apply_debug(layout_.config(), -1);
   std::size_t n = layout_.executors().size();
   auto max_series =
       static_cast<std::size_t>(layout_.config().get_int(conf::kTopologyMetricsMaxSeries));
@@ -290,6 +300,45 @@ state::RestoredTask Runtime::restore(int task) const {
     r->chain = 0;
   }
   return std::move(*r);
+}
+
+void Runtime::apply_debug(const Config& conf, int override_debug) {
+  double rate = conf.get_double(conf::kTopologyDebugSampleRate);
+  debug_every_.store(
+      rate > 0 ? std::max<std::int64_t>(1, std::llround(std::min(1.0 / rate, 1e15))) : 0,
+      std::memory_order_relaxed);
+  debug_override_.store(override_debug, std::memory_order_relaxed);
+}
+
+void Runtime::apply_settings(const std::map<std::string, std::string>& changed) {
+  Config debug;  // the topology's debug keys, with those set while running on top
+  for (const char* key : {conf::kTopologyDebug, conf::kTopologyDebugSampleRate})
+    if (layout_.config().contains(key)) debug.set_value(key, layout_.config().get(key));
+  int override_debug = -1;
+  std::map<std::string, std::string> own;
+  for (const auto& [key, value] : changed) {
+    if (key == conf::kTopologyDebug || key == conf::kTopologyDebugSampleRate) {
+      if (auto set = debug.set(key, std::string_view(value)); !set) {
+        spdlog::warn("{}: ignoring the setting: {}", layout_.topology_name(), set.message);
+        continue;
+      }
+      if (key == conf::kTopologyDebug) override_debug = debug.get_bool(key) ? 1 : 0;
+    } else if (std::find(layout_.changeable().begin(), layout_.changeable().end(), key) !=
+               layout_.changeable().end()) {
+      own[key] = value;
+    }
+  }
+  apply_debug(debug, override_debug);
+  live_settings_.replace(own);
+}
+
+bool Runtime::debug_emit(Stage& stage) const {
+  int forced = debug_override_.load(std::memory_order_relaxed);
+  if (forced < 0 ? !stage.debug : forced == 0) return false;
+  std::int64_t every = debug_every_.load(std::memory_order_relaxed);
+  if (every <= 0 || --stage.debug_countdown > 0) return false;
+  stage.debug_countdown = every;
+  return true;
 }
 
 MetricGroup& Runtime::metrics_of(int task) const {

@@ -100,7 +100,8 @@ void SpoutExecutor::emit(std::size_t slot, std::string_view stream, const Values
   fold.reset();  // sends the acks of other trees a chained bolt sent meanwhile
   stage_.stats.emitted.add();
   stage_.stats.transferred.add(stage_.targets.size());
-  if (stage_.debug) log_emit(stage_, task.id, s, values);
+  if ((stage_.debug || runtime_.debug_forced()) && runtime_.debug_emit(stage_)) [[unlikely]]
+    log_emit(stage_, task.id, s, values);
   if (!id) return;
   tree ^= folded.value;
   if (!track || tree == 0) {

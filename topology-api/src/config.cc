@@ -78,7 +78,18 @@ std::vector<ConfigKey> make_schema() {
               "seconds key decides.")
           .at_least(0)
           .per_component(),
-      KeySpec(kTopologyDebug, Type::boolean, false, "Log every emitted tuple.").per_component(),
+      KeySpec(kTopologyDebug, Type::boolean, false,
+              "Log every emitted tuple (topology.debug.sample.rate of them); changes while "
+              "running with gale set.")
+          .per_component(),
+      KeySpec(kTopologyDebugSampleRate, Type::float64, 1.0,
+              "The share of emitted tuples topology.debug logs; changes while running with "
+              "gale set.")
+          .at_least(0)
+          .at_most(1),
+      KeySpec(kTopologyLogLevel, Type::string, "",
+              "The workers' log level: trace, debug, info, warn, error or off; empty: the level "
+              "the supervisor starts them with. Changes while running with gale set."),
       KeySpec(kTopologyMaxTaskParallelism, Type::int64, none,
               "Cap on the executors of any one component.")
           .at_least(1),
@@ -327,6 +338,14 @@ bool is_reserved(std::string_view key) {
   return std::any_of(kReservedPrefixes.begin(), kReservedPrefixes.end(),
                      [&](std::string_view prefix) { return key.starts_with(prefix); });
 }
+
+}  // namespace
+
+bool Config::reserved(std::string_view key) {
+  return is_reserved(key);
+}
+
+namespace {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "gale/errors.h"
+#include "gale/settings.h"
 #include "gale/state.h"
 #include "text.h"
 
@@ -367,9 +368,22 @@ BoltDeclarer& TopologyBuilder::set_bolt(std::string id, BasicBoltFactory factory
   return set_bolt(std::move(id), std::move(adapted), parallelism);
 }
 
+TopologyBuilder& TopologyBuilder::declare_changeable(std::vector<std::string> keys) {
+  for (auto& key : keys) {
+    if (std::string problem = check_changeable_key(key); !problem.empty())
+      errors_.push_back(std::move(problem));
+    else if (std::find(changeable_.begin(), changeable_.end(), key) == changeable_.end())
+      changeable_.push_back(std::move(key));
+  }
+  return *this;
+}
+
 Topology TopologyBuilder::build() {
   Topology topology;
+  topology.changeable = changeable_;
   std::vector<std::string> problems = errors_;
+  if (changeable_.size() > kMaxChangeable)
+    problems.push_back("more than " + std::to_string(kMaxChangeable) + " changeable keys declared");
   for (const auto& entry : entries_) {
     if (std::string problem = capture_outputs(entry->def); !problem.empty()) {
       problems.push_back(std::move(problem));

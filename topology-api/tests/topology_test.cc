@@ -526,8 +526,10 @@ class NoContext : public TopologyContext {
   const Fields& output_fields(std::string_view, std::string_view) const override { return fields_; }
   const std::vector<int>& worker_tasks() const override { return tasks_; }
   MetricGroup& metrics() const override { return metrics_; }
+  const LiveSettings& settings() const override { return settings_; }
 
  private:
+  LiveSettings settings_;
   class Unreported : public MetricGroup {
    public:
     Counter& counter(std::string_view, const MetricLabels&) override { return counter_; }

@@ -54,7 +54,10 @@ nlohmann::json describe(const runtime::Layout& layout, const std::string& name) 
                           {"executors", executors},
                           {"outputs", outputs}});
   }
-  return {{"name", name}, {"tasks", layout.task_count()}, {"components", components}};
+  return {{"name", name},
+          {"tasks", layout.task_count()},
+          {"components", components},
+          {"changeable", layout.changeable()}};
 }
 
 }  // namespace

@@ -148,6 +148,9 @@ class Worker {
   // The topology's assignment, none if it has none, or the store's error (ZooKeeper is
   // unreachable): then the worker keeps doing what it does and asks again a round later.
   Result<std::optional<coord::Assignment>> read_assignment();
+  // The settings changed while the topology runs (the record's, `gale set`), when their version
+  // is not the one `runtime` runs with: the log level here, the rest by the runtime.
+  void apply_settings(runtime::Runtime& runtime, const coord::TopologyRecord& record);
 
   const WorkerOptions& o_;
   coord::ClusterState& state_;
@@ -164,7 +167,30 @@ class Worker {
                                 std::to_string(started_);
   std::uint64_t epoch_ = 0;          // the assignment epoch running (in heartbeats)
   std::uint64_t recover_epoch_ = 0;  // asked to be replaced, 0: no request
+  // The settings version the running runtime applied (heartbeats carry it); none before.
+  std::optional<std::uint64_t> settings_version_;
+  const spdlog::level::level_enum started_level_ = spdlog::get_level();
 };
+
+void Worker::apply_settings(runtime::Runtime& runtime, const coord::TopologyRecord& record) {
+  if (settings_version_ == record.settings_version) return;
+  // The level set while running, else the config's, else the one it started with; a name
+  // spdlog does not know (from_str gives "off" for it) is not taken.
+  std::string wanted;
+  if (auto set = record.settings.find(conf::kTopologyLogLevel); set != record.settings.end())
+    wanted = set->second;
+  else if (auto configured = record.config.find(conf::kTopologyLogLevel);
+           configured != record.config.end())
+    wanted = configured->second;
+  auto level = spdlog::level::from_str(wanted);
+  spdlog::set_level(
+      wanted.empty() || (level == spdlog::level::off && wanted != "off") ? started_level_ : level);
+  runtime.apply_settings(record.settings);
+  if (settings_version_)
+    spdlog::info("{}: settings version {} applied ({} changed)", me_, record.settings_version,
+                 record.settings.size());
+  settings_version_ = record.settings_version;
+}
 
 std::optional<Plan> Worker::plan(const coord::Assignment& a) {
   Plan p;
@@ -231,6 +257,7 @@ bool Worker::beat(const runtime::Runtime* runtime) {
   hb.instance = instance_;
   hb.recover_epoch = recover_epoch_;
   if (runtime) hb.stats = stats_json(runtime->stats());
+  if (settings_version_) hb.stats["settings_version"] = *settings_version_;
   hb.stats["refused_peers"] = transport_.refused_peers();  // handshakes without the topology's key
   if (auto s = state_.write_heartbeat(hb); !s.ok()) {
     spdlog::warn("heartbeat: {}", s.error().message);
@@ -340,6 +367,9 @@ int Worker::run(const std::atomic<bool>& stop) {
     connect_peers(*p);
     runtime::Runtime runtime(*p->layout, SystemClock::shared(),
                              {p->local, &transport_, p->peers, p->assignment.epoch});
+    settings_version_.reset();  // a new runtime runs with the config's
+    if (auto record = state_.topology(o_.topology_id); record.ok() && *record)
+      apply_settings(runtime, **record);
     runtime.start();
     spdlog::info("running {} executors of {} in {}", p->local.size(), o_.topology_id, me_);
     // The only caller of set_active while the runtime runs.
@@ -376,6 +406,7 @@ int Worker::run(const std::atomic<bool>& stop) {
       if (beat(&runtime) && next && record.ok())
         lease_until.store((began + fence_after).time_since_epoch().count());
       // After the lease: a worker starting (or back) is not taken for a fenced one.
+      if (record.ok() && *record) apply_settings(runtime, **record);
       if (record.ok() && *record)
         wanted_active.store((*record)->status == coord::TopologyStatus::active &&
                             (!p->layout->checkpointing() || all_on_epoch(p->assignment)));

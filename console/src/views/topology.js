@@ -23,8 +23,9 @@ const CURVES = [
     label: (s) => `${s.component} ${s.name.includes('p50') ? 'p50' : 'p99'}`, format: ms },
   { id: 'failed', title: 'Failed tuples/s', names: ['failed_per_sec'], format: rate },
   { id: 'capacity', title: 'Capacity (bolts)', names: ['capacity'], pick: (s, kinds) => kinds[s.component] === 'bolt',
-    format: (v) => v.toFixed(2) },
-  { id: 'backpressure', title: 'Backpressured share of time', names: ['backpressured_share'], format: share },
+    format: (v) => v.toFixed(3) },
+  { id: 'backpressure', title: 'Backpressured share of time', names: ['backpressured_share'], format: share,
+    range: [0, 1] },
   { id: 'lag', title: 'Kafka lag (messages)', names: ['app.kafka_lag'],
     label: (s) => `${s.component} ${s.labels.topic || ''}`, format: rate },
 ];
@@ -44,6 +45,8 @@ export function mount(el, { name }, ctx) {
   const checkpoints = h('div', { id: 'checkpoints' });
   const anomalies = h('div', { id: 'topology-anomalies' });
   const config = h('div', { id: 'config' });
+  const settings = h('div', { id: 'settings' });
+  const blobs = h('div', { id: 'blobs' });
   const failed = (e) => ctx.notify(`Could not load: ${e.message}`, 'stale');
   const rangeSelect = select(RANGES, range, (v) => { range = v; refreshCurves().catch(failed); }, 'range');
   const windowSelect = select(WINDOWS, windowSecs, (v) => { windowSecs = v; refreshTable().catch(failed); }, 'window');
@@ -57,13 +60,18 @@ export function mount(el, { name }, ctx) {
     h('section', {}, h('h2', {}, 'Errors'), errors),
     h('section', {}, h('h2', {}, 'Checkpoints'), checkpoints),
     h('section', {}, h('h2', {}, 'Anomalies'), anomalies),
+    h('section', {}, h('h2', {}, 'Settings that change while it runs'), settings),
+    h('section', {}, h('h2', {}, 'Blobs'), blobs),
     h('details', {}, h('summary', {}, h('h2', {}, 'Configuration')), config));
-  const chartObjects = CURVES.map((c) => new TimeChart(charts, { title: c.title, format: c.format, testid: c.id }));
+  const chartObjects = CURVES.map((c) => new TimeChart(charts, { title: c.title, format: c.format, range: c.range,
+    testid: c.id }));
   let status = null;
   let kinds = {};
 
   async function act(action, body, question, fields) {
-    const answer = await ctx.confirm(`${action[0].toUpperCase()}${action.slice(1)} ${name}?`, question, fields);
+    const title = action === 'settings' ? `Change a setting of ${name}?`
+      : `${action[0].toUpperCase()}${action.slice(1)} ${name}?`;
+    const answer = await ctx.confirm(title, question, fields);
     if (!answer) return;
     try {
       const b = body(answer);
@@ -134,10 +142,64 @@ export function mount(el, { name }, ctx) {
     last = now;
   }
 
+  // The settings (gale set): each with its value now and in the config, changed from here.
+  function drawSettings(answer, s) {
+    const actor = api.canAct(ctx.who, s);
+    const applied = s.workers.filter((w) => w.settings_version === answer.version).length;
+    const change = (item) => act('settings', (a) => ({ set: { [item.key]: a.value } }),
+      `The workers apply it within a second; it stays until changed or reset.`,
+      // A secret is shown masked: the dialog starts empty rather than offer the mask as a value.
+      [{ name: 'value', label: item.key, value: item.value === '******' ? '' : (item.value ?? '') }]);
+    const reset = (item) => act('settings', () => ({ reset: [item.key] }),
+      `Back to its value in the topology's config (${item.config ?? 'none'}).`);
+    fill(settings,
+      table([{ title: 'Setting' }, { title: 'Value' }, { title: 'In the config' }, { title: '' }],
+        answer.settings.map((item) => [
+          item.built_in ? item.key : h('strong', {}, item.key),
+          h('span', { 'data-setting': item.key, class: item.changed ? 'changed' : null }, item.value ?? '–'),
+          item.config ?? '–',
+          actor ? h('span', { class: 'row-actions' },
+            h('button', { class: 'small', 'data-change': item.key, onclick: () => change(item) }, 'Change'),
+            item.changed ? h('button', { class: 'small', 'data-reset': item.key, onclick: () => reset(item) }, 'Reset') : null)
+            : '']), { class: 'grid', id: 'settings-table' }),
+      h('p', { class: 'muted', id: 'settings-applied' },
+        `Version ${answer.version}: applied by ${applied} of ${s.workers.length} workers.`));
+  }
+
+  function drawBlobs(list, s) {
+    const actor = api.canAct(ctx.who, s);
+    const upload = (key) => {
+      const input = h('input', { type: 'file' });
+      input.addEventListener('change', async () => {
+        const file = input.files[0];
+        if (!file) return;
+        const answer = await ctx.confirm(`Replace blob ${key} of ${name}?`,
+          `${file.name}, ${file.size} bytes. The topology reads it again without a restart (gale blob put).`);
+        if (!answer) return;
+        try {
+          await api.putBlob(name, key, await file.arrayBuffer());
+          ctx.notify(`blob ${key}: replaced, recorded as ${ctx.who.principal}`, 'ok');
+          ctx.refreshNow();
+        } catch (e) {
+          ctx.notify(`blob ${key} refused: ${e.message}`, 'error');
+        }
+      });
+      input.click();
+    };
+    fill(blobs, table([{ title: 'Key' }, { title: 'Version', num: true }, { title: 'Size', num: true }, { title: '' }],
+      list.map((b) => [b.key, b.version, `${count(b.bytes)} B`,
+        actor ? h('button', { class: 'small', onclick: () => upload(b.key) }, 'Replace…') : '']),
+      { class: 'grid' }));
+  }
+
   async function refreshStatus() {
-    const [s, found] = await Promise.all([
+    const [s, found, settingsNow, blobList] = await Promise.all([
       api.get(api.topologyPath(name)),
-      api.get(`/anomalies?state=all&limit=200&topology=${encodeURIComponent(name)}`)]);
+      api.get(`/anomalies?state=all&limit=200&topology=${encodeURIComponent(name)}`),
+      api.get(`${api.topologyPath(name)}/settings`),
+      api.get(`${api.topologyPath(name)}/blobs`)]);
+    drawSettings(settingsNow, s);
+    drawBlobs(blobList, s);
     status = s;
     // The topology's own components (the graph's); the system's (ackers, the checkpoint
     // coordinator) are left out of the curves and the table.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -86,15 +87,21 @@ class SampleTransactionSpout : public StatefulSpout {
     tasks_ = static_cast<std::int64_t>(context.component_tasks(context.this_component()).size());
     double rate = conf.get_double("risk.sample.rate", 0);
     if (!(rate >= 0)) throw std::invalid_argument("risk.sample.rate must be 0 or more");
-    // Each task paces its share: its n-th transaction of the stream is due at n / rate.
-    ns_per_transaction_ = rate > 0 ? 1e9 / rate : 0;
-    pace_from_now();
+    // risk.sample.rate may change while it runs (gale set), before it opened too.
+    live_ = &context.settings();
+    live_version_ = live_->version();
+    pace(live_->get_double("risk.sample.rate", rate), rate);
     generator_ = std::make_unique<events::TransactionGenerator>(options);
     malformed_lines_ = std::make_unique<events::MalformedLines>(options.seed);
   }
 
   void next_tuple() override {
     if (replay_.replay_one(*out_)) return;
+    if (live_->version() != live_version_) {
+      live_version_ = live_->version();
+      pace(live_->get_double("risk.sample.rate", -1), rate_);
+      spdlog::info("risk-alert: the sample stream runs at {} transactions a second", rate_);
+    }
     if (ns_per_transaction_ > 0) {
       auto now = std::chrono::steady_clock::now();
       auto due = started_ + std::chrono::nanoseconds(static_cast<std::int64_t>(
@@ -105,6 +112,19 @@ class SampleTransactionSpout : public StatefulSpout {
       if (now - due > std::chrono::seconds(1)) pace_from_now();
     }
     generate(true);
+  }
+
+  // Each task paces its share: its n-th transaction of the stream is due at n / rate (0: as
+  // fast as it can). A rate that is not a number of 0 or more keeps `otherwise`.
+  void pace(double rate, double otherwise) {
+    if (!(rate >= 0) || !std::isfinite(rate)) {
+      spdlog::warn("risk-alert: risk.sample.rate must be a number of 0 or more; keeping {}",
+                   otherwise);
+      rate = otherwise;
+    }
+    rate_ = rate;
+    ns_per_transaction_ = rate > 0 ? 1e9 / rate : 0;
+    pace_from_now();
   }
 
   // Inactive time (deactivated, waiting for a scheduled start) is not owed either.
@@ -163,7 +183,10 @@ class SampleTransactionSpout : public StatefulSpout {
   std::int64_t next_ = 0;
   std::int64_t share_ = 0;
   std::int64_t tasks_ = 1;
-  double ns_per_transaction_ = 0;  // risk.sample.rate: 0 is as fast as it can
+  double rate_ = 0;  // risk.sample.rate: 0 is as fast as it can
+  double ns_per_transaction_ = 0;
+  const LiveSettings* live_ = nullptr;
+  std::uint64_t live_version_ = 0;
   std::int64_t paced_from_ = 0;
   std::chrono::steady_clock::time_point started_;
 };
@@ -580,5 +603,7 @@ GALE_TOPOLOGY(risk_alert, const gale::Config& conf) {
         1, dead_letter_record)
         .shuffle_grouping("parse", kDeadLetterStream);
   }
+  // The built-in stream's pace changes while it runs: gale set <name> risk.sample.rate=1000.
+  builder.declare_changeable({"risk.sample.rate"});
   return builder.build();
 }

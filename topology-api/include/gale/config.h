@@ -28,6 +28,8 @@ inline constexpr const char* kTopologyEnableMessageTimeouts = "topology.enable.m
 inline constexpr const char* kTopologyTickTupleFreqSecs = "topology.tick.tuple.freq.secs";
 inline constexpr const char* kTopologyTickTupleFreqMs = "topology.tick.tuple.freq.ms";
 inline constexpr const char* kTopologyDebug = "topology.debug";
+inline constexpr const char* kTopologyDebugSampleRate = "topology.debug.sample.rate";
+inline constexpr const char* kTopologyLogLevel = "topology.log.level";
 inline constexpr const char* kTopologyMaxTaskParallelism = "topology.max.task.parallelism";
 inline constexpr const char* kTopologyProducerBatchSize = "topology.producer.batch.size";
 inline constexpr const char* kTopologyBatchFlushIntervalMillis =
@@ -176,6 +178,9 @@ class Config {
   // Every key Gale knows, in documentation order.
   static const std::vector<ConfigKey>& schema();
   static const ConfigKey* find_key(std::string_view key);
+  // Whether `key` is under one of Gale's own prefixes (topology., worker., supervisor., nimbus.,
+  // storm., security., gale., query.): every other key belongs to the topology.
+  static bool reserved(std::string_view key);
 
  private:
   std::map<std::string, Value, std::less<>> entries_;

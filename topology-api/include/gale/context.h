@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gale/metrics.h"
+#include "gale/settings.h"
 #include "gale/value.h"
 
 namespace gale {
@@ -34,6 +35,9 @@ class TopologyContext {
   virtual bool checkpointing() const { return false; }
   // This task's metrics (gale/metrics.h), reported with the worker's heartbeats.
   virtual MetricGroup& metrics() const = 0;
+  // The topology's changeable settings now (gale/settings.h), shared by its tasks in this
+  // worker.
+  virtual const LiveSettings& settings() const = 0;
 };
 
 }  // namespace gale

@@ -9,6 +9,7 @@
 #include "gale/grouping.h"
 #include "gale/metrics.h"
 #include "gale/replay.h"
+#include "gale/settings.h"
 #include "gale/state.h"
 #include "gale/topology.h"
 #include "gale/tuple.h"

@@ -42,6 +42,8 @@ struct ComponentDef {
 // A built topology: what a packaged topology's entry point returns.
 struct Topology {
   std::vector<ComponentDef> components;
+  // The topology's own config keys that may change while it runs (gale/settings.h).
+  std::vector<std::string> changeable;
 
   const ComponentDef* find(std::string_view id) const;
   const StreamDeclaration* find_stream(std::string_view component, std::string_view stream) const;
@@ -157,6 +159,11 @@ class TopologyBuilder {
   BoltDeclarer& set_bolt(std::string id, BoltFactory factory, int parallelism = 1);
   BoltDeclarer& set_bolt(std::string id, BasicBoltFactory factory, int parallelism = 1);
 
+  // Keys of the topology's own config that its components re-read while it runs
+  // (TopologyContext::settings()), so that `gale set` may change them without a restart.
+  // A key that may not be declared (check_changeable_key) is reported by build().
+  TopologyBuilder& declare_changeable(std::vector<std::string> keys);
+
   // Captures each component's declared outputs (one instance is created and asked) and
   // validates the whole. Throws InvalidTopology listing every problem.
   Topology build();
@@ -165,6 +172,7 @@ class TopologyBuilder {
   struct Entry;
   std::vector<std::unique_ptr<Entry>> entries_;
   std::vector<std::string> errors_;
+  std::vector<std::string> changeable_;
 };
 
 // Wraps a BasicBolt as a Bolt: anchors its emits to the input, acks the input after execute

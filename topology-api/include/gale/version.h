@@ -7,7 +7,8 @@
 //   2  the connectors' and events' calls return gale::Result (one result type)
 //   3  SpoutCollector::set_polled / input_available; one_to_one grouping (operator chaining)
 //   4  TopologyContext::metrics(): counters, gauges and histograms (gale/metrics.h)
-#define GALE_API_VERSION 4
+//   5  TopologyContext::settings() and TopologyBuilder::declare_changeable (gale/settings.h)
+#define GALE_API_VERSION 5
 
 namespace gale {
 inline constexpr int kApiVersion = GALE_API_VERSION;

@@ -33,6 +33,13 @@ struct TopologyRecord {
   // Its components and the streams between them, as inspected at submit (TopologyLayout::
   // graph(), for the console); null in records written before it was kept.
   nlohmann::json graph = nullptr;
+  // The topology's own keys that may change while it runs (TopologyBuilder::
+  // declare_changeable), as inspected at submit.
+  std::vector<std::string> changeable = {};
+  // Settings changed while it runs (`gale set`): key -> value, over the config's; and how many
+  // times they were changed (the workers report the version they applied).
+  std::map<std::string, std::string> settings = {};
+  std::uint64_t settings_version = 0;
   bool operator==(const TopologyRecord&) const = default;
 };
 

@@ -31,6 +31,7 @@ enum class Permission {
   topology_deactivate,
   topology_blob_write,
   topology_savepoint,
+  topology_settings,  // runtime settings (gale set)
   cluster_read,
   artifact_read,
   token_admin,

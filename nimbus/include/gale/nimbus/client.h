@@ -66,6 +66,12 @@ class NimbusClient {
                                 const std::string& start_at = {}) const;
   // Schedules an inactive topology's start (RFC 3339), or cancels it (`start_at` empty).
   Result<nlohmann::json> schedule(const std::string& name, const std::string& start_at) const;
+  // The settings that change while it runs; and changing them (`set` key -> value, `reset`
+  // keys back to their config's value): POST /topologies/<name>/settings.
+  Result<nlohmann::json> settings(const std::string& name) const;
+  Result<nlohmann::json> change_settings(const std::string& name,
+                                         const std::map<std::string, std::string>& set,
+                                         const std::vector<std::string>& reset) const;
   Result<nlohmann::json> list() const;
   Result<nlohmann::json> status(const std::string& name) const;
   Result<nlohmann::json> activate(const std::string& name) const;

@@ -27,6 +27,7 @@ struct TopologyLayout {
   std::string name;
   int tasks = 0;
   std::vector<ComponentLayout> components;
+  std::vector<std::string> changeable = {};  // its own keys that may change while it runs
 
   // Every component's executors, in component order.
   std::vector<coordination::Executor> executors() const;

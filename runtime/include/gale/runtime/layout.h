@@ -67,6 +67,8 @@ class Layout {
 
   const std::string& topology_name() const { return name_; }
   const Config& config() const { return config_; }
+  // The topology's own keys that may change while it runs (TopologyBuilder::declare_changeable).
+  const std::vector<std::string>& changeable() const { return changeable_; }
   const std::vector<ComponentInfo>& components() const { return components_; }
   const ComponentInfo& component(int i) const { return components_[static_cast<std::size_t>(i)]; }
   int component_index(std::string_view id) const;
@@ -98,6 +100,7 @@ class Layout {
 
   std::string name_;
   Config config_;
+  std::vector<std::string> changeable_;
   std::vector<ComponentInfo> components_;
   std::map<std::string, int, std::less<>> component_index_;
   std::vector<ExecutorInfo> executors_;

@@ -1,6 +1,7 @@
 #pragma once
 // A whole topology in one process: what `gale local` and the tests run.
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +40,8 @@ class LocalCluster {
   void stop();
 
   TopologyStats stats() const;
+  // Runtime::apply_settings on the running topology (settings changed while it runs).
+  void apply_settings(const std::map<std::string, std::string>& changed);
   // Times the topology went back to its last checkpoint (a tuple failed in a topology with
   // state): the runtime was stopped and started again, every task restoring the checkpoint.
   int recoveries() const;
@@ -52,6 +55,7 @@ class LocalCluster {
   std::unique_ptr<Layout> layout_;
   mutable std::mutex mutex_;  // guards runtime_ (replaced by a recovery), active_, recoveries_
   std::unique_ptr<Runtime> runtime_;
+  std::map<std::string, std::string> settings_;  // the last apply_settings, for a new runtime
   bool active_ = false;
   int recoveries_ = 0;
   std::jthread watcher_;

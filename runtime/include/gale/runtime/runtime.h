@@ -4,6 +4,7 @@
 // topology in one Runtime.
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -12,6 +13,7 @@
 #include "gale/common/clock.h"
 #include "gale/runtime/layout.h"
 #include "gale/runtime/stats.h"
+#include "gale/settings.h"
 
 namespace gale::transport {
 class Transport;
@@ -27,6 +29,7 @@ class Executor;
 class TransportBridge;
 class StateWriter;
 class MetricRegistry;
+struct Stage;
 struct Batch;
 
 // Which executors run in this process, and how to reach the others. Local mode: all of them,
@@ -115,6 +118,19 @@ class Runtime {
   // A local task's metrics (TopologyContext::metrics()), from construction on.
   MetricGroup& metrics_of(int task) const;
 
+  // The settings changed while running (`gale set`; docs/CONSOLE.md, "Runtime settings"), as
+  // key -> value, replacing those of an earlier call (a key left out is back to its config
+  // value): topology.debug and topology.debug.sample.rate take effect at the next emit, the
+  // declared changeable keys reach TopologyContext::settings(). Any thread. Keys of neither
+  // kind are ignored (the caller, the worker, applies topology.log.level itself).
+  void apply_settings(const std::map<std::string, std::string>& changed);
+  const LiveSettings& live_settings() const { return live_settings_; }
+  // Whether this emit of `stage` is logged (topology.debug, as configured or as set since):
+  // asked only where the stage's own topology.debug or debug_forced() holds (an emit costs no
+  // more than a load when nothing is logged).
+  bool debug_emit(Stage& stage) const;
+  bool debug_forced() const { return debug_override_.load(std::memory_order_relaxed) > 0; }
+
  private:
   const Layout& layout_;
   std::shared_ptr<Clock> clock_;
@@ -137,6 +153,12 @@ class Runtime {
   std::atomic<bool> recovery_{false};
   // By component; declared before executors_, whose tasks hold their metrics until cleanup.
   std::vector<std::unique_ptr<MetricRegistry>> metric_registries_;
+  LiveSettings live_settings_;
+  // topology.debug set while running: -1 none (each component's own), 0 off, 1 on; and one
+  // emit in debug_every_ logged (topology.debug.sample.rate; 0: none).
+  std::atomic<int> debug_override_{-1};
+  std::atomic<std::int64_t> debug_every_{1};
+  void apply_debug(const Config& conf, int override_debug);
   std::vector<std::unique_ptr<Executor>> executors_;  // null for executors elsewhere
   std::atomic<bool> active_{false};
   std::int64_t started_ns_ = 0;
