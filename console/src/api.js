@@ -26,17 +26,18 @@ export function whenUnauthenticated(f) {
   onUnauthenticated = f;
 }
 
-async function call(method, path, body) {
+// `body`: JSON, or with `raw` the bytes themselves (a blob).
+async function call(method, path, body, raw = false) {
   const headers = {};
   const t = token();
   if (t) headers.Authorization = `Bearer ${t}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = raw ? 'application/octet-stream' : 'application/json';
   let response;
   try {
     response = await fetch(`/api/v1${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || raw ? body : JSON.stringify(body),
       cache: 'no-store',
       credentials: 'omit',
     });
@@ -62,20 +63,8 @@ export const get = (path) => call('GET', path);
 export const post = (path, body = {}) => call('POST', path, body);
 
 // A blob's new bytes (a file the operator chose), as `gale blob put` sends them.
-export async function putBlob(name, key, bytes) {
-  const response = await fetch(`/api/v1${topologyPath(name)}/blobs/${encodeURIComponent(key)}`, {
-    method: 'PUT',
-    headers: { Authorization: `Bearer ${token()}`, 'Content-Type': 'application/octet-stream' },
-    body: bytes,
-    cache: 'no-store',
-    credentials: 'omit',
-  });
-  const text = await response.text();
-  let answer = null;
-  try { answer = text ? JSON.parse(text) : null; } catch { answer = { error: text }; }
-  if (!response.ok) throw new ApiError(response.status, (answer && answer.error) || response.statusText);
-  return answer;
-}
+export const putBlob = (name, key, bytes) =>
+  call('PUT', `${topologyPath(name)}/blobs/${encodeURIComponent(key)}`, bytes, true);
 
 export const topologyPath = (name) => `/topologies/${encodeURIComponent(name)}`;
 

@@ -19,6 +19,7 @@ const artifacts = path.join(build, 'test-artifacts', 'console');
 const run = fs.mkdtempSync(path.join(os.tmpdir(), 'gale-console-'));
 const TOPOLOGY = 'console-risk';
 const CHROMIUM = process.env.GALE_CHROMIUM || '/usr/bin/chromium';
+const RULES = path.join(source, 'topologies', 'risk-alert', 'rules', 'default.yaml');
 
 let env;
 let browser;
@@ -125,7 +126,8 @@ before(async () => {
   origin = `https://127.0.0.1:${nimbusPort}`;
   gale('submit', path.join(build, 'topologies', 'risk_alert.so'), '--name', TOPOLOGY,
     '-c', 'risk.sample.count=0', '-c', 'risk.sample.rate=400', '-c', 'risk.state=memory',
-    '-c', 'risk.print=false', '-c', 'topology.workers=2');
+    '-c', 'risk.print=false', '-c', 'topology.workers=2',
+    '--blob', `rules=${RULES}`, '-c', 'risk.rules=blob:rules');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -236,6 +238,15 @@ test('the console, in Chromium, against a running cluster', async (t) => {
     // A key the topology did not declare is refused (gale set), naming those that may change.
     assert.throws(() => gale('set', TOPOLOGY, 'topology.workers=3'), (e) =>
       e.status === 1 && /'topology\.workers' cannot change while .* runs; these can: .*risk\.sample\.rate/.test(e.stderr));
+    // A blob (the rules) replaced from a file chosen in the console: its version moves.
+    const rulesVersion = async () => (await api(`/topologies/${TOPOLOGY}/blobs`)).find((b) => b.key === 'rules').version;
+    const was = await rulesVersion();
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('[data-replace="rules"]')]);
+    await chooser.setFiles(RULES);
+    await page.waitForSelector('dialog#confirm[open]');
+    await page.click('#confirm-ok');
+    await until('a new version of the rules blob', async () => (await rulesVersion()) > was, 15000);
+    assert.ok((await api('/audit?limit=50')).some((e) => e.action === 'blob.put' && e.principal === 'admin'));
     await shot('4-settings');
   });
 

@@ -188,7 +188,7 @@ export function mount(el, { name }, ctx) {
     };
     fill(blobs, table([{ title: 'Key' }, { title: 'Version', num: true }, { title: 'Size', num: true }, { title: '' }],
       list.map((b) => [b.key, b.version, `${count(b.bytes)} B`,
-        actor ? h('button', { class: 'small', onclick: () => upload(b.key) }, 'Replace…') : '']),
+        actor ? h('button', { class: 'small', 'data-replace': b.key, onclick: () => upload(b.key) }, 'Replace…') : '']),
       { class: 'grid' }));
   }
 
