@@ -44,4 +44,3 @@ export function mount(el) {
 function card(title, value, kind = '') {
   return h('div', { class: `card ${kind}` }, h('div', { class: 'title' }, title), h('div', { class: 'value' }, value));
 }
-export { card };
