@@ -19,7 +19,9 @@
 # Binaries come from
 # ${GALE_BIN_DIR:-${GALE_BUILD_DIR:-<repo>/build}/bin} (GALE_BIN_DIR=/opt/gale/bin runs an
 # installed Gale). Ports: ZooKeeper ${GALE_ZK_PORT:-2181}, Nimbus ${GALE_NIMBUS_PORT:-6627},
-# supervisor i's slots ${GALE_SLOT_BASE:-6700}+10*(i-1) .. +3. GALE_EXTRA_CONFIG: YAML lines added
+# supervisor i's slots ${GALE_SLOT_BASE:-6700}+10*(i-1) .. +3 and its log server's port +9 (over
+# TLS with Nimbus's certificate, which names 127.0.0.1 as they all run here; a supervisor on
+# another host needs a certificate of its own, docs/CONFIGURATION.md). GALE_EXTRA_CONFIG: YAML lines added
 # to gale.yaml. The console: https://127.0.0.1:<Nimbus port>/ui/, signed in with admin.token.
 set -euo pipefail
 
@@ -152,7 +154,10 @@ for i in $(seq "$count"); do
     -c "supervisor.id=supervisor-$i" \
     -c "supervisor.slots.ports=$first,$((first + 1)),$((first + 2)),$((first + 3))" \
     -c "storm.local.dir=$run/supervisor-$i" \
-    -c "security.token.file=$run/supervisor.token"
+    -c "security.token.file=$run/supervisor.token" \
+    -c "supervisor.logviewer.port=$((first + 9))" \
+    -c "supervisor.tls.cert.file=$run/tls/nimbus.pem" \
+    -c "supervisor.tls.key.file=$run/tls/nimbus.key"
 done
 
 echo "cluster up: ZooKeeper 127.0.0.1:$zk_port, Nimbus https://127.0.0.1:$nimbus_port, $count supervisors"

@@ -5,14 +5,17 @@
 #include <pwd.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <thread>
 
+#include "gale/nimbus/client.h"
 #include "gale/testing/cluster_fixture.h"
 #include "gale/transport/zmq_transport.h"
 
@@ -255,6 +258,108 @@ TEST_F(Cluster, RebalanceOneToTwoToFourWorkersLosesNoTuple) {
 // cluster's identity, the supervisor's token or (once read) the topology's own; and the files
 // that do (gale.yaml, the token files) are made unreadable to other users once the daemons
 // have started, as an operator would keep them.
+// Each supervisor runs a log server (TLS, on a port of its own); people read workers' logs
+// through Nimbus, which checks their token and role and asks the supervisor with the secret
+// the supervisor registered in ZooKeeper.
+class ClusterWithLogServers : public Cluster {
+ protected:
+  std::vector<int> log_ports = free_ports(2);
+  std::vector<std::string> settings_of_supervisor(int i) const override {
+    return {"supervisor.logviewer.port=" + std::to_string(log_ports[static_cast<std::size_t>(i)]),
+            "supervisor.tls.cert.file=" + (dir / "tls" / "nimbus.pem").string(),
+            "supervisor.tls.key.file=" + (dir / "tls" / "nimbus.key").string()};
+  }
+};
+
+TEST_F(ClusterWithLogServers, WorkerLogsAreReadThroughNimbusByWhoMayAndAudited) {
+  const std::string id = submit_word_count_and_wait(*this);
+  ASSERT_FALSE(id.empty());
+  auto assignment = state->assignment(id);
+  ASSERT_TRUE(assignment.ok() && assignment->has_value());
+  const coord::Slot slot = (*assignment)->task_slots.begin()->second;
+  const std::string worker = slot.supervisor_id + ":" + std::to_string(slot.port);
+
+  // The tail holds the worker's own lines; a short tail starts at a whole line (read first:
+  // the log may grow meanwhile, so it is found in the longer tail read after it).
+  auto short_tail = gale({"logs", "wc", worker, "--tail", "300"});
+  ASSERT_EQ(short_tail.exit_code, 0) << short_tail.output;
+  EXPECT_LE(short_tail.output.size(), 300u);
+  auto tail = gale({"logs", "wc", worker});
+  ASSERT_EQ(tail.exit_code, 0) << tail.output;
+  EXPECT_NE(tail.output.find("executors of " + id + " in"), std::string::npos) << tail.output;
+  ASSERT_FALSE(short_tail.output.empty());
+  EXPECT_NE(tail.output.find("\n" + short_tail.output), std::string::npos)
+      << "not a whole line: " << short_tail.output;
+  // A search answers only the lines that hold the text.
+  auto found = gale({"logs", "wc", worker, "--search", "executors of"});
+  ASSERT_EQ(found.exit_code, 0) << found.output;
+  std::istringstream lines(found.output);
+  int matched = 0;
+  for (std::string line; std::getline(lines, line); ++matched)
+    EXPECT_NE(line.find("executors of"), std::string::npos) << line;
+  EXPECT_GE(matched, 1);
+  // A slot the topology does not have is refused, naming it.
+  auto elsewhere = gale({"logs", "wc", slot.supervisor_id + ":1"});
+  EXPECT_NE(elsewhere.exit_code, 0);
+  EXPECT_NE(elsewhere.output.find("has no worker on " + slot.supervisor_id + ":1"),
+            std::string::npos)
+      << elsewhere.output;
+
+  // A viewer sees the topology but not its logs (they may hold customers' data).
+  issue_token("vic", "viewer");
+  const std::string viewer_yaml = (dir / "viewer.yaml").string();
+  {
+    std::ifstream in(yaml);
+    std::ofstream out(viewer_yaml);
+    for (std::string line; std::getline(in, line);)
+      out << (line.rfind("security.token.file:", 0) == 0
+                  ? "security.token.file: " + token_file("vic")
+                  : line)
+          << "\n";
+  }
+  auto refused = run_command({kBin + "/gale", "logs", "--config", viewer_yaml, "wc", worker});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.output.find("lacks the permission topology.logs"), std::string::npos)
+      << refused.output;
+  EXPECT_EQ(run_command({kBin + "/gale", "status", "--config", viewer_yaml, "wc"}).exit_code, 0);
+
+  // The log server answers the holder of its registered secret alone, over TLS.
+  auto sups = state->supervisors();
+  ASSERT_TRUE(sups.ok());
+  auto sup = std::find_if(sups->begin(), sups->end(),
+                          [&](const auto& s) { return s.id == slot.supervisor_id; });
+  ASSERT_NE(sup, sups->end());
+  ASSERT_NE(sup->log_port, 0);
+  EXPECT_EQ(sup->log_secret.size(), 64u);
+  const std::string path = "/logs/" + id + "/" + std::to_string(slot.port);
+  for (const std::string& token : {std::string(), std::string(64, '0')}) {
+    nimbus::NimbusEndpoint endpoint{"127.0.0.1", sup->log_port, token, dir / "tls" / "ca.pem",
+                                    5000ms};
+    auto reply = nimbus::NimbusClient(endpoint).request("GET", path);
+    ASSERT_TRUE(reply.ok()) << reply.error().message;
+    EXPECT_EQ(reply->status, 401) << reply->body;
+  }
+  nimbus::NimbusEndpoint nimbus_like{"127.0.0.1", sup->log_port, sup->log_secret,
+                                     dir / "tls" / "ca.pem", 5000ms};
+  nimbus::NimbusClient with_secret(nimbus_like);
+  EXPECT_EQ(with_secret.request("GET", path).value().status, 200);
+  // Nothing but a valid id and one of its slots names a file.
+  EXPECT_EQ(with_secret.request("GET", "/logs/../" + std::to_string(slot.port)).value().status,
+            400);
+  EXPECT_EQ(with_secret.request("GET", "/logs/" + id + "/22").value().status, 404);
+  EXPECT_EQ(with_secret.request("GET", "/logs/%2e%2e%2fnimbus/" + std::to_string(slot.port))
+                .value()
+                .status,
+            400);
+
+  // Each read is in the audit log, with who read which worker.
+  auto audit = gale({"audit", "-n", "50"});
+  ASSERT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_NE(audit.output.find("\"action\":\"worker.log\""), std::string::npos) << audit.output;
+  EXPECT_NE(audit.output.find("\"target\":\"" + worker + " search\""), std::string::npos)
+      << audit.output;
+}
+
 class ClusterWorkersAsAnotherUser : public Cluster {
  protected:
   ClusterWorkersAsAnotherUser() { supervisor_settings = {"supervisor.worker.user=nobody"}; }

@@ -183,6 +183,15 @@ TEST_F(StateCluster, ANewVersionStartsFromASavepointWithEveryMessageCountedOnce)
   r = gale({"savepoint", "counting", "before-upgrade"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.output, HasSubstr("a savepoint named 'before-upgrade' exists"));
+  // The topology lists the savepoints taken of it (what the console shows), once.
+  auto listed = state->topology(id);
+  ASSERT_TRUE(listed.ok() && listed->has_value());
+  ASSERT_EQ((*listed)->savepoints.size(), 1u);
+  EXPECT_EQ((*listed)->savepoints[0].name, "before-upgrade");
+  EXPECT_EQ((*listed)->savepoints[0].taken_by, "admin");
+  EXPECT_GT((*listed)->savepoints[0].checkpoint, 0u);
+  EXPECT_THAT(gale({"status", "counting"}).output,
+              HasSubstr("savepoint before-upgrade of checkpoint "));
   r = gale({"kill", "counting", "-w", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(eventually([&] { return worker_pids(id).empty(); }, 60s));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -45,6 +46,9 @@ struct ClusterOptions {
   std::string principal;
   std::string role;
   int limit = 50;
+  std::string worker;                // gale logs: supervisor:port
+  std::uint64_t tail_bytes = 65536;  // gale logs --tail
+  std::string search;                // gale logs --search
 };
 
 ClusterOptions options;
@@ -170,6 +174,8 @@ int list(const NimbusClient& client) {
   });
 }
 
+std::string utc_text(std::int64_t secs);
+
 int status(const NimbusClient& client) {
   return report("status", client.status(options.name), [](const json& t) {
     fmt::print("{} ({}): {}, {} workers, uptime {} s\n", t.value("name", ""), t.value("id", ""),
@@ -186,6 +192,11 @@ int status(const NimbusClient& client) {
                  c.value("executed", 0), c.value("acked", 0), c.value("failed", 0),
                  c.value("execute_latency_ms", 0.0), c.value("complete_latency_ms", 0.0),
                  c.value("capacity", 0.0));
+    for (const auto& sp : t.value("savepoints", json::array()))
+      fmt::print("savepoint {} of checkpoint {}, {} bytes, taken by {} at {}\n",
+                 sp.value("name", ""), sp.value("checkpoint", 0), sp.value("bytes", 0),
+                 sp.value("taken_by", ""),
+                 utc_text(sp.value("created_ms", std::int64_t{0}) / 1000));
     for (const auto& w : t["workers"]) {
       auto age = w["last_beat_secs_ago"];
       fmt::print("worker {}:{} on {}: uptime {} s, last beat {}, refused {} peers, {} batches\n",
@@ -289,7 +300,28 @@ int savepoint(const NimbusClient& client) {
   });
 }
 
-std::string utc_text(std::int64_t secs);
+int logs(const NimbusClient& client) {
+  auto colon = options.worker.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos ||
+      std::from_chars(options.worker.data() + colon + 1,
+                      options.worker.data() + options.worker.size(), port)
+              .ptr != options.worker.data() + options.worker.size())
+    return fail("logs", "'" + options.worker + "' is not supervisor:port (see gale status)", 2);
+  const std::string supervisor = options.worker.substr(0, colon);
+  if (!options.search.empty())
+    return report("logs",
+                  client.worker_log(options.name, supervisor, port, std::nullopt, 0, options.search,
+                                    static_cast<std::uint64_t>(options.limit)),
+                  [](const json& a) {
+                    for (const auto& m : a.value("matches", json::array()))
+                      fmt::print("{}\n", m.value("line", ""));
+                    if (a.value("more", false)) fmt::print(stderr, "(earlier matches left out)\n");
+                  });
+  return report("logs",
+                client.worker_log(options.name, supervisor, port, std::nullopt, options.tail_bytes),
+                [](const json& a) { fmt::print("{}", a.value("text", "")); });
+}
 
 int checkpoints(const NimbusClient& client) {
   return report("checkpoints",
@@ -455,6 +487,18 @@ void add_cluster_commands(CLI::App& app) {
   add_name(checkpoints_app);
   checkpoints_app->add_option("-n,--limit", options.limit, "How many (default 50)")
       ->check(CLI::Range(1, 1000));  // the history the state backend keeps
+  auto* logs_app =
+      add_verb(app, "logs", "Show the tail of a worker's log, or the lines holding a text", logs);
+  add_name(logs_app);
+  logs_app
+      ->add_option("worker", options.worker,
+                   "supervisor:port (gale status names each worker's supervisor and port)")
+      ->required();
+  logs_app->add_option("--tail", options.tail_bytes, "How many bytes of its end (default 65536)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 20));
+  logs_app->add_option("--search", options.search, "Only the lines holding this text");
+  logs_app->add_option("-n,--limit", options.limit, "With --search: the last N lines (default 50)")
+      ->check(CLI::Range(1, 1000));
   auto* blob_app = app.add_subcommand("blob", "Replace or list a running topology's blobs");
   blob_app->require_subcommand(1);
   auto* put_app =

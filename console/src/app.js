@@ -7,6 +7,7 @@ import * as cluster from './views/cluster.js';
 import * as topology from './views/topology.js';
 import * as anomalies from './views/anomalies.js';
 import * as screen from './views/screen.js';
+import * as log from './views/log.js';
 
 const REFRESH_MS = 5000;
 const view = document.getElementById('view');
@@ -25,6 +26,9 @@ function route() {
   }
   const [page, ...rest] = parts;
   if (page === 'topology' && rest.length) return { page: 'topology', module: topology, params: { name: rest.join('/'), query } };
+  if (page === 'log' && rest.length === 3) {
+    return { page: 'topology', module: log, params: { name: rest[0], supervisor: rest[1], port: rest[2], query } };
+  }
   if (page === 'anomalies') return { page, module: anomalies, params: { query } };
   if (page === 'screen') return { page, module: screen, params: { query } };
   return { page: 'cluster', module: cluster, params: { query } };

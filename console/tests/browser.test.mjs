@@ -48,11 +48,12 @@ function portIsFree(port) {
   });
 }
 
-// Four free ports in a row, for the supervisor's slots.
+// Four free ports in a row for the supervisor's slots, and the ninth after them for its log
+// server (scripts/cluster-start.sh).
 async function freeSlots() {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20000 + Math.floor(Math.random() * 20000);
-    const free = await Promise.all([0, 1, 2, 3].map((i) => portIsFree(base + i)));
+    const free = await Promise.all([0, 1, 2, 3, 9].map((i) => portIsFree(base + i)));
     if (free.every(Boolean)) return base;
   }
   throw new Error('no four free ports in a row');
@@ -250,6 +251,21 @@ test('the console, in Chromium, against a running cluster', async (t) => {
     await shot('4-settings');
   });
 
+  await t.test("a worker's log: its tail from the topology page, and a search", async () => {
+    await page.goto(`${origin}/ui/#/topology/${TOPOLOGY}`);
+    await page.click('a.worker-log');
+    await until('the log\'s tail', async () => /executors of/.test(await page.textContent('#log-text')), 30000);
+    assert.match(await page.textContent('#log-facts'), /following the end/);
+    await page.fill('#log-search', 'executors of');
+    await page.click('form.inline button[type=submit]');
+    await page.waitForSelector('#log-match-table code', { timeout: 15000 });
+    const lines = await page.$$eval('#log-match-table code', (cs) => cs.map((c) => c.textContent));
+    assert.ok(lines.length >= 1 && lines.every((l) => l.includes('executors of')), JSON.stringify(lines));
+    // Reading a log is audited: it may hold customers' data.
+    assert.ok((await api('/audit?limit=50')).some((e) => e.action === 'worker.log' && e.principal === 'admin'));
+    await shot('5-worker-log');
+  });
+
   await t.test('a worker killed raises a "worker restarted" anomaly shown in the console', async () => {
     const pids = await until('the workers\' processes', () => { const p = workerPids(); return p.length ? p : null; });
     process.kill(pids[0], 'SIGKILL');
@@ -258,7 +274,7 @@ test('the console, in Chromium, against a running cluster', async (t) => {
     await page.click('a[data-anomaly="worker_restarted"]');
     await page.waitForSelector('#anomaly-detail h2');
     assert.match(await page.textContent('#anomaly-detail'), /worker_restarted/);
-    await shot('5-anomaly');
+    await shot('6-anomaly');
   });
 
   await t.test('the big screen shows alerts per minute while risk-alert runs', async () => {
@@ -272,7 +288,7 @@ test('the console, in Chromium, against a running cluster', async (t) => {
     assert.notEqual(await page.textContent('#figure-transactions .value'), '0');
     await until('the transactions curve', async () =>
       Number(await page.$eval('[data-chart="screen-transactions"]', (el) => el.dataset.points || 0)) > 0, 30000);
-    await shot('6-big-screen');
+    await shot('7-big-screen');
   });
 
   await t.test('the page logged no error (no script or style refused by the CSP)', () => {

@@ -79,6 +79,21 @@ std::string_view to_string(TopologyStatus status) {
   return "inactive";
 }
 
+namespace {
+
+json savepoints_json(const std::vector<SavepointTaken>& taken) {
+  json out = json::array();
+  for (const auto& s : taken)
+    out.push_back({{"name", s.name},
+                   {"checkpoint", s.checkpoint},
+                   {"created_ms", s.created_ms},
+                   {"taken_by", s.taken_by},
+                   {"bytes", s.bytes}});
+  return out;
+}
+
+}  // namespace
+
 std::string encode(const TopologyRecord& r) {
   return json{{"id", r.id},
               {"name", r.name},
@@ -91,7 +106,8 @@ std::string encode(const TopologyRecord& r) {
               {"graph", r.graph},
               {"changeable", r.changeable},
               {"settings", r.settings},
-              {"settings_version", r.settings_version}}
+              {"settings_version", r.settings_version},
+              {"savepoints", savepoints_json(r.savepoints)}}
       .dump();
 }
 
@@ -157,6 +173,12 @@ Result<TopologyRecord> decode_topology(std::string_view text) {
     r.changeable = j.value("changeable", std::vector<std::string>{});
     r.settings = j.value("settings", std::map<std::string, std::string>{});
     r.settings_version = j.value("settings_version", std::uint64_t{0});
+    const json taken = j.value("savepoints", json::array());  // none in older records
+    for (const auto& s : taken)
+      r.savepoints.push_back(
+          {s.at("name").get<std::string>(), s.at("checkpoint").get<std::uint64_t>(),
+           s.at("created_ms").get<std::int64_t>(), s.at("taken_by").get<std::string>(),
+           s.at("bytes").get<std::uint64_t>()});
     return r;
   });
 }
@@ -203,8 +225,12 @@ Result<Assignment> decode_assignment(std::string_view text) {
 }
 
 std::string encode(const SupervisorInfo& s) {
-  return json{{"id", s.id}, {"host", s.host}, {"ports", s.ports}, {"uptime_secs", s.uptime_secs}}
-      .dump();
+  json j{{"id", s.id}, {"host", s.host}, {"ports", s.ports}, {"uptime_secs", s.uptime_secs}};
+  if (s.log_port != 0) {
+    j["log_port"] = s.log_port;
+    j["log_secret"] = s.log_secret;
+  }
+  return j.dump();
 }
 
 Result<SupervisorInfo> decode_supervisor(std::string_view text) {
@@ -217,6 +243,8 @@ Result<SupervisorInfo> decode_supervisor(std::string_view text) {
                                        s.host = j.at("host").get<std::string>();
                                        s.ports = j.at("ports").get<std::vector<int>>();
                                        s.uptime_secs = j.at("uptime_secs").get<std::int64_t>();
+                                       s.log_port = j.value("log_port", 0);
+                                       s.log_secret = j.value("log_secret", "");
                                        return s;
                                      });
 }

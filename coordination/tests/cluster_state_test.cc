@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "gale/coordination/in_memory_store.h"
 #include "watch_recorder.h"
 
@@ -42,6 +44,13 @@ TEST_F(ClusterStateTest, TopologyRoundTripsAndIsListed) {
   auto read = state_.topology("word-count-1");
   ASSERT_TRUE(read) << read.error().message;
   EXPECT_EQ(read.value(), word_count());
+  // With its runtime settings and the savepoints taken of it.
+  TopologyRecord full = word_count();
+  full.settings = {{"topology.log.level", "debug"}};
+  full.settings_version = 3;
+  full.savepoints = {{"before-upgrade", 42, 1764950000123, "alice", 4096}};
+  ASSERT_TRUE(state_.set_topology(full));
+  EXPECT_EQ(state_.topology("word-count-1").value(), full);
   EXPECT_EQ(state_.topology_ids().value(), std::vector<std::string>{"word-count-1"});
   EXPECT_TRUE(store_.exists("/gale/storms/word-count-1").value());
 }
@@ -161,9 +170,14 @@ TEST_F(ClusterStateTest, NamesThatAreNotSafePathComponentsAreRejected) {
 }
 
 TEST_F(ClusterStateTest, SupervisorDisappearsWhenItsSessionExpires) {
-  const SupervisorInfo info{"sup-1", "host-a", {6700, 6701}, 42};
+  // One with a log server (its port and secret kept) and one without.
+  const SupervisorInfo info{"sup-1", "host-a", {6700, 6701}, 42, 6709, "c0ffee"};
+  const SupervisorInfo plain{"sup-2", "host-b", {6700}, 7};
   ASSERT_TRUE(state_.register_supervisor(info));
-  EXPECT_EQ(state_.supervisors().value(), std::vector<SupervisorInfo>{info});
+  ASSERT_TRUE(state_.register_supervisor(plain));
+  auto read = state_.supervisors().value();
+  std::sort(read.begin(), read.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  EXPECT_EQ(read, (std::vector<SupervisorInfo>{info, plain}));
 
   WatchRecorder watch;
   ASSERT_TRUE(state_.watch_supervisor_ids(watch.callback()));

@@ -44,6 +44,7 @@ bool controls_a_topology(Permission permission) {
     case Permission::topology_blob_write:
     case Permission::topology_savepoint:
     case Permission::topology_settings:
+    case Permission::topology_logs:
       return true;
     default:
       return false;
@@ -70,6 +71,8 @@ std::string_view to_string(Permission permission) {
       return "topology.savepoint";
     case Permission::topology_settings:
       return "topology.settings";
+    case Permission::topology_logs:
+      return "topology.logs";
     case Permission::cluster_read:
       return "cluster.read";
     case Permission::artifact_read:

@@ -145,37 +145,6 @@ std::string_view outcome_of(int status) {
   return "failed";
 }
 
-// The value of `key` in a target's query ("?from=1&names=a,b"), percent-decoded; none when
-// absent.
-std::optional<std::string> query_value(std::string_view target, std::string_view key) {
-  auto question = target.find('?');
-  if (question == std::string_view::npos) return std::nullopt;
-  std::string_view rest = target.substr(question + 1);
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) != key) continue;
-    std::string_view raw = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    std::string out;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '%' && i + 2 < raw.size()) {
-        int v = 0;
-        auto [end, ec] = std::from_chars(raw.data() + i + 1, raw.data() + i + 3, v, 16);
-        if (ec == std::errc{} && end == raw.data() + i + 3) {
-          out += static_cast<char>(v);
-          i += 2;
-          continue;
-        }
-      }
-      out += raw[i] == '+' ? ' ' : raw[i];
-    }
-    return out;
-  }
-  return std::nullopt;
-}
-
 // An integer query value from lo to hi, or `fallback` when absent.
 Result<std::int64_t> query_int(std::string_view target, const char* key, std::int64_t fallback,
                                std::int64_t lo, std::int64_t hi) {
@@ -188,6 +157,29 @@ Result<std::int64_t> query_int(std::string_view target, const char* key, std::in
                       std::string("'") + key + "' must be an integer from " + std::to_string(lo) +
                           " to " + std::to_string(hi) + ", got '" + *text + "'");
   return value;
+}
+
+// GET /topologies/<name>/workers/<supervisor>/<port>/log?length=&start= or ?search=&limit=
+// (docs/CONSOLE.md); the supervisor's log server holds the same bounds (log_files.h).
+Result<WorkerLogRequest> worker_log_request(std::string_view target) {
+  WorkerLogRequest r;
+  auto length = query_int(target, "length", 65536, 1, 1 << 20);
+  if (!length) return length.error();
+  r.length = static_cast<std::uint64_t>(*length);
+  if (query_value(target, "start")) {
+    auto start = query_int(target, "start", 0, 0, std::int64_t{1} << 62);
+    if (!start) return start.error();
+    r.start = static_cast<std::uint64_t>(*start);
+  }
+  if (auto search = query_value(target, "search")) {
+    if (search->empty() || search->size() > 256)
+      return make_error(NimbusErrc::bad_request, "'search' must hold 1 to 256 bytes");
+    r.search = std::move(*search);
+  }
+  auto limit = query_int(target, "limit", 100, 1, 1000);
+  if (!limit) return limit.error();
+  r.limit = static_cast<std::uint64_t>(*limit);
+  return r;
 }
 
 // GET /topologies/<name>/metrics?from=&to=&resolution=&component=&names=a,b (docs/METRICS.md).
@@ -267,7 +259,7 @@ HttpResponse Api::handle(const HttpRequest& request) {
   std::string detail = response ? std::string() : response.error().message;
   if (!response && status >= 500)
     spdlog::error("{} {}: {}", request.method, request.target, detail);
-  if (call->changes_state || status == 401 || status == 403)
+  if (call->changes_state || call->audit_read || status == 401 || status == 403)
     audit(request, *call, *who, status, detail);
   return response ? std::move(*response) : error_response(response.error());
 }
@@ -484,6 +476,27 @@ Result<Api::Call> Api::resolve(const HttpRequest& request) {
           return ok(history(q));
         },
         name);
+  }
+  if (parts.size() == 6 && parts[2] == "workers" && parts[5] == "log" && get) {
+    if (auto valid = coordination::validate_name("supervisor id", parts[3]); !valid)
+      return make_error(NimbusErrc::bad_request, valid.error().message);
+    int port = 0;
+    auto [end, ec] = std::from_chars(parts[4].data(), parts[4].data() + parts[4].size(), port);
+    if (ec != std::errc{} || end != parts[4].data() + parts[4].size() || port < 1 || port > 65535)
+      return make_error(NimbusErrc::bad_request,
+                        "the port must be from 1 to 65535, got '" + parts[4] + "'");
+    auto log = worker_log_request(request.target);
+    if (!log) return log.error();
+    std::string what = parts[3] + ":" + parts[4] + (log->search ? " search" : " page");
+    return Call{"worker.log",
+                name,
+                std::move(what),
+                Permission::topology_logs,
+                false,
+                [this, name, supervisor = parts[3], port, log = std::move(*log)](const Principal&) {
+                  return ok(service_.worker_log(name, supervisor, port, log));
+                },
+                true};
   }
   if (parts.size() == 3 && parts[2] == "settings" && get)
     return read(

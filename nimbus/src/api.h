@@ -71,6 +71,8 @@ class Api {
     std::optional<Permission> permission;  // none: any authenticated principal
     bool changes_state = false;
     std::function<Result<HttpResponse>(const Principal&)> run;
+    // A read audited like a change: a worker's log may hold customers' data.
+    bool audit_read = {};
   };
 
  private:

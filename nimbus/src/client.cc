@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <limits>
@@ -294,6 +295,36 @@ Result<json> NimbusClient::submit(const std::string& name,
 Result<json> NimbusClient::schedule(const std::string& name, const std::string& start_at) const {
   return call("POST", topology_path(name, "schedule"),
               json{{"start_at", start_at.empty() ? json() : json(start_at)}});
+}
+
+std::string percent_encoded(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+Result<json> NimbusClient::worker_log(const std::string& name, const std::string& supervisor,
+                                      int port, std::optional<std::uint64_t> start,
+                                      std::uint64_t length, const std::string& search,
+                                      std::uint64_t limit) const {
+  std::string path = topology_path(
+      name, "workers/" + percent_encoded(supervisor) + "/" + std::to_string(port) + "/log?");
+  if (!search.empty()) {
+    path += "search=" + percent_encoded(search) + "&limit=" + std::to_string(limit);
+  } else {
+    path += "length=" + std::to_string(length);
+    if (start) path += "&start=" + std::to_string(*start);
+  }
+  return call("GET", path);
 }
 
 Result<json> NimbusClient::settings(const std::string& name) const {

@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <charconv>
 #include <chrono>
 #include <limits>
 #include <map>
@@ -262,7 +263,8 @@ HttpServer::HttpServer(boost::asio::io_context& io, HttpHandler handler, std::si
       tls_(std::move(tls)) {}
 
 Result<std::shared_ptr<boost::asio::ssl::context>> HttpServer::tls_context(
-    const std::string& cert_file, const std::string& key_file) {
+    const std::string& cert_file, const std::string& key_file, std::string_view cert_key,
+    std::string_view key_key) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
@@ -271,11 +273,11 @@ Result<std::shared_ptr<boost::asio::ssl::context>> HttpServer::tls_context(
   context->use_certificate_chain_file(cert_file, ec);
   if (ec)
     return make_error(NimbusErrc::internal,
-                      "nimbus.tls.cert.file: cannot use '" + cert_file + "': " + ec.message());
+                      std::string(cert_key) + ": cannot use '" + cert_file + "': " + ec.message());
   context->use_private_key_file(key_file, ssl::context::pem, ec);
   if (ec)
     return make_error(NimbusErrc::internal,
-                      "nimbus.tls.key.file: cannot use '" + key_file + "': " + ec.message());
+                      std::string(key_key) + ": cannot use '" + key_file + "': " + ec.message());
   return context;
 }
 
@@ -323,6 +325,35 @@ void HttpServer::accept() {
     }
     accept();
   });
+}
+
+std::optional<std::string> query_value(std::string_view target, std::string_view key) {
+  auto question = target.find('?');
+  if (question == std::string_view::npos) return std::nullopt;
+  std::string_view rest = target.substr(question + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) != key) continue;
+    std::string_view raw = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '%' && i + 2 < raw.size()) {
+        int v = 0;
+        auto [end, ec] = std::from_chars(raw.data() + i + 1, raw.data() + i + 3, v, 16);
+        if (ec == std::errc{} && end == raw.data() + i + 3) {
+          out += static_cast<char>(v);
+          i += 2;
+          continue;
+        }
+      }
+      out += raw[i] == '+' ? ' ' : raw[i];
+    }
+    return out;
+  }
+  return std::nullopt;
 }
 
 }  // namespace gale::nimbus

@@ -54,7 +54,10 @@ class Nimbus::Impl {
                                 options_.config.get_bool(conf::kSecurityEnabled),
                                 [this](const coordination::TopologyRecord& r, std::int64_t due) {
                                   audit_scheduled_start(r, due);
-                                }}),
+                                },
+                                options_.config.get_bool(conf::kSecurityEnabled)
+                                    ? options_.config.get_string(conf::kSecurityTlsCaFile, "")
+                                    : std::string()}),
         api_(service_, artifacts_, state_, leader_view(), ApiGuards{access_, limiter_, *audit_},
              unix_now, history_.get(), anomaly_log_.get(), console_ ? &*console_ : nullptr),
         server_(

@@ -1,10 +1,8 @@
 #include "gale/nimbus/tokens.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
-#include <array>
 
+#include "gale/common/secret.h"
 #include "gale/common/sha256.h"
 #include "store_errors.h"
 
@@ -44,15 +42,8 @@ Result<Role> parse_role(std::string_view text) {
 }
 
 Result<std::string> random_secret() {
-  std::array<unsigned char, kSecretBytes> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
-    return make_error(NimbusErrc::internal, "the system's random source failed");
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string secret;
-  for (unsigned char b : bytes) {
-    secret += kDigits[b >> 4];
-    secret += kDigits[b & 0xf];
-  }
+  auto secret = random_secret_hex(kSecretBytes);
+  if (!secret) return make_error(NimbusErrc::internal, secret.error().message);
   return secret;
 }
 

@@ -10,6 +10,7 @@
 #include "gale/common/rfc3339.h"
 #include "gale/config.h"
 #include "gale/nimbus/access.h"
+#include "gale/nimbus/client.h"
 #include "gale/nimbus/tokens.h"
 #include "gale/state/savepoint.h"
 #include "gale/transport/zmq_transport.h"
@@ -363,9 +364,25 @@ Result<json> TopologyService::savepoint(const std::string& name, const std::stri
   if (!taken.ok()) return from_state(taken.error());
   spdlog::info("{} took savepoint {} of {} (checkpoint {}, {} bytes)", taken_by, savepoint,
                record->id, taken->checkpoint, taken->bytes);
+  list_savepoint(record->id,
+                 {savepoint, taken->checkpoint, taken->created_ms, taken_by, taken->bytes});
   return json{{"savepoint", savepoint},       {"topology", record->name},
               {"topology_id", record->id},    {"checkpoint", taken->checkpoint},
               {"tasks", taken->tasks.size()}, {"bytes", taken->bytes}};
+}
+
+void TopologyService::list_savepoint(const std::string& id, coordination::SavepointTaken taken) {
+  std::lock_guard lock(mutex_);  // a read-modify-write of the record
+  auto record = ctx_.state.topology(id);
+  if (!record || !*record) return;  // killed meanwhile: the savepoint stays, unlisted
+  TopologyRecord r = **record;
+  r.savepoints.push_back(std::move(taken));
+  if (r.savepoints.size() > TopologyRecord::kListedSavepoints)
+    r.savepoints.erase(r.savepoints.begin(),
+                       r.savepoints.end() - TopologyRecord::kListedSavepoints);
+  if (auto written = ctx_.state.set_topology(r); !written)
+    spdlog::warn("savepoint {} of {} is taken but could not be listed in its record: {}",
+                 r.savepoints.back().name, id, written.error().message);
 }
 
 Result<json> TopologyService::checkpoints(const std::string& name, std::size_t limit) {
@@ -513,6 +530,14 @@ Result<json> TopologyService::status(const std::string& name) {
   out["num_workers"] = record->num_workers;
   out["graph"] = record->graph;
   out["settings_version"] = record->settings_version;
+  json savepoints = json::array();
+  for (const auto& sp : record->savepoints)
+    savepoints.push_back({{"name", sp.name},
+                          {"checkpoint", sp.checkpoint},
+                          {"created_ms", sp.created_ms},
+                          {"taken_by", sp.taken_by},
+                          {"bytes", sp.bytes}});
+  out["savepoints"] = std::move(savepoints);
   auto slots = seen->assignment ? slots_of(*seen->assignment) : std::vector<Slot>{};
   out["components"] = aggregate_components(current);
   std::map<std::string, const coordination::WorkerHeartbeat*> beat_of;
@@ -564,9 +589,74 @@ Result<json> TopologyService::cluster(const std::optional<std::string>& leader) 
                                       {"host", supervisor.host},
                                       {"slots", supervisor.ports},
                                       {"used", used_ports},
-                                      {"uptime_secs", supervisor.uptime_secs}});
+                                      {"uptime_secs", supervisor.uptime_secs},
+                                      {"serves_logs", supervisor.log_port != 0}});
   }
   return out;
+}
+
+namespace {
+
+constexpr std::chrono::seconds kLogServerTimeout{10};
+
+}  // namespace
+
+Result<json> TopologyService::worker_log(const std::string& name, const std::string& supervisor_id,
+                                         int port, const WorkerLogRequest& request) {
+  auto record = find(name);
+  if (!record) return record.error();
+  auto assignment = ctx_.state.assignment(record->id);
+  if (!assignment) return store_error(assignment);
+  const auto slots = *assignment ? slots_of(**assignment) : std::vector<Slot>{};
+  if (std::find_if(slots.begin(), slots.end(), [&](const Slot& s) {
+        return s.supervisor_id == supervisor_id && s.port == port;
+      }) == slots.end())
+    return make_error(NimbusErrc::not_found, "topology '" + name + "' has no worker on " +
+                                                 supervisor_id + ":" + std::to_string(port));
+  auto supervisors = ctx_.state.supervisors();
+  if (!supervisors) return store_error(supervisors);
+  auto supervisor = std::find_if(supervisors->begin(), supervisors->end(),
+                                 [&](const auto& s) { return s.id == supervisor_id; });
+  if (supervisor == supervisors->end())
+    return make_error(NimbusErrc::unavailable,
+                      "supervisor '" + supervisor_id + "' is not registered now");
+  if (supervisor->log_port == 0)
+    return make_error(NimbusErrc::unavailable, "supervisor '" + supervisor_id +
+                                                   "' serves no logs (set "
+                                                   "supervisor.logviewer.port there)");
+  NimbusEndpoint endpoint{supervisor->host, supervisor->log_port, supervisor->log_secret,
+                          ctx_.tls_ca_file, kLogServerTimeout};
+  if (ctx_.secure_transport && ctx_.tls_ca_file.empty())
+    return make_error(NimbusErrc::unavailable,
+                      "security.tls.ca.file is not set on this Nimbus: it cannot check the "
+                      "certificate of supervisor '" +
+                          supervisor_id + "''s log server");
+  std::string target = "/logs/" + record->id + "/" + std::to_string(port) + "?";
+  if (request.search) {
+    target +=
+        "search=" + percent_encoded(*request.search) + "&limit=" + std::to_string(request.limit);
+  } else {
+    target += "length=" + std::to_string(request.length);
+    if (request.start) target += "&start=" + std::to_string(*request.start);
+  }
+  auto reply = NimbusClient(std::move(endpoint)).request("GET", target);
+  const std::string where = "supervisor '" + supervisor_id + "''s log server";
+  if (!reply) return make_error(NimbusErrc::unavailable, where + ": " + reply.error().message);
+  auto body = json::parse(reply->body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return make_error(NimbusErrc::unavailable,
+                      where + " answered " + std::to_string(reply->status) + " without JSON");
+  if (reply->status != 200) {
+    std::string message =
+        where + ": " + body.value("error", std::string("HTTP ") + std::to_string(reply->status));
+    return make_error(reply->status == 404 ? NimbusErrc::not_found : NimbusErrc::unavailable,
+                      message);
+  }
+  body["topology"] = name;
+  body["supervisor"] = supervisor_id;
+  body["host"] = supervisor->host;
+  body["port"] = port;
+  return body;
 }
 
 // ---- status changes --------------------------------------------------------------------------

@@ -50,6 +50,8 @@ struct ServiceContext {
   // Called when a scheduled start activated a topology (for the audit log): the record and
   // the time it was due.
   std::function<void(const coordination::TopologyRecord&, std::int64_t)> on_scheduled_start;
+  // security.tls.ca.file: what the supervisors' log servers' certificates must chain to.
+  std::string tls_ca_file = {};
 };
 
 // What Nimbus sees of one topology at a moment: its record, assignment and the heartbeats of
@@ -59,6 +61,16 @@ struct ObservedTopology {
   coordination::TopologyRecord record;
   std::optional<coordination::Assignment> assignment;
   std::vector<coordination::WorkerHeartbeat> beats;
+};
+
+// What to read of a worker's log (GET /topologies/<name>/workers/<supervisor>/<port>/log),
+// checked by the API: a page of `length` bytes from `start` (none: the tail), or the last
+// `limit` lines holding `search`.
+struct WorkerLogRequest {
+  std::optional<std::uint64_t> start;
+  std::uint64_t length = 65536;
+  std::optional<std::string> search;
+  std::uint64_t limit = 100;
 };
 
 // Ranges checked by the API (gale/nimbus/limits.h).
@@ -115,6 +127,13 @@ class TopologyService {
   // Deactivates now; after the wait re-inspects, re-plans and restores the previous status.
   Result<nlohmann::json> rebalance(const std::string& name, const RebalanceRequest& request);
   Result<nlohmann::json> cluster(const std::optional<std::string>& leader);
+  // The log of topology `name`'s worker on `supervisor_id`'s slot `port`, from that
+  // supervisor's log server: {"topology", "supervisor", "host", "port", "size"} and either
+  // {"start", "end", "text"} or {"scanned_from", "matches": [{"offset", "line"}], "more"}.
+  // not_found unless the assignment has that slot; unavailable if the supervisor runs no log
+  // server or does not answer.
+  Result<nlohmann::json> worker_log(const std::string& name, const std::string& supervisor_id,
+                                    int port, const WorkerLogRequest& request);
   // Replaces (or adds) one of a running topology's blobs; its workers pick it up on their next
   // poll. Body {"topology", "key", "version", "bytes"}.
   Result<nlohmann::json> put_blob(const std::string& name, const std::string& key,
@@ -139,6 +158,9 @@ class TopologyService {
   Result<coordination::TopologyRecord> find_changeable(const std::string& name);
   Result<ObservedTopology> observe(const coordination::TopologyRecord& record);
   void finish_kill(const std::string& id);
+  // Adds a savepoint taken of topology `id` to its record's list (the last
+  // TopologyRecord::kListedSavepoints); a failure is logged, the savepoint stays.
+  void list_savepoint(const std::string& id, coordination::SavepointTaken taken);
   // Deletes a killed topology's checkpoints from its state backend (best effort, logged).
   void drop_state(const std::string& id);
   void finish_rebalance(const std::string& id, const RebalanceRequest& request,

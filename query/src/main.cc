@@ -67,7 +67,8 @@ int run(const Config& conf) {
       return 2;
     }
     auto context = nimbus::HttpServer::tls_context(conf.get_string(conf::kQueryTlsCertFile, ""),
-                                                   conf.get_string(conf::kQueryTlsKeyFile, ""));
+                                                   conf.get_string(conf::kQueryTlsKeyFile, ""),
+                                                   conf::kQueryTlsCertFile, conf::kQueryTlsKeyFile);
     if (!context) {
       std::cerr << "gale-query: TLS (query.tls.cert.file, query.tls.key.file; required while "
                    "security.enabled): "

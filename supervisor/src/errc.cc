@@ -24,6 +24,8 @@ class SupervisorCategory final : public std::error_category {
         return "worker launch failed";
       case SupervisorErrc::zookeeper:
         return "cluster state error";
+      case SupervisorErrc::no_such_log:
+        return "no such log";
     }
     return "unknown supervisor error";
   }

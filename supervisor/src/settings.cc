@@ -69,6 +69,18 @@ Result<SupervisorSettings> settings_from_config(const Config& conf,
     if (conf.contains(key))
       s.worker_settings.push_back(std::string(key) + "=" + conf.get(key).to_string());
   s.worker_settings.push_back(std::string(conf::kStormLocalDir) + "=" + s.local_dir.string());
+  s.logviewer_port = static_cast<int>(conf.get_int(conf::kSupervisorLogviewerPort));
+  s.secure = conf.get_bool(conf::kSecurityEnabled);
+  if (s.logviewer_port != 0 && s.secure) {
+    for (const char* key : {conf::kSupervisorTlsCertFile, conf::kSupervisorTlsKeyFile})
+      if (!conf.contains(key))
+        return make_error(SupervisorErrc::bad_setting,
+                          std::string(key) + " is not set: the log server (" +
+                              conf::kSupervisorLogviewerPort +
+                              ") speaks only TLS while security.enabled");
+    s.tls_cert_file = conf.get_string(conf::kSupervisorTlsCertFile);
+    s.tls_key_file = conf.get_string(conf::kSupervisorTlsKeyFile);
+  }
   if (conf.contains(conf::kSupervisorWorkerUser)) {
     const std::string name = conf.get_string(conf::kSupervisorWorkerUser);
     const passwd* user = ::getpwnam(name.c_str());

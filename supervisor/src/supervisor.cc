@@ -13,6 +13,7 @@
 #include "artifact_store.h"
 #include "gale/coordination/cluster_state.h"
 #include "gale/coordination/zookeeper_store.h"
+#include "log_server.h"
 #include "process.h"
 #include "worker_pool.h"
 
@@ -83,7 +84,30 @@ class Supervisor::Impl {
     store_ = std::move(store).value();
     state_.emplace(*store_);
     if (auto made = state_->init(); !made) return store_error(made.error());
+    if (auto serving = start_log_server(); !serving) return serving.error();
     return register_self(/*first=*/true);
+  }
+
+  // The log server, when supervisor.logviewer.port is set: with a fresh secret that Nimbus
+  // reads from the registration (none with security off).
+  Status start_log_server() {
+    if (settings_.logviewer_port == 0) return {};
+    LogServer::Options options{settings_.local_dir / "logs", settings_.ports, "", settings_.host,
+                               settings_.logviewer_port};
+    if (settings_.secure) {
+      auto secret = make_log_secret();
+      if (!secret) return secret.error();
+      options.secret = std::move(*secret);
+      auto tls = nimbus::HttpServer::tls_context(settings_.tls_cert_file, settings_.tls_key_file,
+                                                 conf::kSupervisorTlsCertFile,
+                                                 conf::kSupervisorTlsKeyFile);
+      if (!tls) return make_error(SupervisorErrc::bad_setting, tls.error().message);
+      options.tls = std::move(*tls);
+    }
+    auto server = LogServer::start(std::move(options));
+    if (!server) return server.error();
+    log_server_ = std::move(*server);
+    return {};
   }
 
   void start_threads() {
@@ -100,6 +124,7 @@ class Supervisor::Impl {
     wake_.notify_all();
     if (sync_thread_.joinable()) sync_thread_.join();
     if (pool_) pool_->stop();
+    log_server_.reset();
     state_.reset();
     store_.reset();  // closes the session: the supervisor's ephemeral node goes
   }
@@ -122,6 +147,10 @@ class Supervisor::Impl {
     const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_);
     coordination::SupervisorInfo info{settings_.id, settings_.host, settings_.ports,
                                       uptime.count()};
+    if (log_server_) {
+      info.log_port = log_server_->port();
+      info.log_secret = log_server_->secret();
+    }
     auto registered = first ? state_->register_supervisor(info) : state_->update_supervisor(info);
     if (!registered) return store_error(registered.error());
     return {};
@@ -274,6 +303,7 @@ class Supervisor::Impl {
   ArtifactStore artifacts_;                            // sync thread only
   std::map<std::string, Clock::time_point> retry_at_;  // refused artifacts; sync thread only
   std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<LogServer> log_server_;  // none without supervisor.logviewer.port
   std::thread sync_thread_;
 };
 

@@ -54,6 +54,23 @@ TEST(SettingsTest, TheWorkersUserIsLookedUpAtStartAndAnUnknownOneIsNamed) {
             "supervisor.worker.user: no user 'no-such-gale-user' on this host");
 }
 
+TEST(SettingsTest, ALogServerNeedsItsCertificateWhileSecurityIsOn) {
+  EXPECT_EQ(settings({}).value().logviewer_port, 0);  // none by default
+  auto bare = settings({"supervisor.logviewer.port=6799"});
+  ASSERT_FALSE(bare);
+  EXPECT_NE(bare.error().message.find("supervisor.tls.cert.file is not set"), std::string::npos)
+      << bare.error().message;
+  auto s = settings({"supervisor.logviewer.port=6799", "supervisor.tls.cert.file=/etc/gale/s.pem",
+                     "supervisor.tls.key.file=/etc/gale/s.key"});
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->logviewer_port, 6799);
+  EXPECT_EQ(s->tls_cert_file, "/etc/gale/s.pem");
+  EXPECT_TRUE(s->secure);
+  auto open = settings({"supervisor.logviewer.port=6799", "security.enabled=false"});
+  ASSERT_TRUE(open) << open.error().message;
+  EXPECT_FALSE(open->secure);
+}
+
 TEST(SettingsTest, ReadsItsTokenAndTheCaThatNimbusMustChainTo) {
   auto s = settings({"security.token=sup.0123", "security.tls.ca.file=/etc/gale/ca.pem"});
   ASSERT_TRUE(s) << s.error().message;

@@ -316,6 +316,16 @@ std::vector<ConfigKey> make_schema() {
       KeySpec(kSupervisorWorkerUser, Type::string, none,
               "The user a supervisor runs its workers as (Storm's "
               "supervisor.run.worker.as.user); unset: the supervisor's own."),
+      KeySpec(kSupervisorLogviewerPort, Type::int64, 0,
+              "Port of a supervisor's log server (Storm's logviewer), which answers Nimbus alone "
+              "with its workers' logs (tail, pages, search); 0: none.")
+          .at_least(0)
+          .at_most(65535),
+      KeySpec(kSupervisorTlsCertFile, Type::string, none,
+              "PEM certificate (chain) a supervisor's log server presents over TLS; required "
+              "with supervisor.logviewer.port while security.enabled."),
+      KeySpec(kSupervisorTlsKeyFile, Type::string, none,
+              "PEM private key of supervisor.tls.cert.file; readable by the supervisor only."),
       KeySpec(kWorkerHeartbeatFrequencySecs, Type::int64, 1,
               "How often a worker writes its heartbeat (with statistics) to ZooKeeper.")
           .at_least(1),

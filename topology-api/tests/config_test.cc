@@ -54,7 +54,8 @@ TEST(ConfigTest, SchemaListsEveryKeyInDocumentationOrder) {
           "nimbus.anomaly.webhook.token.file", "nimbus.ui.dir", "query.host", "query.port",
           "query.templates", "query.page.max.rows", "query.timeout.ms", "query.tls.cert.file",
           "query.tls.key.file", "supervisor.id", "supervisor.host", "supervisor.slots.ports",
-          "supervisor.worker.user", "worker.heartbeat.frequency.secs", "security.enabled",
+          "supervisor.worker.user", "supervisor.logviewer.port", "supervisor.tls.cert.file",
+          "supervisor.tls.key.file", "worker.heartbeat.frequency.secs", "security.enabled",
           "security.token", "security.token.file", "security.tls.ca.file"));
 }
 

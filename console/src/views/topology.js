@@ -1,6 +1,6 @@
 // A topology's page: its state and actions, the graph with per-edge rates, curves over a chosen
-// range, the component table over a window, workers, errors, checkpoints, anomalies and the
-// effective configuration.
+// range, the component table over a window, workers (with their logs), errors, checkpoints,
+// savepoints, anomalies and the effective configuration.
 import * as api from '../api.js';
 import { h, fill, table } from '../dom.js';
 import { rate, share, ms, duration, time, count } from '../format.js';
@@ -43,6 +43,7 @@ export function mount(el, { name }, ctx) {
   const workers = h('div', { id: 'workers' });
   const errors = h('div', { id: 'errors' });
   const checkpoints = h('div', { id: 'checkpoints' });
+  const savepoints = h('div', { id: 'savepoints' });
   const anomalies = h('div', { id: 'topology-anomalies' });
   const config = h('div', { id: 'config' });
   const settings = h('div', { id: 'settings' });
@@ -59,6 +60,7 @@ export function mount(el, { name }, ctx) {
     h('section', {}, h('h2', {}, 'Workers'), workers),
     h('section', {}, h('h2', {}, 'Errors'), errors),
     h('section', {}, h('h2', {}, 'Checkpoints'), checkpoints),
+    h('section', {}, h('h2', {}, 'Savepoints'), savepoints),
     h('section', {}, h('h2', {}, 'Anomalies'), anomalies),
     h('section', {}, h('h2', {}, 'Settings that change while it runs'), settings),
     h('section', {}, h('h2', {}, 'Blobs'), blobs),
@@ -216,10 +218,13 @@ export function mount(el, { name }, ctx) {
     for (const a of found) if (a.rule === 'worker_restarted') restarts.set(a.worker, (restarts.get(a.worker) || 0) + 1);
     fill(workers, table(
       [{ title: 'Host' }, { title: 'Port', num: true }, { title: 'Supervisor' }, { title: 'Uptime' },
-        { title: 'Last heartbeat' }, { title: 'Restarts', num: true }, { title: 'Refused peers', num: true }],
+        { title: 'Last heartbeat' }, { title: 'Restarts', num: true }, { title: 'Refused peers', num: true },
+        { title: 'Log' }],
       s.workers.map((w) => [w.host, w.port, w.supervisor, duration(w.uptime_secs),
         w.last_beat_secs_ago === null ? 'none yet' : `${w.last_beat_secs_ago} s ago`,
-        restarts.get(`${w.host}:${w.port}`) || 0, w.refused_peers]), { class: 'grid' }));
+        restarts.get(`${w.host}:${w.port}`) || 0, w.refused_peers,
+        h('a', { class: 'worker-log', href: `#/log/${[name, w.supervisor, w.port].map(encodeURIComponent).join('/')}` },
+          'tail / search')]), { class: 'grid' }));
     const errorRows = [];
     for (const [id, c] of Object.entries(s.components || {}))
       for (const e of c.last_errors || []) errorRows.push([id, e]);
@@ -231,6 +236,13 @@ export function mount(el, { name }, ctx) {
       `${count(c.bytes)} B`, c.parts]), { class: 'grid' })
       : h('p', { class: 'muted' }, 'No checkpoint reported: this topology keeps no checkpointed state, or none is done yet.'));
     if (cp && cp.abandoned) checkpoints.append(h('p', { class: 'error' }, `${cp.abandoned} checkpoints abandoned`));
+    const from = s.config && s.config['topology.state.savepoint'];
+    fill(savepoints, from ? h('p', {}, `Its state started from savepoint ${from}.`) : null,
+      (s.savepoints || []).length ? table([{ title: 'Savepoint' }, { title: 'Checkpoint', num: true }, { title: 'Taken' },
+        { title: 'By' }, { title: 'Size', num: true }],
+      s.savepoints.slice().reverse().map((p) => [p.name, p.checkpoint, time(p.created_ms / 1000), p.taken_by,
+        `${count(p.bytes)} B`]), { class: 'grid', id: 'savepoint-table' })
+        : h('p', { class: 'muted' }, 'No savepoint taken of it (Savepoint above, or gale savepoint).'));
     fill(anomalies, table([{ title: 'Rule' }, { title: 'Where' }, { title: 'Message' }, { title: 'Raised' }, { title: 'Cleared' }],
       found.map((a) => [h('a', { href: `#/anomalies?id=${a.id}` }, a.rule), a.component || a.worker || '', a.message,
         time(a.raised_secs), a.cleared_secs ? time(a.cleared_secs) : h('strong', { class: 'bad' }, 'open')]),

@@ -104,6 +104,9 @@ inline constexpr const char* kSupervisorId = "supervisor.id";
 inline constexpr const char* kSupervisorHost = "supervisor.host";
 inline constexpr const char* kSupervisorSlotsPorts = "supervisor.slots.ports";
 inline constexpr const char* kSupervisorWorkerUser = "supervisor.worker.user";
+inline constexpr const char* kSupervisorLogviewerPort = "supervisor.logviewer.port";
+inline constexpr const char* kSupervisorTlsCertFile = "supervisor.tls.cert.file";
+inline constexpr const char* kSupervisorTlsKeyFile = "supervisor.tls.key.file";
 inline constexpr const char* kWorkerHeartbeatFrequencySecs = "worker.heartbeat.frequency.secs";
 // Security (docs/SECURITY.md): Nimbus's switch, and what a client (CLI, supervisor) presents.
 inline constexpr const char* kSecurityEnabled = "security.enabled";

@@ -19,6 +19,16 @@ Status validate_name(std::string_view kind, std::string_view name);
 
 enum class TopologyStatus { active, inactive, killed };
 
+// A savepoint taken of a topology (`gale savepoint`), as its record lists them.
+struct SavepointTaken {
+  std::string name;
+  std::uint64_t checkpoint = 0;  // the checkpoint it copied
+  std::int64_t created_ms = 0;   // Unix time
+  std::string taken_by;          // the principal
+  std::uint64_t bytes = 0;
+  bool operator==(const SavepointTaken&) const = default;
+};
+
 struct TopologyRecord {
   std::string id;
   std::string name;
@@ -40,6 +50,9 @@ struct TopologyRecord {
   // times they were changed (the workers report the version they applied).
   std::map<std::string, std::string> settings = {};
   std::uint64_t settings_version = 0;
+  // The savepoints taken of it, oldest first: the last kListedSavepoints.
+  std::vector<SavepointTaken> savepoints = {};
+  static constexpr std::size_t kListedSavepoints = 100;
   bool operator==(const TopologyRecord&) const = default;
 };
 
@@ -75,6 +88,10 @@ struct SupervisorInfo {
   std::string host;
   std::vector<int> ports;  // its slots
   std::int64_t uptime_secs = 0;
+  // Its log server (supervisor.logviewer.port; 0: none), and the secret it asks of callers:
+  // made at each start, readable only by the cluster's daemons (never shown by the API).
+  int log_port{};
+  std::string log_secret{};
   bool operator==(const SupervisorInfo&) const = default;
 };
 

@@ -6,8 +6,9 @@
 // and, for the calls that control one topology, its owner and topology.users:
 //
 //   admin       everything
-//   deployer    submit; read; control (kill, rebalance, activate, deactivate, blob put) of the
-//               topologies it owns or is named in by topology.users; data queries
+//   deployer    submit; read; control (kill, rebalance, activate, deactivate, blob put,
+//               settings) and the workers' logs of the topologies it owns or is named in by
+//               topology.users; data queries
 //   viewer      read: list, status, blobs list, cluster; data queries (gale-query)
 //   supervisor  download artifacts (the supervisors' own role)
 //
@@ -32,6 +33,7 @@ enum class Permission {
   topology_blob_write,
   topology_savepoint,
   topology_settings,  // runtime settings (gale set)
+  topology_logs,      // its workers' logs (they may hold customers' data: not for viewers)
   cluster_read,
   artifact_read,
   token_admin,

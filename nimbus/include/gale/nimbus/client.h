@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "gale/config.h"
 #include "gale/nimbus/errors.h"
@@ -38,6 +39,9 @@ struct NimbusEndpoint {
 // first line of security.token.file. bad_setting (common's) naming the token file if it cannot be
 // read.
 Result<NimbusEndpoint> endpoint_from_config(const Config& conf);
+
+// `text` for a URL's query: every byte but the unreserved ones (RFC 3986) as %XX.
+std::string percent_encoded(std::string_view text);
 
 struct HttpReply {
   int status = 0;
@@ -85,6 +89,12 @@ class NimbusClient {
   // The topology's last `limit` completed checkpoints, newest first.
   Result<nlohmann::json> checkpoints(const std::string& name, std::size_t limit) const;
   Result<nlohmann::json> cluster() const;
+  // A page of the log of topology `name`'s worker on `supervisor`'s slot `port` (`start`
+  // none: the last `length` bytes), or the last `limit` lines holding `search` (non-empty).
+  Result<nlohmann::json> worker_log(const std::string& name, const std::string& supervisor,
+                                    int port, std::optional<std::uint64_t> start,
+                                    std::uint64_t length, const std::string& search = {},
+                                    std::uint64_t limit = 100) const;
   // Replaces one blob of a running topology (its workers pick it up), or lists them.
   Result<nlohmann::json> put_blob(const std::string& name, const std::string& key,
                                   const std::string& bytes) const;

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,6 +43,10 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
+// The value of `key` in a request target's query ("/x?from=1&names=a,b"), percent-decoded
+// ('+' is a space); none when absent.
+std::optional<std::string> query_value(std::string_view target, std::string_view key);
+
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 // Judges a request from its header (its body still unread, HttpRequest::body empty): an answer
 // to send instead of reading the body, after which the connection is closed; nothing to go on.
@@ -61,9 +66,11 @@ class HttpServer {
              std::shared_ptr<boost::asio::ssl::context> tls = nullptr, HeaderCheck check = {},
              std::size_t max_connections = 256);
   // A TLS server context (TLS 1.2 and later) with the PEM certificate chain and key; internal
-  // naming the config key and the file that cannot be used.
+  // naming the config key (`cert_key`, `key_key`) and the file that cannot be used.
   static Result<std::shared_ptr<boost::asio::ssl::context>> tls_context(
-      const std::string& cert_file, const std::string& key_file);
+      const std::string& cert_file, const std::string& key_file,
+      std::string_view cert_key = "nimbus.tls.cert.file",
+      std::string_view key_key = "nimbus.tls.key.file");
   // Waits for the handlers already running; answers they post back to a stopped io_context
   // are dropped.
   ~HttpServer();

@@ -15,6 +15,7 @@ enum class SupervisorErrc {
   io_error,           // a local file could not be read, written or renamed
   launch_failed,      // a worker process could not be started
   zookeeper,          // a cluster-state call failed (the message holds the store's error)
+  no_such_log,        // the log server has no log for that topology and slot
 };
 
 // Thread-safe, lives for the whole process.

@@ -34,6 +34,13 @@ struct SupervisorSettings {
   // process's.
   std::optional<SpawnOptions::User> worker_user;
 
+  // The log server (supervisor.logviewer.port; 0: none), TLS while `secure`
+  // (security.enabled) with supervisor.tls.cert.file and supervisor.tls.key.file.
+  int logviewer_port = 0;
+  bool secure = true;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+
   // Timings; the defaults suit production, tests shorten them.
   std::chrono::milliseconds resync_period{3000};          // full re-read of the assignments
   std::chrono::milliseconds registration_refresh{10000};  // re-register with a fresh uptime
@@ -43,7 +50,8 @@ struct SupervisorSettings {
 };
 
 // Reads the keys named above from `conf`. bad_setting naming the key (for instance a port list
-// that is empty, not numeric, out of range or repeated) otherwise.
+// that is empty, not numeric, out of range or repeated; a log server without its certificate
+// while security is on) otherwise.
 Result<SupervisorSettings> settings_from_config(const Config& conf,
                                                 const std::filesystem::path& worker_bin);
 

@@ -68,6 +68,11 @@ class Cluster : public ::testing::Test {
   std::unique_ptr<gale::coordination::ClusterState> state;
   // More "key=value" settings for every supervisor (a derived fixture sets them).
   std::vector<std::string> supervisor_settings;
+  // The settings of supervisor i: supervisor_settings, unless a derived fixture gives each its
+  // own (a port of its own, say).
+  virtual std::vector<std::string> settings_of_supervisor(int /*i*/) const {
+    return supervisor_settings;
+  }
   int slots_per_supervisor = 2;  // a derived fixture may set more before SetUp
 
   // Where the parts run: all on 127.0.0.1 here. A fixture that puts them on several hosts
@@ -180,7 +185,7 @@ class Cluster : public ::testing::Test {
                                   "supervisor.host=" + supervisor_host(i),
                                   "-c",
                                   "security.token.file=" + token_file("supervisor")};
-    for (const auto& setting : supervisor_settings) argv.insert(argv.end(), {"-c", setting});
+    for (const auto& setting : settings_of_supervisor(i)) argv.insert(argv.end(), {"-c", setting});
     auto p = std::make_unique<ChildProcess>(
         on("supervisor-" + std::to_string(i), argv),
         (dir / "logs" / ("supervisor-" + std::to_string(i) + ".log")).string());
