@@ -237,9 +237,13 @@ int main(int argc, char** argv) {
               static_cast<long long>(n), kItemBytes, std::thread::hardware_concurrency());
   idle_cost(std::getenv("GALE_BENCH_IDLE_SECS") ? std::stod(std::getenv("GALE_BENCH_IDLE_SECS"))
                                                 : 20.0);
-  // GALE_BENCH_ONLY=pipeline: just the acking-off pipeline, for profiling.
+  // GALE_BENCH_ONLY=pipeline: just the acking-off pipeline, for profiling (callgrind's
+  // instruction counts); GALE_BENCH_CHAINING=off runs it in three threads.
   if (const char* only = std::getenv("GALE_BENCH_ONLY"); only && std::string(only) == "pipeline") {
-    std::printf("const->id->null, acking off: %.2f M/s\n", pipeline_rate(n, false, true) / 1e6);
+    const char* chaining = std::getenv("GALE_BENCH_CHAINING");
+    const bool chained = !chaining || std::string(chaining) != "off";
+    std::printf("const->id->null, acking off, chaining %s: %.2f M/s\n", chained ? "on" : "off",
+                pipeline_rate(n, false, chained) / 1e6);
     return 0;
   }
   double spsc = spsc_baseline(n, 1);

@@ -252,20 +252,14 @@ TEST_F(Cluster, RebalanceOneToTwoToFourWorkersLosesNoTuple) {
   EXPECT_EQ(*ids.rbegin(), n - 1);
 }
 
-// supervisor.worker.user: the supervisors run their workers as another user (`nobody` here),
-// with the topology's own ZooKeeper identity. The topology runs and counts right; its worker
-// processes are that user's; neither their command line nor their environment holds the
-// cluster's identity, the supervisor's token or (once read) the topology's own; and the files
-// that do (gale.yaml, the token files) are made unreadable to other users once the daemons
-// have started, as an operator would keep them.
 // Each supervisor runs a log server (TLS, on a port of its own); people read workers' logs
 // through Nimbus, which checks their token and role and asks the supervisor with the secret
 // the supervisor registered in ZooKeeper.
 class ClusterWithLogServers : public Cluster {
  protected:
-  std::vector<int> log_ports = free_ports(2);
+  ClusterWithLogServers() { more_ports_wanted = 2; }  // one log server port per supervisor
   std::vector<std::string> settings_of_supervisor(int i) const override {
-    return {"supervisor.logviewer.port=" + std::to_string(log_ports[static_cast<std::size_t>(i)]),
+    return {"supervisor.logviewer.port=" + std::to_string(more_ports[static_cast<std::size_t>(i)]),
             "supervisor.tls.cert.file=" + (dir / "tls" / "nimbus.pem").string(),
             "supervisor.tls.key.file=" + (dir / "tls" / "nimbus.key").string()};
   }
@@ -288,7 +282,8 @@ TEST_F(ClusterWithLogServers, WorkerLogsAreReadThroughNimbusByWhoMayAndAudited) 
   ASSERT_EQ(tail.exit_code, 0) << tail.output;
   EXPECT_NE(tail.output.find("executors of " + id + " in"), std::string::npos) << tail.output;
   ASSERT_FALSE(short_tail.output.empty());
-  EXPECT_NE(tail.output.find("\n" + short_tail.output), std::string::npos)
+  EXPECT_TRUE(tail.output == short_tail.output ||
+              tail.output.find("\n" + short_tail.output) != std::string::npos)
       << "not a whole line: " << short_tail.output;
   // A search answers only the lines that hold the text.
   auto found = gale({"logs", "wc", worker, "--search", "executors of"});
@@ -352,14 +347,43 @@ TEST_F(ClusterWithLogServers, WorkerLogsAreReadThroughNimbusByWhoMayAndAudited) 
                 .status,
             400);
 
+  // The secret is in no answer of the API and in no daemon's log.
+  int nimbus_port = 0;
+  {
+    std::ifstream in(yaml);
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("nimbus.port: ", 0) == 0) nimbus_port = std::stoi(line.substr(13));
+  }
+  std::string admin_token;
+  std::getline(std::ifstream(token_file("admin")), admin_token);
+  nimbus::NimbusClient admin({"127.0.0.1", nimbus_port, admin_token, dir / "tls" / "ca.pem", 10s});
+  auto cluster_view = admin.cluster();
+  ASSERT_TRUE(cluster_view.ok()) << cluster_view.error().message;
+  EXPECT_EQ(cluster_view->dump().find(sup->log_secret), std::string::npos);
+  EXPECT_NE(cluster_view->dump().find("\"serves_logs\":true"), std::string::npos);
+  EXPECT_EQ(admin.status("wc").value().dump().find(sup->log_secret), std::string::npos);
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".log") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text.find(sup->log_secret), std::string::npos) << entry.path();
+  }
+
   // Each read is in the audit log, with who read which worker.
   auto audit = gale({"audit", "-n", "50"});
   ASSERT_EQ(audit.exit_code, 0) << audit.output;
   EXPECT_NE(audit.output.find("\"action\":\"worker.log\""), std::string::npos) << audit.output;
-  EXPECT_NE(audit.output.find("\"target\":\"" + worker + " search\""), std::string::npos)
+  EXPECT_NE(audit.output.find("\"target\":\"" + worker + " search executors of\""),
+            std::string::npos)
       << audit.output;
 }
 
+// supervisor.worker.user: the supervisors run their workers as another user (`nobody` here),
+// with the topology's own ZooKeeper identity. The topology runs and counts right; its worker
+// processes are that user's; neither their command line nor their environment holds the
+// cluster's identity, the supervisor's token or (once read) the topology's own; and the files
+// that do (gale.yaml, the token files) are made unreadable to other users once the daemons
+// have started, as an operator would keep them.
 class ClusterWorkersAsAnotherUser : public Cluster {
  protected:
   ClusterWorkersAsAnotherUser() { supervisor_settings = {"supervisor.worker.user=nobody"}; }

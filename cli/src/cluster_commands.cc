@@ -1,6 +1,7 @@
 #include "cluster_commands.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <chrono>
@@ -300,6 +301,21 @@ int savepoint(const NimbusClient& client) {
   });
 }
 
+// A log's bytes for the terminal: control characters but newline and tab (an escape sequence in
+// a customer's data, say) are shown as \xNN rather than acted on. Piped output stays as is.
+std::string for_terminal(std::string text) {
+  if (!::isatty(STDOUT_FILENO)) return text;
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += static_cast<char>(c);
+  }
+  return out;
+}
+
 int logs(const NimbusClient& client) {
   auto colon = options.worker.rfind(':');
   int port = 0;
@@ -315,12 +331,12 @@ int logs(const NimbusClient& client) {
                                     static_cast<std::uint64_t>(options.limit)),
                   [](const json& a) {
                     for (const auto& m : a.value("matches", json::array()))
-                      fmt::print("{}\n", m.value("line", ""));
+                      fmt::print("{}\n", for_terminal(m.value("line", "")));
                     if (a.value("more", false)) fmt::print(stderr, "(earlier matches left out)\n");
                   });
   return report("logs",
                 client.worker_log(options.name, supervisor, port, std::nullopt, options.tail_bytes),
-                [](const json& a) { fmt::print("{}", a.value("text", "")); });
+                [](const json& a) { fmt::print("{}", for_terminal(a.value("text", ""))); });
 }
 
 int checkpoints(const NimbusClient& client) {

@@ -238,7 +238,8 @@ Process spawn(const SpawnOptions& options) {
     std::error_code ec;
     if (options.log_path.has_parent_path())
       std::filesystem::create_directories(options.log_path.parent_path(), ec);
-    log.fd = ::open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    // 0600: a log may hold customers' data (a worker's; docs/SECURITY.md).
+    log.fd = ::open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (log.fd < 0) {
       throw SpawnError(SpawnError::Kind::log_file, "cannot open log " + options.log_path.string() +
                                                        ": " + std::strerror(errno));

@@ -56,7 +56,7 @@ async function freeSlots() {
     const free = await Promise.all([0, 1, 2, 3, 9].map((i) => portIsFree(base + i)));
     if (free.every(Boolean)) return base;
   }
-  throw new Error('no four free ports in a row');
+  throw new Error('no four free ports in a row with a fifth free after them');
 }
 
 function gale(verb, ...args) {

@@ -24,7 +24,8 @@ namespace {
 constexpr std::string_view kPrefix = "/api/v1/";
 
 HttpResponse json_response(int status, const json& body) {
-  return {status, "application/json", body.dump()};
+  // A request's path may hold any bytes, and errors quote it: what is not UTF-8 becomes U+FFFD.
+  return {status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace)};
 }
 
 HttpResponse error_response(const Error& error) {
@@ -248,7 +249,7 @@ HttpResponse Api::handle(const HttpRequest& request) {
   if (!who) return refuse_unknown(request, who.error());
   auto call = resolve(request);
   if (!call) return error_response(call.error());
-  if (call->changes_state) {
+  if (call->changes_state || call->audit_read) {
     if (auto audited = audit_ready(request, *who); !audited) return error_response(audited.error());
   }
   auto response = authorized(*call, *who);
@@ -259,9 +260,26 @@ HttpResponse Api::handle(const HttpRequest& request) {
   std::string detail = response ? std::string() : response.error().message;
   if (!response && status >= 500)
     spdlog::error("{} {}: {}", request.method, request.target, detail);
-  if (call->changes_state || call->audit_read || status == 401 || status == 403)
+  if (call->changes_state || status == 401 || status == 403 ||
+      (call->audit_read && read_is_news(*call, *who)))
     audit(request, *call, *who, status, detail);
   return response ? std::move(*response) : error_response(response.error());
+}
+
+bool Api::read_is_news(const Call& call, const Principal& who) {
+  // A page followed every few seconds is one read: audited again after kReadAuditInterval.
+  const std::string key = who.name + '\n' + call.topology + '\n' + call.target;
+  const std::int64_t now = now_();
+  std::lock_guard lock(reads_mutex_);
+  if (auto it = audited_reads_.find(key);
+      it != audited_reads_.end() && now - it->second < kReadAuditIntervalSecs)
+    return false;
+  if (audited_reads_.size() >= kMaxRememberedReads)
+    std::erase_if(audited_reads_,
+                  [&](const auto& entry) { return now - entry.second >= kReadAuditIntervalSecs; });
+  if (audited_reads_.size() >= kMaxRememberedReads) audited_reads_.clear();
+  audited_reads_[key] = now;
+  return true;
 }
 
 Status Api::audit_ready(const HttpRequest& request, const Principal& who) {
@@ -487,7 +505,9 @@ Result<Api::Call> Api::resolve(const HttpRequest& request) {
                         "the port must be from 1 to 65535, got '" + parts[4] + "'");
     auto log = worker_log_request(request.target);
     if (!log) return log.error();
-    std::string what = parts[3] + ":" + parts[4] + (log->search ? " search" : " page");
+    // Who searched for what is kept (an account number, say); the audit log is the admins'.
+    std::string what = parts[3] + ":" + parts[4] +
+                       (log->search ? " search " + log->search->substr(0, 100) : " page");
     return Call{"worker.log",
                 name,
                 std::move(what),

@@ -11,6 +11,8 @@
 // before the answer is sent.
 // Threads: handle() runs on the HTTP server's handler pool; it may block as the service does.
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -87,6 +89,14 @@ class Api {
   // Whether a state change may go ahead: unavailable (503) while the audit log cannot be
   // written (checked by writing an "audit.resumed" line after a failed one).
   Status audit_ready(const HttpRequest& request, const Principal& who);
+  // Whether an audited read (Call::audit_read) is audited now: not when the same principal
+  // made the same read (same topology, worker, kind and search) in the last
+  // kReadAuditIntervalSecs, so that a log followed in the console is one entry per interval.
+  bool read_is_news(const Call& call, const Principal& who);
+  static constexpr std::int64_t kReadAuditIntervalSecs = 300;
+  static constexpr std::size_t kMaxRememberedReads = 10000;
+  std::mutex reads_mutex_;
+  std::map<std::string, std::int64_t> audited_reads_;  // key -> when last audited
   // The answer to a caller that could not be authenticated, audited unless it is a 429.
   HttpResponse refuse_unknown(const HttpRequest& request, const Error& error);
   // Checks leadership and authorizes `call` for `who`, then runs it.

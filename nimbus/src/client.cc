@@ -128,17 +128,17 @@ class Exchange {
 };
 
 // Why a call failed, in words an operator can act on.
-std::string explain(const beast::error_code& ec, bool tls, const std::filesystem::path& ca_file) {
+std::string explain(const beast::error_code& ec, bool tls, const NimbusEndpoint& endpoint) {
   if (tls && ec.category() == boost::asio::error::get_ssl_category()) {
     std::string reason = ec.message();
     if (reason.find("certificate verify failed") != std::string::npos)
-      return "TLS: Nimbus's certificate is not trusted (it does not chain to " + ca_file.string() +
-             " (security.tls.ca.file) or does not name this host)";
+      return "TLS: " + endpoint.peer + "'s certificate is not trusted (it does not chain to " +
+             endpoint.ca_file.string() + " (security.tls.ca.file) or does not name this host)";
     return "TLS: " + reason;
   }
   if (!tls && (ec == http::error::end_of_stream || ec == boost::asio::error::connection_reset ||
                ec == boost::asio::error::eof))
-    return ec.message() + " (if Nimbus speaks TLS, set security.tls.ca.file)";
+    return ec.message() + " (if " + endpoint.peer + " speaks TLS, set security.tls.ca.file)";
   return ec.message();
 }
 
@@ -155,7 +155,8 @@ Result<http::response<Body>> exchange(
                       "a token is sent to Nimbus only over TLS: set security.tls.ca.file to the "
                       "CA that signed Nimbus's certificate");
   auto unreachable = [&](const std::string& why) -> Error {
-    return make_error(NimbusErrc::unreachable, "cannot reach Nimbus at " + where + ": " + why);
+    return make_error(NimbusErrc::unreachable,
+                      "cannot reach " + endpoint.peer + " at " + where + ": " + why);
   };
   boost::asio::io_context io;
   tcp::resolver resolver(io);
@@ -169,7 +170,7 @@ Result<http::response<Body>> exchange(
     Exchange<std::decay_t<decltype(stream)>, Body> call(stream, std::move(request), body_limit);
     if (prepare) call.prepare = prepare;
     if (auto failed = call.run(io, endpoints, endpoint.timeout))
-      return unreachable(explain(failed, tls, endpoint.ca_file));
+      return unreachable(explain(failed, tls, endpoint));
     return call.parser().release();
   };
   if (!tls) {
@@ -225,8 +226,8 @@ Result<HttpReply> NimbusClient::request(const std::string& method, const std::st
   request.set(http::field::content_type, "application/json");
   request.body() = body;
   request.prepare_payload();
-  auto response = exchange<http::string_body>(endpoint_, std::move(request),
-                                              std::numeric_limits<std::uint64_t>::max());
+  auto response =
+      exchange<http::string_body>(endpoint_, std::move(request), endpoint_.max_reply_bytes);
   if (!response) return response.error();
   return HttpReply{static_cast<int>(response->result_int()), std::move(response->body())};
 }

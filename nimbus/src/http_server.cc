@@ -1,5 +1,7 @@
 #include "gale/nimbus/http_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <boost/asio/ip/address.hpp>
@@ -199,14 +201,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     unsigned version = request.version();
     bool keep_alive = request.keep_alive();
     HttpRequest in = request_of(request);
-    boost::asio::post(
-        handlers_, [self = shared_from_this(), in = std::move(in), version, keep_alive]() mutable {
-          HttpResponse reply = self->handler_(in);
-          boost::asio::post(self->stream_.get_executor(),
-                            [self, reply = std::move(reply), version, keep_alive]() mutable {
-                              self->write(version, keep_alive, std::move(reply));
-                            });
-        });
+    boost::asio::post(handlers_, [self = shared_from_this(), in = std::move(in), version,
+                                  keep_alive]() mutable {
+      HttpResponse reply;
+      try {
+        reply = self->handler_(in);
+      } catch (const std::exception& e) {  // a bug in a handler must not end the process
+        spdlog::error("{} {}: {}", in.method, in.target.substr(0, in.target.find('?')), e.what());
+        reply = {500, "application/json", R"json({"error":"internal error (see the log)"})json"};
+      }
+      boost::asio::post(self->stream_.get_executor(),
+                        [self, reply = std::move(reply), version, keep_alive]() mutable {
+                          self->write(version, keep_alive, std::move(reply));
+                        });
+    });
   }
 
   void write(unsigned version, bool keep_alive, HttpResponse reply) {

@@ -598,6 +598,26 @@ Result<json> TopologyService::cluster(const std::optional<std::string>& leader) 
 namespace {
 
 constexpr std::chrono::seconds kLogServerTimeout{10};
+// A page is at most 1 MiB, a search 1,000 lines of 2 KiB; JSON escaping may grow them.
+constexpr std::uint64_t kMaxLogReplyBytes = std::uint64_t{16} << 20;
+// Log reads wait on another host: at most this many hold the API's handler threads at once.
+constexpr int kMaxLogReadsAtOnce = 2;
+
+// Counts a log read in for as long as it lives; `admitted` false when over the limit.
+class LogReadSlot {
+ public:
+  explicit LogReadSlot(std::atomic<int>& reads) : reads_(reads) {
+    admitted_ = reads_.fetch_add(1) < kMaxLogReadsAtOnce;
+  }
+  ~LogReadSlot() { reads_.fetch_sub(1); }
+  LogReadSlot(const LogReadSlot&) = delete;
+  LogReadSlot& operator=(const LogReadSlot&) = delete;
+  bool admitted() const { return admitted_; }
+
+ private:
+  std::atomic<int>& reads_;
+  bool admitted_ = false;
+};
 
 }  // namespace
 
@@ -624,8 +644,10 @@ Result<json> TopologyService::worker_log(const std::string& name, const std::str
     return make_error(NimbusErrc::unavailable, "supervisor '" + supervisor_id +
                                                    "' serves no logs (set "
                                                    "supervisor.logviewer.port there)");
-  NimbusEndpoint endpoint{supervisor->host, supervisor->log_port, supervisor->log_secret,
-                          ctx_.tls_ca_file, kLogServerTimeout};
+  NimbusEndpoint endpoint{supervisor->host,       supervisor->log_port,
+                          supervisor->log_secret, ctx_.tls_ca_file,
+                          kLogServerTimeout,      "supervisor '" + supervisor_id + "''s log server",
+                          kMaxLogReplyBytes};
   if (ctx_.secure_transport && ctx_.tls_ca_file.empty())
     return make_error(NimbusErrc::unavailable,
                       "security.tls.ca.file is not set on this Nimbus: it cannot check the "
@@ -639,16 +661,23 @@ Result<json> TopologyService::worker_log(const std::string& name, const std::str
     target += "length=" + std::to_string(request.length);
     if (request.start) target += "&start=" + std::to_string(*request.start);
   }
+  LogReadSlot slot(log_reads_);
+  if (!slot.admitted())
+    return make_error(NimbusErrc::too_many_requests,
+                      "too many workers' logs are being read at once; try again in a moment");
+  const std::string where = endpoint.peer;
   auto reply = NimbusClient(std::move(endpoint)).request("GET", target);
-  const std::string where = "supervisor '" + supervisor_id + "''s log server";
-  if (!reply) return make_error(NimbusErrc::unavailable, where + ": " + reply.error().message);
+  if (!reply) return make_error(NimbusErrc::unavailable, reply.error().message);
   auto body = json::parse(reply->body, nullptr, false);
   if (body.is_discarded() || !body.is_object())
     return make_error(NimbusErrc::unavailable,
                       where + " answered " + std::to_string(reply->status) + " without JSON");
   if (reply->status != 200) {
+    auto error = body.find("error");
     std::string message =
-        where + ": " + body.value("error", std::string("HTTP ") + std::to_string(reply->status));
+        where + ": " +
+        (error != body.end() && error->is_string() ? error->get<std::string>()
+                                                   : "HTTP " + std::to_string(reply->status));
     return make_error(reply->status == 404 ? NimbusErrc::not_found : NimbusErrc::unavailable,
                       message);
   }

@@ -9,6 +9,7 @@
 // (scheduling, rebalance, kill, monitor) are serialized by one mutex, so that two of them never
 // hand out the same slot. Delayed steps (the end of a kill or a rebalance) are handed to
 // `defer`, which must run them later on some thread and may drop them at shutdown.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -181,6 +182,7 @@ class TopologyService {
   std::mutex mutex_;                   // serializes read-modify-writes of records and assignments
   std::set<std::string> rebalancing_;  // topology ids between rebalance() and its end
   std::mutex savepoint_mutex_;         // one savepoint taken at a time
+  std::atomic<int> log_reads_{0};      // worker_log calls under way (at most 2 are admitted)
   Liveness liveness_{ctx_.task_timeout_secs};  // the monitor's, under mutex_
   std::uint64_t interruptions_seen_ = 0;       // ctx_.interruptions() at the last pass
 };

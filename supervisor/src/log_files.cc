@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <functional>
 
 #include "unique_fd.h"
 
@@ -27,7 +28,8 @@ struct OpenLog {
 };
 
 Result<OpenLog> open_log(const std::filesystem::path& file) {
-  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  // O_NONBLOCK: a FIFO put in a log's place must not hold the server (its writer never comes).
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (!fd && errno == ENOENT)
     return make_error(SupervisorErrc::no_such_log,
                       "log '" + file.filename().string() + "': no such log on this supervisor");
@@ -35,6 +37,9 @@ Result<OpenLog> open_log(const std::filesystem::path& file) {
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return io_error(file, std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return io_error(file, "not a regular file");
+  // A hard link to another file (made by a worker running as the supervisor's user) is not
+  // served: a worker's log has one name.
+  if (st.st_nlink != 1) return io_error(file, "has more than one name (a hard link)");
   return OpenLog{std::move(fd), static_cast<std::uint64_t>(st.st_size)};
 }
 
@@ -67,7 +72,10 @@ Result<LogPage> read_log(const std::filesystem::path& file, std::optional<std::u
   // A tail starts at its first whole line: read the byte before it too, to see whether a line
   // ends there.
   const bool cut = tail && page.start > 0;
-  auto bytes = read_at(log->fd.get(), file, page.start - (cut ? 1 : 0), length + (cut ? 1 : 0));
+  // Never past the size read: bytes written since are for the next read, so `end` <= `size`.
+  const std::size_t wanted =
+      static_cast<std::size_t>(std::min<std::uint64_t>(length, log->size - page.start));
+  auto bytes = read_at(log->fd.get(), file, page.start - (cut ? 1 : 0), wanted + (cut ? 1 : 0));
   if (!bytes) return bytes.error();
   page.text = std::move(*bytes);
   if (cut) {
@@ -87,17 +95,50 @@ Result<LogSearch> search_log(const std::filesystem::path& file, std::string_view
   LogSearch found;
   found.size = log->size;
   found.scanned_from = log->size > kMaxLogSearchBytes ? log->size - kMaxLogSearchBytes : 0;
+  const std::boyer_moore_horspool_searcher searcher(needle.begin(), needle.end());
+  auto holds = [&](std::string_view text) {
+    return std::search(text.begin(), text.end(), searcher) != text.end();
+  };
   std::deque<LogMatch> last;  // the newest `limit`
-  std::string carry;          // the unfinished line at a chunk's end
-  std::uint64_t carry_offset = found.scanned_from;
-  bool first_line = found.scanned_from > 0;  // a cut line at the scan's start is skipped
-  auto consider = [&](std::uint64_t offset, std::string_view line) {
-    if (line.find(needle) == std::string_view::npos) return;
-    if (last.size() == limit) {
-      last.pop_front();
-      found.more = true;
+  // The line being read, in bounded memory however long it is: its first kMaxLogLineBytes
+  // (what a match shows), its last needle.size() - 1 bytes (a match may span two chunks), and
+  // whether it matched so far.
+  std::string head, overlap;
+  std::uint64_t line_offset = found.scanned_from;
+  bool matched = false;
+  // The scan starts mid-line unless the byte before it ends a line: that cut line is skipped.
+  bool skipping = false;
+  if (found.scanned_from > 0) {
+    auto before = read_at(log->fd.get(), file, found.scanned_from - 1, 1);
+    if (!before) return before.error();
+    skipping = *before != "\n";
+  }
+  auto add_to_line = [&](std::string_view piece) {
+    if (head.size() < kMaxLogLineBytes)
+      head.append(piece.substr(0, kMaxLogLineBytes - head.size()));
+    if (needle.size() > 1) {
+      std::string window = overlap;
+      window.append(piece.substr(0, needle.size() - 1));  // enough to find one across the seam
+      if (!matched && holds(window)) matched = true;
+      const std::size_t keep = needle.size() - 1;
+      overlap.append(piece.substr(piece.size() > keep ? piece.size() - keep : 0));
+      if (overlap.size() > keep) overlap.erase(0, overlap.size() - keep);
     }
-    last.push_back({offset, std::string(line.substr(0, kMaxLogLineBytes))});
+    if (!matched && holds(piece)) matched = true;
+  };
+  auto end_line = [&](std::uint64_t next_offset) {
+    if (!skipping && matched) {
+      if (last.size() == limit) {
+        last.pop_front();
+        found.more = true;
+      }
+      last.push_back({line_offset, head});
+    }
+    skipping = false;
+    matched = false;
+    head.clear();
+    overlap.clear();
+    line_offset = next_offset;
   };
   for (std::uint64_t at = found.scanned_from; at < log->size;) {
     auto chunk =
@@ -110,24 +151,14 @@ Result<LogSearch> search_log(const std::filesystem::path& file, std::string_view
     at += chunk->size();
     for (auto newline = rest.find('\n'); newline != std::string_view::npos;
          newline = rest.find('\n')) {
-      std::string_view piece = rest.substr(0, newline);
-      std::uint64_t line_offset = carry.empty() ? rest_offset : carry_offset;
-      if (!carry.empty()) {  // a line over a chunk's end (at most the scan's bytes)
-        carry.append(piece);
-        piece = carry;
-      }
-      if (!first_line) consider(line_offset, piece);
-      first_line = false;
-      carry.clear();
+      add_to_line(rest.substr(0, newline));
       rest_offset += newline + 1;
       rest.remove_prefix(newline + 1);
+      end_line(rest_offset);
     }
-    if (!rest.empty()) {
-      if (carry.empty()) carry_offset = rest_offset;
-      carry.append(rest);
-    }
+    if (!rest.empty()) add_to_line(rest);
   }
-  if (!carry.empty() && !first_line) consider(carry_offset, carry);
+  if (line_offset < log->size) end_line(log->size);  // a last line without its newline
   found.matches.assign(std::make_move_iterator(last.begin()), std::make_move_iterator(last.end()));
   return found;
 }

@@ -2,6 +2,7 @@
 
 #include <pwd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -70,6 +71,12 @@ Result<SupervisorSettings> settings_from_config(const Config& conf,
       s.worker_settings.push_back(std::string(key) + "=" + conf.get(key).to_string());
   s.worker_settings.push_back(std::string(conf::kStormLocalDir) + "=" + s.local_dir.string());
   s.logviewer_port = static_cast<int>(conf.get_int(conf::kSupervisorLogviewerPort));
+  if (std::find(s.ports.begin(), s.ports.end(), s.logviewer_port) != s.ports.end())
+    return make_error(SupervisorErrc::bad_setting,
+                      std::string(conf::kSupervisorLogviewerPort) + ": " +
+                          std::to_string(s.logviewer_port) +
+                          " is one of supervisor.slots.ports; the log server needs a port of its "
+                          "own");
   s.secure = conf.get_bool(conf::kSecurityEnabled);
   if (s.logviewer_port != 0 && s.secure) {
     for (const char* key : {conf::kSupervisorTlsCertFile, conf::kSupervisorTlsKeyFile})

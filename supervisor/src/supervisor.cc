@@ -309,6 +309,17 @@ class Supervisor::Impl {
 
 Result<std::unique_ptr<Supervisor>> Supervisor::start(const SupervisorSettings& settings,
                                                       ProcessLauncher* launcher) {
+  // The workers' logs may hold customers' data: their folder is the supervisor's user's alone
+  // (a log is created 0600; the folder closes the older ones too).
+  std::error_code ec;
+  const auto logs = settings.local_dir / "logs";
+  std::filesystem::create_directories(logs, ec);
+  if (!ec)
+    std::filesystem::permissions(logs, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  if (ec)
+    return make_error(SupervisorErrc::io_error,
+                      "cannot make " + logs.string() + " private: " + ec.message());
   auto impl = std::make_unique<Impl>(settings, launcher);
   if (auto connected = impl->connect(); !connected) return connected.error();
   impl->start_threads();

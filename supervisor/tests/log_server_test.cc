@@ -3,6 +3,7 @@
 #include "log_server.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -65,13 +66,23 @@ TEST_F(LogFilesTest, MissingSymlinkedOrNotRegularLogsAreRefused) {
   std::filesystem::create_directory(log_);
   EXPECT_NE(read_log(log_, std::nullopt, 10).error().message.find("not a regular file"),
             std::string::npos);
+  // A FIFO in a log's place is refused at once, not waited on for a writer.
+  std::filesystem::remove(log_);
+  ASSERT_EQ(::mkfifo(log_.c_str(), 0600), 0);
+  EXPECT_NE(read_log(log_, std::nullopt, 10).error().message.find("not a regular file"),
+            std::string::npos);
+  EXPECT_EQ(search_log(log_, "x", 10).code(), SupervisorErrc::io_error);
+  // So is a hard link to another file.
+  std::filesystem::remove(log_);
+  std::filesystem::create_hard_link(dir_.path() / "secret", log_);
+  EXPECT_NE(read_log(log_, std::nullopt, 10).error().message.find("hard link"), std::string::npos);
 }
 
 TEST_F(LogFilesTest, SearchKeepsTheLastMatchesAndFindsLinesOverChunkEnds) {
   std::string text;
   for (int i = 0; i < 50; ++i) text += "line " + std::to_string(i) + (i % 2 ? " odd\n" : "\n");
   // A line that crosses the 1 MiB read boundary, and a long one that is cut.
-  text += std::string((1 << 20) - text.size() - 5, 'x') + "\n";
+  text += std::string((1 << 20) - text.size() - 6, 'x') + "\n";  // "odd" spans the read's end
   text += "abc odd def\n";
   text += std::string(5000, 'y') + " odd\n";
   text += "last odd";  // no newline at the end
@@ -90,6 +101,22 @@ TEST_F(LogFilesTest, SearchKeepsTheLastMatchesAndFindsLinesOverChunkEnds) {
   ASSERT_EQ(last->matches.size(), 2u);
   EXPECT_EQ(last->matches[1].line, "last odd");
   EXPECT_EQ(found->scanned_from, 0u);
+}
+
+TEST_F(LogFilesTest, ASearchStartingRightAfterANewlineKeepsThatLine) {
+  {
+    std::ofstream out(log_, std::ios::binary);
+    out << "early needle\n"      // 13 bytes, before the last 64 MiB
+        << "needle at start\n";  // the first line of the last 64 MiB
+  }
+  std::filesystem::resize_file(log_, 13 + kMaxLogSearchBytes - 1);
+  std::ofstream(log_, std::ios::binary | std::ios::app) << "\n";
+  auto found = search_log(log_, "needle", 10);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(found->scanned_from, 13u);
+  ASSERT_EQ(found->matches.size(), 1u);
+  EXPECT_EQ(found->matches[0].line, "needle at start");
+  EXPECT_EQ(found->matches[0].offset, 13u);
 }
 
 TEST_F(LogFilesTest, SearchReadsOnlyTheLast64MiB) {

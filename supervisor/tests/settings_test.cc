@@ -69,6 +69,10 @@ TEST(SettingsTest, ALogServerNeedsItsCertificateWhileSecurityIsOn) {
   auto open = settings({"supervisor.logviewer.port=6799", "security.enabled=false"});
   ASSERT_TRUE(open) << open.error().message;
   EXPECT_FALSE(open->secure);
+  auto clash = settings({"supervisor.logviewer.port=6701", "supervisor.slots.ports=6700,6701",
+                         "security.enabled=false"});
+  ASSERT_FALSE(clash);
+  EXPECT_NE(clash.error().message.find("is one of supervisor.slots.ports"), std::string::npos);
 }
 
 TEST(SettingsTest, ReadsItsTokenAndTheCaThatNimbusMustChainTo) {

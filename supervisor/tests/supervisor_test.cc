@@ -154,6 +154,10 @@ TEST_F(SupervisorTest, AssignedSlotRunsAWorkerWithTheContractedArgvAndLog) {
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(settings_.local_dir / "logs"),
                           std::filesystem::directory_iterator{}),
             1);
+  // Logs may hold customers' data: the folder and each log are the supervisor's user's alone.
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(settings_.local_dir / "logs").permissions(), fs::perms::owner_all);
+  EXPECT_EQ(fs::status(log).permissions(), fs::perms::owner_read | fs::perms::owner_write);
 }
 
 TEST_F(SupervisorTest, KilledWorkerIsRelaunchedWithinSeconds) {

@@ -31,9 +31,10 @@ export function mount(el) {
       { class: 'grid', id: 'topology-table' }));
     fill(supervisors.querySelector('#supervisors'), table(
       [{ title: 'Id' }, { title: 'Host' }, { title: 'Slots', num: true }, { title: 'Used', num: true },
-        { title: 'Free', num: true }, { title: 'Uptime' }],
+        { title: 'Free', num: true }, { title: 'Uptime' }, { title: 'Worker logs' }],
       cluster.supervisors.map((s) => [s.id, s.host, s.slots.length, s.used.length,
-        s.slots.length - s.used.length, duration(s.uptime_secs)]),
+        s.slots.length - s.used.length, duration(s.uptime_secs),
+        s.serves_logs ? 'served' : h('span', { class: 'muted' }, 'not served (supervisor.logviewer.port)')]),
       { class: 'grid' }));
     el.dataset.updated = time(api.now());
   }

@@ -72,11 +72,10 @@ export function mount(el, { name, supervisor, port }, ctx) {
   }
 
   async function refresh() {
-    if (start !== null && page && page.start === start && page.length === length) return; // a page does not change
     try {
       const q = start === null ? `length=${length}` : `length=${length}&start=${start}`;
       const a = await api.get(`${base}?${q}`);
-      page = { start: a.start, end: a.end, length };
+      page = { start: a.start, end: a.end };
       const atEnd = text.scrollTop + text.clientHeight >= text.scrollHeight - 4;
       text.textContent = a.text;
       if (start === null && atEnd) text.scrollTop = text.scrollHeight;

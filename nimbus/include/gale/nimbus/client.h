@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -32,6 +33,8 @@ struct NimbusEndpoint {
   std::string token;              // "" : none sent
   std::filesystem::path ca_file;  // "" : plain HTTP; else HTTPS verified against it
   std::chrono::milliseconds timeout{60000};
+  std::string peer = "Nimbus";  // how errors name the server (a supervisor's log server, ...)
+  std::uint64_t max_reply_bytes = std::numeric_limits<std::uint64_t>::max();  // request()'s
 };
 
 // The endpoint a daemon or the CLI configures: nimbus.host, nimbus.port, security.tls.ca.file,

@@ -74,6 +74,10 @@ class Cluster : public ::testing::Test {
     return supervisor_settings;
   }
   int slots_per_supervisor = 2;  // a derived fixture may set more before SetUp
+  // More free ports for a derived fixture (its supervisors' log servers, say): how many it
+  // wants, set before SetUp, and the ports, chosen with the others so that none is taken twice.
+  int more_ports_wanted = 0;
+  std::vector<int> more_ports;
 
   // Where the parts run: all on 127.0.0.1 here. A fixture that puts them on several hosts
   // (tests/multihost_test.cc) overrides these.
@@ -95,7 +99,8 @@ class Cluster : public ::testing::Test {
     std::filesystem::create_directories(dir / "logs");
     yaml = (dir / "gale.yaml").string();
     // Nimbus, then the slots of each supervisor.
-    auto ports = free_ports(1 + 2 * slots_per_supervisor);
+    auto ports = free_ports(1 + 2 * slots_per_supervisor + more_ports_wanted);
+    more_ports.assign(ports.end() - more_ports_wanted, ports.end());
     std::ofstream(yaml) << "storm.zookeeper.servers: \"" << zookeeper_servers() << "\"\n"
                         << "storm.zookeeper.root: /gale-e2e\n"
                         << "storm.zookeeper.auth.payload: \"" << kZooKeeperAuth << "\"\n"
