@@ -150,7 +150,8 @@ void BoltStage::execute(Task& task, const Tuple& t) {
     TupleAccess::sample_ns(const_cast<Tuple&>(t)) = start;
     const std::string& from = t.source_component();
     if (!from.empty() && !from.starts_with("__"))  // not ticks, not the system's streams
-      stats.inputs.add(from, t.source_stream(), static_cast<std::uint64_t>(sample_every));
+      stats.inputs.add(TupleAccess::schema(t), from, t.source_stream(),
+                       static_cast<std::uint64_t>(sample_every));
   }
   try {
     task.bolt->execute(t);

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "gale/metrics/latency.h"
 
@@ -53,14 +54,20 @@ struct LatencyStat {
 // readers take the lock.
 class InputCounts {
  public:
-  void add(const std::string& component, const std::string& stream, std::uint64_t n) {
-    auto it = counts_.find(Key{component, stream});  // no insert can run on another thread
-    if (it == counts_.end()) {
-      std::lock_guard lock(mu_);
-      if (counts_.size() >= kMaxInputs) return;
-      it = counts_.try_emplace(Key{component, stream}).first;
-    }
-    it->second.add(n);
+  // Adds `n` to the count of (component, stream), the input that `schema` stands for (a tuple's
+  // stream schema: one per component and stream for the process's life). Called by the
+  // executing thread only: it finds its counter by the schema's address among those it met,
+  // without comparing or copying a name; a new input takes the lock once.
+  void add(const void* schema, const std::string& component, const std::string& stream,
+           std::uint64_t n) {
+    for (const auto& [key, counter] : met_)
+      if (key == schema) {
+        if (counter) counter->add(n);
+        return;
+      }
+    Counter* counter = insert(component, stream);
+    met_.emplace_back(schema, counter);  // null: over kMaxInputs, not counted
+    if (counter) counter->add(n);
   }
   template <typename F>
   void read(F&& f) const {  // f(component, stream, executed)
@@ -71,8 +78,18 @@ class InputCounts {
  private:
   static constexpr std::size_t kMaxInputs = 256;
   using Key = std::pair<std::string, std::string>;
+  Counter* insert(const std::string& component, const std::string& stream) {
+    std::lock_guard lock(mu_);
+    auto it = counts_.find(Key{component, stream});
+    if (it == counts_.end()) {
+      if (counts_.size() >= kMaxInputs) return nullptr;
+      it = counts_.try_emplace(Key{component, stream}).first;
+    }
+    return &it->second;
+  }
   mutable std::mutex mu_;
   std::map<Key, Counter> counts_;  // a map: its nodes stay where they are while others are added
+  std::vector<std::pair<const void*, Counter*>> met_;  // the executing thread's alone
 };
 
 struct ExecutorStats {
