@@ -376,6 +376,23 @@ TEST_F(ClusterWithLogServers, WorkerLogsAreReadThroughNimbusByWhoMayAndAudited) 
   EXPECT_NE(audit.output.find("\"target\":\"" + worker + " search executors of\""),
             std::string::npos)
       << audit.output;
+  // The tail read twice is one entry (a followed tail does not flood the log); the refused
+  // read of a slot it does not have is audited each time (once above, once here).
+  EXPECT_EQ(gale({"logs", "wc", slot.supervisor_id + ":1"}).exit_code == 0, false);
+  audit = gale({"audit", "-n", "50"});
+  auto count = [&](const std::string& text) {
+    std::size_t n = 0;
+    for (auto at = audit.output.find(text); at != std::string::npos;
+         at = audit.output.find(text, at + 1))
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(count("\"principal\":\"admin\",\"role\":\"admin\",\"source\":\"127.0.0.1\","
+                  "\"status\":200,\"target\":\"" +
+                  worker + " page\""),
+            1u)
+      << audit.output;
+  EXPECT_EQ(count("\"target\":\"" + slot.supervisor_id + ":1 page\""), 2u) << audit.output;
 }
 
 // supervisor.worker.user: the supervisors run their workers as another user (`nobody` here),

@@ -302,16 +302,23 @@ int savepoint(const NimbusClient& client) {
 }
 
 // A log's bytes for the terminal: control characters but newline and tab (an escape sequence in
-// a customer's data, say) are shown as \xNN rather than acted on. Piped output stays as is.
-std::string for_terminal(std::string text) {
+// a customer's data, say), and the C1 controls in UTF-8 (C2 80 to C2 9F), are shown as \xNN
+// rather than acted on. Piped output stays as is.
+std::string for_terminal(const std::string& text) {
   if (!::isatty(STDOUT_FILENO)) return text;
   std::string out;
   out.reserve(text.size());
-  for (unsigned char c : text) {
-    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {
+      out += fmt::format("\\x{:02x}\\x{:02x}", c, next);
+      ++i;
+    } else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
       out += fmt::format("\\x{:02x}", c);
-    else
+    } else {
       out += static_cast<char>(c);
+    }
   }
   return out;
 }

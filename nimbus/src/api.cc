@@ -260,26 +260,38 @@ HttpResponse Api::handle(const HttpRequest& request) {
   std::string detail = response ? std::string() : response.error().message;
   if (!response && status >= 500)
     spdlog::error("{} {}: {}", request.method, request.target, detail);
-  if (call->changes_state || status == 401 || status == 403 ||
-      (call->audit_read && read_is_news(*call, *who)))
+  if (call->changes_state || status == 401 || status == 403) {
     audit(request, *call, *who, status, detail);
+  } else if (call->audit_read && (status != 200 || !recently_audited(*call, *who))) {
+    // A served read is remembered only once its line is written, so the next one waits for
+    // no missing line; a refused or failed one is audited each time and remembered never.
+    if (audit(request, *call, *who, status, detail) && status == 200) remember_read(*call, *who);
+  }
   return response ? std::move(*response) : error_response(response.error());
 }
 
-bool Api::read_is_news(const Call& call, const Principal& who) {
-  // A page followed every few seconds is one read: audited again after kReadAuditInterval.
-  const std::string key = who.name + '\n' + call.topology + '\n' + call.target;
+namespace {
+
+std::string read_key(const Api::Call& call, const Principal& who) {
+  return who.name + '\n' + call.topology + '\n' + call.target;
+}
+
+}  // namespace
+
+bool Api::recently_audited(const Call& call, const Principal& who) {
+  std::lock_guard lock(reads_mutex_);
+  auto it = audited_reads_.find(read_key(call, who));
+  return it != audited_reads_.end() && now_() - it->second < kReadAuditIntervalSecs;
+}
+
+void Api::remember_read(const Call& call, const Principal& who) {
   const std::int64_t now = now_();
   std::lock_guard lock(reads_mutex_);
-  if (auto it = audited_reads_.find(key);
-      it != audited_reads_.end() && now - it->second < kReadAuditIntervalSecs)
-    return false;
   if (audited_reads_.size() >= kMaxRememberedReads)
     std::erase_if(audited_reads_,
                   [&](const auto& entry) { return now - entry.second >= kReadAuditIntervalSecs; });
   if (audited_reads_.size() >= kMaxRememberedReads) audited_reads_.clear();
-  audited_reads_[key] = now;
-  return true;
+  audited_reads_[read_key(call, who)] = now;
 }
 
 Status Api::audit_ready(const HttpRequest& request, const Principal& who) {
@@ -362,7 +374,7 @@ Result<HttpResponse> Api::authorized(const Call& call, const Principal& who) {
   return call.run(who);
 }
 
-void Api::audit(const HttpRequest& request, const Call& call, const std::optional<Principal>& who,
+bool Api::audit(const HttpRequest& request, const Call& call, const std::optional<Principal>& who,
                 int status, const std::string& detail) {
   json entry{{"time", utc_now()},
              {"principal", who ? json(who->name) : json(nullptr)},
@@ -374,8 +386,12 @@ void Api::audit(const HttpRequest& request, const Call& call, const std::optiona
              {"status", status}};
   if (!call.target.empty()) entry["target"] = call.target;
   if (!detail.empty()) entry["detail"] = detail;
-  if (auto written = guards_.audit.append(entry); !written)
-    spdlog::error("{} (entry: {})", written.error().message, entry.dump());
+  if (auto written = guards_.audit.append(entry); !written) {
+    spdlog::error("{} (entry: {})", written.error().message,
+                  entry.dump(-1, ' ', false, json::error_handler_t::replace));
+    return false;
+  }
+  return true;
 }
 
 Result<Api::Call> Api::resolve(const HttpRequest& request) {
@@ -505,9 +521,10 @@ Result<Api::Call> Api::resolve(const HttpRequest& request) {
                         "the port must be from 1 to 65535, got '" + parts[4] + "'");
     auto log = worker_log_request(request.target);
     if (!log) return log.error();
-    // Who searched for what is kept (an account number, say); the audit log is the admins'.
-    std::string what = parts[3] + ":" + parts[4] +
-                       (log->search ? " search " + log->search->substr(0, 100) : " page");
+    // Who searched for what is kept (an account number, say; at most 256 bytes); the audit
+    // log is the admins'.
+    std::string what =
+        parts[3] + ":" + parts[4] + (log->search ? " search " + *log->search : " page");
     return Call{"worker.log",
                 name,
                 std::move(what),

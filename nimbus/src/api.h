@@ -89,10 +89,11 @@ class Api {
   // Whether a state change may go ahead: unavailable (503) while the audit log cannot be
   // written (checked by writing an "audit.resumed" line after a failed one).
   Status audit_ready(const HttpRequest& request, const Principal& who);
-  // Whether an audited read (Call::audit_read) is audited now: not when the same principal
-  // made the same read (same topology, worker, kind and search) in the last
-  // kReadAuditIntervalSecs, so that a log followed in the console is one entry per interval.
-  bool read_is_news(const Call& call, const Principal& who);
+  // Audited reads (Call::audit_read): a read served to the same principal (same topology,
+  // worker, kind and search) within kReadAuditIntervalSecs of one whose audit line was written
+  // is not audited again, so that a log followed in the console is one entry per interval.
+  bool recently_audited(const Call& call, const Principal& who);
+  void remember_read(const Call& call, const Principal& who);
   static constexpr std::int64_t kReadAuditIntervalSecs = 300;
   static constexpr std::size_t kMaxRememberedReads = 10000;
   std::mutex reads_mutex_;
@@ -101,7 +102,8 @@ class Api {
   HttpResponse refuse_unknown(const HttpRequest& request, const Error& error);
   // Checks leadership and authorizes `call` for `who`, then runs it.
   Result<HttpResponse> authorized(const Call& call, const Principal& who);
-  void audit(const HttpRequest& request, const Call& call, const std::optional<Principal>& who,
+  // Writes one audit line; false (logged) if it could not be written.
+  bool audit(const HttpRequest& request, const Call& call, const std::optional<Principal>& who,
              int status, const std::string& detail);
 
   TopologyService& service_;

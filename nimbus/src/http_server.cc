@@ -36,6 +36,9 @@ constexpr std::chrono::seconds kHandshakeTimeout{30};
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// What a request whose handler threw is answered (the handler's error is logged).
+constexpr const char* kInternalError = R"json({"error":"internal error (see the log)"})json";
+
 }  // namespace
 
 // Counts open connections, in all and per source address; shared with the sessions, which may
@@ -137,7 +140,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // A body is coming: the header is judged first (a token is checked against ZooKeeper, so
     // on the handler pool), and a refused caller's body is never read.
     boost::asio::post(handlers_, [self = shared_from_this(), in = request_of(parser_->get())] {
-      auto refusal = self->check_(in);
+      std::optional<HttpResponse> refusal;
+      try {
+        refusal = self->check_(in);
+      } catch (const std::exception& e) {  // as in handle(): answered, never the end of it
+        spdlog::error("{} {}: {}", in.method, in.target.substr(0, in.target.find('?')), e.what());
+        refusal = HttpResponse{500, "application/json", kInternalError};
+      }
       boost::asio::post(self->stream_.get_executor(), [self, refusal = std::move(refusal)] {
         if (!refusal) return self->go_on();
         self->write(self->parser_->get().version(), false, *refusal);
@@ -208,7 +217,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         reply = self->handler_(in);
       } catch (const std::exception& e) {  // a bug in a handler must not end the process
         spdlog::error("{} {}: {}", in.method, in.target.substr(0, in.target.find('?')), e.what());
-        reply = {500, "application/json", R"json({"error":"internal error (see the log)"})json"};
+        reply = {500, "application/json", kInternalError};
       }
       boost::asio::post(self->stream_.get_executor(),
                         [self, reply = std::move(reply), version, keep_alive]() mutable {

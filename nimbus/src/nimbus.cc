@@ -228,7 +228,8 @@ class Nimbus::Impl {
                          {"status", 200},
                          {"detail", "scheduled for " + format_rfc3339(due)}};
     if (auto written = audit_->append(entry); !written)
-      spdlog::error("{} (entry: {})", written.error().message, entry.dump());
+      spdlog::error("{} (entry: {})", written.error().message,
+                    entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 
   void history_loop() {

@@ -603,13 +603,19 @@ constexpr std::uint64_t kMaxLogReplyBytes = std::uint64_t{16} << 20;
 // Log reads wait on another host: at most this many hold the API's handler threads at once.
 constexpr int kMaxLogReadsAtOnce = 2;
 
-// Counts a log read in for as long as it lives; `admitted` false when over the limit.
+// A place among the log reads under way, held for as long as it lives; `admitted` false when
+// they were all taken (a refused read takes none).
 class LogReadSlot {
  public:
   explicit LogReadSlot(std::atomic<int>& reads) : reads_(reads) {
-    admitted_ = reads_.fetch_add(1) < kMaxLogReadsAtOnce;
+    int now = reads_.load();
+    while (now < kMaxLogReadsAtOnce && !reads_.compare_exchange_weak(now, now + 1)) {
+    }
+    admitted_ = now < kMaxLogReadsAtOnce;
   }
-  ~LogReadSlot() { reads_.fetch_sub(1); }
+  ~LogReadSlot() {
+    if (admitted_) reads_.fetch_sub(1);
+  }
   LogReadSlot(const LogReadSlot&) = delete;
   LogReadSlot& operator=(const LogReadSlot&) = delete;
   bool admitted() const { return admitted_; }

@@ -113,11 +113,12 @@ Result<LogSearch> search_log(const std::filesystem::path& file, std::string_view
     if (!before) return before.error();
     skipping = *before != "\n";
   }
+  std::string window;  // overlap + the start of the next piece, reused
   auto add_to_line = [&](std::string_view piece) {
     if (head.size() < kMaxLogLineBytes)
       head.append(piece.substr(0, kMaxLogLineBytes - head.size()));
     if (needle.size() > 1) {
-      std::string window = overlap;
+      window.assign(overlap);
       window.append(piece.substr(0, needle.size() - 1));  // enough to find one across the seam
       if (!matched && holds(window)) matched = true;
       const std::size_t keep = needle.size() - 1;

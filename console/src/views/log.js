@@ -72,10 +72,12 @@ export function mount(el, { name, supervisor, port }, ctx) {
   }
 
   async function refresh() {
+    // A page that ends before the file's end cannot change: it is not read again.
+    if (start !== null && page && page.start === start && page.length === length && page.end < page.size) return;
     try {
       const q = start === null ? `length=${length}` : `length=${length}&start=${start}`;
       const a = await api.get(`${base}?${q}`);
-      page = { start: a.start, end: a.end };
+      page = { start: a.start, end: a.end, size: a.size, length };
       const atEnd = text.scrollTop + text.clientHeight >= text.scrollHeight - 4;
       text.textContent = a.text;
       if (start === null && atEnd) text.scrollTop = text.scrollHeight;
@@ -85,6 +87,10 @@ export function mount(el, { name, supervisor, port }, ctx) {
       later.disabled = a.end >= a.size;
     } catch (e) {
       if (e.status === 401) throw e;
+      if (e.status === 429 && page) { // others are reading logs: keep this one, try again soon
+        fill(facts, h('span', { class: 'muted' }, `${e.message} (retrying)`));
+        return;
+      }
       page = null;
       text.textContent = '';
       fill(facts, h('span', { class: 'error', id: 'log-error' }, e.message));
