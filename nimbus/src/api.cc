@@ -146,20 +146,6 @@ std::string_view outcome_of(int status) {
   return "failed";
 }
 
-// An integer query value from lo to hi, or `fallback` when absent.
-Result<std::int64_t> query_int(std::string_view target, const char* key, std::int64_t fallback,
-                               std::int64_t lo, std::int64_t hi) {
-  auto text = query_value(target, key);
-  if (!text) return fallback;
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc{} || end != text->data() + text->size() || value < lo || value > hi)
-    return make_error(NimbusErrc::bad_request,
-                      std::string("'") + key + "' must be an integer from " + std::to_string(lo) +
-                          " to " + std::to_string(hi) + ", got '" + *text + "'");
-  return value;
-}
-
 // GET /topologies/<name>/workers/<supervisor>/<port>/log?length=&start= or ?search=&limit=
 // (docs/CONSOLE.md); the supervisor's log server holds the same bounds (log_files.h).
 Result<WorkerLogRequest> worker_log_request(std::string_view target) {

@@ -31,22 +31,6 @@ nimbus::HttpResponse refuse(int status, const std::string& message) {
   return answer(status, json{{"error", message}});
 }
 
-// The integer query value `key` from lo to hi, `fallback` when absent; the message otherwise.
-std::optional<std::uint64_t> query_number(const std::string& target, const char* key,
-                                          std::uint64_t fallback, std::uint64_t lo,
-                                          std::uint64_t hi, std::string& bad) {
-  auto text = nimbus::query_value(target, key);
-  if (!text) return fallback;
-  std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc{} || end != text->data() + text->size() || value < lo || value > hi) {
-    bad = std::string("'") + key + "' must be an integer from " + std::to_string(lo) + " to " +
-          std::to_string(hi);
-    return std::nullopt;
-  }
-  return value;
-}
-
 bool holds_secret(const std::string& authorization, const std::string& secret) {
   constexpr std::string_view kScheme = "Bearer ";
   if (!authorization.starts_with(kScheme)) return false;
@@ -84,13 +68,12 @@ nimbus::HttpResponse LogServer::handle(const Options& options, const nimbus::Htt
     return refuse(404, "port '" + std::string(port_text) + "' is not a slot of this supervisor");
   const auto file = options.logs_dir / (topology + "-" + std::to_string(port) + ".log");
 
-  std::string bad;
   if (auto needle = nimbus::query_value(request.target, "search")) {
     if (needle->empty() || needle->size() > kMaxLogNeedleBytes)
       return refuse(400,
                     "'search' must hold 1 to " + std::to_string(kMaxLogNeedleBytes) + " bytes");
-    auto limit = query_number(request.target, "limit", kDefaultMatches, 1, kMaxLogMatches, bad);
-    if (!limit) return refuse(400, bad);
+    auto limit = nimbus::query_int(request.target, "limit", kDefaultMatches, 1, kMaxLogMatches);
+    if (!limit) return refuse(400, limit.error().message);
     auto found = search_log(file, *needle, static_cast<std::size_t>(*limit));
     if (!found) return refuse(status_of(found.error()), found.error().message);
     json matches = json::array();
@@ -101,12 +84,13 @@ nimbus::HttpResponse LogServer::handle(const Options& options, const nimbus::Htt
                             {"matches", std::move(matches)},
                             {"more", found->more}});
   }
-  auto length = query_number(request.target, "length", kDefaultPageBytes, 1, kMaxLogPageBytes, bad);
-  if (!length) return refuse(400, bad);
+  auto length = nimbus::query_int(request.target, "length", kDefaultPageBytes, 1, kMaxLogPageBytes);
+  if (!length) return refuse(400, length.error().message);
   std::optional<std::uint64_t> start;
   if (nimbus::query_value(request.target, "start")) {
-    start = query_number(request.target, "start", 0, 0, std::uint64_t{1} << 62, bad);
-    if (!start) return refuse(400, bad);
+    auto at = nimbus::query_int(request.target, "start", 0, 0, std::int64_t{1} << 62);
+    if (!at) return refuse(400, at.error().message);
+    start = static_cast<std::uint64_t>(*at);
   }
   auto page = read_log(file, start, static_cast<std::size_t>(*length));
   if (!page) return refuse(status_of(page.error()), page.error().message);

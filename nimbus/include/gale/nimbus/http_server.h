@@ -15,6 +15,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -46,6 +47,10 @@ struct HttpResponse {
 // The value of `key` in a request target's query ("/x?from=1&names=a,b"), percent-decoded
 // ('+' is a space); none when absent.
 std::optional<std::string> query_value(std::string_view target, std::string_view key);
+// The integer query value `key` from lo to hi, or `fallback` when absent; bad_request naming
+// the key, the range and the value otherwise.
+Result<std::int64_t> query_int(std::string_view target, const char* key, std::int64_t fallback,
+                               std::int64_t lo, std::int64_t hi);
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 // Judges a request from its header (its body still unread, HttpRequest::body empty): an answer
