@@ -6,7 +6,11 @@
 // admin token for the CLI and a supervisor token, issued with `gale-nimbus token create`, and
 // ZooKeeper nodes readable only with the cluster's digest (kZooKeeperAuth).
 // Needs GALE_BIN_DIR.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -137,6 +141,9 @@ class Cluster : public ::testing::Test {
       auto sups = state->supervisors();
       return sups.ok() && sups->size() == 2;
     })) << "supervisors did not register";
+    // Supervisors register without Nimbus: a test's first call must not beat its listening.
+    ASSERT_TRUE(eventually([&] { return accepts(nimbus_host(), ports[0]); }))
+        << "Nimbus did not listen on " << nimbus_host() << ":" << ports[0];
   }
 
   void TearDown() override {
@@ -146,6 +153,19 @@ class Cluster : public ::testing::Test {
     // Only this test process's: tests of other binaries may be running clusters beside it.
     run_command({"/usr/bin/pkill", "-KILL", "-f", "--", "--supervisor-id " + supervisor_id("")});
     if (!HasFailure()) std::filesystem::remove_all(dir);
+  }
+
+  // Whether something accepts TCP connections on host:port (an IPv4 address).
+  static bool accepts(const std::string& host, int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool ok = ::inet_pton(AF_INET, host.c_str(), &address.sin_addr) == 1 &&
+                    ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return ok;
   }
 
   // "e2e-<pid>-<i>": unique to this test process, so that its TearDown kills its workers only.
